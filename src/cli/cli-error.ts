@@ -1,0 +1,35 @@
+import { ConfigError } from '../engine/errors.js';
+
+/** Bad input on the command line: one line on stderr, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * Runs a command's action and turns what it throws into the CLI's contract: a config problem lists every
+ * problem, other bad input is one line, both exit 2; anything unexpected is one line and exit 1. Never a
+ * stack trace unless SWITCHYARD_DEBUG is set.
+ */
+export async function runAction(action: () => Promise<number | void>): Promise<void> {
+  try {
+    process.exitCode = (await action()) ?? 0;
+  } catch (err) {
+    if (process.env.SWITCHYARD_DEBUG) console.error(err);
+    if (err instanceof ConfigError) {
+      console.error(`switchyard: ${err.message}`);
+      process.exitCode = 2;
+    } else if (err instanceof UsageError) {
+      console.error(`switchyard: ${err.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`switchyard: unexpected error: ${(err as Error).message ?? String(err)}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+export function parsePositiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number, not '${value}'`);
+  return n;
+}

@@ -1,0 +1,69 @@
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
+import { decisionToJson } from '../engine/decision-view.js';
+import { formatUsd } from '../engine/money.js';
+import { planRoute } from '../engine/planner.js';
+import { ChatCompletionRequestSchema } from '../server/openai-schema.js';
+import { parseTagList, planChatRequest } from '../server/plan-request.js';
+import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
+import { readRequestBody } from './read-request.js';
+import type { Decision } from '../engine/decision.js';
+
+interface ExplainOptions {
+  config: string;
+  tenant: string;
+  tags?: string;
+  sloMs?: string;
+  at?: string;
+  json?: boolean;
+}
+
+function renderDecision(d: Decision, tenant: string, inputTokens: number): string {
+  const lines = [
+    `tenant ${tenant} · model ${d.model} · tags ${d.tags.join(',') || '(none)'} → ${d.sensitivity} · ~${inputTokens} input tokens`,
+    `rules fired: ${d.rulesFired.join(', ') || '(none)'}`,
+  ];
+  if (d.notes.length > 0) lines.push(`notes: ${d.notes.join(', ')}`);
+  if (d.denial) lines.push(`DENIED ${d.denial.code}: ${d.denial.message}`);
+  if (d.candidates.length > 0) {
+    const routes = new Table({ head: ['#', 'route', 'kind', 'upstream model', 'expected $', 'max $', 'p95 ms'], style: { head: [], border: [] } });
+    d.candidates.forEach((c, i) => routes.push([i + 1, c.route, c.kind, c.upstreamModel, formatUsd(c.expectedCostPico), formatUsd(c.maxCostPico), c.latencyMs ?? '-']));
+    lines.push(routes.toString());
+  }
+  if (d.excluded.length > 0) {
+    const excluded = new Table({ head: ['excluded', 'kind', 'reason', 'why'], style: { head: [], border: [] } });
+    for (const e of d.excluded) excluded.push([e.route, e.kind, e.reason, e.detail]);
+    lines.push(excluded.toString());
+  }
+  return lines.join('\n');
+}
+
+async function explain(file: string, options: ExplainOptions): Promise<number> {
+  const nowMs = options.at === undefined ? Date.now() : Date.parse(options.at);
+  if (Number.isNaN(nowMs)) throw new UsageError(`--at must be an ISO date-time, not '${options.at}'`);
+  const body = await readRequestBody(file, ChatCompletionRequestSchema);
+  const { routing } = await loadConfig(options.config);
+  const tenant = routing.tenants.get(options.tenant);
+  if (!tenant) throw new UsageError(`unknown tenant '${options.tenant}' (config has: ${[...routing.tenants.keys()].join(', ')})`);
+  const hints = { tags: parseTagList(options.tags), ...(options.sloMs === undefined ? {} : { sloMs: parsePositiveInt(options.sloMs, '--slo-ms') }) };
+  const request = planChatRequest(body, tenant, hints, nowMs);
+  const decision = planRoute(request, routing);
+  if (decision.denial?.code === 'model_not_found') throw new UsageError(decision.denial.message);
+  console.log(options.json ? JSON.stringify(decisionToJson(decision), null, 2) : renderDecision(decision, tenant.id, request.inputTokens));
+  return 0;
+}
+
+export function registerExplain(program: Command): void {
+  program
+    .command('explain')
+    .description('show where a chat request would go, and why, without sending it')
+    .argument('[request]', 'chat completion request JSON file, or - for stdin', '-')
+    .requiredOption('--tenant <id>', 'tenant the request comes from')
+    .option('--tags <list>', 'comma-separated tags, as in the x-switchyard-tags header')
+    .option('--slo-ms <ms>', 'latency SLO, as in the x-switchyard-slo-ms header')
+    .option('--at <iso>', 'time of the request (default: now)')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
+    .option('--json', 'print the decision as JSON')
+    .action((file: string, options: ExplainOptions) => runAction(() => explain(file, options)));
+}

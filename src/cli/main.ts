@@ -1,0 +1,19 @@
+import { Command, CommanderError } from 'commander';
+import { registerExplain } from './explain-command.js';
+import { registerHashKey } from './hash-key-command.js';
+
+const program = new Command('switchyard')
+  .description('Policy-routed LLM gateway and cost scenario harness')
+  .showHelpAfterError(false)
+  .exitOverride();
+
+registerExplain(program);
+registerHashKey(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Commander already printed its one-line message (unknown option, missing argument); help is not an error.
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
+  else throw err;
+}

@@ -1,0 +1,104 @@
+import { dirname, relative, resolve } from 'node:path';
+import { BUILTIN_CATALOGUE } from '../engine/builtin-catalogue.js';
+import { buildPolicy, compilePolicyFile, PolicyError, type CompiledRule } from '../engine/compile-rules.js';
+import { ConfigSchema, type ConfigFile } from '../engine/config-schema.js';
+import { ConfigError } from '../engine/errors.js';
+import { readLiteLlmCatalogue, type ModelPrice } from '../engine/prices.js';
+import { prepareRouting, type RoutingConfig } from '../engine/routing-config.js';
+import { SchemaValidator, type SchemaProblem } from '../engine/schema-errors.js';
+import { readDataFile } from './read-data-file.js';
+import { substituteEnv } from './substitute-env.js';
+import { checkKeyForms, indexTenantKeys } from './tenant-keys.js';
+
+export const DEFAULT_CONFIG_PATH = 'switchyard.yaml';
+
+/** A config file loaded, checked and frozen, with what the edge needs beside the planner's view. */
+export interface LoadedConfig {
+  readonly path: string;
+  readonly routing: RoutingConfig;
+  /** sha256(key) → tenant id. */
+  readonly tenantKeys: ReadonlyMap<string, string>;
+}
+
+export interface LoadOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Fail on unset `${ENV_VAR}` references (the gateway needs its keys; `explain` does not). */
+  readonly requireSecrets?: boolean;
+}
+
+const configValidator = new SchemaValidator(ConfigSchema);
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+async function loadCatalogue(files: readonly string[], base: string, label: (p: string) => string): Promise<Map<string, ModelPrice>> {
+  const catalogue = readLiteLlmCatalogue(BUILTIN_CATALOGUE);
+  for (const file of files) {
+    const path = resolve(base, file);
+    const json = await readDataFile(path, label(path));
+    try {
+      for (const [model, price] of readLiteLlmCatalogue(json)) catalogue.set(model, price);
+    } catch (err) {
+      throw new ConfigError(label(path), [{ path: '(root)', message: (err as Error).message }]);
+    }
+  }
+  return catalogue;
+}
+
+async function loadPolicies(files: readonly string[], base: string, label: (p: string) => string): Promise<CompiledRule[]> {
+  const rules: CompiledRule[] = [];
+  const problems: SchemaProblem[] = [];
+  for (const file of files) {
+    const path = resolve(base, file);
+    const json = await readDataFile(path, label(path));
+    try {
+      rules.push(...compilePolicyFile(json, label(path)));
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError('policies', problems);
+  return rules;
+}
+
+/**
+ * Loads `switchyard.yaml` (or `path`): YAML → `${ENV}` → schema → catalogues → policies → cross-field
+ * checks → frozen. Every problem is reported with its path in a `ConfigError`; nothing half-loaded is
+ * ever returned.
+ */
+export async function loadConfig(path: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const absolute = resolve(path);
+  const label = (p: string) => relative(process.cwd(), p) || p;
+  const source = label(absolute);
+  const raw = await readDataFile(absolute, source);
+
+  const problems: SchemaProblem[] = checkKeyForms(raw);
+  const substituted = substituteEnv(raw, options.env ?? process.env, options.requireSecrets ?? false, problems);
+  problems.push(...configValidator.problems(substituted));
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const file = deepFreeze(substituted as ConfigFile);
+
+  const base = dirname(absolute);
+  const catalogue = await loadCatalogue(file.catalogues ?? [], base, label);
+  const policy = buildPolicyOrThrow(await loadPolicies(file.policies ?? [], base, label));
+  const routing = prepareRouting(file, catalogue, policy, source);
+  const keyProblems: SchemaProblem[] = [];
+  const tenantKeys = indexTenantKeys(file, keyProblems);
+  if (keyProblems.length > 0) throw new ConfigError(source, keyProblems);
+  return Object.freeze({ path: absolute, routing, tenantKeys });
+}
+
+function buildPolicyOrThrow(rules: CompiledRule[]) {
+  try {
+    return buildPolicy(rules);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new ConfigError('policies', err.problems);
+    throw err;
+  }
+}

@@ -1,0 +1,169 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The one config file (`switchyard.yaml`), as TypeBox schemas. Types come from `Static<>`; the loader
+ * checks a file against `ConfigSchema` and then `checkConfigMeaning` (cross-field rules) before freezing it.
+ */
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'letters, digits, . _ -' });
+const Usd = Type.Number({ minimum: 0 });
+const Millis = Type.Integer({ minimum: 1 });
+
+export const RouteKind = Type.Union([Type.Literal('aggregator'), Type.Literal('direct'), Type.Literal('onprem')]);
+export type RouteKind = Static<typeof RouteKind>;
+export const ROUTE_KINDS: readonly RouteKind[] = ['aggregator', 'direct', 'onprem'];
+
+export const WireFormat = Type.Union([Type.Literal('openai'), Type.Literal('anthropic')]);
+export type WireFormat = Static<typeof WireFormat>;
+
+export const TokenPriceSchema = Type.Object(
+  {
+    input_per_mtok: Usd,
+    output_per_mtok: Usd,
+    cached_input_per_mtok: Type.Optional(Usd),
+    cache_write_per_mtok: Type.Optional(Usd),
+    max_output_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type TokenPriceConfig = Static<typeof TokenPriceSchema>;
+
+/**
+ * How a route is priced. A model's price is `models[model]`, else `models['*']`, else the catalogue's price
+ * for the public (then the upstream) model name; `fee_percent` and `markup_per_mtok` are added on top.
+ * `fixed_per_hour_usd` instead makes every token free at the margin (an on-prem server paid by the hour).
+ */
+export const RoutePricingSchema = Type.Object(
+  {
+    fee_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    markup_per_mtok: Type.Optional(Usd),
+    models: Type.Optional(Type.Record(Type.String({ minLength: 1 }), TokenPriceSchema)),
+    fixed_per_hour_usd: Type.Optional(Usd),
+  },
+  { additionalProperties: false },
+);
+export type RoutePricing = Static<typeof RoutePricingSchema>;
+
+/** Latency the operator expects before any is observed (the planner's prior for the SLO check). */
+export const LatencyPriorSchema = Type.Object(
+  { p50_ms: Type.Optional(Millis), p95_ms: Type.Optional(Millis), ttft_p95_ms: Type.Optional(Millis) },
+  { additionalProperties: false },
+);
+
+export const TimeoutsSchema = Type.Object(
+  {
+    connect_ms: Type.Integer({ minimum: 1, default: 5_000 }),
+    first_byte_ms: Type.Integer({ minimum: 1, default: 60_000 }),
+    idle_ms: Type.Integer({ minimum: 1, default: 30_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const RouteSchema = Type.Object(
+  {
+    id: Id,
+    kind: RouteKind,
+    format: Type.Optional(WireFormat),
+    base_url: Type.String({ pattern: '^https?://' }),
+    api_key: Type.Optional(Type.String()),
+    clearance: Type.String({ minLength: 1 }),
+    /** `'*'`, a list of public model names, or a map from public name to the upstream's own name. */
+    models: Type.Union([
+      Type.Literal('*'),
+      Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+      Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 })),
+    ]),
+    pricing: Type.Optional(RoutePricingSchema),
+    latency: Type.Optional(LatencyPriorSchema),
+    timeouts: Type.Optional(TimeoutsSchema),
+  },
+  { additionalProperties: false },
+);
+export type RouteConfig = Static<typeof RouteSchema>;
+
+export const OnExceed = Type.Union([Type.Literal('deny'), Type.Literal('downgrade'), Type.Literal('cheapest')]);
+export type OnExceed = Static<typeof OnExceed>;
+
+export const BudgetSchema = Type.Object(
+  {
+    daily_usd: Type.Optional(Usd),
+    monthly_usd: Type.Optional(Usd),
+    on_exceed: Type.Optional(OnExceed),
+    /** The cheaper model `downgrade` sends over-budget requests to. */
+    downgrade_to: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type BudgetConfig = Static<typeof BudgetSchema>;
+
+export const TenantSchema = Type.Object(
+  {
+    id: Id,
+    /** `sha256:<hex>` of a key (see `switchyard hash-key`), or `${ENV_VAR}` holding the key itself. */
+    api_keys: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    default_tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    slo_ms: Type.Optional(Millis),
+    /** Run the sensitive-content detector over the messages of untagged requests. */
+    auto_tag: Type.Optional(Type.Boolean()),
+    /** Public model names this tenant may use; all that some route serves when absent. */
+    models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    budget: Type.Optional(BudgetSchema),
+  },
+  { additionalProperties: false },
+);
+export type TenantConfig = Static<typeof TenantSchema>;
+
+export const DEFAULT_LEVELS = ['public', 'internal', 'confidential', 'restricted'];
+export const DEFAULT_TAG_LEVELS: Readonly<Record<string, string>> = {
+  phi: 'restricted',
+  pii: 'restricted',
+  pci: 'restricted',
+  secret: 'restricted',
+  sensitive: 'restricted',
+};
+
+export const SensitivitySchema = Type.Object(
+  {
+    /** Lowest first. Untagged traffic is at the lowest level. */
+    levels: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    /** Tag → the level it needs. Tags not listed need the lowest level. */
+    tags: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ServerSchema = Type.Object(
+  {
+    host: Type.Optional(Type.String({ minLength: 1 })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    admin_key: Type.Optional(Type.String({ minLength: 1 })),
+    body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+export const PlannerSchema = Type.Object(
+  {
+    /** Observed latency counts only once a route has this many samples; before that, the route's prior. */
+    min_latency_samples: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Output tokens expected when a request sets no `max_tokens` (ranking only; budgets use the limit). */
+    expected_output_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Optional(ServerSchema),
+    sensitivity: Type.Optional(SensitivitySchema),
+    /** LiteLLM-format catalogue files, paths relative to this file; later ones override earlier and the built-in. */
+    catalogues: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    /** `*.rules.json` files, paths relative to this file. */
+    policies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    planner: Type.Optional(PlannerSchema),
+    routes: Type.Array(RouteSchema, { minItems: 1 }),
+    tenants: Type.Array(TenantSchema, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type ConfigFile = Static<typeof ConfigSchema>;

@@ -1,0 +1,233 @@
+import {
+  DEFAULT_LEVELS,
+  DEFAULT_TAG_LEVELS,
+  type ConfigFile,
+  type OnExceed,
+  type RouteConfig,
+  type RouteKind,
+  type TenantConfig,
+  type WireFormat,
+} from './config-schema.js';
+import type { CompiledPolicy } from './compile-rules.js';
+import { ConfigError } from './errors.js';
+import { picoPerTokenFromUsdPerMillion, usdToPico } from './money.js';
+import { withFee, ZERO_PRICE, type ModelPrice, type PriceCatalogue } from './prices.js';
+import type { SchemaProblem } from './schema-errors.js';
+import { createSensitivity, type Sensitivity } from './sensitivity.js';
+
+/** A route with everything the planner asks of it answered in advance. */
+export interface Route {
+  readonly id: string;
+  readonly kind: RouteKind;
+  readonly format: WireFormat;
+  readonly clearance: string;
+  readonly clearanceRank: number;
+  /** Position in the config file: the last tie-breaker, so decisions are stable. */
+  readonly order: number;
+  /** Fixed cost of running the route (on-prem servers), pico-dollars per hour; 0n when priced per token. */
+  readonly fixedPerHourPico: bigint;
+  readonly latencyPrior: { readonly p50Ms?: number; readonly p95Ms?: number; readonly ttftP95Ms?: number };
+  /** The upstream's name for a public model, or undefined when the route does not serve it. */
+  upstreamModel(model: string): string | undefined;
+  /** The route's price for a public model it serves, fee included; undefined when no price is known. */
+  priceOf(model: string): ModelPrice | undefined;
+  /** The public model names it serves, or `'*'`. */
+  readonly models: readonly string[] | '*';
+  readonly config: RouteConfig;
+}
+
+export interface TenantBudget {
+  readonly dailyPico?: bigint;
+  readonly monthlyPico?: bigint;
+  readonly onExceed: OnExceed;
+  readonly downgradeTo?: string;
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly defaultTags: readonly string[];
+  readonly sloMs?: number;
+  readonly autoTag: boolean;
+  /** Models the tenant may use; undefined = any a route serves. */
+  readonly models?: ReadonlySet<string>;
+  readonly budget?: TenantBudget;
+  readonly config: TenantConfig;
+}
+
+/** Everything the planner needs that changes only when the config is (re)loaded. */
+export interface RoutingConfig {
+  readonly sensitivity: Sensitivity;
+  readonly routes: readonly Route[];
+  readonly tenants: ReadonlyMap<string, Tenant>;
+  readonly policy: CompiledPolicy;
+  readonly minLatencySamples: number;
+  readonly expectedOutputTokens: number;
+  readonly file: ConfigFile;
+}
+
+function modelNames(models: RouteConfig['models']): readonly string[] | '*' {
+  if (models === '*') return '*';
+  return Array.isArray(models) ? models : Object.keys(models);
+}
+
+function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity, catalogue: PriceCatalogue): Route {
+  const pricing = config.pricing ?? {};
+  const upstreamNames: ReadonlyMap<string, string> | undefined =
+    config.models === '*' ? undefined : new Map(Array.isArray(config.models) ? config.models.map((m) => [m, m]) : Object.entries(config.models));
+  const upstreamModel = (model: string) => (upstreamNames ? upstreamNames.get(model) : model);
+  const fee = Math.round((pricing.fee_percent ?? 0) * 100);
+  const markup = picoPerTokenFromUsdPerMillion(pricing.markup_per_mtok ?? 0);
+  const explicit = new Map(
+    Object.entries(pricing.models ?? {}).map(([model, p]) => {
+      const input = picoPerTokenFromUsdPerMillion(p.input_per_mtok);
+      const price: ModelPrice = {
+        input,
+        output: picoPerTokenFromUsdPerMillion(p.output_per_mtok),
+        cachedInput: p.cached_input_per_mtok === undefined ? input : picoPerTokenFromUsdPerMillion(p.cached_input_per_mtok),
+        cacheWrite: p.cache_write_per_mtok === undefined ? input : picoPerTokenFromUsdPerMillion(p.cache_write_per_mtok),
+        ...(p.max_output_tokens === undefined ? {} : { maxOutputTokens: p.max_output_tokens }),
+      };
+      return [model, price];
+    }),
+  );
+  const resolved = new Map<string, ModelPrice>();
+  const priceOf = (model: string): ModelPrice | undefined => {
+    const known = resolved.get(model);
+    if (known) return known;
+    const upstream = upstreamModel(model);
+    if (upstream === undefined) return undefined;
+    if (pricing.fixed_per_hour_usd !== undefined) {
+      // Free at the margin; keep the catalogue's output limit so budgets still see a bound.
+      const limit = (catalogue.get(model) ?? catalogue.get(upstream))?.maxOutputTokens;
+      return limit === undefined ? ZERO_PRICE : { ...ZERO_PRICE, maxOutputTokens: limit };
+    }
+    const base = explicit.get(model) ?? explicit.get('*') ?? catalogue.get(model) ?? catalogue.get(upstream);
+    if (!base) return undefined;
+    const price = withFee(base, fee, markup);
+    // Memoise only what the catalogue or config names, so callers' made-up model names cannot grow the map.
+    resolved.set(model, price);
+    return price;
+  };
+  const prior = config.latency ?? {};
+  return {
+    id: config.id,
+    kind: config.kind,
+    format: config.format ?? 'openai',
+    clearance: config.clearance,
+    clearanceRank: sensitivity.rankOf(config.clearance),
+    order,
+    fixedPerHourPico: usdToPico(pricing.fixed_per_hour_usd ?? 0),
+    latencyPrior: {
+      ...(prior.p50_ms === undefined ? {} : { p50Ms: prior.p50_ms }),
+      ...(prior.p95_ms === undefined ? {} : { p95Ms: prior.p95_ms }),
+      ...(prior.ttft_p95_ms === undefined ? {} : { ttftP95Ms: prior.ttft_p95_ms }),
+    },
+    upstreamModel,
+    priceOf,
+    models: modelNames(config.models),
+    config,
+  };
+}
+
+function buildTenant(config: TenantConfig): Tenant {
+  const b = config.budget;
+  return {
+    id: config.id,
+    defaultTags: config.default_tags ?? [],
+    autoTag: config.auto_tag ?? false,
+    ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),
+    ...(config.models === undefined ? {} : { models: new Set(config.models) }),
+    ...(b === undefined
+      ? {}
+      : {
+          budget: {
+            ...(b.daily_usd === undefined ? {} : { dailyPico: usdToPico(b.daily_usd) }),
+            ...(b.monthly_usd === undefined ? {} : { monthlyPico: usdToPico(b.monthly_usd) }),
+            onExceed: b.on_exceed ?? 'deny',
+            ...(b.downgrade_to === undefined ? {} : { downgradeTo: b.downgrade_to }),
+          },
+        }),
+    config,
+  };
+}
+
+function duplicates(values: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const v of values) (seen.has(v) ? dup : seen).add(v);
+  return dup;
+}
+
+/** The cross-field rules a schema cannot say. Every problem is returned, each with its path. */
+function checkMeaning(file: ConfigFile, routes: readonly Route[], sensitivity: Sensitivity, policy: CompiledPolicy): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  const levels = sensitivity.levels;
+  const top = levels[levels.length - 1] as string;
+
+  for (const level of duplicates(levels)) add('sensitivity.levels', `level '${level}' is listed twice`);
+  for (const [tag, level] of Object.entries(file.sensitivity?.tags ?? {})) {
+    if (sensitivity.rankOf(level) < 0) add(`sensitivity.tags.${tag}`, `unknown level '${level}' (levels: ${levels.join(', ')})`);
+  }
+  const routeIds = new Set(file.routes.map((r) => r.id));
+  for (const id of duplicates(file.routes.map((r) => r.id))) add('routes', `route id '${id}' is used twice`);
+  for (const id of duplicates(file.tenants.map((t) => t.id))) add('tenants', `tenant id '${id}' is used twice`);
+
+  const served = (model: string) => routes.some((r) => r.upstreamModel(model) !== undefined);
+  routes.forEach((route, i) => {
+    const at = `routes[${i}]`;
+    const c = route.config;
+    if (route.clearanceRank < 0) add(`${at}.clearance`, `unknown level '${c.clearance}' (levels: ${levels.join(', ')})`);
+    else if (route.clearanceRank === levels.length - 1 && route.kind !== 'onprem' && levels.length > 1) {
+      add(`${at}.clearance`, `only onprem routes may carry '${top}' data; this route is ${route.kind}`);
+    }
+    const p = c.pricing ?? {};
+    if (p.fixed_per_hour_usd !== undefined && (p.models || p.fee_percent !== undefined || p.markup_per_mtok !== undefined)) {
+      add(`${at}.pricing`, 'fixed_per_hour_usd (zero marginal cost) cannot be combined with per-token prices, fees or markups');
+    }
+    if (route.models !== '*') {
+      for (const model of route.models) {
+        if (!route.priceOf(model)) add(`${at}.models`, `no price for '${model}': add it to pricing.models or a catalogue`);
+      }
+    }
+  });
+
+  file.tenants.forEach((t, i) => {
+    const at = `tenants[${i}]`;
+    if (t.budget?.on_exceed === 'downgrade' && !t.budget.downgrade_to) add(`${at}.budget.downgrade_to`, "is required when on_exceed is 'downgrade'");
+    if (t.budget?.downgrade_to && !served(t.budget.downgrade_to)) add(`${at}.budget.downgrade_to`, `no route serves '${t.budget.downgrade_to}'`);
+    (t.models ?? []).forEach((m, j) => {
+      if (!served(m)) add(`${at}.models[${j}]`, `no route serves '${m}'`);
+    });
+  });
+
+  for (const rule of policy.rules) {
+    const e = rule.event;
+    if (e.type === 'require' || e.type === 'exclude' || e.type === 'prefer') {
+      for (const id of e.params.routes ?? []) if (!routeIds.has(id)) add(rule.source, `rule '${rule.name}' names route '${id}', which the config does not declare`);
+    }
+    if (e.type === 'set-model' && !served(e.params.model)) add(rule.source, `rule '${rule.name}' sets model '${e.params.model}', which no route serves`);
+  }
+  return problems;
+}
+
+/**
+ * Turns a schema-valid config file, the price catalogue and the compiled policy into the planner's view
+ * of them, after checking what the schema cannot (unknown levels, duplicate ids, unpriced models, only
+ * on-prem routes cleared for the top level). Throws a `ConfigError` listing every problem.
+ */
+export function prepareRouting(file: ConfigFile, catalogue: PriceCatalogue, policy: CompiledPolicy, source = 'config'): RoutingConfig {
+  const sensitivity = createSensitivity(file.sensitivity?.levels ?? DEFAULT_LEVELS, file.sensitivity?.tags ?? DEFAULT_TAG_LEVELS);
+  const routes = file.routes.map((r, i) => buildRoute(r, i, sensitivity, catalogue));
+  const problems = checkMeaning(file, routes, sensitivity, policy);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return Object.freeze({
+    sensitivity,
+    routes: Object.freeze(routes),
+    tenants: new Map(file.tenants.map((t) => [t.id, buildTenant(t)])),
+    policy,
+    minLatencySamples: file.planner?.min_latency_samples ?? 20,
+    expectedOutputTokens: file.planner?.expected_output_tokens ?? 512,
+    file,
+  });
+}
