@@ -18,11 +18,11 @@ export async function readDataFile(path: string, label = path): Promise<unknown>
       throw new ConfigError(label, [{ path: '(file)', message: `is not valid JSON: ${(err as Error).message}` }]);
     }
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     throw new ConfigError(
       label,
-      doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(file)', message: e.message.split('\n')[0] ?? e.code })),
+      doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(file)', message: (e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '') })),
     );
   }
   return doc.toJS() as unknown;

@@ -55,6 +55,8 @@ function compileCondition(node: unknown, path: string, problems: SchemaProblem[]
         return never;
       }
       const parts = list.map((c, i) => compileCondition(c, `${path}.${op}[${i}]`, problems));
+      // json-rules-engine holds an empty list true for "any" as well as "all" (rule.js, prioritizeAndRun).
+      if (parts.length === 0) return () => true;
       return op === 'all' ? (f) => parts.every((p) => p(f)) : (f) => parts.some((p) => p(f));
     }
   }

@@ -43,6 +43,7 @@ export type RouteStats = ReadonlyMap<string, RouteHealth>;
 
 export const NO_STATS: RouteStats = new Map();
 const DEFAULT_OUTPUT_LIMIT = 4096;
+const MAX_TAG_PASSES = 4;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
@@ -252,7 +253,8 @@ function applyBudget(selection: Selection, remaining: bigint, tenant: Tenant, re
  * Order of reasoning: (1) invariants in code — a route below the request's sensitivity, not serving the
  * model, or with an open circuit is never a candidate, and only on-prem routes carry the top level;
  * (2) the policy's rules; (3) the tenant's budget; (4) the latency SLO; (5) rank by expected marginal cost,
- * then latency. Rules can add tags but never lower the sensitivity, so no rule can send data further out.
+ * then latency. Rules can add tags (the policy is evaluated again with them) but never remove any, so no
+ * rule can lower the sensitivity or send data further out.
  *
  * @example
  * const d = planRoute({ tenant: 'acme', model: 'gpt-5', endpoint: 'chat', tags: ['phi'], inputTokens: 900,
@@ -267,9 +269,17 @@ export function planRoute(req: PlanRequest, routing: RoutingConfig, stats: Route
     return { candidates: [], excluded: [], rulesFired: [], model: req.model, tags: requestTags, sensitivity: routing.sensitivity.levels[rank0] as string, notes: [], denial: { code: 'unknown_tenant', message: `unknown tenant '${req.tenant}'` } };
   }
   const sloMs = req.sloMs ?? tenant.sloMs ?? null;
-  const fired = evaluatePolicy(routing.policy, buildFacts(req, tenant, requestTags, routing, sloMs));
-  const effects = collectEffects(fired);
-  const tags = effects.addTags.length === 0 ? requestTags : [...new Set([...requestTags, ...effects.addTags])].sort();
+  // Tags added by rules are facts for the other rules too: evaluate again until no new tag appears. Tags
+  // only grow, so this ends; the bound is a guard against a policy that keeps inventing tags.
+  let tags = requestTags;
+  let fired = evaluatePolicy(routing.policy, buildFacts(req, tenant, tags, routing, sloMs));
+  let effects = collectEffects(fired);
+  for (let pass = 0; pass < MAX_TAG_PASSES && effects.addTags.some((t) => !tags.includes(t)); pass++) {
+    tags = [...new Set([...tags, ...effects.addTags])].sort();
+    fired = evaluatePolicy(routing.policy, buildFacts(req, tenant, tags, routing, sloMs));
+    effects = collectEffects(fired);
+  }
+  tags = [...new Set([...tags, ...effects.addTags])].sort();
   const rank = routing.sensitivity.rankOfTags(tags);
   const model = effects.model ?? req.model;
   const base = { excluded: [] as Exclusion[], rulesFired: fired.map((r) => r.name), model, tags, sensitivity: routing.sensitivity.levels[rank] as string, notes: [] as string[] };

@@ -1,0 +1,83 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load-config.js';
+import { ConfigError } from '../src/engine/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-config-'));
+function write(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+async function problemsOf(path: string, env: Record<string, string> = {}, requireSecrets = false): Promise<string[]> {
+  try {
+    await loadConfig(path, { env, requireSecrets });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+  return [];
+}
+
+const ROUTES = `
+routes:
+  - { id: agg, kind: aggregator, base_url: "https://agg.example/v1", api_key: "\${AGG_KEY}", clearance: internal, models: [gpt-5], pricing: { fee_percent: 5.5 } }
+  - { id: gpu, kind: onprem, base_url: "http://127.0.0.1:9/v1", clearance: restricted, models: { llama-3.3-70b: llama }, pricing: { fixed_per_hour_usd: 2 } }
+tenants:
+  - { id: t, api_keys: ["\${T_KEY}"] }
+`;
+
+describe('config loading', () => {
+  it('loads, resolves env refs, hashes keys and freezes', async () => {
+    const loaded = await loadConfig(write('ok.yaml', ROUTES), { env: { AGG_KEY: 'upstream-secret', T_KEY: 'tenant-key-123456' }, requireSecrets: true });
+    expect(loaded.routing.routes[0]?.config.api_key).toBe('upstream-secret');
+    expect([...loaded.tenantKeys.values()]).toEqual(['t']);
+    expect([...loaded.tenantKeys.keys()][0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.isFrozen(loaded.routing.file.routes[0])).toBe(true);
+  });
+
+  it('lists every problem with its path', async () => {
+    const path = write(
+      'bad.yaml',
+      `
+routes:
+  - { id: agg, kind: aggregator, base_url: "https://a/v1", clearance: restricted, models: [gpt-5] }
+  - { id: agg, kind: direct, base_url: "https://b/v1", clearance: secret-ish, models: [no-such-model] }
+  - { id: gpu, kind: onprem, base_url: "http://127.0.0.1:9/v1", clearance: restricted, models: "*", pricing: { fixed_per_hour_usd: 2, fee_percent: 1 } }
+tenants:
+  - { id: t, api_keys: ["plain-text-key"], budget: { daily_usd: 5, on_exceed: downgrade } }
+`,
+    );
+    expect(await problemsOf(path)).toEqual([
+      'tenants[0].api_keys[0]: write a key as sha256:<hex> (switchyard hash-key) or ${ENV_VAR}, never in plain text',
+    ]);
+    writeFileSync(path, (await import('node:fs')).readFileSync(path, 'utf8').replace('plain-text-key', 'sha256:' + 'a'.repeat(64)));
+    expect(await problemsOf(path)).toEqual([
+      "routes: route id 'agg' is used twice",
+      "routes[0].clearance: only onprem routes may carry 'restricted' data; this route is aggregator",
+      "routes[1].clearance: unknown level 'secret-ish' (levels: public, internal, confidential, restricted)",
+      "routes[1].models: no price for 'no-such-model': add it to pricing.models or a catalogue",
+      'routes[2].pricing: fixed_per_hour_usd (zero marginal cost) cannot be combined with per-token prices, fees or markups',
+      "tenants[0].budget.downgrade_to: is required when on_exceed is 'downgrade'",
+    ]);
+  });
+
+  it('reports unset secrets when they are required, and only then', async () => {
+    const path = write('env.yaml', ROUTES);
+    expect(await problemsOf(path, {}, true)).toEqual(['routes[0].api_key: environment variable AGG_KEY is not set', 'tenants[0].api_keys[0]: environment variable T_KEY is not set']);
+    expect(await problemsOf(path, {}, false)).toEqual([]);
+  });
+
+  it('reports YAML syntax errors with the line', async () => {
+    const problems = await problemsOf(write('syntax.yaml', 'routes:\n  - id: [unclosed\n'));
+    expect(problems[0]).toMatch(/^line \d+:\d+: /);
+  });
+
+  it('reports policy problems with the file and rule', async () => {
+    write('p.rules.json', JSON.stringify({ rules: [{ name: 'x', conditions: { all: [{ fact: 'tenat', operator: 'equal', value: 'a' }] }, event: { type: 'require', params: { routes: ['nope'] } } }] }));
+    const problems = await problemsOf(write('with-policy.yaml', `policies: [p.rules.json]\n${ROUTES}`));
+    expect(problems).toEqual([expect.stringMatching(/p\.rules\.json: rules\[0\]\.conditions\.all\[0\]\.fact: unknown fact 'tenat'/)]);
+  });
+});

@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildPolicy, compilePolicyFile } from '../src/engine/compile-rules.js';
+import type { ConfigFile, RouteKind } from '../src/engine/config-schema.js';
+import { planRoute, type RouteStats } from '../src/engine/planner.js';
+import { readLiteLlmCatalogue } from '../src/engine/prices.js';
+import { prepareRouting, type RoutingConfig } from '../src/engine/routing-config.js';
+import { LEVELS, MODELS, TAGS, TENANTS, rulesArb } from './helpers/rule-arbitraries.js';
+
+// Whatever the rules, the routes and the observed health: a request never reaches a route cleared below
+// its sensitivity, and restricted data (phi, pii, …) never reaches anything but an on-prem route.
+
+const KINDS: RouteKind[] = ['aggregator', 'direct', 'onprem'];
+const routeArb = fc.record({
+  kind: fc.constantFrom(...KINDS),
+  clearance: fc.integer({ min: 0, max: 3 }),
+  models: fc.subarray(MODELS, { minLength: 1 }),
+  inputPrice: fc.integer({ min: 0, max: 20 }),
+});
+
+const scenarioArb = fc
+  .array(routeArb, { minLength: 1, maxLength: 6 })
+  .chain((routes) => {
+    const ids = routes.map((_, i) => `r${i}`);
+    return fc.record({
+      routes: fc.constant(routes),
+      rules: rulesArb(ids, 10),
+      tamper: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: routes.length, maxLength: routes.length }),
+      open: fc.subarray(ids),
+      requests: fc.array(
+        fc.record({ tenant: fc.constantFrom(...TENANTS), model: fc.constantFrom(...MODELS), tags: fc.subarray(TAGS), inputTokens: fc.integer({ min: 1, max: 200_000 }), stream: fc.boolean() }),
+        { minLength: 1, maxLength: 10 },
+      ),
+    });
+  });
+
+interface RandomRoute {
+  kind: RouteKind;
+  clearance: number;
+  models: string[];
+  inputPrice: number;
+}
+
+function buildRouting(routes: RandomRoute[], rules: object[]): RoutingConfig {
+  const allModels = Object.fromEntries(MODELS.map((m) => [m, m]));
+  const file: ConfigFile = {
+    // Routes that serve every model keep set-model rules valid; the random model lists are applied below.
+    routes: [
+      ...routes.map((r, i) => ({
+        id: `r${i}`,
+        kind: r.kind,
+        base_url: 'http://127.0.0.1:1',
+        // The config check allows the top level only on-prem; tampering below bypasses it on purpose.
+        clearance: LEVELS[r.kind === 'onprem' ? r.clearance : Math.min(r.clearance, 2)] as string,
+        models: allModels,
+        pricing: { models: { '*': { input_per_mtok: r.inputPrice, output_per_mtok: r.inputPrice * 4 } } },
+      })),
+    ],
+    tenants: TENANTS.map((id) => ({ id, api_keys: [`sha256:${'0'.repeat(63)}${TENANTS.indexOf(id)}`] })),
+  };
+  return prepareRouting(file, readLiteLlmCatalogue({}), buildPolicy(compilePolicyFile({ rules }, 'random')));
+}
+
+describe('planner invariants under random rules, configs and health', () => {
+  it('never sends a request below its sensitivity, and restricted data only on-prem', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ routes, rules, tamper, open, requests }) => {
+        const prepared = buildRouting(routes, rules);
+        // Defence in depth: even a route whose clearance was raised past what the config check allows
+        // (an aggregator cleared for restricted) must not receive restricted data.
+        const routing: RoutingConfig = {
+          ...prepared,
+          routes: prepared.routes.map((r, i) => {
+            const served = routes[i]?.models ?? [];
+            return { ...r, clearanceRank: tamper[i] ?? r.clearanceRank, upstreamModel: (m: string) => (served.includes(m) ? m : undefined) };
+          }),
+        };
+        const stats: RouteStats = new Map(open.map((id) => [id, { circuit: 'open' as const }]));
+        for (const req of requests) {
+          const d = planRoute({ ...req, endpoint: 'chat', nowMs: 0 }, routing, stats);
+          const rank = routing.sensitivity.rankOfTags(d.tags);
+          expect(rank).toBeGreaterThanOrEqual(routing.sensitivity.rankOfTags(req.tags));
+          for (const c of d.candidates) {
+            const route = routing.routes.find((r) => r.id === c.route);
+            expect(route!.clearanceRank).toBeGreaterThanOrEqual(rank);
+            expect(open).not.toContain(c.route);
+            if (req.tags.some((t) => ['phi', 'pii'].includes(t))) expect(c.kind).toBe('onprem');
+          }
+          if (d.candidates.length === 0) expect(d.denial).toBeDefined();
+        }
+      }),
+      { numRuns: 400, seed: 42 },
+    );
+  });
+});
