@@ -1,17 +1,18 @@
 /**
  * How long one routing decision takes: the planner (compiled rules + invariants + budget + SLO + ranking)
  * with the default policy and with a 100-rule policy, beside json-rules-engine's own `Engine.run` on the
- * same rules and facts. Run: `npx tsx benchmarks/decision.bench.ts`
+ * same rules and facts. Measures the shipped build (`dist/`, run `npm run build` first).
+ * Run: `npx tsx benchmarks/decision.bench.ts`
  */
 import fc from 'fast-check';
 import { Engine } from 'json-rules-engine';
 import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
-import { loadConfig } from '../src/config/load-config.js';
-import { buildPolicy, compilePolicyFile, evaluatePolicy } from '../src/engine/compile-rules.js';
-import { planRoute, type PlanRequest } from '../src/engine/planner.js';
-import type { RuleFacts } from '../src/engine/rule-facts.js';
-import type { RoutingConfig } from '../src/engine/routing-config.js';
+import { loadConfig } from '../dist/config/load-config.js';
+import { buildPolicy, compilePolicyFile, evaluatePolicy } from '../dist/engine/compile-rules.js';
+import { planRoute, type PlanRequest } from '../dist/engine/planner.js';
+import type { RuleFacts } from '../dist/engine/rule-facts.js';
+import type { RoutingConfig } from '../dist/engine/routing-config.js';
 import { factsArb, rulesArb } from '../test/helpers/rule-arbitraries.js';
 
 const root = new URL('../', import.meta.url);

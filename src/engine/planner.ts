@@ -56,7 +56,20 @@ interface Effects {
   readonly addTags: readonly string[];
 }
 
+const NO_EFFECTS: Effects = Object.freeze({ requires: [], excludes: [], prefers: [], addTags: [] });
+
+/** Sorted union of two tag lists, without allocating in the common cases (one side empty, or nothing new). */
+function mergeTags(sorted: readonly string[], more: readonly string[]): readonly string[] {
+  let merged: string[] | undefined;
+  for (const tag of more) {
+    if ((merged ?? sorted).includes(tag)) continue;
+    (merged ??= [...sorted]).push(tag);
+  }
+  return merged ? merged.sort() : sorted;
+}
+
 function collectEffects(fired: readonly CompiledRule[]): Effects {
+  if (fired.length === 0) return NO_EFFECTS;
   let deny: CompiledRule | undefined;
   let model: string | undefined;
   const requires: { rule: CompiledRule; selector: RouteSelector }[] = [];
@@ -145,32 +158,31 @@ function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Ef
   const outputExpected = req.endpoint === 'embeddings' ? 0 : (req.maxOutputTokens ?? routing.expectedOutputTokens);
 
   for (const route of routing.routes) {
-    const exclude = (reason: Exclusion['reason'], detail: string) => excluded.push({ route: route.id, kind: route.kind, reason, detail });
     // 1. Invariants, in code: no rule can undo these.
     if (route.clearanceRank < rank || (rank === top && route.kind !== 'onprem')) {
-      exclude('clearance', `clearance ${route.clearance} < ${level}`);
+      excluded.push({ route: route.id, kind: route.kind, reason: 'clearance', detail: `clearance ${route.clearance} < ${level}` });
       continue;
     }
     const upstreamModel = route.upstreamModel(model);
     const price = upstreamModel === undefined ? undefined : route.priceOf(model);
     if (upstreamModel === undefined || price === undefined) {
-      exclude('model', upstreamModel === undefined ? `does not serve ${model}` : `no price known for ${model}`);
+      excluded.push({ route: route.id, kind: route.kind, reason: 'model', detail: upstreamModel === undefined ? `does not serve ${model}` : `no price known for ${model}` });
       continue;
     }
     const health = stats.get(route.id);
     if (health?.circuit === 'open') {
-      exclude('unhealthy', 'circuit open');
+      excluded.push({ route: route.id, kind: route.kind, reason: 'unhealthy', detail: 'circuit open' });
       continue;
     }
     // 2. Rules.
     const unmet = effects.requires.find((r) => !matches(route, r.selector));
     if (unmet) {
-      exclude('policy', `rule '${unmet.rule.name}' requires another route`);
+      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${unmet.rule.name}' requires another route` });
       continue;
     }
     const removed = effects.excludes.find((r) => matches(route, r.selector));
     if (removed) {
-      exclude('policy', `rule '${removed.rule.name}' excludes it`);
+      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${removed.rule.name}' excludes it` });
       continue;
     }
     const outputLimit = req.endpoint === 'embeddings' ? 0 : (req.maxOutputTokens ?? price.maxOutputTokens ?? DEFAULT_OUTPUT_LIMIT);
@@ -263,7 +275,7 @@ function applyBudget(selection: Selection, remaining: bigint, tenant: Tenant, re
  */
 export function planRoute(req: PlanRequest, routing: RoutingConfig, stats: RouteStats = NO_STATS): Decision {
   const tenant = routing.tenants.get(req.tenant);
-  const requestTags = tenant ? [...new Set([...tenant.defaultTags, ...req.tags])].sort() : [...req.tags].sort();
+  const requestTags = mergeTags(tenant ? tenant.defaultTags : [], req.tags);
   const rank0 = routing.sensitivity.rankOfTags(requestTags);
   if (!tenant) {
     return { candidates: [], excluded: [], rulesFired: [], model: req.model, tags: requestTags, sensitivity: routing.sensitivity.levels[rank0] as string, notes: [], denial: { code: 'unknown_tenant', message: `unknown tenant '${req.tenant}'` } };
@@ -271,15 +283,15 @@ export function planRoute(req: PlanRequest, routing: RoutingConfig, stats: Route
   const sloMs = req.sloMs ?? tenant.sloMs ?? null;
   // Tags added by rules are facts for the other rules too: evaluate again until no new tag appears. Tags
   // only grow, so this ends; the bound is a guard against a policy that keeps inventing tags.
-  let tags = requestTags;
+  let tags: readonly string[] = requestTags;
   let fired = evaluatePolicy(routing.policy, buildFacts(req, tenant, tags, routing, sloMs));
   let effects = collectEffects(fired);
   for (let pass = 0; pass < MAX_TAG_PASSES && effects.addTags.some((t) => !tags.includes(t)); pass++) {
-    tags = [...new Set([...tags, ...effects.addTags])].sort();
+    tags = mergeTags(tags, effects.addTags);
     fired = evaluatePolicy(routing.policy, buildFacts(req, tenant, tags, routing, sloMs));
     effects = collectEffects(fired);
   }
-  tags = [...new Set([...tags, ...effects.addTags])].sort();
+  tags = mergeTags(tags, effects.addTags);
   const rank = routing.sensitivity.rankOfTags(tags);
   const model = effects.model ?? req.model;
   const base = { excluded: [] as Exclusion[], rulesFired: fired.map((r) => r.name), model, tags, sensitivity: routing.sensitivity.levels[rank] as string, notes: [] as string[] };

@@ -133,7 +133,7 @@ function buildTenant(config: TenantConfig): Tenant {
   const b = config.budget;
   return {
     id: config.id,
-    defaultTags: config.default_tags ?? [],
+    defaultTags: [...new Set(config.default_tags ?? [])].sort(),
     autoTag: config.auto_tag ?? false,
     ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),
     ...(config.models === undefined ? {} : { models: new Set(config.models) }),
