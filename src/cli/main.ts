@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { registerExplain } from './explain-command.js';
 import { registerHashKey } from './hash-key-command.js';
+import { registerServe } from './serve-command.js';
 
 const program = new Command('switchyard')
   .description('Policy-routed LLM gateway and cost scenario harness')
   .showHelpAfterError(false)
   .exitOverride();
 
+registerServe(program);
 registerExplain(program);
 registerHashKey(program);
 

@@ -38,8 +38,10 @@ export interface RouteHealth {
   readonly latency?: ReadonlyMap<string, LatencySnapshot>;
 }
 
-/** What the gateway has observed of each route, by route id. Routes not in the map count as healthy. */
-export type RouteStats = ReadonlyMap<string, RouteHealth>;
+/** What the gateway has observed of each route, by route id (a `Map` will do). Unknown routes count as healthy. */
+export interface RouteStats {
+  get(routeId: string): RouteHealth | undefined;
+}
 
 export const NO_STATS: RouteStats = new Map();
 const DEFAULT_OUTPUT_LIMIT = 4096;

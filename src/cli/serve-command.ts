@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
+import { buildApp } from '../server/app.js';
+import { Gateway } from '../server/gateway.js';
+import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
+
+interface ServeOptions {
+  config: string;
+  host?: string;
+  port?: string;
+}
+
+async function serve(options: ServeOptions): Promise<number> {
+  // The gateway needs its keys: an unset ${ENV} reference is a config problem here.
+  const loaded = await loadConfig(options.config, { requireSecrets: true });
+  const server = loaded.routing.file.server ?? {};
+  const host = options.host ?? server.host ?? '127.0.0.1';
+  const port = options.port === undefined ? (server.port ?? 4000) : options.port === '0' ? 0 : parsePositiveInt(options.port, '--port');
+  const gateway = new Gateway(loaded);
+  const app = buildApp(gateway);
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    throw new UsageError(`cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const stop = new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      app.log.info({ signal }, 'shutting down');
+      void app.close().then(resolve);
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  await stop;
+  return 0;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the OpenAI-compatible gateway')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
+    .option('--host <host>', 'address to listen on (default: server.host, else 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default: server.port, else 4000)')
+    .action((options: ServeOptions) => runAction(() => serve(options)));
+}

@@ -1,0 +1,197 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A real OpenAI-compatible server on loopback, standing in for a provider, an aggregator or an on-prem
+ * model server: chat completions (JSON and SSE, with the usage chunk when asked), embeddings and models.
+ * It counts what it receives, so tests can prove that a route received not one byte.
+ */
+
+export interface MockBehavior {
+  /** Answer with this HTTP status and an OpenAI error body instead of a completion. */
+  status?: number;
+  /** Milliseconds before the response headers. */
+  delayMs?: number;
+  /** Milliseconds between stream chunks. */
+  chunkDelayMs?: number;
+  /** Destroy the connection after this many stream chunks (a reset mid-stream). */
+  resetAfterChunks?: number;
+  /** Report no usage at all (some servers don't). */
+  omitUsage?: boolean;
+  /** Prompt tokens served from the cache, reported in `prompt_tokens_details.cached_tokens`. */
+  cachedTokens?: number;
+  /** The assistant's reply; words become stream chunks and completion tokens. */
+  reply?: string;
+}
+
+export interface ReceivedRequest {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Record<string, unknown>;
+}
+
+export interface MockUpstream {
+  /** Base URL including `/v1`, as a route's `base_url`. */
+  readonly url: string;
+  readonly name: string;
+  /** Requests and bytes received; a route that must not be used must keep both at zero. */
+  readonly stats: { requests: number; bytes: number; closedEarly: number };
+  readonly received: ReceivedRequest[];
+  behave(behavior: MockBehavior): void;
+  /** Resolves when a client has hung up on an unfinished response. */
+  nextEarlyClose(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const words = (text: string) => text.split(/(?<= )/);
+const approxTokens = (value: unknown) => Math.max(1, Math.ceil(JSON.stringify(value ?? '').length / 4));
+
+function completionText(body: Record<string, unknown>, behavior: MockBehavior, name: string): { text?: string; toolCall?: { name: string; arguments: string } } {
+  const messages = (body.messages as { role: string; content?: unknown }[] | undefined) ?? [];
+  const last = messages[messages.length - 1];
+  const tools = body.tools as { function: { name: string } }[] | undefined;
+  if (tools?.length && last?.role !== 'tool') return { toolCall: { name: tools[0]!.function.name, arguments: '{"city":"Paris"}' } };
+  if (last?.role === 'tool') return { text: `The tool said: ${String(last.content)}` };
+  return { text: behavior.reply ?? `Hello from ${name}.` };
+}
+
+function usageOf(body: Record<string, unknown>, completionTokens: number, behavior: MockBehavior) {
+  const prompt = approxTokens(body.messages ?? body.input);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completionTokens,
+    total_tokens: prompt + completionTokens,
+    ...(behavior.cachedTokens ? { prompt_tokens_details: { cached_tokens: behavior.cachedTokens } } : {}),
+  };
+}
+
+async function answerChat(res: ServerResponse, body: Record<string, unknown>, behavior: MockBehavior, name: string): Promise<void> {
+  const id = `chatcmpl-${name}-${Date.now().toString(36)}`;
+  const model = String(body.model);
+  const created = Math.floor(Date.now() / 1000);
+  const { text, toolCall } = completionText(body, behavior, name);
+  const pieces = text === undefined ? [] : words(text);
+  const usage = usageOf(body, Math.max(1, pieces.length), behavior);
+  const finish = toolCall ? 'tool_calls' : 'stop';
+  const toolCalls = toolCall ? [{ id: 'call_1', type: 'function', function: toolCall }] : undefined;
+
+  if (body.stream !== true) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text ?? null, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, finish_reason: finish }],
+        ...(behavior.omitUsage ? {} : { usage }),
+      }),
+    );
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const chunk = (delta: object, finishReason: string | null) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
+  const events = [chunk({ role: 'assistant', content: '' }, null)];
+  if (toolCalls) events.push(chunk({ tool_calls: [{ index: 0, ...toolCalls[0] }] }, null));
+  for (const piece of pieces) events.push(chunk({ content: piece }, null));
+  events.push(chunk({}, finish));
+  const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  if (includeUsage && !behavior.omitUsage) events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
+  events.push('data: [DONE]\n\n');
+  for (let i = 0; i < events.length; i++) {
+    if (behavior.resetAfterChunks !== undefined && i >= behavior.resetAfterChunks) {
+      res.socket?.destroy();
+      return;
+    }
+    if (res.destroyed) return;
+    res.write(events[i]);
+    if (behavior.chunkDelayMs) await sleep(behavior.chunkDelayMs);
+  }
+  res.end();
+}
+
+function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
+  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  const prompt = approxTokens(body.input);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      object: 'list',
+      model: body.model,
+      data: inputs.map((_, index) => {
+        const vector = Array.from({ length: 8 }, (_, i) => (index + 1) / (i + 2));
+        // The openai SDK asks for base64 (little-endian float32) unless told otherwise.
+        const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+        return { object: 'embedding', index, embedding };
+      }),
+      usage: { prompt_tokens: prompt, total_tokens: prompt },
+    }),
+  );
+}
+
+/** Starts a mock upstream on 127.0.0.1 (a free port unless `port` is given). */
+export async function startMockUpstream(name: string, initial: MockBehavior = {}, port = 0): Promise<MockUpstream> {
+  let behavior = initial;
+  const stats = { requests: 0, bytes: 0, closedEarly: 0 };
+  const received: ReceivedRequest[] = [];
+  let earlyCloseWaiters: (() => void)[] = [];
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      stats.bytes += c.length;
+      chunks.push(c);
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        stats.closedEarly++;
+        for (const w of earlyCloseWaiters) w();
+        earlyCloseWaiters = [];
+      }
+    });
+    req.on('end', () => {
+      stats.requests++;
+      void (async () => {
+        const path = req.url ?? '/';
+        let body: Record<string, unknown> = {};
+        try {
+          body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+        } catch {
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'invalid JSON', type: 'invalid_request_error', code: null, param: null } }));
+          return;
+        }
+        received.push({ path, headers: req.headers, body });
+        const b = behavior;
+        if (b.delayMs) await sleep(b.delayMs);
+        if (res.destroyed) return;
+        if (b.status && b.status >= 400) {
+          res.writeHead(b.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: `${name} says ${b.status}`, type: b.status >= 500 ? 'server_error' : 'invalid_request_error', code: null, param: null } }));
+          return;
+        }
+        if (path.endsWith('/chat/completions')) await answerChat(res, body, b, name);
+        else if (path.endsWith('/embeddings')) answerEmbeddings(res, body);
+        else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${path}`, type: 'invalid_request_error', code: null, param: null } }));
+      })();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}/v1`,
+    name,
+    stats,
+    received,
+    behave(next) {
+      behavior = next;
+    },
+    nextEarlyClose: () => new Promise<void>((resolve) => earlyCloseWaiters.push(resolve)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

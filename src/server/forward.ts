@@ -1,0 +1,221 @@
+import { once } from 'node:events';
+import type { FastifyReply } from 'fastify';
+import type { Dispatcher } from 'undici';
+import type { Candidate, Decision } from '../engine/decision.js';
+import type { Endpoint, UpstreamAdapter } from './adapters/upstream-adapter.js';
+import { GatewayError, type OpenAiErrorType } from './errors.js';
+import { redactSecrets } from './redact.js';
+import type { RouteHealthBoard } from './route-health.js';
+import type { UpstreamPools } from './upstream-pools.js';
+
+/** One try of one route, as logged and as told in a 502. */
+export interface Attempt {
+  readonly route: string;
+  /** HTTP status, or what went wrong before one: `connect`, `timeout`, `reset`, `skipped`, `aborted`. */
+  readonly status: number | string;
+  readonly ms: number;
+}
+
+export interface ForwardRequest {
+  readonly endpoint: Endpoint;
+  readonly body: Record<string, unknown>;
+  readonly decision: Decision;
+  readonly stream: boolean;
+  readonly reply: FastifyReply;
+  /** Aborted when the caller hangs up. */
+  readonly signal: AbortSignal;
+  /** Response headers for the route that serves, set before the first byte. */
+  readonly headersFor: (served: Candidate) => Record<string, string>;
+}
+
+export interface ForwardResult {
+  readonly attempts: Attempt[];
+  readonly served?: Candidate;
+  /** The status the caller got (499 when the caller hung up first). */
+  readonly status: number;
+  readonly ttftMs?: number;
+  readonly totalMs: number;
+  /** The OpenAI JSON the caller received, for non-streamed answers. */
+  readonly responseText?: string;
+}
+
+/** How one started attempt ended: a status for the caller, or `failover` with why. */
+interface AttemptOutcome {
+  readonly status: number | 'failover';
+  readonly failure?: string;
+  readonly ttftMs?: number;
+  readonly text?: string;
+}
+
+export interface ForwardDeps {
+  readonly pools: UpstreamPools;
+  readonly health: RouteHealthBoard;
+  readonly adapters: Readonly<Partial<Record<string, UpstreamAdapter>>>;
+  readonly now: () => number;
+}
+
+/** Worth trying the next route: the upstream is down, slow, overloaded or broken, and the caller has seen nothing. */
+const retryableStatus = (status: number) => status === 429 || status >= 500;
+
+function failureKind(err: unknown): string {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'connect';
+  return 'reset';
+}
+
+function upstreamMessage(text: string): { message: string; type: OpenAiErrorType } {
+  try {
+    const e = (JSON.parse(text) as { error?: { message?: unknown; type?: unknown } }).error;
+    if (e && typeof e.message === 'string') return { message: e.message, type: (typeof e.type === 'string' ? e.type : 'invalid_request_error') as OpenAiErrorType };
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return { message: text.slice(0, 300), type: 'invalid_request_error' };
+}
+
+const STREAM_ERROR = (message: string) => `data: ${JSON.stringify({ error: { message, type: 'api_error', code: 'upstream_stream_error', param: null } })}\n\n`;
+
+/**
+ * Walks the decision's routes in order, and only those: never a route the planner did not list. A route
+ * that cannot connect, times out before the first byte, or answers 429/5xx is recorded and the next one is
+ * tried; once stream bytes have reached the caller, a failure ends the stream with an OpenAI-style error
+ * event instead. When every route failed: 502 naming each attempt.
+ */
+export class Forwarder {
+  constructor(private readonly deps: ForwardDeps) {}
+
+  async forward(req: ForwardRequest): Promise<ForwardResult> {
+    const { health, now } = this.deps;
+    const started = now();
+    const attempts: Attempt[] = [];
+    const secrets: string[] = [];
+
+    for (const candidate of req.decision.candidates) {
+      if (req.signal.aborted) break;
+      if (!health.tryAcquire(candidate.route)) {
+        attempts.push({ route: candidate.route, status: 'skipped', ms: 0 });
+        continue;
+      }
+      const target = this.deps.pools.get(candidate.route);
+      const adapter = this.deps.adapters[candidate.format];
+      if (!adapter) throw new GatewayError(500, 'api_error', 'internal_error', `no adapter for format ${candidate.format}`);
+      const apiKey = target.route.config.api_key;
+      if (apiKey) secrets.push(apiKey);
+      const call = adapter.buildCall(req.endpoint, req.body, candidate.upstreamModel, apiKey);
+      const timeouts = target.route.config.timeouts;
+      const t0 = now();
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await target.pool.request({
+          method: 'POST',
+          path: target.basePath + call.path,
+          headers: call.headers,
+          body: call.body,
+          signal: req.signal,
+          headersTimeout: timeouts?.first_byte_ms ?? 60_000,
+          bodyTimeout: timeouts?.idle_ms ?? 30_000,
+        });
+      } catch (err) {
+        if (req.signal.aborted) {
+          health.released(candidate.route);
+          attempts.push({ route: candidate.route, status: 'aborted', ms: now() - t0 });
+          return { attempts, status: 499, totalMs: now() - started };
+        }
+        health.failed(candidate.route);
+        attempts.push({ route: candidate.route, status: failureKind(err), ms: now() - t0 });
+        continue;
+      }
+
+      if (retryableStatus(res.statusCode)) {
+        await res.body.dump().catch(() => undefined);
+        health.failed(candidate.route);
+        attempts.push({ route: candidate.route, status: res.statusCode, ms: now() - t0 });
+        continue;
+      }
+      if (res.statusCode >= 400) {
+        // The upstream refused the request itself: another route would refuse it too.
+        const { message, type } = upstreamMessage(await res.body.text().catch(() => ''));
+        health.succeeded(candidate.route, candidate.model, now() - t0, now() - t0);
+        attempts.push({ route: candidate.route, status: res.statusCode, ms: now() - t0 });
+        throw new GatewayError(res.statusCode, type, 'upstream_rejected', `Route ${candidate.route} rejected the request: ${redactSecrets(message, secrets)}`);
+      }
+
+      const outcome = req.stream ? await this.pipeStream(req, candidate, adapter, res, t0) : await this.sendWhole(req, candidate, adapter, res, t0);
+      attempts.push({ route: candidate.route, status: outcome.status === 'failover' ? (outcome.failure ?? 'reset') : outcome.status, ms: now() - t0 });
+      if (outcome.status === 'failover') continue;
+      return {
+        attempts,
+        served: candidate,
+        status: outcome.status,
+        totalMs: now() - started,
+        ...(outcome.ttftMs === undefined ? {} : { ttftMs: outcome.ttftMs }),
+        ...(outcome.text === undefined ? {} : { responseText: outcome.text }),
+      };
+    }
+
+    if (req.signal.aborted) return { attempts, status: 499, totalMs: now() - started };
+    if (attempts.every((a) => a.status === 'skipped')) {
+      throw new GatewayError(503, 'service_unavailable', 'no_eligible_route', 'No route allowed for this request is available right now (circuits open).');
+    }
+    const summary = attempts.map((a) => `${a.route} ${a.status} (${a.ms} ms)`).join('; ');
+    throw new GatewayError(502, 'api_error', 'upstream_failed', `All ${attempts.length} allowed route${attempts.length === 1 ? '' : 's'} failed: ${summary}`);
+  }
+
+  private async sendWhole(req: ForwardRequest, candidate: Candidate, adapter: UpstreamAdapter, res: Dispatcher.ResponseData, t0: number): Promise<AttemptOutcome> {
+    const { health, now } = this.deps;
+    let upstreamText: string;
+    try {
+      upstreamText = await res.body.text();
+    } catch (err) {
+      if (req.signal.aborted) {
+        health.released(candidate.route);
+        return { status: 499 };
+      }
+      health.failed(candidate.route);
+      return { status: 'failover', failure: failureKind(err) };
+    }
+    const text = adapter.toOpenAiBody(req.endpoint, upstreamText);
+    const ms = now() - t0;
+    health.succeeded(candidate.route, candidate.model, ms, ms);
+    req.reply.code(200).headers({ ...req.headersFor(candidate), 'content-type': 'application/json' }).send(text);
+    return { status: 200, ttftMs: ms, text };
+  }
+
+  private async pipeStream(req: ForwardRequest, candidate: Candidate, adapter: UpstreamAdapter, res: Dispatcher.ResponseData, t0: number): Promise<AttemptOutcome> {
+    const { health, now } = this.deps;
+    const raw = req.reply.raw;
+    const translate = adapter.createStreamTranslator();
+    let ttftMs: number | undefined;
+    try {
+      for await (const chunk of res.body) {
+        const out = translate ? translate(chunk as Buffer) : (chunk as Buffer);
+        if (ttftMs === undefined) {
+          ttftMs = now() - t0;
+          req.reply.hijack();
+          raw.writeHead(200, { ...req.headersFor(candidate), 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        }
+        if (out.length > 0 && !raw.write(out)) await once(raw, 'drain', { signal: req.signal });
+      }
+    } catch (err) {
+      if (req.signal.aborted) {
+        health.released(candidate.route);
+        if (ttftMs !== undefined) raw.destroy();
+        return { status: 499 };
+      }
+      health.failed(candidate.route);
+      // Nothing has reached the caller yet: the next route may still serve it.
+      if (ttftMs === undefined) return { status: 'failover', failure: failureKind(err) };
+      raw.end(STREAM_ERROR(`The upstream stream from route ${candidate.route} failed after it started; the answer is incomplete.`));
+      return { status: 200, ttftMs };
+    }
+    if (ttftMs === undefined) {
+      // An empty 200 stream: nothing to relay, the route is broken for this request.
+      health.failed(candidate.route);
+      return { status: 'failover', failure: 'empty' };
+    }
+    raw.end();
+    health.succeeded(candidate.route, candidate.model, now() - t0, ttftMs);
+    return { status: 200, ttftMs };
+  }
+}

@@ -1,0 +1,65 @@
+import type { LatencySnapshot, RouteHealth, RouteStats } from '../engine/planner.js';
+import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
+import { LatencyWindow } from './latency-window.js';
+
+class RouteRecord {
+  readonly circuit: CircuitBreaker;
+  readonly windows = new Map<string, LatencyWindow>();
+  constructor(options: CircuitOptions) {
+    this.circuit = new CircuitBreaker(options);
+  }
+}
+
+/**
+ * What the gateway has seen of each route: its circuit and rolling latency by model. It is the planner's
+ * `RouteStats` (read per request) and the forwarder's place to report outcomes.
+ */
+export class RouteHealthBoard implements RouteStats {
+  private readonly routes = new Map<string, RouteRecord>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly options: CircuitOptions = DEFAULT_CIRCUIT,
+  ) {}
+
+  private record(route: string): RouteRecord {
+    let r = this.routes.get(route);
+    if (!r) this.routes.set(route, (r = new RouteRecord(this.options)));
+    return r;
+  }
+
+  get(route: string): RouteHealth | undefined {
+    const r = this.routes.get(route);
+    if (!r) return undefined;
+    const latency = new Map<string, LatencySnapshot>();
+    for (const [model, window] of r.windows) {
+      const s = window.snapshot();
+      if (s) latency.set(model, s);
+    }
+    return { circuit: r.circuit.state(this.now()), latency };
+  }
+
+  circuitState(route: string): CircuitState {
+    return this.routes.get(route)?.circuit.state(this.now()) ?? 'closed';
+  }
+
+  tryAcquire(route: string): boolean {
+    return this.record(route).circuit.tryAcquire(this.now());
+  }
+
+  succeeded(route: string, model: string, totalMs: number, ttftMs: number): void {
+    const r = this.record(route);
+    r.circuit.recordSuccess();
+    let w = r.windows.get(model);
+    if (!w) r.windows.set(model, (w = new LatencyWindow()));
+    w.add(totalMs, ttftMs);
+  }
+
+  failed(route: string): void {
+    this.record(route).circuit.recordFailure(this.now());
+  }
+
+  released(route: string): void {
+    this.routes.get(route)?.circuit.release();
+  }
+}
