@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 export interface MockBehavior {
   /** Answer with this HTTP status and an OpenAI error body instead of a completion. */
   status?: number;
+  /** The error body's message, with `status`. */
+  errorMessage?: string;
   /** Milliseconds before the response headers. */
   delayMs?: number;
   /** Milliseconds between stream chunks. */
@@ -167,7 +169,7 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
         if (res.destroyed) return;
         if (b.status && b.status >= 400) {
           res.writeHead(b.status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { message: `${name} says ${b.status}`, type: b.status >= 500 ? 'server_error' : 'invalid_request_error', code: null, param: null } }));
+          res.end(JSON.stringify({ error: { message: b.errorMessage ?? `${name} says ${b.status}`, type: b.status >= 500 ? 'server_error' : 'invalid_request_error', code: null, param: null } }));
           return;
         }
         if (path.endsWith('/chat/completions')) await answerChat(res, body, b, name);

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeMocks, ENV, startMocks, writeGatewayConfig, type Mocks } from './helpers/gateway-fixture.js';
+import { ROOT, runCli } from './helpers/run-cli.js';
+
+let mocks: Mocks;
+beforeAll(async () => {
+  mocks = await startMocks();
+});
+afterAll(async () => closeMocks(mocks));
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+describe('switchyard serve', () => {
+  it('refuses to start on an invalid config, listing every problem', async () => {
+    const r = await runCli(['serve', '--config', 'switchyard.example.yaml'], { env: { OPENROUTER_API_KEY: '', OPENAI_API_KEY: '' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('switchyard.example.yaml:');
+    expect(r.stderr).toContain('server.admin_key: environment variable SWITCHYARD_ADMIN_KEY is not set');
+    expect(r.stderr).toContain('routes[0].api_key: environment variable OPENROUTER_API_KEY is not set');
+    expect(r.stderr).toContain('routes[1].api_key: environment variable OPENAI_API_KEY is not set');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('serves on the given port and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/switchyard.js', import.meta.url)), 'serve', '--config', writeGatewayConfig(mocks), '--port', String(port)], {
+      cwd: ROOT,
+      env: { ...process.env, ...ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    // Wait for the "listening" log line rather than sleeping.
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        if (out.includes('Server listening')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${out}`)));
+    });
+    const res = await request(`http://127.0.0.1:${port}/health`);
+    expect(await res.body.json()).toEqual({ status: 'ok' });
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,185 @@
+import OpenAI from 'openai';
+import { request } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+
+// Faults: what reaches which upstream when routes fail, and what the caller sees.
+let mocks: Mocks;
+let gw: RunningGateway;
+
+beforeEach(async () => {
+  mocks = await startMocks();
+  gw = await startGateway(writeGatewayConfig(mocks));
+});
+afterEach(async () => {
+  await gw.close();
+  await closeMocks(mocks);
+});
+
+const chat = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'Patient John, DOB 1970-01-01: summarise the chart.' }], ...extra });
+async function post(body: string, headers: Record<string, string> = {}, path = '/v1/chat/completions') {
+  const res = await request(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}`, ...headers }, body });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as { error: { message: string; type: string; code: string; param: string | null } } };
+}
+const streamedText = (sse: string) =>
+  sse
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: {'))
+    .map((e) => (JSON.parse(e.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '')
+    .join('');
+const offPremBytes = () => mocks.aggregator.stats.bytes + mocks.direct.stats.bytes;
+
+describe('phi stays on-prem when on-prem fails', () => {
+  it('on-prem down → 502, and not one byte to any other upstream', async () => {
+    await mocks.onprem.close();
+    const r = await post(chat(), { 'x-switchyard-tags': 'phi' });
+    expect(r.status).toBe(502);
+    expect(r.json().error.code).toBe('upstream_failed');
+    expect(r.json().error.message).toContain('onprem connect');
+    expect(offPremBytes()).toBe(0);
+  });
+
+  it('on-prem slow (no first byte within its timeout) → 502, zero bytes elsewhere', async () => {
+    mocks.onprem.behave({ delayMs: 1500 });
+    const r = await post(chat(), { 'x-switchyard-tags': 'phi' });
+    expect(r.status).toBe(502);
+    expect(r.json().error.message).toContain('onprem timeout');
+    expect(offPremBytes()).toBe(0);
+  });
+
+  it('on-prem 500 → 502, zero bytes elsewhere', async () => {
+    mocks.onprem.behave({ status: 500 });
+    const r = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });
+    expect(r.status).toBe(502);
+    expect(r.json().error.message).toContain('onprem 500');
+    expect(offPremBytes()).toBe(0);
+  });
+
+  it('on-prem resets mid-stream → the stream ends with an error event, zero bytes elsewhere', async () => {
+    // A pause between chunks, so the reset comes after bytes have reached the caller.
+    mocks.onprem.behave({ resetAfterChunks: 3, chunkDelayMs: 20, reply: 'one two three four five six' });
+    const r = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });
+    expect(r.status).toBe(200);
+    expect(r.headers['x-switchyard-route']).toBe('onprem');
+    const events = r.text.trim().split('\n\n');
+    expect(events.at(-1)).toContain('"code":"upstream_stream_error"');
+    expect(r.text).not.toContain('[DONE]');
+    expect(offPremBytes()).toBe(0);
+  });
+
+  it('with on-prem circuit open → 503 no_eligible_route without trying anything', async () => {
+    await mocks.onprem.close();
+    for (let i = 0; i < 5; i++) await post(chat(), { 'x-switchyard-tags': 'phi' });
+    const r = await post(chat(), { 'x-switchyard-tags': 'phi' });
+    expect(r.status).toBe(503);
+    expect(r.json().error.code).toBe('no_eligible_route');
+    expect(offPremBytes()).toBe(0);
+  });
+
+  it('the clinic tenant is phi by default: same guarantee without any header', async () => {
+    mocks.onprem.behave({ status: 503 });
+    const r = await post(chat(), { authorization: `Bearer ${KEYS.clinic}` });
+    expect(r.status).toBe(502);
+    expect(offPremBytes()).toBe(0);
+  });
+});
+
+describe('failover within the decision', () => {
+  it('direct down → served by the aggregator, and the headers say so', async () => {
+    await mocks.direct.close();
+    const r = await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
+    expect(r.status).toBe(200);
+    expect(r.headers['x-switchyard-route']).toBe('agg');
+    expect(r.headers['x-switchyard-model']).toBe('openai/gpt-5');
+  });
+
+  it('direct 429 and stream → the aggregator streams it', async () => {
+    mocks.direct.behave({ status: 429 });
+    const r = await post(chat({ stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(r.headers['x-switchyard-route']).toBe('agg');
+    expect(streamedText(r.text)).toBe('Hello from aggregator.');
+    expect(r.text.trim().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('every route failing → 502 naming each attempt', async () => {
+    mocks.direct.behave({ status: 500 });
+    mocks.aggregator.behave({ status: 502 });
+    const r = await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
+    expect(r.status).toBe(502);
+    expect(r.json().error.message).toMatch(/All 2 allowed routes failed: direct 500 \(\d+ ms\); agg 502/);
+  });
+
+  it('an upstream 400 is the caller’s problem: passed back, no failover', async () => {
+    mocks.direct.behave({ status: 400 });
+    const r = await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
+    expect(r.status).toBe(400);
+    expect(r.json().error.code).toBe('upstream_rejected');
+    expect(mocks.aggregator.stats.requests).toBe(0);
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['malformed JSON', '{"model": "gpt-5", ', {}, 400, 'invalid_request', null],
+    ['wrong type', JSON.stringify({ model: 5, messages: [{ role: 'user', content: 'hi' }] }), {}, 400, 'invalid_request', 'model'],
+    ['missing messages', JSON.stringify({ model: 'gpt-5' }), {}, 400, 'invalid_request', 'messages'],
+    ['empty messages', JSON.stringify({ model: 'gpt-5', messages: [] }), {}, 400, 'invalid_request', 'messages'],
+    ['unknown model', JSON.stringify({ model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] }), {}, 404, 'model_not_found', 'model'],
+    ['bad key', chat(), { authorization: 'Bearer sk-wrong' }, 401, 'invalid_api_key', null],
+    ['no key', chat(), { authorization: '' }, 401, 'invalid_api_key', null],
+    ['bad SLO header', chat(), { 'x-switchyard-slo-ms': 'soon' }, 400, 'invalid_request', 'x-switchyard-slo-ms'],
+    ['huge body', chat({ messages: [{ role: 'user', content: 'x'.repeat(100_000) }] }), {}, 413, 'request_too_large', null],
+    ['policy deny', chat({ max_tokens: 50_000 }), {}, 403, 'max_tokens_too_large', null],
+  ])('%s', async (_name, body, headers, status, code, param) => {
+    const r = await post(body, headers as Record<string, string>);
+    expect(r.status).toBe(status);
+    const e = r.json().error;
+    expect(e.code).toBe(code);
+    expect(e.param).toBe(param);
+    expect(e.message).toMatch(/\S/);
+    expect(e.message).not.toMatch(/at .*\.(js|ts):\d+/);
+    expect(r.headers['x-request-id']).toBeDefined();
+  });
+
+  it('unknown endpoint → 404 in OpenAI shape', async () => {
+    const r = await post('{}', {}, '/v1/completions-legacy');
+    expect(r.status).toBe(404);
+    expect(r.json().error.type).toBe('not_found_error');
+  });
+});
+
+describe('the caller hanging up', () => {
+  it('mid-stream cancels the upstream request', async () => {
+    mocks.direct.behave({ chunkDelayMs: 100, reply: 'a '.repeat(200) });
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: KEYS.acme, maxRetries: 0 });
+    const controller = new AbortController();
+    const closed = mocks.direct.nextEarlyClose();
+    const stream = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: controller.signal });
+    let chunks = 0;
+    for await (const _ of stream) {
+      if (++chunks === 2) {
+        controller.abort();
+        break;
+      }
+    }
+    await closed;
+    expect(chunks).toBe(2);
+    expect(mocks.direct.stats.closedEarly).toBe(1);
+  });
+});
+
+describe('secrets', () => {
+  it('no key appears in logs, error messages or response headers, and no prompt text in logs', async () => {
+    // An upstream that echoes its key back in an error must not leak it to the caller.
+    mocks.direct.behave({ status: 401, errorMessage: `Incorrect API key provided: ${KEYS.direct}` });
+    const r1 = await post(chat());
+    expect(r1.json().error.message).toContain('[redacted]');
+    const r2 = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });
+    const r3 = await post(chat(), { authorization: `Bearer ${KEYS.acme}x` });
+    const everything = [...gw.logs, r1.text, r2.text, r3.text, JSON.stringify(r1.headers), JSON.stringify(r2.headers)].join('\n');
+    for (const secret of [KEYS.acme, KEYS.clinic, KEYS.aggregator, KEYS.direct]) expect(everything).not.toContain(secret);
+    expect(gw.logs.join('\n')).not.toContain('Patient John');
+    expect(gw.logs.some((l) => l.includes('"msg":"request"'))).toBe(true);
+  });
+});
