@@ -8,6 +8,7 @@ interface ServeOptions {
   config: string;
   host?: string;
   port?: string;
+  log?: string;
 }
 
 async function serve(options: ServeOptions): Promise<number> {
@@ -16,7 +17,7 @@ async function serve(options: ServeOptions): Promise<number> {
   const server = loaded.routing.file.server ?? {};
   const host = options.host ?? server.host ?? '127.0.0.1';
   const port = options.port === undefined ? (server.port ?? 4000) : options.port === '0' ? 0 : parsePositiveInt(options.port, '--port');
-  const gateway = new Gateway(loaded);
+  const gateway = await Gateway.start(loaded, options.log === undefined ? {} : { logDir: options.log });
   const app = buildApp(gateway);
   try {
     await app.listen({ host, port });
@@ -42,5 +43,6 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
     .option('--host <host>', 'address to listen on (default: server.host, else 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: server.port, else 4000)')
+    .option('--log <dir>', 'decision log directory (default: log.dir, else switchyard-log beside the config)')
     .action((options: ServeOptions) => runAction(() => serve(options)));
 }

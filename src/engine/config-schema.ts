@@ -142,6 +142,15 @@ export const ServerSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The decision log: Parquet segments in `dir` (relative to the config file), one every `roll_seconds`. */
+export const LogSchema = Type.Object(
+  {
+    dir: Type.Optional(Type.String({ minLength: 1 })),
+    roll_seconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
 export const PlannerSchema = Type.Object(
   {
     /** Observed latency counts only once a route has this many samples; before that, the route's prior. */
@@ -161,6 +170,7 @@ export const ConfigSchema = Type.Object(
     /** `*.rules.json` files, paths relative to this file. */
     policies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     planner: Type.Optional(PlannerSchema),
+    log: Type.Optional(LogSchema),
     routes: Type.Array(RouteSchema, { minItems: 1 }),
     tenants: Type.Array(TenantSchema, { minItems: 1 }),
   },

@@ -4,7 +4,11 @@ import type { Dispatcher } from 'undici';
 import type { Candidate, Decision } from '../engine/decision.js';
 import type { Endpoint, UpstreamAdapter } from './adapters/upstream-adapter.js';
 import { GatewayError, type OpenAiErrorType } from './errors.js';
+import { formatUsd } from '../engine/money.js';
+import { answerChars, meter } from './meter.js';
 import { redactSecrets } from './redact.js';
+import { SseUsageTap } from './sse-usage-tap.js';
+import { usageFromOpenAi, type MeteredUsage } from './usage.js';
 import type { RouteHealthBoard } from './route-health.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
@@ -26,6 +30,8 @@ export interface ForwardRequest {
   readonly signal: AbortSignal;
   /** Response headers for the route that serves, set before the first byte. */
   readonly headersFor: (served: Candidate) => Record<string, string>;
+  /** The planner's prompt estimate, used when an upstream reports no usage. */
+  readonly inputEstimate: number;
 }
 
 export interface ForwardResult {
@@ -33,18 +39,24 @@ export interface ForwardResult {
   readonly served?: Candidate;
   /** The status the caller got (499 when the caller hung up first). */
   readonly status: number;
+  /** Why the caller got no answer (nothing was sent yet: the handler answers with it), or `upstream_stream_error`. */
+  readonly error?: GatewayError;
   readonly ttftMs?: number;
   readonly totalMs: number;
-  /** The OpenAI JSON the caller received, for non-streamed answers. */
-  readonly responseText?: string;
+  /** Token usage of the served answer (reported, or estimated and marked so). */
+  readonly usage?: MeteredUsage;
+  /** Exact cost of the served answer at the serving route's price, pico-dollars. */
+  readonly costPico?: bigint;
 }
 
 /** How one started attempt ended: a status for the caller, or `failover` with why. */
 interface AttemptOutcome {
   readonly status: number | 'failover';
+  readonly streamFailed?: boolean;
   readonly failure?: string;
   readonly ttftMs?: number;
-  readonly text?: string;
+  readonly usage?: MeteredUsage;
+  readonly costPico?: bigint;
 }
 
 export interface ForwardDeps {
@@ -74,13 +86,15 @@ function upstreamMessage(text: string): { message: string; type: OpenAiErrorType
   return { message: text.slice(0, 300), type: 'invalid_request_error' };
 }
 
+const STREAM_FAILED = new GatewayError(502, 'api_error', 'upstream_stream_error', 'The upstream stream failed after it started.');
 const STREAM_ERROR = (message: string) => `data: ${JSON.stringify({ error: { message, type: 'api_error', code: 'upstream_stream_error', param: null } })}\n\n`;
 
 /**
  * Walks the decision's routes in order, and only those: never a route the planner did not list. A route
  * that cannot connect, times out before the first byte, or answers 429/5xx is recorded and the next one is
  * tried; once stream bytes have reached the caller, a failure ends the stream with an OpenAI-style error
- * event instead. When every route failed: 502 naming each attempt.
+ * event instead. When every route failed: a 502 naming each attempt, returned (not thrown) with the
+ * attempts so that the caller can log them before answering.
  */
 export class Forwarder {
   constructor(private readonly deps: ForwardDeps) {}
@@ -138,7 +152,8 @@ export class Forwarder {
         const { message, type } = upstreamMessage(await res.body.text().catch(() => ''));
         health.succeeded(candidate.route, candidate.model, now() - t0, now() - t0);
         attempts.push({ route: candidate.route, status: res.statusCode, ms: now() - t0 });
-        throw new GatewayError(res.statusCode, type, 'upstream_rejected', `Route ${candidate.route} rejected the request: ${redactSecrets(message, secrets)}`);
+        const error = new GatewayError(res.statusCode, type, 'upstream_rejected', `Route ${candidate.route} rejected the request: ${redactSecrets(message, secrets)}`);
+        return { attempts, status: res.statusCode, error, totalMs: now() - started };
       }
 
       const outcome = req.stream ? await this.pipeStream(req, candidate, adapter, res, t0) : await this.sendWhole(req, candidate, adapter, res, t0);
@@ -150,16 +165,16 @@ export class Forwarder {
         status: outcome.status,
         totalMs: now() - started,
         ...(outcome.ttftMs === undefined ? {} : { ttftMs: outcome.ttftMs }),
-        ...(outcome.text === undefined ? {} : { responseText: outcome.text }),
+        ...(outcome.usage === undefined ? {} : { usage: outcome.usage, costPico: outcome.costPico }),
+        ...(outcome.streamFailed ? { error: STREAM_FAILED } : {}),
       };
     }
 
     if (req.signal.aborted) return { attempts, status: 499, totalMs: now() - started };
-    if (attempts.every((a) => a.status === 'skipped')) {
-      throw new GatewayError(503, 'service_unavailable', 'no_eligible_route', 'No route allowed for this request is available right now (circuits open).');
-    }
-    const summary = attempts.map((a) => `${a.route} ${a.status} (${a.ms} ms)`).join('; ');
-    throw new GatewayError(502, 'api_error', 'upstream_failed', `All ${attempts.length} allowed route${attempts.length === 1 ? '' : 's'} failed: ${summary}`);
+    const error = attempts.every((a) => a.status === 'skipped')
+      ? new GatewayError(503, 'service_unavailable', 'no_eligible_route', 'No route allowed for this request is available right now (circuits open).')
+      : new GatewayError(502, 'api_error', 'upstream_failed', `All ${attempts.length} allowed route${attempts.length === 1 ? '' : 's'} failed: ${attempts.map((a) => `${a.route} ${a.status} (${a.ms} ms)`).join('; ')}`);
+    return { attempts, status: error.status, error, totalMs: now() - started };
   }
 
   private async sendWhole(req: ForwardRequest, candidate: Candidate, adapter: UpstreamAdapter, res: Dispatcher.ResponseData, t0: number): Promise<AttemptOutcome> {
@@ -176,20 +191,32 @@ export class Forwarder {
       return { status: 'failover', failure: failureKind(err) };
     }
     const text = adapter.toOpenAiBody(req.endpoint, upstreamText);
+    let json: { usage?: unknown; choices?: { message?: { content?: unknown } }[] } = {};
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      // Not JSON: relayed as it came, metered by estimate.
+    }
+    const { usage, costPico } = meter(usageFromOpenAi(json.usage), req.inputEstimate, answerChars(json), candidate.price);
     const ms = now() - t0;
     health.succeeded(candidate.route, candidate.model, ms, ms);
-    req.reply.code(200).headers({ ...req.headersFor(candidate), 'content-type': 'application/json' }).send(text);
-    return { status: 200, ttftMs: ms, text };
+    req.reply
+      .code(200)
+      .headers({ ...req.headersFor(candidate), 'content-type': 'application/json', 'x-switchyard-cost-usd': formatUsd(costPico, 9) })
+      .send(text);
+    return { status: 200, ttftMs: ms, usage, costPico };
   }
 
   private async pipeStream(req: ForwardRequest, candidate: Candidate, adapter: UpstreamAdapter, res: Dispatcher.ResponseData, t0: number): Promise<AttemptOutcome> {
     const { health, now } = this.deps;
     const raw = req.reply.raw;
     const translate = adapter.createStreamTranslator();
+    const wantsUsage = (req.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    const tap = new SseUsageTap(wantsUsage);
     let ttftMs: number | undefined;
     try {
       for await (const chunk of res.body) {
-        const out = translate ? translate(chunk as Buffer) : (chunk as Buffer);
+        const out = tap.push(translate ? translate(chunk as Buffer) : (chunk as Buffer));
         if (ttftMs === undefined) {
           ttftMs = now() - t0;
           req.reply.hijack();
@@ -207,15 +234,16 @@ export class Forwarder {
       // Nothing has reached the caller yet: the next route may still serve it.
       if (ttftMs === undefined) return { status: 'failover', failure: failureKind(err) };
       raw.end(STREAM_ERROR(`The upstream stream from route ${candidate.route} failed after it started; the answer is incomplete.`));
-      return { status: 200, ttftMs };
+      // What was streamed was still produced and may be billed: meter it by estimate.
+      return { status: 200, ttftMs, streamFailed: true, ...meter(tap.usage, req.inputEstimate, tap.contentChars, candidate.price) };
     }
     if (ttftMs === undefined) {
       // An empty 200 stream: nothing to relay, the route is broken for this request.
       health.failed(candidate.route);
       return { status: 'failover', failure: 'empty' };
     }
-    raw.end();
+    raw.end(tap.finish());
     health.succeeded(candidate.route, candidate.model, now() - t0, ttftMs);
-    return { status: 200, ttftMs };
+    return { status: 200, ttftMs, ...meter(tap.usage, req.inputEstimate, tap.contentChars, candidate.price) };
   }
 }

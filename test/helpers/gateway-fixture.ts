@@ -18,6 +18,8 @@ export const KEYS = {
   direct: 'sk-proj-upstream-SECRET-direct-key-000',
 } as const;
 
+export const ADMIN_KEY = 'admin-key-for-tests-0123456789';
+
 export interface Mocks {
   aggregator: MockUpstream;
   direct: MockUpstream;
@@ -41,7 +43,8 @@ export function writeGatewayConfig(mocks: Mocks, extra = ''): string {
   writeFileSync(
     path,
     `
-server: { body_limit_bytes: 65536 }
+server: { body_limit_bytes: 65536, admin_key: ${ADMIN_KEY} }
+log: { dir: log, roll_seconds: 3600 }
 policies: [${join(ROOT, 'policies/default.rules.json')}]
 routes:
   - id: agg
@@ -88,7 +91,7 @@ export const ENV = { AGG_KEY: KEYS.aggregator, DIRECT_KEY: KEYS.direct };
 /** A gateway on 127.0.0.1 over the mocks, with its log captured. */
 export async function startGateway(configPath: string, circuit?: CircuitOptions): Promise<RunningGateway> {
   const loaded = await loadConfig(configPath, { env: ENV, requireSecrets: true });
-  const gateway = new Gateway(loaded, circuit ? { circuit } : {});
+  const gateway = await Gateway.start(loaded, circuit ? { circuit } : {});
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {

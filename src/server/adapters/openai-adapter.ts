@@ -8,7 +8,10 @@ export const openAiAdapter: UpstreamAdapter = {
   buildCall(endpoint, body, model, apiKey) {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: body.stream === true ? 'text/event-stream' : 'application/json' };
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-    return { path: PATHS[endpoint], headers, body: JSON.stringify({ ...body, model }) };
+    // Streams always ask for the usage chunk, so streamed requests are metered like the rest; the
+    // forwarder strips it again when the caller did not ask.
+    const out = body.stream === true ? { ...body, model, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } } : { ...body, model };
+    return { path: PATHS[endpoint], headers, body: JSON.stringify(out) };
   },
   toOpenAiBody: (_endpoint, text) => text,
   createStreamTranslator: () => undefined,

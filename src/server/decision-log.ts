@@ -1,0 +1,124 @@
+import { mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, LIST, VARCHAR, type DuckDBAppender, type DuckDBConnection, DuckDBTimestampTZValue } from '@duckdb/node-api';
+import { LOG_TABLE_DDL, type LogRow } from '../duckdb/log-schema.js';
+import { picoToDecimal } from '../duckdb/usd-decimal.js';
+
+export interface DecisionLogOptions {
+  /** Where Parquet segments go. */
+  readonly dir: string;
+  /** Buffered rows are appended at least this often. */
+  readonly flushMs?: number;
+  /** A segment is closed into a Parquet file this often (when it holds rows). */
+  readonly rollMs?: number;
+}
+
+const VARCHAR_LIST = LIST(VARCHAR);
+
+/**
+ * Writes one row per request, off the request path: `record` only pushes to a buffer; a timer appends the
+ * buffer to an in-memory DuckDB table with the appender (at least every second), and every `rollMs` the
+ * table becomes a Parquet segment in `dir`, written under a temporary name and renamed, so readers in other
+ * processes never see half a file. DuckDB lets one process write a database file; Parquet segments let
+ * every process read. `close` appends and rolls what is left: no row is lost on a graceful shutdown.
+ */
+export class DecisionLog {
+  private buffer: LogRow[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private lastRoll: number;
+  private segment = 0;
+  private rowsInSegment = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly appender: DuckDBAppender,
+    private readonly options: Required<DecisionLogOptions>,
+  ) {
+    this.lastRoll = Date.now();
+    this.timer = setInterval(() => void this.flush(), options.flushMs);
+    this.timer.unref();
+  }
+
+  static async open(options: DecisionLogOptions): Promise<DecisionLog> {
+    mkdirSync(options.dir, { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(LOG_TABLE_DDL);
+    const appender = await connection.createAppender('requests');
+    return new DecisionLog(instance, connection, appender, { flushMs: 1000, rollMs: 60_000, ...options });
+  }
+
+  record(row: LogRow): void {
+    this.buffer.push(row);
+  }
+
+  /** Appends the buffer, and rolls the segment when it is due. Serialised: one flush at a time. */
+  flush(force = false): Promise<void> {
+    this.chain = this.chain.then(() => this.flushNow(force));
+    return this.chain;
+  }
+
+  /** Rows not yet in a Parquet segment (the live segment and the buffer), newest last. */
+  async liveRows(): Promise<Record<string, unknown>[]> {
+    await this.flush();
+    const reader = await this.connection.runAndReadAll('SELECT * EXCLUDE (cost_usd), cost_usd::VARCHAR AS cost_usd FROM requests ORDER BY ts');
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush(true);
+    this.appender.closeSync();
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async flushNow(force: boolean): Promise<void> {
+    const rows = this.buffer;
+    this.buffer = [];
+    for (const row of rows) this.append(row);
+    if (rows.length > 0) this.appender.flushSync();
+    this.rowsInSegment += rows.length;
+    if (this.rowsInSegment > 0 && (force || Date.now() - this.lastRoll >= this.options.rollMs)) await this.roll();
+  }
+
+  private async roll(): Promise<void> {
+    const name = `requests-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${this.segment++}.parquet`;
+    const final = join(this.options.dir, name);
+    const temporary = `${final}.tmp`;
+    await this.connection.run(`COPY requests TO '${temporary.replace(/'/g, "''")}' (FORMAT parquet)`);
+    renameSync(temporary, final);
+    await this.connection.run('DELETE FROM requests');
+    this.rowsInSegment = 0;
+    this.lastRoll = Date.now();
+  }
+
+  private append(r: LogRow): void {
+    const a = this.appender;
+    a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(r.ts) * 1000n));
+    a.appendVarchar(r.requestId);
+    a.appendVarchar(r.tenant);
+    a.appendVarchar(r.endpoint);
+    a.appendVarchar(r.requestedModel);
+    a.appendVarchar(r.model);
+    for (const v of [r.upstreamModel, r.route, r.routeKind]) v === undefined ? a.appendNull() : a.appendVarchar(v);
+    a.appendList([...r.tags], VARCHAR_LIST);
+    a.appendVarchar(r.sensitivity);
+    a.appendList([...r.rules], VARCHAR_LIST);
+    a.appendBoolean(r.stream);
+    a.appendInteger(r.status);
+    r.errorCode === undefined ? a.appendNull() : a.appendVarchar(r.errorCode);
+    a.appendVarchar(JSON.stringify(r.attempts));
+    r.ttftMs === undefined ? a.appendNull() : a.appendDouble(r.ttftMs);
+    a.appendDouble(r.latencyMs);
+    a.appendInteger(r.inputTokens);
+    a.appendInteger(r.outputTokens);
+    a.appendInteger(r.cachedTokens);
+    a.appendInteger(r.reasoningTokens);
+    a.appendDecimal(picoToDecimal(r.costPico));
+    a.appendBoolean(r.estimated);
+    a.endRow();
+  }
+}

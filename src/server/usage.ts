@@ -1,0 +1,28 @@
+import type { TokenUsage } from '../engine/prices.js';
+
+interface OpenAiUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
+}
+
+/** What an answer cost in tokens, and whether the upstream said so or we estimated it. */
+export interface MeteredUsage extends TokenUsage {
+  readonly reasoning: number;
+  readonly estimated: boolean;
+}
+
+/** OpenAI's `usage` object → token counts; undefined when absent or malformed. */
+export function usageFromOpenAi(usage: unknown): MeteredUsage | undefined {
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const u = usage as OpenAiUsage;
+  if (typeof u.prompt_tokens !== 'number') return undefined;
+  return {
+    input: u.prompt_tokens,
+    output: u.completion_tokens ?? 0,
+    cachedInput: u.prompt_tokens_details?.cached_tokens ?? 0,
+    reasoning: u.completion_tokens_details?.reasoning_tokens ?? 0,
+    estimated: false,
+  };
+}
