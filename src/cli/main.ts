@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerExplain } from './explain-command.js';
 import { registerHashKey } from './hash-key-command.js';
+import { registerReport } from './report-command.js';
 import { registerServe } from './serve-command.js';
 
 const program = new Command('switchyard')
@@ -10,6 +11,7 @@ const program = new Command('switchyard')
 
 registerServe(program);
 registerExplain(program);
+registerReport(program);
 registerHashKey(program);
 
 try {

@@ -24,6 +24,8 @@ export interface MockBehavior {
   cachedTokens?: number;
   /** The assistant's reply; words become stream chunks and completion tokens. */
   reply?: string;
+  /** Report exactly these token counts instead of estimating them. */
+  usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
 export interface ReceivedRequest {
@@ -59,6 +61,10 @@ function completionText(body: Record<string, unknown>, behavior: MockBehavior, n
 }
 
 function usageOf(body: Record<string, unknown>, completionTokens: number, behavior: MockBehavior) {
+  if (behavior.usage) {
+    const { prompt_tokens, completion_tokens } = behavior.usage;
+    return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens, ...(behavior.cachedTokens ? { prompt_tokens_details: { cached_tokens: behavior.cachedTokens } } : {}) };
+  }
   const prompt = approxTokens(body.messages ?? body.input);
   return {
     prompt_tokens: prompt,
@@ -164,7 +170,8 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
           return;
         }
         received.push({ path, headers: req.headers, body });
-        const b = behavior;
+        // A request may carry its own behaviour in a `mock` field (tests mixing outcomes in one burst).
+        const b: MockBehavior = { ...behavior, ...(body.mock as MockBehavior | undefined) };
         if (b.delayMs) await sleep(b.delayMs);
         if (res.destroyed) return;
         if (b.status && b.status >= 400) {

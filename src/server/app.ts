@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { GatewayError, toGatewayError } from './errors.js';
 import type { Gateway } from './gateway.js';
+import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerProxyRoutes } from './routes/proxy-routes.js';
 
@@ -49,6 +50,7 @@ export function buildApp(gateway: Gateway, options: AppOptions = {}): FastifyIns
 
   registerProxyRoutes(app, gateway);
   registerInfoRoutes(app, gateway);
+  registerAdminRoutes(app, gateway);
   app.addHook('onClose', async () => gateway.close());
   return app;
 }

@@ -14,6 +14,8 @@ interface Windows {
   dayReserved: bigint;
   monthSettled: bigint;
   monthReserved: bigint;
+  /** Settled spend today by serving route. */
+  dayByRoute: Map<string, bigint>;
 }
 
 /** Money held for one request until it is settled or released. */
@@ -39,10 +41,10 @@ export class BudgetLedger {
     const month = monthOf(nowMs);
     let w = this.windows.get(tenant);
     if (!w) {
-      w = { day, month, daySettled: 0n, dayReserved: 0n, monthSettled: 0n, monthReserved: 0n };
+      w = { day, month, daySettled: 0n, dayReserved: 0n, monthSettled: 0n, monthReserved: 0n, dayByRoute: new Map() };
       this.windows.set(tenant, w);
     }
-    if (w.day !== day) Object.assign(w, { day, daySettled: 0n, dayReserved: 0n });
+    if (w.day !== day) Object.assign(w, { day, daySettled: 0n, dayReserved: 0n, dayByRoute: new Map() });
     if (w.month !== month) Object.assign(w, { month, monthSettled: 0n, monthReserved: 0n });
     return w;
   }
@@ -63,12 +65,13 @@ export class BudgetLedger {
     return { tenant, amount, day: w.day, month: w.month, open: true };
   }
 
-  /** Replaces the reservation with what the request actually cost. */
-  settle(r: Reservation, actual: bigint, nowMs: number): void {
+  /** Replaces the reservation with what the request actually cost on `route`. */
+  settle(r: Reservation, actual: bigint, route: string, nowMs: number): void {
     this.release(r, nowMs);
     const w = this.current(r.tenant, nowMs);
     w.daySettled += actual;
     w.monthSettled += actual;
+    w.dayByRoute.set(route, (w.dayByRoute.get(route) ?? 0n) + actual);
   }
 
   /** Gives the reservation back (failure, timeout, caller gone). */
@@ -88,10 +91,15 @@ export class BudgetLedger {
   }
 
   /** Per tenant: settled and reserved, for `/admin/spend` and the metrics. */
-  snapshot(nowMs: number): { tenant: string; daySettled: bigint; dayReserved: bigint; monthSettled: bigint; monthReserved: bigint }[] {
+  snapshot(nowMs: number): ({ tenant: string } & Omit<Windows, 'day' | 'month'>)[] {
     return [...this.windows.keys()].map((tenant) => {
-      const w = this.current(tenant, nowMs);
-      return { tenant, daySettled: w.daySettled, dayReserved: w.dayReserved, monthSettled: w.monthSettled, monthReserved: w.monthReserved };
+      const { day: _day, month: _month, ...w } = this.current(tenant, nowMs);
+      return { tenant, ...w, dayByRoute: new Map(w.dayByRoute) };
     });
+  }
+
+  /** Money held by requests in flight, all tenants: zero when nothing is in flight. */
+  reservedTotal(nowMs: number): bigint {
+    return this.snapshot(nowMs).reduce((sum, s) => sum + s.dayReserved, 0n);
   }
 }

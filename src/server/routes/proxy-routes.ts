@@ -99,7 +99,7 @@ function proxyHandler(gateway: Gateway, endpoint: Endpoint, toPlan: Planner) {
       gateway.ledger.release(reservation, gateway.now());
       throw err;
     }
-    if (result.served && result.costPico !== undefined) gateway.ledger.settle(reservation, result.costPico, gateway.now());
+    if (result.served && result.costPico !== undefined) gateway.ledger.settle(reservation, result.costPico, result.served.route, gateway.now());
     else gateway.ledger.release(reservation, gateway.now());
 
     const error = result.error;
