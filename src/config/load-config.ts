@@ -18,6 +18,8 @@ export interface LoadedConfig {
   readonly routing: RoutingConfig;
   /** sha256(key) → tenant id. */
   readonly tenantKeys: ReadonlyMap<string, string>;
+  /** How it was loaded, so that a reload reads the same environment the same way. */
+  readonly options: LoadOptions;
 }
 
 export interface LoadOptions {
@@ -91,7 +93,7 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
   const keyProblems: SchemaProblem[] = [];
   const tenantKeys = indexTenantKeys(file, keyProblems);
   if (keyProblems.length > 0) throw new ConfigError(source, keyProblems);
-  return Object.freeze({ path: absolute, routing, tenantKeys });
+  return Object.freeze({ path: absolute, routing, tenantKeys, options });
 }
 
 function buildPolicyOrThrow(rules: CompiledRule[]) {

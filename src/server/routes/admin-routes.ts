@@ -58,7 +58,8 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: Gateway): voi
   app.post('/admin/reload', async (request, reply) => {
     requireAdmin(request, gateway);
     try {
-      const loaded = await loadConfig(gateway.current.loaded.path, { requireSecrets: true });
+      const { path, options } = gateway.current.loaded;
+      const loaded = await loadConfig(path, options);
       await gateway.swap(loaded);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;

@@ -1,0 +1,174 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { request } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../src/config/tenant-keys.js';
+import { usdToPico } from '../src/engine/money.js';
+import { ADMIN_KEY, closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import { runCli } from './helpers/run-cli.js';
+
+const CAPPED_KEY = 'sk-test-capped-0123456789abcdef';
+const LENIENT_CIRCUIT = { consecutiveFailures: 1_000_000, errorRate: 1.1, window: 20, minAttempts: 10, cooldownMs: 1 };
+// gpt-5-mini, 8 prompt tokens + 50 completion tokens on direct: 8 × 250,000 + 50 × 2,000,000 p$.
+const ACTUAL = 102_000_000n;
+// The reservation: the dearest route's price with max_tokens 100 (the aggregator, fee included).
+const RESERVATION = 8n * 263_750n + 100n * 2_110_000n;
+const cappedTenant = (dailyUsd: number) => `  - { id: capped, api_keys: ["sha256:${hashApiKey(CAPPED_KEY)}"], budget: { daily_usd: ${dailyUsd}, on_exceed: deny } }`;
+
+let mocks: Mocks;
+let gw: RunningGateway | undefined;
+beforeEach(async () => {
+  mocks = await startMocks();
+  mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 50 } });
+});
+afterEach(async () => {
+  await gw?.close();
+  gw = undefined;
+  await closeMocks(mocks);
+});
+
+function send(url: string, key: string, body: Record<string, unknown>, signal?: AbortSignal) {
+  return request(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, ...body }),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+describe('budgets under concurrency', () => {
+  it('500 concurrent requests against a budget for ~100: no overshoot past one reservation, nothing left reserved', async () => {
+    const budgetUsd = 0.0102; // 100 × ACTUAL
+    gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(budgetUsd)), LENIENT_CIRCUIT);
+    const statuses: (number | string)[] = [];
+    await Promise.all(
+      Array.from({ length: 500 }, async (_, i) => {
+        if (i % 10 === 3) {
+          // The upstream fails (direct and aggregator): the reservation must come back.
+          const res = await send(gw!.url, CAPPED_KEY, { mock: { status: 500 } });
+          await res.body.dump();
+          statuses.push(res.statusCode);
+        } else if (i % 10 === 7) {
+          // The caller hangs up as soon as the stream starts.
+          const controller = new AbortController();
+          try {
+            const res = await send(gw!.url, CAPPED_KEY, { stream: true, mock: { chunkDelayMs: 20, reply: 'word '.repeat(50) } }, controller.signal);
+            statuses.push(res.statusCode);
+            controller.abort();
+            await res.body.dump().catch(() => undefined);
+          } catch {
+            statuses.push('aborted');
+          }
+        } else {
+          const res = await send(gw!.url, CAPPED_KEY, {});
+          await res.body.dump();
+          statuses.push(res.statusCode);
+        }
+      }),
+    );
+    const gateway = gw.gateway;
+    // Closing waits for every request still in flight on the server side (the aborted streams).
+    await gw.close();
+    gw = undefined;
+    const now = Date.now();
+    const spent = gateway.ledger.spend('capped', now).dailyPico;
+    expect(gateway.ledger.reservedTotal(now)).toBe(0n);
+    expect(spent).toBeLessThanOrEqual(usdToPico(budgetUsd) + RESERVATION);
+    const ok = statuses.filter((s) => s === 200).length;
+    const refused = statuses.filter((s) => s === 429).length;
+    expect(ok).toBeGreaterThanOrEqual(90);
+    expect(ok).toBeLessThanOrEqual(150);
+    expect(refused).toBeGreaterThan(250);
+    expect(statuses.filter((s) => s === 502).length).toBeGreaterThan(0);
+  });
+});
+
+describe('restart', () => {
+  it('spend before a restart counts after it', async () => {
+    const config = writeGatewayConfig(mocks, cappedTenant(0.000205)); // room for two requests' actual cost + change
+    gw = await startGateway(config);
+    for (let i = 0; i < 2; i++) expect((await send(gw.url, CAPPED_KEY, { max_tokens: 1 })).statusCode).toBe(200);
+    await gw.close();
+    gw = await startGateway(config);
+    expect(gw.gateway.ledger.spend('capped', Date.now()).dailyPico).toBe(2n * (8n * 250_000n + 50n * 2_000_000n));
+    const third = await send(gw.url, CAPPED_KEY, { max_tokens: 1 });
+    expect(third.statusCode).toBe(429);
+    expect(((await third.body.json()) as { error: { code: string } }).error.code).toBe('budget_exceeded');
+  });
+});
+
+describe('operators', () => {
+  it('/metrics parses as Prometheus text with requests, latency, tokens, cost, budget and circuit', async () => {
+    gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(1)));
+    await (await send(gw.url, CAPPED_KEY, {})).body.dump();
+    const text = await (await request(`${gw.url}/metrics`)).body.text();
+    const families = parsePrometheusTextFormat(text) as { name: string; type: string; metrics: { labels?: Record<string, string>; value?: string; buckets?: Record<string, string> }[] }[];
+    const family = (name: string) => families.find((f) => f.name === name)!;
+    expect(family('switchyard_requests_total').metrics).toContainEqual({ labels: { route: 'direct', kind: 'direct', status: '200' }, value: '1' });
+    expect(family('switchyard_request_duration_seconds').type).toBe('HISTOGRAM');
+    expect(family('switchyard_tokens_total').metrics).toContainEqual({ labels: { route: 'direct', type: 'output' }, value: '50' });
+    expect(Number(family('switchyard_cost_usd_total').metrics[0]?.value)).toBeCloseTo(0.000102, 9);
+    expect(family('switchyard_budget_remaining_usd').metrics).toContainEqual({ labels: { tenant: 'capped', window: 'daily' }, value: '0.999898' });
+    expect(family('switchyard_circuit_state').metrics).toContainEqual({ labels: { route: 'onprem' }, value: '0' });
+  });
+
+  it('admin endpoints refuse without the admin key and answer with it', async () => {
+    gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(1)));
+    await (await send(gw.url, CAPPED_KEY, {})).body.dump();
+    for (const [method, path] of [['GET', '/admin/spend'], ['POST', '/admin/reload'], ['GET', '/admin/log/live']] as const) {
+      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${KEYS.acme}` }]) {
+        const r = await request(`${gw.url}${path}`, { method, headers });
+        expect(r.statusCode).toBe(401);
+        await r.body.dump();
+      }
+    }
+    const spend = (await (await request(`${gw.url}/admin/spend`, { headers: { 'x-admin-key': ADMIN_KEY } })).body.json()) as { tenants: { tenant: string; daily: Record<string, string> }[] };
+    expect(spend.tenants.find((t) => t.tenant === 'capped')?.daily).toMatchObject({ settled_usd: '0.000102', reserved_usd: '0.000000', limit_usd: '1.000000', remaining_usd: '0.999898' });
+  });
+
+  it('a bad reload keeps serving with the old policy; a good one swaps it', async () => {
+    const config = writeGatewayConfig(mocks, cappedTenant(1));
+    gw = await startGateway(config);
+    const reload = async () => request(`${gw!.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const policy = join(dirname(config), 'extra.rules.json');
+    const withPolicy = (text: string) => text.replace('policies: [', `policies: [${policy}, `);
+    const original = (await import('node:fs')).readFileSync(config, 'utf8');
+
+    // 1. A policy with a typo: refused, old policy still in force.
+    writeFileSync(policy, JSON.stringify({ rules: [{ name: 'no-mini', conditions: { all: [{ fact: 'modle', operator: 'equal', value: 'gpt-5-mini' }] }, event: { type: 'deny', params: { code: 'mini_blocked', message: 'no' } } }] }));
+    writeFileSync(config, withPolicy(original));
+    const bad = await reload();
+    expect(bad.statusCode).toBe(400);
+    expect(((await bad.body.json()) as { error: { message: string } }).error.message).toContain("unknown fact 'modle'");
+    expect((await send(gw.url, CAPPED_KEY, {})).statusCode).toBe(200);
+
+    // 2. The typo fixed: the new rule denies.
+    writeFileSync(policy, JSON.stringify({ rules: [{ name: 'no-mini', conditions: { all: [{ fact: 'model', operator: 'equal', value: 'gpt-5-mini' }] }, event: { type: 'deny', params: { code: 'mini_blocked', message: 'no' } } }] }));
+    expect((await reload()).statusCode).toBe(200);
+    const denied = await send(gw.url, CAPPED_KEY, {});
+    expect(denied.statusCode).toBe(403);
+    expect(((await denied.body.json()) as { error: { code: string } }).error.code).toBe('mini_blocked');
+  });
+
+  it('report spend reads the log the gateway wrote, as a table and as JSON', async () => {
+    const config = writeGatewayConfig(mocks, cappedTenant(1));
+    gw = await startGateway(config);
+    for (let i = 0; i < 3; i++) await (await send(gw.url, CAPPED_KEY, {})).body.dump();
+    await (await send(gw.url, KEYS.acme, {}, undefined)).body.dump();
+    await gw.close();
+    gw = undefined;
+    const log = join(dirname(config), 'log');
+    const json = await runCli(['report', 'spend', '--log', log, '--json']);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as { total_usd: string; rows: { tenant: string; kind: string; requests: number; cost_usd: string }[] };
+    expect(report.rows).toContainEqual(expect.objectContaining({ tenant: 'capped', kind: 'direct', model: 'gpt-5-mini', requests: 3, cost_usd: '0.000306' }));
+    expect(report.total_usd).toBe('0.000408');
+    const table = await runCli(['report', 'spend', '--log', log, '--since', '1h']);
+    expect(table.stdout).toContain('capped');
+    expect(table.stdout).toContain('total $0.000408');
+    const missing = await runCli(['report', 'spend', '--log', join(log, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no such log');
+  });
+});
