@@ -4,6 +4,8 @@ import { buildApp } from '../server/app.js';
 import { Gateway } from '../server/gateway.js';
 import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
 
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
 interface ServeOptions {
   config: string;
   host?: string;
@@ -27,7 +29,15 @@ async function serve(options: ServeOptions): Promise<number> {
   const stop = new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       app.log.info({ signal }, 'shutting down');
-      void app.close().then(resolve);
+      // Requests in flight finish (and are logged); keep-alive connections are closed as soon as they go
+      // idle instead of waiting for the client to drop them, and nothing waits past the deadline.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
+      void app.close().then(() => {
+        clearInterval(idle);
+        clearTimeout(deadline);
+        resolve();
+      });
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));

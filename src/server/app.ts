@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { GatewayError, toGatewayError } from './errors.js';
 import type { Gateway } from './gateway.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
@@ -22,7 +22,8 @@ export const DEFAULT_BODY_LIMIT = 20 * 1024 * 1024;
 export function buildApp(gateway: Gateway, options: AppOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } },
-    disableRequestLogging: true,
+    // One line per request, written by the handlers with the decision; fastify's own per-request lines are off.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? gateway.current.loaded.routing.file.server?.body_limit_bytes ?? DEFAULT_BODY_LIMIT,
     requestIdHeader: false,
     genReqId: (req) => {
