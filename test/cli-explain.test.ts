@@ -24,7 +24,7 @@ describe('switchyard explain', () => {
     const r = await runCli(['explain', 'examples/chat.json', '--tenant', 'acme', '--tags', 'phi', ...CONFIG]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('→ restricted');
-    expect(r.stdout).toMatch(/1\s+│\s+onprem-gpu/);
+    expect(r.stdout).toMatch(/^1\s+onprem-gpu\s+onprem/m);
     expect(r.stdout).toContain('restricted-uses-onprem-model');
   });
 

@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
 import { decisionToJson } from '../engine/decision-view.js';
@@ -8,6 +7,7 @@ import { ChatCompletionRequestSchema } from '../server/openai-schema.js';
 import { parseTagList, planChatRequest } from '../server/plan-request.js';
 import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
 import { readRequestBody } from './read-request.js';
+import { createTable, renderTable } from './table.js';
 import type { Decision } from '../engine/decision.js';
 
 interface ExplainOptions {
@@ -27,14 +27,14 @@ function renderDecision(d: Decision, tenant: string, inputTokens: number): strin
   if (d.notes.length > 0) lines.push(`notes: ${d.notes.join(', ')}`);
   if (d.denial) lines.push(`DENIED ${d.denial.code}: ${d.denial.message}`);
   if (d.candidates.length > 0) {
-    const routes = new Table({ head: ['#', 'route', 'kind', 'upstream model', 'expected $', 'max $', 'p95 ms'], style: { head: [], border: [] } });
+    const routes = createTable(['#', 'route', 'kind', 'upstream model', 'expected $', 'max $', 'p95 ms']);
     d.candidates.forEach((c, i) => routes.push([i + 1, c.route, c.kind, c.upstreamModel, formatUsd(c.expectedCostPico), formatUsd(c.maxCostPico), c.latencyMs ?? '-']));
-    lines.push(routes.toString());
+    lines.push('', renderTable(routes));
   }
   if (d.excluded.length > 0) {
-    const excluded = new Table({ head: ['excluded', 'kind', 'reason', 'why'], style: { head: [], border: [] } });
+    const excluded = createTable(['excluded', 'kind', 'reason', 'why']);
     for (const e of d.excluded) excluded.push([e.route, e.kind, e.reason, e.detail]);
-    lines.push(excluded.toString());
+    lines.push('', renderTable(excluded));
   }
   return lines.join('\n');
 }

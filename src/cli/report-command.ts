@@ -1,9 +1,9 @@
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { LogNotFoundError, openLogReader } from '../duckdb/log-reader.js';
 import { decimalTextToPico } from '../duckdb/usd-decimal.js';
 import { formatUsd } from '../engine/money.js';
 import { runAction, UsageError } from './cli-error.js';
+import { createTable, renderTable } from './table.js';
 
 interface SpendOptions {
   log: string;
@@ -59,10 +59,10 @@ async function reportSpend(options: SpendOptions): Promise<number> {
       console.log(JSON.stringify({ since: new Date(sinceMs).toISOString(), total_usd: total, rows }, null, 2));
       return 0;
     }
-    const table = new Table({ head: ['tenant', 'route kind', 'model', 'requests', 'input tok', 'output tok', 'cost $'], colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'right'], style: { head: [], border: [] } });
+    const table = createTable(['tenant', 'route kind', 'model', 'requests', 'input tok', 'output tok', 'cost $'], ['left', 'left', 'left', 'right', 'right', 'right', 'right']);
     for (const r of rows) table.push([r.tenant, r.kind, r.model, r.requests, r.input_tokens, r.output_tokens, r.cost_usd + (r.estimated > 0 ? ` (${r.estimated} est.)` : '')]);
     console.log(`spend since ${new Date(sinceMs).toISOString()} from ${options.log}`);
-    console.log(table.toString());
+    console.log(renderTable(table));
     console.log(`total $${total}`);
     return 0;
   } finally {
