@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerExplain } from './explain-command.js';
 import { registerHashKey } from './hash-key-command.js';
 import { registerReport } from './report-command.js';
+import { registerScenario } from './scenario-command.js';
 import { registerServe } from './serve-command.js';
 
 const program = new Command('switchyard')
@@ -11,6 +12,7 @@ const program = new Command('switchyard')
 
 registerServe(program);
 registerExplain(program);
+registerScenario(program);
 registerReport(program);
 registerHashKey(program);
 

@@ -76,10 +76,19 @@ async function loadPolicies(files: readonly string[], base: string, label: (p: s
  */
 export async function loadConfig(path: string, options: LoadOptions = {}): Promise<LoadedConfig> {
   const absolute = resolve(path);
-  const label = (p: string) => relative(process.cwd(), p) || p;
   const source = label(absolute);
-  const raw = await readDataFile(absolute, source);
+  return loadConfigObject(await readDataFile(absolute, source), absolute, options);
+}
 
+const label = (p: string) => relative(process.cwd(), p) || p;
+
+/**
+ * The same checks for a config that is already parsed (a scenario's inline option); `path` is where it
+ * stands, for relative paths and messages.
+ */
+export async function loadConfigObject(raw: unknown, path: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const absolute = resolve(path);
+  const source = label(absolute);
   const problems: SchemaProblem[] = checkKeyForms(raw);
   const substituted = substituteEnv(raw, options.env ?? process.env, options.requireSecrets ?? false, problems);
   problems.push(...configValidator.problems(substituted));

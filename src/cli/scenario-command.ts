@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { loadScenario } from '../harness/load-scenario.js';
+import { bandLines, crossoverLines, sensitiveLine, summaryRows } from '../harness/report-format.js';
+import { runScenario } from '../harness/run-scenario.js';
+import { writeReports } from '../harness/write-reports.js';
+import { runAction } from './cli-error.js';
+import { createTable, renderTable } from './table.js';
+
+interface RunOptions {
+  out?: string;
+}
+
+async function run(file: string, options: RunOptions): Promise<number> {
+  const scenario = await loadScenario(file);
+  const out = resolve(options.out ?? join('out', basename(file).replace(/\.scenario\.ya?ml$|\.ya?ml$/, '')));
+  mkdirSync(out, { recursive: true });
+  const dbPath = join(out, 'scenario.duckdb');
+  // A bar on a terminal; plain lines where stderr is a file or a CI log.
+  const bar = new SingleBar({ format: 'replaying {bar} {value}/{total} volumes · {label}', noTTYOutput: true, notTTYSchedule: 5000, stream: process.stderr }, undefined);
+  bar.start(scenario.volumes.length, 0, { label: '' });
+  const result = await runScenario(scenario, { dbPath, onProgress: (done, _total, label) => bar.update(done, { label }) });
+  bar.stop();
+
+  const table = createTable(['tokens/day', ...scenario.options.map((o) => `${o.id} $/day`), 'cheapest'], ['right', ...scenario.options.map(() => 'right' as const), 'left']);
+  for (const row of summaryRows(result)) table.push(row);
+  const sensitive = sensitiveLine(result);
+  console.log(`${scenario.file.name}\n`);
+  console.log(renderTable(table));
+  console.log(`\ncrossovers:\n${crossoverLines(result).map((l) => `  ${l}`).join('\n')}`);
+  console.log(`cheapest by volume:\n${bandLines(result).map((l) => `  ${l}`).join('\n')}`);
+  if (sensitive) console.log(sensitive);
+  console.log(`\nreplayed ${result.replayed.requests.toLocaleString('en-US')} requests in ${result.replayed.seconds.toFixed(1)} s`);
+  const files = writeReports(result, out);
+  console.log(`wrote ${[...files, dbPath].join(', ')}`);
+  return 0;
+}
+
+export function registerScenario(program: Command): void {
+  const scenario = program.command('scenario').description('cost scenario reports');
+  scenario
+    .command('run')
+    .description('replay a scenario through the planner into DuckDB and report costs and crossovers')
+    .argument('<file>', 'a *.scenario.yaml file')
+    .option('--out <dir>', 'where to write report.md, report.html, results.csv and scenario.duckdb (default: out/<scenario>)')
+    .action((file: string, options: RunOptions) => runAction(() => run(file, options)));
+}

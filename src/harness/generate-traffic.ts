@@ -1,0 +1,98 @@
+import type { Traffic, TokenDistribution } from './scenario-schema.js';
+import { cumulative, SeededRandom } from './seeded-random.js';
+
+/** The traffic mix, resolved once per scenario into what the generator draws from. */
+export interface TrafficShape {
+  readonly models: readonly string[];
+  readonly modelCum: Float64Array;
+  readonly tenants: readonly string[];
+  readonly tenantCum: Float64Array;
+  /** Index 0 is the untagged set. */
+  readonly tagsets: readonly (readonly string[])[];
+  readonly tagCum: Float64Array;
+  readonly hourCum: Float64Array;
+  readonly input: TokenDistribution;
+  readonly output: TokenDistribution;
+  readonly streamShare: number;
+  readonly sloMs?: number;
+}
+
+/** One volume point's requests, column by column. */
+export interface TrafficBatch {
+  readonly count: number;
+  readonly model: Uint8Array;
+  readonly tenant: Uint8Array;
+  readonly tagset: Uint8Array;
+  readonly day: Uint16Array;
+  readonly hour: Uint8Array;
+  readonly minuteMs: Uint32Array;
+  readonly stream: Uint8Array;
+  readonly input: Uint32Array;
+  readonly output: Uint32Array;
+}
+
+export function shapeOf(traffic: Traffic): TrafficShape {
+  const tenants = traffic.tenants ?? { scenario: 1 };
+  const tagged = traffic.tags ?? [];
+  const untagged = Math.max(0, 1 - tagged.reduce((s, t) => s + t.share, 0));
+  return {
+    models: Object.keys(traffic.models),
+    modelCum: cumulative(Object.values(traffic.models)),
+    tenants: Object.keys(tenants),
+    tenantCum: cumulative(Object.values(tenants)),
+    tagsets: [[], ...tagged.map((t) => [...t.tags].sort())],
+    tagCum: cumulative([untagged, ...tagged.map((t) => t.share)]),
+    hourCum: cumulative(traffic.hourly ?? Array.from({ length: 24 }, () => 1)),
+    input: traffic.input_tokens,
+    output: traffic.output_tokens,
+    streamShare: traffic.stream_share ?? 0,
+    ...(traffic.slo_ms === undefined ? {} : { sloMs: traffic.slo_ms }),
+  };
+}
+
+/** Requests per day that carry `tokensPerDay` on average. */
+export function requestsPerDay(shape: TrafficShape, tokensPerDay: number): number {
+  return Math.max(1, Math.round(tokensPerDay / (shape.input.mean + shape.output.mean)));
+}
+
+function draw(rng: SeededRandom, d: TokenDistribution): number {
+  const sigma = d.sigma ?? 0;
+  if (sigma === 0) return Math.max(1, Math.round(d.mean));
+  // Lognormal with the given mean: mu = ln(mean) − sigma² / 2.
+  const mu = Math.log(d.mean) - (sigma * sigma) / 2;
+  return Math.max(1, Math.round(Math.exp(mu + sigma * rng.normal())));
+}
+
+/**
+ * The requests of `days` days at `tokensPerDay`, drawn from the seed and the volume alone: the same inputs
+ * give the same requests, and every option of a scenario is replayed on the very same requests.
+ */
+export function generateTraffic(shape: TrafficShape, tokensPerDay: number, days: number, seed: number): TrafficBatch {
+  const perDay = requestsPerDay(shape, tokensPerDay);
+  const count = perDay * days;
+  const rng = new SeededRandom(seed, Math.round(tokensPerDay), days);
+  const batch: TrafficBatch = {
+    count,
+    model: new Uint8Array(count),
+    tenant: new Uint8Array(count),
+    tagset: new Uint8Array(count),
+    day: new Uint16Array(count),
+    hour: new Uint8Array(count),
+    minuteMs: new Uint32Array(count),
+    stream: new Uint8Array(count),
+    input: new Uint32Array(count),
+    output: new Uint32Array(count),
+  };
+  for (let i = 0; i < count; i++) {
+    batch.day[i] = Math.floor(i / perDay);
+    batch.model[i] = rng.pick(shape.modelCum);
+    batch.tenant[i] = rng.pick(shape.tenantCum);
+    batch.tagset[i] = rng.pick(shape.tagCum);
+    batch.hour[i] = rng.pick(shape.hourCum);
+    batch.minuteMs[i] = Math.floor(rng.next() * 3_600_000);
+    batch.stream[i] = rng.next() < shape.streamShare ? 1 : 0;
+    batch.input[i] = draw(rng, shape.input);
+    batch.output[i] = draw(rng, shape.output);
+  }
+  return batch;
+}

@@ -1,0 +1,112 @@
+import { dirname, relative, resolve } from 'node:path';
+import { loadConfig, loadConfigObject } from '../config/load-config.js';
+import { readDataFile } from '../config/read-data-file.js';
+import { hashApiKey } from '../config/tenant-keys.js';
+import { ConfigError } from '../engine/errors.js';
+import { usdToPico } from '../engine/money.js';
+import type { RoutingConfig } from '../engine/routing-config.js';
+import { SchemaValidator, type SchemaProblem } from '../engine/schema-errors.js';
+import { ScenarioSchema, type Capacity, type ScenarioFile } from './scenario-schema.js';
+
+export interface PreparedOption {
+  readonly id: string;
+  readonly label: string;
+  readonly routing: RoutingConfig;
+  /** Named fixed costs per day, pico-dollars. */
+  readonly fixedPerDay: readonly { name: string; pico: bigint }[];
+  readonly capacity: readonly Capacity[];
+}
+
+export interface Scenario {
+  readonly path: string;
+  readonly file: ScenarioFile;
+  /** Tokens per day at each sweep point, ascending. */
+  readonly volumes: readonly number[];
+  readonly options: readonly PreparedOption[];
+}
+
+const validator = new SchemaValidator(ScenarioSchema);
+
+/** The sweep's points: the list as given, or `points` values from `from` to `to` on a log or linear scale. */
+export function sweepVolumes(v: ScenarioFile['volume']): number[] {
+  if (v.tokens_per_day) return [...v.tokens_per_day].sort((a, b) => a - b);
+  const { from = 0, to = 0, points = 2, scale = 'log' } = v;
+  return Array.from({ length: points }, (_, i) => {
+    const t = i / (points - 1);
+    return Math.round(scale === 'log' ? from * (to / from) ** t : from + (to - from) * t);
+  });
+}
+
+function checkMeaning(file: ScenarioFile): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  const v = file.volume;
+  if (!v.tokens_per_day && (v.from === undefined || v.to === undefined || v.points === undefined)) {
+    problems.push({ path: 'volume', message: 'give tokens_per_day: [..] or a sweep with from, to and points' });
+  }
+  if (v.from !== undefined && v.to !== undefined && v.from >= v.to) problems.push({ path: 'volume.to', message: 'must be greater than from' });
+  const positive = (shares: Record<string, number>) => Object.values(shares).some((s) => s > 0);
+  if (!positive(file.traffic.models)) problems.push({ path: 'traffic.models', message: 'needs at least one model with a share above 0' });
+  if (file.traffic.tenants && !positive(file.traffic.tenants)) problems.push({ path: 'traffic.tenants', message: 'needs at least one tenant with a share above 0' });
+  const tagShare = (file.traffic.tags ?? []).reduce((s, t) => s + t.share, 0);
+  if (tagShare > 1 + 1e-9) problems.push({ path: 'traffic.tags', message: `shares add up to ${tagShare}, more than 1` });
+  const ids = file.options.map((o) => o.id);
+  ids.forEach((id, i) => {
+    if (ids.indexOf(id) !== i) problems.push({ path: `options[${i}].id`, message: `option id '${id}' is used twice` });
+  });
+  file.options.forEach((o, i) =>
+    (o.capacity ?? []).forEach((c, j) => {
+      if ((c.unit_per_day_usd === undefined) === (c.unit_per_hour_usd === undefined)) problems.push({ path: `options[${i}].capacity[${j}]`, message: 'give exactly one of unit_per_day_usd or unit_per_hour_usd' });
+    }),
+  );
+  return problems;
+}
+
+/** Inline option configs name no tenants: the traffic's tenants are added, with no budgets. */
+function withTenants(config: Record<string, unknown>, tenants: readonly string[]): Record<string, unknown> {
+  if (config.tenants) return config;
+  return { ...config, tenants: tenants.map((id) => ({ id, api_keys: [`sha256:${hashApiKey(`scenario-tenant:${id}`)}`] })) };
+}
+
+/**
+ * Reads and checks a scenario file, and loads every option's config through the same loader and checks as
+ * `switchyard.yaml` (so an option is exactly what the gateway would run). Every problem is reported with
+ * its path; relative paths are relative to the scenario file.
+ */
+export async function loadScenario(path: string): Promise<Scenario> {
+  const absolute = resolve(path);
+  const source = relative(process.cwd(), absolute) || absolute;
+  const raw = await readDataFile(absolute, source);
+  const problems = validator.problems(raw);
+  if (problems.length === 0) problems.push(...checkMeaning(raw as ScenarioFile));
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const file = raw as ScenarioFile;
+  const tenants = Object.keys(file.traffic.tenants ?? { scenario: 1 });
+
+  const options: PreparedOption[] = [];
+  for (const [i, o] of file.options.entries()) {
+    let loaded;
+    try {
+      loaded =
+        typeof o.config === 'string'
+          ? await loadConfig(resolve(dirname(absolute), o.config))
+          : await loadConfigObject(withTenants(o.config, tenants), absolute);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      throw new ConfigError(source, err.problems.map((p) => ({ path: `options[${i}].config.${p.path}`, message: p.message })));
+    }
+    const routing = loaded.routing;
+    const missing = tenants.filter((t) => !routing.tenants.has(t));
+    if (missing.length > 0) throw new ConfigError(source, [{ path: `options[${i}].config`, message: `has no tenant ${missing.join(', ')} that the traffic uses` }]);
+    (o.capacity ?? []).forEach((c, j) => {
+      if (c.route && !routing.routes.some((r) => r.id === c.route)) throw new ConfigError(source, [{ path: `options[${i}].capacity[${j}].route`, message: `no route '${c.route}' in this option` }]);
+    });
+    options.push({
+      id: o.id,
+      label: o.label ?? o.id,
+      routing,
+      fixedPerDay: Object.entries(o.fixed_per_day_usd ?? {}).map(([name, usd]) => ({ name, pico: usdToPico(usd) })),
+      capacity: o.capacity ?? [],
+    });
+  }
+  return { path: absolute, file, volumes: sweepVolumes(file.volume), options };
+}

@@ -1,0 +1,68 @@
+import { planRoute, type PlanRequest } from '../engine/planner.js';
+import { costOfUsage } from '../engine/prices.js';
+import type { TrafficBatch, TrafficShape } from './generate-traffic.js';
+import type { PreparedOption } from './load-scenario.js';
+import { CHUNK_ROWS, REQUEST_TYPES, type ScenarioDb } from './scenario-db.js';
+
+/** Replayed traffic starts on this day (a Monday), so time-of-day rules see realistic hours. */
+export const REPLAY_EPOCH_MS = Date.parse('2026-01-05T00:00:00Z');
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export interface ReplayCounts {
+  readonly requests: number;
+  readonly denied: number;
+}
+
+/**
+ * Sends every request of a batch through the planner with one option's config — the planner and cost
+ * function the gateway uses — and appends one row per request to the scenario database, a data chunk at a
+ * time. The request served by the decision's first route costs its tokens at that route's price.
+ */
+export function replayBatch(batch: TrafficBatch, shape: TrafficShape, option: PreparedOption, optionId: number, point: number, routeIds: ReadonlyMap<string, number>, db: ScenarioDb): ReplayCounts {
+  const top = option.routing.sensitivity.levels.length - 1;
+  const sensitiveTagset = shape.tagsets.map((tags) => option.routing.sensitivity.rankOfTags(tags) === top);
+  const columns = REQUEST_TYPES.map(() => new Array<unknown>(CHUNK_ROWS));
+  const [cOption, cPoint, cDay, cHour, cModel, cTenant, cTagset, cRoute, cSensitive, cInput, cOutput, cCost] = columns as unknown[][] as [
+    number[], number[], number[], number[], number[], number[], number[], (number | null)[], boolean[], number[], number[], bigint[],
+  ];
+  // One request object, refilled for every request: the planner keeps nothing of it.
+  const req: { -readonly [K in keyof PlanRequest]: PlanRequest[K] } = { tenant: '', model: '', endpoint: 'chat', tags: [], inputTokens: 0, stream: false, nowMs: 0 };
+  if (shape.sloMs !== undefined) req.sloMs = shape.sloMs;
+  let denied = 0;
+  let filled = 0;
+  const flushChunk = () => {
+    db.appendColumns(filled === CHUNK_ROWS ? columns : columns.map((c) => c.slice(0, filled)), filled);
+    filled = 0;
+  };
+  for (let i = 0; i < batch.count; i++) {
+    const day = batch.day[i] as number;
+    const hour = batch.hour[i] as number;
+    const input = batch.input[i] as number;
+    const output = batch.output[i] as number;
+    const tagset = batch.tagset[i] as number;
+    req.tenant = shape.tenants[batch.tenant[i] as number] as string;
+    req.model = shape.models[batch.model[i] as number] as string;
+    req.tags = shape.tagsets[tagset] as readonly string[];
+    req.inputTokens = input;
+    req.stream = batch.stream[i] === 1;
+    req.nowMs = REPLAY_EPOCH_MS + day * DAY_MS + hour * HOUR_MS + (batch.minuteMs[i] as number);
+    const served = planRoute(req, option.routing).candidates[0];
+    if (!served) denied++;
+    cOption[filled] = optionId;
+    cPoint[filled] = point;
+    cDay[filled] = day;
+    cHour[filled] = hour;
+    cModel[filled] = batch.model[i] as number;
+    cTenant[filled] = batch.tenant[i] as number;
+    cTagset[filled] = tagset;
+    cRoute[filled] = served ? (routeIds.get(served.route) as number) : null;
+    cSensitive[filled] = sensitiveTagset[tagset] as boolean;
+    cInput[filled] = input;
+    cOutput[filled] = output;
+    cCost[filled] = served ? BigInt(costOfUsage({ input, output }, served.price)) : 0n;
+    if (++filled === CHUNK_ROWS) flushChunk();
+  }
+  if (filled > 0) flushChunk();
+  return { requests: batch.count, denied };
+}

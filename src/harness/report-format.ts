@@ -1,0 +1,47 @@
+import { formatUsd, picoToUsdNumber } from '../engine/money.js';
+import type { PointCost } from './daily-costs.js';
+import type { ScenarioResult } from './run-scenario.js';
+
+/** `1500000` → `1.5M`, `250000` → `250k`. */
+export function tokensLabel(n: number): string {
+  if (n >= 1e9) return `${+(n / 1e9).toPrecision(3)}B`;
+  if (n >= 1e6) return `${+(n / 1e6).toPrecision(3)}M`;
+  if (n >= 1e3) return `${+(n / 1e3).toPrecision(3)}k`;
+  return String(n);
+}
+
+export const usd = (pico: bigint) => `$${formatUsd(pico, 2)}`;
+
+/** Rows of the summary table: one per sweep volume, one column per option, and the cheapest. */
+export function summaryRows(result: ScenarioResult): string[][] {
+  const options = result.scenario.options.map((o) => o.id);
+  return result.sweep.map((v) => {
+    const at = result.costs.filter((c) => c.tokensPerDay === v);
+    const cost = (id: string) => at.find((c) => c.option === id) as PointCost;
+    const cheapest = options.reduce((best, id) => (cost(id).totalPico < cost(best).totalPico ? id : best));
+    return [tokensLabel(v), ...options.map((id) => usd(cost(id).totalPico)), cheapest];
+  });
+}
+
+export function crossoverLines(result: ScenarioResult): string[] {
+  if (result.crossovers.length === 0) return ['no crossover in the swept range'];
+  return result.crossovers.map((c) => `${c.a} × ${c.b} at ≈${tokensLabel(c.tokensPerDay)} tokens/day (bracket ${tokensLabel(c.bracket[0])}–${tokensLabel(c.bracket[1])}): ${c.cheaperBelow} cheaper below, ${c.cheaperAbove} above`);
+}
+
+export function bandLines(result: ScenarioResult): string[] {
+  return result.bands.map((b) => `${tokensLabel(b.from)} – ${tokensLabel(b.to)} tokens/day: ${b.option}`);
+}
+
+/** Sensitive requests that stayed on-prem, all options and volumes (must be every one not denied). */
+export function sensitiveLine(result: ScenarioResult): string | undefined {
+  const sum = (f: (c: PointCost) => number) => result.costs.reduce((s, c) => s + f(c), 0);
+  const sensitive = sum((c) => c.sensitive);
+  if (sensitive === 0) return undefined;
+  const onPrem = sum((c) => c.sensitiveOnPrem);
+  const denied = sum((c) => c.sensitiveDenied);
+  const offPrem = sensitive - onPrem - denied;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `sensitive requests: ${n(sensitive)}, on-prem ${n(onPrem)}, denied ${n(denied)}, sent off-prem ${n(offPrem)}${offPrem === 0 ? ' (as it must be)' : ' — A BUG: report it'}`;
+}
+
+export const costNumber = (c: PointCost) => picoToUsdNumber(c.totalPico);

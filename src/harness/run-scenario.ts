@@ -1,0 +1,109 @@
+import { rmSync } from 'node:fs';
+import { picoToUsdNumber } from '../engine/money.js';
+import { findCrossovers, type CostAt, type Crossover } from './crossovers.js';
+import { dailyCosts, type PointCost } from './daily-costs.js';
+import { generateTraffic, shapeOf } from './generate-traffic.js';
+import type { Scenario } from './load-scenario.js';
+import { replayBatch } from './replay.js';
+import { ScenarioDb } from './scenario-db.js';
+
+export interface Band {
+  readonly from: number;
+  readonly to: number;
+  readonly option: string;
+}
+
+export interface ScenarioResult {
+  readonly scenario: Scenario;
+  /** Every option at every volume replayed, sweep and refinement points, by volume. */
+  readonly costs: readonly PointCost[];
+  readonly sweep: readonly number[];
+  readonly crossovers: readonly Crossover[];
+  /** The cheapest option over each range of volume. */
+  readonly bands: readonly Band[];
+  readonly replayed: { readonly requests: number; readonly seconds: number };
+}
+
+export interface RunOptions {
+  /** The DuckDB file to write (replaced), or `:memory:`. */
+  readonly dbPath: string;
+  readonly onProgress?: (done: number, total: number, label: string) => void;
+}
+
+function cheapestBands(points: readonly { tokensPerDay: number; costs: CostAt }[], crossovers: readonly Crossover[]): Band[] {
+  const bands: Band[] = [];
+  for (const p of points) {
+    const cheapest = [...p.costs.entries()].reduce((best, e) => (e[1] < best[1] ? e : best))[0];
+    const last = bands[bands.length - 1];
+    if (last && last.option === cheapest) {
+      bands[bands.length - 1] = { ...last, to: p.tokensPerDay };
+    } else {
+      if (last) {
+        const edge = crossovers.find((c) => (c.cheaperBelow === last.option && c.cheaperAbove === cheapest) && c.tokensPerDay >= last.to && c.tokensPerDay <= p.tokensPerDay);
+        bands[bands.length - 1] = { ...last, to: edge?.tokensPerDay ?? last.to };
+      }
+      bands.push({ from: bands.length === 0 ? p.tokensPerDay : (bands[bands.length - 1] as Band).to, to: p.tokensPerDay, option: cheapest });
+    }
+  }
+  return bands;
+}
+
+/**
+ * Replays a scenario: for each volume of the sweep the requests are drawn from the seed, then every option
+ * replays the same requests through the planner into DuckDB; SQL gives each option's daily cost; every
+ * crossover is narrowed to 1 % by replaying at intermediate volumes.
+ */
+export async function runScenario(scenario: Scenario, run: RunOptions): Promise<ScenarioResult> {
+  const started = process.hrtime.bigint();
+  if (run.dbPath !== ':memory:') rmSync(run.dbPath, { force: true });
+  const db = await ScenarioDb.create(run.dbPath);
+  const { file, options } = scenario;
+  const shape = shapeOf(file.traffic);
+  const days = file.days ?? 1;
+  const seed = file.seed ?? 1;
+  try {
+    await db.insert('options', options.map((o, i) => [i, o.id, o.label]));
+    await db.insert('models', shape.models.map((m, i) => [i, m]));
+    await db.insert('tenants', shape.tenants.map((t, i) => [i, t]));
+    await db.insert('tagsets', shape.tagsets.map((tags, i) => [i, [...tags]]));
+    const routeIds = options.map((o) => new Map(o.routing.routes.map((r, i) => [r.id, i])));
+    await db.insert('routes', options.flatMap((o, i) => o.routing.routes.map((r, j) => [i, j, r.id, r.kind])));
+
+    const volumes = new Map<number, number>();
+    let replayedRequests = 0;
+    const replayAt = async (tokensPerDay: number, source: 'sweep' | 'refine'): Promise<number> => {
+      const point = volumes.size;
+      volumes.set(point, tokensPerDay);
+      await db.insert('volumes', [[point, tokensPerDay, source]]);
+      const batch = generateTraffic(shape, tokensPerDay, days, seed);
+      options.forEach((option, i) => {
+        replayedRequests += replayBatch(batch, shape, option, i, point, routeIds[i] as Map<string, number>, db).requests;
+      });
+      db.flush();
+      return point;
+    };
+    const costsAt = (rows: readonly PointCost[]): CostAt => new Map(rows.map((r) => [r.option, picoToUsdNumber(r.totalPico)]));
+
+    for (const [i, v] of scenario.volumes.entries()) {
+      run.onProgress?.(i, scenario.volumes.length, `${v.toLocaleString('en-US')} tokens/day`);
+      await replayAt(v, 'sweep');
+    }
+    run.onProgress?.(scenario.volumes.length, scenario.volumes.length, 'sweep done');
+    const sweepCosts = await dailyCosts(db, options, volumes, days);
+    const sweep = scenario.volumes.map((v, point) => ({ tokensPerDay: v, costs: costsAt(sweepCosts.filter((c) => c.point === point)) }));
+    const crossovers = await findCrossovers(sweep, async (v) => costsAt(await dailyCosts(db, options, volumes, days, await replayAt(v, 'refine'))));
+
+    const costs = (await dailyCosts(db, options, volumes, days)).sort((a, b) => a.tokensPerDay - b.tokensPerDay || a.option.localeCompare(b.option));
+    const byVolume = [...new Set(costs.map((c) => c.tokensPerDay))].map((v) => ({ tokensPerDay: v, costs: costsAt(costs.filter((c) => c.tokensPerDay === v)) }));
+    return {
+      scenario,
+      costs,
+      sweep: scenario.volumes,
+      crossovers,
+      bands: cheapestBands(byVolume, crossovers),
+      replayed: { requests: replayedRequests, seconds: Number(process.hrtime.bigint() - started) / 1e9 },
+    };
+  } finally {
+    db.close();
+  }
+}

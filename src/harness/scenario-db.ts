@@ -1,0 +1,73 @@
+import { BIGINT, BOOLEAN, DuckDBDataChunk, DuckDBInstance, INTEGER, SMALLINT, USMALLINT, UTINYINT, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+
+/**
+ * The scenario database: one narrow row per replayed request (small integer ids, exact pico-dollar cost),
+ * dimension tables for the names, and a `requests_named` view that joins them for people writing SQL.
+ */
+const DDL = `
+CREATE TABLE options (option_id UTINYINT PRIMARY KEY, option VARCHAR, label VARCHAR);
+CREATE TABLE volumes (point USMALLINT PRIMARY KEY, tokens_per_day DOUBLE, source VARCHAR);
+CREATE TABLE models (model_id UTINYINT PRIMARY KEY, model VARCHAR);
+CREATE TABLE tenants (tenant_id UTINYINT PRIMARY KEY, tenant VARCHAR);
+CREATE TABLE tagsets (tagset_id UTINYINT PRIMARY KEY, tags VARCHAR[]);
+CREATE TABLE routes (option_id UTINYINT, route_id SMALLINT, route VARCHAR, kind VARCHAR, PRIMARY KEY (option_id, route_id));
+CREATE TABLE requests (
+  option_id UTINYINT, point USMALLINT, day USMALLINT, hour UTINYINT,
+  model_id UTINYINT, tenant_id UTINYINT, tagset_id UTINYINT,
+  route_id SMALLINT,            -- NULL: the planner denied the request
+  sensitive BOOLEAN,            -- the request needed the top sensitivity level
+  input_tokens INTEGER, output_tokens INTEGER,
+  cost_pico BIGINT              -- exact, pico-dollars (1e-12 USD)
+);
+CREATE VIEW requests_named AS
+  SELECT o.option, v.tokens_per_day, r.day, r.hour, m.model, t.tenant, g.tags, rt.route, rt.kind,
+         r.sensitive, r.input_tokens, r.output_tokens, r.cost_pico / 1e12 AS cost_usd
+    FROM requests r
+    JOIN options o USING (option_id) JOIN volumes v USING (point) JOIN models m USING (model_id)
+    JOIN tenants t USING (tenant_id) JOIN tagsets g USING (tagset_id)
+    LEFT JOIN routes rt ON rt.option_id = r.option_id AND rt.route_id = r.route_id;
+`;
+
+export const REQUEST_TYPES: readonly DuckDBType[] = [UTINYINT, USMALLINT, USMALLINT, UTINYINT, UTINYINT, UTINYINT, UTINYINT, SMALLINT, BOOLEAN, INTEGER, INTEGER, BIGINT];
+/** DuckDB's vector size: a data chunk holds at most this many rows. */
+export const CHUNK_ROWS = 2048;
+
+export class ScenarioDb {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    private readonly appender: DuckDBAppender,
+  ) {}
+
+  /** A new database at `path` (`:memory:` for none). */
+  static async create(path: string): Promise<ScenarioDb> {
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run(DDL);
+    return new ScenarioDb(instance, connection, await connection.createAppender('requests'));
+  }
+
+  /** Appends `rows` rows given column by column (in `REQUEST_TYPES` order). */
+  appendColumns(columns: readonly (readonly unknown[])[], rows: number): void {
+    const chunk = DuckDBDataChunk.create(REQUEST_TYPES, rows);
+    chunk.setColumns(columns as never);
+    this.appender.appendDataChunk(chunk);
+  }
+
+  flush(): void {
+    this.appender.flushSync();
+  }
+
+  async insert(table: string, rows: readonly (readonly (string | number | string[])[])[]): Promise<void> {
+    if (rows.length === 0) return;
+    const literal = (v: string | number | string[]): string =>
+      Array.isArray(v) ? `[${v.map(literal).join(', ')}]::VARCHAR[]` : typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`;
+    await this.connection.run(`INSERT INTO ${table} VALUES ${rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`);
+  }
+
+  close(): void {
+    this.appender.closeSync();
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

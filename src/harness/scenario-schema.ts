@@ -1,0 +1,104 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * A scenario file (`scenarios/*.scenario.yaml`): a traffic mix, the volumes to replay it at, and the
+ * options to compare, each a Switchyard config plus its fixed and capacity-stepped costs.
+ */
+
+const Share = Type.Number({ minimum: 0 });
+const Usd = Type.Number({ minimum: 0 });
+
+/** Tokens per request: lognormal with this mean, or exactly `mean` when `sigma` is 0. */
+export const TokenDistributionSchema = Type.Object(
+  { mean: Type.Number({ minimum: 1 }), sigma: Type.Optional(Type.Number({ minimum: 0, maximum: 3 })) },
+  { additionalProperties: false },
+);
+export type TokenDistribution = Static<typeof TokenDistributionSchema>;
+
+export const VolumeSchema = Type.Object(
+  {
+    /** Explicit tokens-per-day points... */
+    tokens_per_day: Type.Optional(Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 1 })),
+    /** ...or a sweep. */
+    from: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    to: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    points: Type.Optional(Type.Integer({ minimum: 2, maximum: 200 })),
+    scale: Type.Optional(Type.Union([Type.Literal('log'), Type.Literal('linear')])),
+  },
+  { additionalProperties: false },
+);
+
+export const TrafficSchema = Type.Object(
+  {
+    /** Public model name → share of requests. */
+    models: Type.Record(Type.String({ minLength: 1 }), Share),
+    input_tokens: TokenDistributionSchema,
+    output_tokens: TokenDistributionSchema,
+    /** Shares of requests carrying these tags; the rest carry none. */
+    tags: Type.Optional(Type.Array(Type.Object({ tags: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), share: Share }, { additionalProperties: false }))),
+    /** Tenant id → share of requests (default: one tenant, `scenario`). */
+    tenants: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Share)),
+    /** 24 weights, hour 0 UTC first (default: flat). The peak hour sizes capacity. */
+    hourly: Type.Optional(Type.Array(Share, { minItems: 24, maxItems: 24 })),
+    stream_share: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    slo_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type Traffic = Static<typeof TrafficSchema>;
+
+/** Capacity bought in steps: one unit per `per_unit` of peak load, at a price per day or per hour. */
+export const CapacitySchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    metric: Type.Union([Type.Literal('requests_per_second'), Type.Literal('tokens_per_second')]),
+    per_unit: Type.Number({ exclusiveMinimum: 0 }),
+    /** Only the traffic this route carries counts (e.g. the GPU server's tokens); all traffic when absent. */
+    route: Type.Optional(Type.String({ minLength: 1 })),
+    unit_per_day_usd: Type.Optional(Usd),
+    unit_per_hour_usd: Type.Optional(Usd),
+  },
+  { additionalProperties: false },
+);
+export type Capacity = Static<typeof CapacitySchema>;
+
+export const OptionSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
+    label: Type.Optional(Type.String()),
+    /** A config file (relative to the scenario) or the config inline; tenants default to the traffic's. */
+    config: Type.Union([Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.Unknown())]),
+    /** Named fixed costs per day: infra, ops time, … */
+    fixed_per_day_usd: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Usd)),
+    capacity: Type.Optional(Type.Array(CapacitySchema)),
+  },
+  { additionalProperties: false },
+);
+export type ScenarioOption = Static<typeof OptionSchema>;
+
+export const PublishedSchema = Type.Object(
+  {
+    source: Type.String({ minLength: 1 }),
+    /** Daily costs the source states, to show beside the replayed ones. */
+    figures: Type.Array(Type.Object({ option: Type.String(), tokens_per_day: Type.Number(), usd_per_day: Usd }, { additionalProperties: false })),
+    /** A crossover the source claims, to check against what its own inputs imply. */
+    crossover_claim: Type.Optional(Type.Object({ text: Type.String(), tokens_per_day: Type.Number() }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const ScenarioSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    seed: Type.Optional(Type.Integer()),
+    /** Days of traffic replayed at each volume (default 1). */
+    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
+    volume: VolumeSchema,
+    traffic: TrafficSchema,
+    options: Type.Array(OptionSchema, { minItems: 1 }),
+    published: Type.Optional(PublishedSchema),
+  },
+  { additionalProperties: false },
+);
+export type ScenarioFile = Static<typeof ScenarioSchema>;

@@ -1,0 +1,140 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { formatUsd } from '../src/engine/money.js';
+import { findCrossovers, type CostAt } from '../src/harness/crossovers.js';
+import { loadScenario } from '../src/harness/load-scenario.js';
+import { runScenario } from '../src/harness/run-scenario.js';
+import { ROOT, runCli } from './helpers/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-scenario-'));
+function scenarioFile(name: string, text: string): string {
+  const path = join(dir, `${name}.scenario.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+// gpt-5 only, exactly 1,000 tokens in and 500 out per request: every number below is hand-computable.
+// The default policy sends phi to the on-prem model; the rest can only go direct.
+const EXACT = `
+name: exact
+seed: 3
+volume: { tokens_per_day: [1500000, 3000000] }
+traffic:
+  models: { gpt-5: 1 }
+  input_tokens: { mean: 1000 }
+  output_tokens: { mean: 500 }
+  tags: [{ tags: [phi], share: 0.25 }]
+options:
+  - id: direct
+    config:
+      policies: [${join(ROOT, 'policies/default.rules.json')}]
+      routes:
+        - { id: openai, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5, gpt-5-mini] }
+        - { id: gpu, kind: onprem, base_url: "http://gpu.internal/v1", clearance: restricted, models: [llama-3.3-70b], pricing: { fixed_per_hour_usd: 1.5 } }
+    fixed_per_day_usd: { infra: 3, ops: 0.1 }
+    capacity:
+      - { name: proxy, metric: requests_per_second, per_unit: 0.01, unit_per_day_usd: 2 }
+`;
+
+describe('cost arithmetic', () => {
+  it('is exact on a hand-computed case', async () => {
+    const result = await runScenario(await loadScenario(scenarioFile('exact', EXACT)), { dbPath: ':memory:' });
+    const at = result.costs.find((c) => c.tokensPerDay === 1_500_000)!;
+    // 1,000 requests a day. The untagged ones go direct at $1.25/M in and $10/M out: $0.00625 each.
+    const direct = at.byKind.direct!;
+    expect(direct + at.byKind.onprem!).toBe(1000);
+    expect(at.tokenPico).toBe(BigInt(direct) * 6_250_000_000n);
+    // Fixed: $3.10. Capacity: the GPU's 24 h at $1.50 = $36, plus ceil(peak req/s ÷ 0.01) proxies at $2.
+    expect(at.fixedPico).toBe(3_100_000_000_000n);
+    const proxies = at.capacityUnits.find((u) => u.name === 'proxy')!.units;
+    expect(at.capacityPico).toBe(BigInt(proxies) * 2_000_000_000_000n + 36_000_000_000_000n);
+    expect(at.totalPico).toBe(at.tokenPico + at.fixedPico + at.capacityPico);
+    // A quarter are phi: on-prem, free at the margin; none sent elsewhere.
+    expect(at.sensitive).toBe(at.sensitiveOnPrem);
+    expect(at.sensitive).toBeGreaterThan(150);
+    expect(at.byKind.onprem).toBe(at.sensitive);
+  });
+
+  it('is deterministic: the same seed gives the same totals, another seed other ones', async () => {
+    const a = await runScenario(await loadScenario(scenarioFile('exact', EXACT)), { dbPath: ':memory:' });
+    const b = await runScenario(await loadScenario(scenarioFile('exact', EXACT)), { dbPath: ':memory:' });
+    const c = await runScenario(await loadScenario(scenarioFile('exact-seed', EXACT.replace('seed: 3', 'seed: 4'))), { dbPath: ':memory:' });
+    const totals = (r: typeof a) => r.costs.map((x) => [x.tokensPerDay, x.totalPico, x.byKind.direct]);
+    expect(totals(b)).toEqual(totals(a));
+    expect(totals(c)).not.toEqual(totals(a));
+  });
+});
+
+describe('crossovers', () => {
+  const sweep = (volumes: number[], f: (v: number) => CostAt) => volumes.map((v) => ({ tokensPerDay: v, costs: f(v) }));
+  const within1pc = (found: number, expected: number) => expect(Math.abs(found - expected) / expected).toBeLessThanOrEqual(0.01);
+
+  it('finds a linear crossover (15 V against 12 V + 5 → 1.667 M)', async () => {
+    const cost = (v: number): CostAt => new Map([['managed', (15 * v) / 1e6], ['self', (12 * v) / 1e6 + 5]]);
+    const volumes = [1e5, 1e6, 1e7];
+    const found = await findCrossovers(sweep(volumes, cost), async (v) => cost(v));
+    expect(found).toHaveLength(1);
+    within1pc(found[0]!.tokensPerDay, 5e6 / 3);
+    expect(found[0]).toMatchObject({ cheaperBelow: 'managed', cheaperAbove: 'self' });
+  });
+
+  it('finds every crossover of a stepped cost', async () => {
+    // A: $10/day + $40 per server, one server per 10 M tokens/day; B: $5 per M tokens. At 10 M they only
+    // touch (A steps up as B reaches it): no crossover. B passes A at 18 M, A's step at 20 M puts B below
+    // again, and B passes A once more at 26 M.
+    const a = (v: number) => 10 + 40 * Math.ceil(v / 1e7);
+    const b = (v: number) => (5 * v) / 1e6;
+    const cost = (v: number): CostAt => new Map([['servers', a(v)], ['per-token', b(v)]]);
+    const volumes = Array.from({ length: 25 }, (_, i) => 2.5e6 + i * 1e6);
+    const found = await findCrossovers(sweep(volumes, cost), async (v) => cost(v));
+    const expected = [1.8e7, 2e7, 2.6e7];
+    expect(found.map((f) => f.tokensPerDay).length).toBe(expected.length);
+    found.forEach((f, i) => within1pc(f.tokensPerDay, expected[i]!));
+  });
+
+  it('are found on replayed traffic: the blog scenario crosses at 1.67 M', async () => {
+    const result = await runScenario(await loadScenario('scenarios/blog-managed-vs-selfhosted.scenario.yaml'), { dbPath: ':memory:' });
+    expect(result.crossovers).toHaveLength(1);
+    within1pc(result.crossovers[0]!.tokensPerDay, 5e6 / 3);
+    const at1M = result.costs.filter((c) => c.tokensPerDay === 1e6).map((c) => [c.option, formatUsd(c.totalPico, 2)]);
+    expect(at1M).toEqual([['managed', '15.00'], ['self-hosted', '17.00']]);
+  });
+});
+
+describe('switchyard scenario run', () => {
+  it('writes the report files and a correct summary', async () => {
+    const out = join(dir, 'blog-out');
+    const r = await runCli(['scenario', 'run', 'scenarios/blog-managed-vs-selfhosted.scenario.yaml', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\s+1M\s+\$15\.00\s+\$17\.00\s+managed$/m);
+    expect(r.stdout).toContain('managed × self-hosted at ≈1.67M tokens/day');
+    for (const f of ['report.md', 'report.html', 'results.csv', 'scenario.duckdb']) expect(existsSync(join(out, f))).toBe(true);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('| managed | 1M | $15.00 | $15.00 |');
+    expect(md).toContain('the inputs do not support the claim');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/<svg[\s\S]*<polyline[\s\S]*<circle/);
+    expect(readFileSync(join(out, 'results.csv'), 'utf8').split('\n')[0]).toContain('option,tokens_per_day');
+    const instance = await DuckDBInstance.create(join(out, 'scenario.duckdb'), { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    const rows = await connection.runAndReadAll(`SELECT option, count(*)::INTEGER AS n FROM requests_named WHERE tokens_per_day = 1000000 GROUP BY option ORDER BY option`);
+    expect(rows.getRowObjectsJson()).toEqual([{ option: 'managed', n: 500 }, { option: 'self-hosted', n: 500 }]);
+    connection.closeSync();
+    instance.closeSync();
+  });
+
+  it.each([
+    ['missing file', null, 'no such file'],
+    ['YAML syntax', 'name: [unclosed', 'line '],
+    ['no options', 'name: x\nvolume: { tokens_per_day: [1] }\ntraffic: { models: { gpt-5: 1 }, input_tokens: { mean: 10 }, output_tokens: { mean: 10 } }\noptions: []', 'options: expected array length'],
+    ['unknown model for an option', EXACT.replace('models: [gpt-5, gpt-5-mini]', 'models: [gpt-9, gpt-5-mini]'), "options[0].config.routes[0].models: no price for 'gpt-9'"],
+  ])('bad scenario (%s) → one line, exit 2', async (_name, text, message) => {
+    const path = text === null ? join(dir, 'nope.scenario.yaml') : scenarioFile(`bad-${_name.replace(/\W/g, '')}`, text);
+    const r = await runCli(['scenario', 'run', path, '--out', join(dir, 'bad-out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+  });
+});
