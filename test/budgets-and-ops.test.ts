@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { request } from 'undici';
@@ -167,6 +167,16 @@ describe('operators', () => {
     const table = await runCli(['report', 'spend', '--log', log, '--since', '1h']);
     expect(table.stdout).toContain('capped');
     expect(table.stdout).toContain('total $0.000408');
+    // whatif: under the same config every request lands where it did, at the same cost to the pico-dollar.
+    const same = JSON.parse((await runCli(['whatif', '--log', log, '-c', config, '--json'], { env: { AGG_KEY: 'x', DIRECT_KEY: 'y' } })).stdout) as { actual: { total_usd: string }; what_if: { total_usd: string; by_kind: Record<string, { requests: number }> }; moved: number };
+    expect(same.what_if.total_usd).toBe(same.actual.total_usd);
+    expect(same.moved).toBe(0);
+    // Without the direct route, all four would have gone through the aggregator.
+    const noDirect = join(dirname(config), 'no-direct.yaml');
+    writeFileSync(noDirect, readFileSync(config, 'utf8').replace(/  - id: direct[\s\S]*?(?=  - id: onprem)/, ''));
+    const moved = JSON.parse((await runCli(['whatif', '--log', log, '-c', noDirect, '--json'])).stdout) as typeof same;
+    expect(moved.what_if.by_kind).toEqual({ aggregator: { requests: 4, usd: expect.any(String) } });
+    expect(moved.moved).toBe(4);
     const missing = await runCli(['report', 'spend', '--log', join(log, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no such log');

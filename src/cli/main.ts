@@ -4,6 +4,7 @@ import { registerHashKey } from './hash-key-command.js';
 import { registerReport } from './report-command.js';
 import { registerScenario } from './scenario-command.js';
 import { registerServe } from './serve-command.js';
+import { registerWhatIf } from './whatif-command.js';
 
 const program = new Command('switchyard')
   .description('Policy-routed LLM gateway and cost scenario harness')
@@ -14,6 +15,7 @@ registerServe(program);
 registerExplain(program);
 registerScenario(program);
 registerReport(program);
+registerWhatIf(program);
 registerHashKey(program);
 
 try {

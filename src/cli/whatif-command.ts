@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load-config.js';
+import { LogNotFoundError } from '../duckdb/log-reader.js';
+import { formatUsd } from '../engine/money.js';
+import { whatIf } from '../harness/whatif.js';
+import { runAction, UsageError } from './cli-error.js';
+import { createTable, renderTable } from './table.js';
+
+interface WhatIfOptions {
+  log: string;
+  config: string;
+  json?: boolean;
+}
+
+async function run(options: WhatIfOptions): Promise<number> {
+  const { routing } = await loadConfig(options.config);
+  let result;
+  try {
+    result = await whatIf(options.log, routing);
+  } catch (err) {
+    if (err instanceof LogNotFoundError) throw new UsageError(err.message);
+    throw err;
+  }
+  const kinds = [...new Set([...Object.keys(result.actual), ...Object.keys(result.whatIf)])].sort();
+  if (options.json) {
+    const view = (t: typeof result.actual) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { requests: v.requests, usd: formatUsd(v.pico, 6) }]));
+    console.log(JSON.stringify({ requests: result.requests, actual: { total_usd: formatUsd(result.actualPico, 6), by_kind: view(result.actual) }, what_if: { config: options.config, total_usd: formatUsd(result.whatIfPico, 6), by_kind: view(result.whatIf) }, moved: result.moved, unknown_tenant: result.unknownTenant }, null, 2));
+    return 0;
+  }
+  const table = createTable(['route kind', 'actual requests', 'actual $', 'what-if requests', 'what-if $'], ['left', 'right', 'right', 'right', 'right']);
+  for (const k of kinds) table.push([k, result.actual[k]?.requests ?? 0, formatUsd(result.actual[k]?.pico ?? 0n, 6), result.whatIf[k]?.requests ?? 0, formatUsd(result.whatIf[k]?.pico ?? 0n, 6)]);
+  table.push(['total', result.requests, formatUsd(result.actualPico, 6), result.requests, formatUsd(result.whatIfPico, 6)]);
+  console.log(`${result.requests} logged requests replayed under ${options.config}\n`);
+  console.log(renderTable(table));
+  console.log(`\n${result.moved} requests would go to another route kind${result.unknownTenant ? `; ${result.unknownTenant} from tenants the config does not know (denied)` : ''}`);
+  return 0;
+}
+
+export function registerWhatIf(program: Command): void {
+  program
+    .command('whatif')
+    .description('replay the requests in a decision log under another config or policy')
+    .requiredOption('--log <path>', 'decision log: a directory of Parquet segments, a .parquet or a .duckdb file')
+    .requiredOption('-c, --config <file>', 'the config to replay them under')
+    .option('--json', 'print JSON')
+    .action((options: WhatIfOptions) => runAction(() => run(options)));
+}

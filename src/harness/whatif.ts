@@ -1,0 +1,77 @@
+import { openLogReader } from '../duckdb/log-reader.js';
+import { decimalTextToPico } from '../duckdb/usd-decimal.js';
+import { planRoute } from '../engine/planner.js';
+import { costOfUsage } from '../engine/prices.js';
+import type { RoutingConfig } from '../engine/routing-config.js';
+
+/** Requests and spend per route kind (`denied` for requests no route would take). */
+export type KindTotals = Record<string, { requests: number; pico: bigint }>;
+
+export interface WhatIfResult {
+  readonly requests: number;
+  readonly actual: KindTotals;
+  readonly whatIf: KindTotals;
+  readonly actualPico: bigint;
+  readonly whatIfPico: bigint;
+  /** Requests the other config would send to another route kind than the one that served them. */
+  readonly moved: number;
+  /** Requests whose tenant the other config does not know. */
+  readonly unknownTenant: number;
+}
+
+interface LoggedRequest {
+  ts: string;
+  tenant: string;
+  endpoint: 'chat' | 'embeddings';
+  requested_model: string;
+  tags: string[];
+  stream: boolean;
+  route_kind: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  cost_usd: string;
+}
+
+const add = (totals: KindTotals, kind: string, pico: bigint) => {
+  const t = (totals[kind] ??= { requests: 0, pico: 0n });
+  t.requests++;
+  t.pico += pico;
+};
+
+/**
+ * Replays the requests a gateway recorded (their tenants, tags and token counts) through the planner with
+ * another config, and prices each on the route it would have taken, beside what actually happened.
+ * Requests the gateway refused count under `denied` on the actual side.
+ */
+export async function whatIf(logPath: string, routing: RoutingConfig): Promise<WhatIfResult> {
+  const reader = await openLogReader(logPath);
+  let rows: LoggedRequest[];
+  try {
+    const result = await reader.connection.runAndReadAll(
+      `SELECT ts::VARCHAR AS ts, tenant, endpoint, requested_model, tags, stream, route_kind, input_tokens, output_tokens, cached_tokens, cost_usd::VARCHAR AS cost_usd FROM ${reader.source} ORDER BY ts`,
+    );
+    rows = result.getRowObjectsJson() as unknown as LoggedRequest[];
+  } finally {
+    reader.close();
+  }
+  const actual: KindTotals = {};
+  const other: KindTotals = {};
+  let moved = 0;
+  let unknownTenant = 0;
+  for (const row of rows) {
+    const actualKind = row.route_kind ?? 'denied';
+    add(actual, actualKind, decimalTextToPico(row.cost_usd));
+    if (!routing.tenants.has(row.tenant)) unknownTenant++;
+    const decision = planRoute(
+      { tenant: row.tenant, model: row.requested_model, endpoint: row.endpoint, tags: row.tags, inputTokens: row.input_tokens, stream: row.stream, nowMs: Date.parse(row.ts) },
+      routing,
+    );
+    const served = decision.candidates[0];
+    const kind = served?.kind ?? 'denied';
+    if (kind !== actualKind) moved++;
+    add(other, kind, served ? BigInt(costOfUsage({ input: row.input_tokens, output: row.output_tokens, cachedInput: row.cached_tokens }, served.price)) : 0n);
+  }
+  const total = (t: KindTotals) => Object.values(t).reduce((s, x) => s + x.pico, 0n);
+  return { requests: rows.length, actual, whatIf: other, actualPico: total(actual), whatIfPico: total(other), moved, unknownTenant };
+}
