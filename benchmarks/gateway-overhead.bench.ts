@@ -1,0 +1,169 @@
+/**
+ * What the gateway adds to every call. Three targets against one mock upstream (a real loopback server,
+ * zero added delay), each in its own process: (a) the upstream directly, (b) a bare undici pass-through
+ * (the limit for any Node proxy), (c) Switchyard with the default policy, auth, metering, budgets and the
+ * DuckDB log on. Measured in interleaved rounds so machine noise shows in every target alike.
+ * Run: `npm run build && npx tsx benchmarks/gateway-overhead.bench.ts`
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Pool } from 'undici';
+import { hashApiKey } from '../dist/config/tenant-keys.js';
+import { rssMiB, startProcess, type Started } from './servers/start-process.js';
+
+const KEY = 'sk-bench-tenant-0123456789';
+const BODY = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+const STREAM_BODY = JSON.stringify({ model: 'gpt-5-mini', stream: true, messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+
+export interface Target {
+  readonly name: string;
+  readonly origin: string;
+  readonly process: Started;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+export async function startTargets(): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
+  const root = new URL('../', import.meta.url).pathname;
+  const upstream = await startProcess([join(root, 'benchmarks/servers/upstream.js'), '0']);
+  const bare = await startProcess([join(root, 'benchmarks/servers/bare-proxy.js'), `http://127.0.0.1:${upstream.port}`, '0']);
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  const config = join(dir, 'switchyard.yaml');
+  writeFileSync(
+    config,
+    `server: { admin_key: bench-admin-key }
+policies: [${join(root, 'policies/default.rules.json')}]
+log: { dir: ${join(dir, 'log')}, roll_seconds: 60 }
+routes:
+  - { id: direct, kind: direct, base_url: "http://127.0.0.1:${upstream.port}/v1", api_key: "sk-upstream-bench-key", clearance: confidential, models: [gpt-5, gpt-5-mini] }
+  - { id: gpu, kind: onprem, base_url: "http://127.0.0.1:${upstream.port}/v1", clearance: restricted, models: [llama-3.3-70b], pricing: { fixed_per_hour_usd: 1 } }
+tenants:
+  - { id: bench, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: 1000000, monthly_usd: 10000000, on_exceed: deny } }
+`,
+  );
+  const switchyard = await startProcess([join(root, 'bin/switchyard.js'), 'serve', '--config', config, '--port', '0']);
+  const targets = [
+    { name: 'upstream direct', origin: `http://127.0.0.1:${upstream.port}`, process: upstream },
+    { name: 'bare undici proxy', origin: `http://127.0.0.1:${bare.port}`, process: bare },
+    { name: 'switchyard', origin: `http://127.0.0.1:${switchyard.port}`, process: switchyard },
+  ];
+  return { targets, stop: async () => void (await Promise.all([switchyard.stop(), bare.stop()]), await upstream.stop()) };
+}
+
+/** Sequential requests on one keep-alive connection: latency (and time to first chunk for streams). */
+async function oneConnection(client: Client, n: number, stream: boolean): Promise<{ total: number[]; ttft: number[] }> {
+  const total: number[] = [];
+  const ttft: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = nowMs();
+    const res = await client.request({ method: 'POST', path: '/v1/chat/completions', headers: HEADERS, body: stream ? STREAM_BODY : BODY });
+    let first = true;
+    for await (const _ of res.body) {
+      if (first) {
+        ttft.push(nowMs() - t0);
+        first = false;
+      }
+    }
+    total.push(nowMs() - t0);
+  }
+  return { total, ttft };
+}
+
+/** `connections` loops for `ms`: requests per second and latency under load. */
+async function manyConnections(origin: string, connections: number, ms: number, stream: boolean): Promise<{ rps: number; total: number[] }> {
+  const pool = new Pool(origin, { connections, pipelining: 1 });
+  const total: number[] = [];
+  const end = nowMs() + ms;
+  const started = nowMs();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (nowMs() < end) {
+        const t0 = nowMs();
+        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: HEADERS, body: stream ? STREAM_BODY : BODY });
+        await res.body.dump();
+        total.push(nowMs() - t0);
+      }
+    }),
+  );
+  const seconds = (nowMs() - started) / 1000;
+  await pool.close();
+  return { rps: total.length / seconds, total };
+}
+
+export interface OverheadRow {
+  target: string;
+  mode: string;
+  connections: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  ttftP50?: number;
+  ttftP99?: number;
+}
+
+export async function run(options: { rounds?: number; perRound?: number; loadMs?: number } = {}): Promise<{ rows: OverheadRow[]; lines: string[] }> {
+  const rounds = options.rounds ?? 5;
+  const perRound = options.perRound ?? 400;
+  const loadMs = options.loadMs ?? 4000;
+  const { targets, stop } = await startTargets();
+  const rows: OverheadRow[] = [];
+  try {
+    const clients = targets.map((t) => new Client(t.origin, { pipelining: 1 }));
+    for (const stream of [false, true]) {
+      // Warm every path (JIT, pools, connections) before measuring.
+      await Promise.all(clients.map((c) => oneConnection(c, 300, stream)));
+      const samples = targets.map(() => ({ total: [] as number[], ttft: [] as number[] }));
+      for (let r = 0; r < rounds; r++) {
+        for (const [i, c] of clients.entries()) {
+          const s = await oneConnection(c, perRound, stream);
+          samples[i]!.total.push(...s.total);
+          samples[i]!.ttft.push(...s.ttft);
+        }
+      }
+      targets.forEach((t, i) => {
+        const total = samples[i]!.total.sort((a, b) => a - b);
+        const ttft = samples[i]!.ttft.sort((a, b) => a - b);
+        const seconds = total.reduce((s, x) => s + x, 0) / 1000;
+        rows.push({ target: t.name, mode: stream ? 'stream' : 'json', connections: 1, rps: total.length / seconds, p50: percentile(total, 0.5), p90: percentile(total, 0.9), p99: percentile(total, 0.99), ...(stream ? { ttftP50: percentile(ttft, 0.5), ttftP99: percentile(ttft, 0.99) } : {}) });
+      });
+      // Throughput at 64 connections, two interleaved rounds per target.
+      const load = targets.map(() => ({ rps: 0, total: [] as number[] }));
+      for (let r = 0; r < 2; r++) {
+        for (const [i, t] of targets.entries()) {
+          const l = await manyConnections(t.origin, 64, loadMs / 2, stream);
+          load[i]!.rps += l.rps / 2;
+          load[i]!.total.push(...l.total);
+        }
+      }
+      targets.forEach((t, i) => {
+        const total = load[i]!.total.sort((a, b) => a - b);
+        rows.push({ target: t.name, mode: stream ? 'stream' : 'json', connections: 64, rps: load[i]!.rps, p50: percentile(total, 0.5), p90: percentile(total, 0.9), p99: percentile(total, 0.99) });
+      });
+    }
+    await Promise.all(clients.map((c) => c.close()));
+  } finally {
+    await stop();
+  }
+  return { rows, lines: describe(rows) };
+}
+
+function describe(rows: OverheadRow[]): string[] {
+  const find = (target: string, mode: string, connections: number) => rows.find((r) => r.target === target && r.mode === mode && r.connections === connections)!;
+  const f = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(3));
+  const lines = ['| target | body | conns | req/s | p50 ms | p90 ms | p99 ms | TTFT p50 | TTFT p99 | added p50 | added p99 | throughput vs bare |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const direct = find('upstream direct', r.mode, r.connections);
+    const bare = find('bare undici proxy', r.mode, r.connections);
+    lines.push(`| ${r.target} | ${r.mode} | ${r.connections} | ${r.rps.toFixed(0)} | ${f(r.p50)} | ${f(r.p90)} | ${f(r.p99)} | ${f(r.ttftP50)} | ${f(r.ttftP99)} | ${f(r.p50 - direct.p50)} | ${f(r.p99 - direct.p99)} | ${(r.rps / bare.rps).toFixed(2)}x |`);
+  }
+  return lines;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { lines } = await run();
+  console.log(lines.join('\n'));
+}
