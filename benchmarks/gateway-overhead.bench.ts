@@ -44,7 +44,9 @@ tenants:
   - { id: bench, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: 1000000, monthly_usd: 10000000, on_exceed: deny } }
 `,
   );
-  const switchyard = await startProcess([join(root, 'bin/switchyard.js'), 'serve', '--config', config, '--port', '0']);
+  // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of the gateway there (open it in Chrome DevTools or speedscope).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const switchyard = await startProcess([...profile, join(root, 'bin/switchyard.js'), 'serve', '--config', config, '--port', '0']);
   const targets = [
     { name: 'upstream direct', origin: `http://127.0.0.1:${upstream.port}`, process: upstream },
     { name: 'bare undici proxy', origin: `http://127.0.0.1:${bare.port}`, process: bare },

@@ -58,6 +58,22 @@ interface Effects {
   readonly addTags: readonly string[];
 }
 
+// Exclusion details repeat the same few sentences: each is built once (keys come from the config's
+// route, rule and model names, which are bounded, never from callers).
+const modelDetails = new Map<string, string>();
+const ruleDetails = new WeakMap<CompiledRule, string>();
+function notServing(model: string, served: boolean): string {
+  const key = served ? `\0${model}` : model;
+  let text = modelDetails.get(key);
+  if (text === undefined) modelDetails.set(key, (text = served ? `no price known for ${model}` : `does not serve ${model}`));
+  return text;
+}
+function ruleDetail(rule: CompiledRule, what: string): string {
+  let text = ruleDetails.get(rule);
+  if (text === undefined) ruleDetails.set(rule, (text = `rule '${rule.name}' ${what}`));
+  return text;
+}
+
 const NO_EFFECTS: Effects = Object.freeze({ requires: [], excludes: [], prefers: [], addTags: [] });
 
 /** Sorted union of two tag lists, without allocating in the common cases (one side empty, or nothing new). */
@@ -154,7 +170,6 @@ interface Selection {
 /** Steps 1, 2, 4 and 5 for one model: invariants, rules, SLO, ranking. */
 function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Effects, routing: RoutingConfig, stats: RouteStats, sloMs: number | null): Selection {
   const top = routing.sensitivity.levels.length - 1;
-  const level = routing.sensitivity.levels[rank] as string;
   const excluded: Exclusion[] = [];
   const scored: { c: Candidate; preferred: number; p50: number; order: number }[] = [];
   const outputExpected = req.endpoint === 'embeddings' ? 0 : (req.maxOutputTokens ?? routing.expectedOutputTokens);
@@ -162,13 +177,14 @@ function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Ef
   for (const route of routing.routes) {
     // 1. Invariants, in code: no rule can undo these.
     if (route.clearanceRank < rank || (rank === top && route.kind !== 'onprem')) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'clearance', detail: `clearance ${route.clearance} < ${level}` });
+      excluded.push({ route: route.id, kind: route.kind, reason: 'clearance', detail: route.clearanceDetails[rank] as string });
       continue;
     }
     const upstreamModel = route.upstreamModel(model);
     const price = upstreamModel === undefined ? undefined : route.priceOf(model);
     if (upstreamModel === undefined || price === undefined) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'model', detail: upstreamModel === undefined ? `does not serve ${model}` : `no price known for ${model}` });
+      const served = upstreamModel !== undefined;
+      excluded.push({ route: route.id, kind: route.kind, reason: 'model', detail: notServing(model, served) });
       continue;
     }
     const health = stats.get(route.id);
@@ -179,12 +195,12 @@ function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Ef
     // 2. Rules.
     const unmet = effects.requires.find((r) => !matches(route, r.selector));
     if (unmet) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${unmet.rule.name}' requires another route` });
+      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: ruleDetail(unmet.rule, 'requires another route') });
       continue;
     }
     const removed = effects.excludes.find((r) => matches(route, r.selector));
     if (removed) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${removed.rule.name}' excludes it` });
+      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: ruleDetail(removed.rule, 'excludes it') });
       continue;
     }
     const outputLimit = req.endpoint === 'embeddings' ? 0 : (req.maxOutputTokens ?? price.maxOutputTokens ?? DEFAULT_OUTPUT_LIMIT);
@@ -194,7 +210,7 @@ function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Ef
     const p95 = req.stream
       ? (trusted?.ttftP95Ms ?? trusted?.p95Ms ?? prior.ttftP95Ms ?? prior.p95Ms)
       : (trusted?.p95Ms ?? prior.p95Ms);
-    const c: Candidate = {
+    const c: { -readonly [K in keyof Candidate]: Candidate[K] } = {
       route: route.id,
       kind: route.kind,
       format: route.format,
@@ -203,8 +219,8 @@ function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Ef
       price,
       expectedCostPico: req.inputTokens * price.input + outputExpected * price.output,
       maxCostPico: req.inputTokens * price.input + outputLimit * price.output,
-      ...(p95 === undefined ? {} : { latencyMs: p95 }),
     };
+    if (p95 !== undefined) c.latencyMs = p95;
     scored.push({
       c,
       preferred: effects.prefers.reduce((n, s) => n + (matches(route, s) ? 1 : 0), 0),
@@ -302,22 +318,22 @@ export function planRoute(req: PlanRequest, routing: RoutingConfig, stats: Route
     const { code, message } = effects.deny.event.params;
     return deny(base, { code, message, rule: effects.deny.name });
   }
-  if ((tenant.models && !tenant.models.has(model)) || !routing.routes.some((r) => r.upstreamModel(model) !== undefined)) {
+  if ((tenant.models && !tenant.models.has(model)) || !routing.serves(model)) {
     return deny(base, { code: 'model_not_found', message: `the model '${model}' does not exist or tenant '${tenant.id}' may not use it` });
   }
-  const reselect = (m: string) => selectRoutes(m, rank, req, effects, routing, stats, sloMs);
-  let selection = reselect(model);
+  let selection = selectRoutes(model, rank, req, effects, routing, stats, sloMs);
   let served = model;
   const remaining = remainingPico(tenant, req.spend);
   if (remaining !== undefined) {
+    const reselect = (m: string) => selectRoutes(m, rank, req, effects, routing, stats, sloMs);
     const judged = applyBudget(selection, remaining, tenant, reselect, model);
     if ('code' in judged) return deny(base, judged, selection.excluded);
     ({ selection, model: served } = judged);
   }
-  const decision = { ...base, model: served, excluded: selection.excluded, notes: selection.notes };
   if (selection.candidates.length === 0) {
     const why = selection.excluded.map((e) => `${e.route}: ${e.reason}`).join(', ');
-    return deny(decision, { code: 'no_eligible_route', message: `no route may carry this ${decision.sensitivity} request for ${served} (${why})` });
+    const denial = { code: 'no_eligible_route', message: `no route may carry this ${base.sensitivity} request for ${served} (${why})` };
+    return { ...base, model: served, excluded: selection.excluded, notes: selection.notes, candidates: [], denial };
   }
-  return { ...decision, candidates: selection.candidates };
+  return { candidates: selection.candidates, excluded: selection.excluded, rulesFired: base.rulesFired, model: served, tags, sensitivity: base.sensitivity, notes: selection.notes };
 }

@@ -33,6 +33,8 @@ export interface Route {
   priceOf(model: string): ModelPrice | undefined;
   /** The public model names it serves, or `'*'`. */
   readonly models: readonly string[] | '*';
+  /** `clearance X < Y` for each level Y above this route's, by rank: built once, used on every request. */
+  readonly clearanceDetails: readonly string[];
   readonly config: RouteConfig;
 }
 
@@ -58,6 +60,8 @@ export interface Tenant {
 export interface RoutingConfig {
   readonly sensitivity: Sensitivity;
   readonly routes: readonly Route[];
+  /** True when some route serves the public model. */
+  serves(model: string): boolean;
   readonly tenants: ReadonlyMap<string, Tenant>;
   readonly policy: CompiledPolicy;
   readonly minLatencySamples: number;
@@ -125,6 +129,7 @@ function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity
     upstreamModel,
     priceOf,
     models: modelNames(config.models),
+    clearanceDetails: sensitivity.levels.map((level) => `clearance ${config.clearance} < ${level}`),
     config,
   };
 }
@@ -221,9 +226,12 @@ export function prepareRouting(file: ConfigFile, catalogue: PriceCatalogue, poli
   const routes = file.routes.map((r, i) => buildRoute(r, i, sensitivity, catalogue));
   const problems = checkMeaning(file, routes, sensitivity, policy);
   if (problems.length > 0) throw new ConfigError(source, problems);
+  const named = new Set(routes.flatMap((r) => (r.models === '*' ? [] : r.models)));
+  const anyModel = routes.some((r) => r.models === '*');
   return Object.freeze({
     sensitivity,
     routes: Object.freeze(routes),
+    serves: (model: string) => anyModel || named.has(model),
     tenants: new Map(file.tenants.map((t) => [t.id, buildTenant(t)])),
     policy,
     minLatencySamples: file.planner?.min_latency_samples ?? 20,

@@ -34,7 +34,7 @@ export async function dailyCosts(db: ScenarioDb, options: readonly PreparedOptio
   const only = point === undefined ? '' : `WHERE r.point = ${Math.trunc(point)}`;
   const totals = await db.connection.runAndReadAll(`
     SELECT r.option_id, r.point, count(*)::BIGINT AS requests, sum(input_tokens + output_tokens)::BIGINT AS tokens,
-           sum(cost_pico)::VARCHAR AS cost,
+           sum(cost_pico::HUGEINT)::VARCHAR AS cost,
            count(*) FILTER (WHERE r.route_id IS NULL) AS denied,
            count(*) FILTER (WHERE rt.kind = 'aggregator') AS aggregator,
            count(*) FILTER (WHERE rt.kind = 'direct') AS direct,

@@ -24,7 +24,7 @@ export function replayBatch(batch: TrafficBatch, shape: TrafficShape, option: Pr
   const sensitiveTagset = shape.tagsets.map((tags) => option.routing.sensitivity.rankOfTags(tags) === top);
   const columns = REQUEST_TYPES.map(() => new Array<unknown>(CHUNK_ROWS));
   const [cOption, cPoint, cDay, cHour, cModel, cTenant, cTagset, cRoute, cSensitive, cInput, cOutput, cCost] = columns as unknown[][] as [
-    number[], number[], number[], number[], number[], number[], number[], (number | null)[], boolean[], number[], number[], bigint[],
+    number[], number[], number[], number[], number[], number[], number[], (number | null)[], boolean[], number[], number[], number[],
   ];
   // One request object, refilled for every request: the planner keeps nothing of it.
   const req: { -readonly [K in keyof PlanRequest]: PlanRequest[K] } = { tenant: '', model: '', endpoint: 'chat', tags: [], inputTokens: 0, stream: false, nowMs: 0 };
@@ -60,7 +60,7 @@ export function replayBatch(batch: TrafficBatch, shape: TrafficShape, option: Pr
     cSensitive[filled] = sensitiveTagset[tagset] as boolean;
     cInput[filled] = input;
     cOutput[filled] = output;
-    cCost[filled] = served ? BigInt(costOfUsage({ input, output }, served.price)) : 0n;
+    cCost[filled] = served ? costOfUsage({ input, output }, served.price) : 0;
     if (++filled === CHUNK_ROWS) flushChunk();
   }
   if (filled > 0) flushChunk();

@@ -1,4 +1,4 @@
-import { BIGINT, BOOLEAN, DuckDBDataChunk, DuckDBInstance, INTEGER, SMALLINT, USMALLINT, UTINYINT, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, SMALLINT, USMALLINT, UTINYINT, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 
 /**
  * The scenario database: one narrow row per replayed request (small integer ids, exact pico-dollar cost),
@@ -17,18 +17,20 @@ CREATE TABLE requests (
   route_id SMALLINT,            -- NULL: the planner denied the request
   sensitive BOOLEAN,            -- the request needed the top sensitivity level
   input_tokens INTEGER, output_tokens INTEGER,
-  cost_pico BIGINT              -- exact, pico-dollars (1e-12 USD)
+  -- Pico-dollars (1e-12 USD): whole numbers below 2^53, which a DOUBLE holds exactly; sums are taken as
+  -- HUGEINT (exact). No BigInt per row: replay went from 0.86 M to 1.04 M requests/s.
+  cost_pico DOUBLE
 );
 CREATE VIEW requests_named AS
   SELECT o.option, v.tokens_per_day, r.day, r.hour, m.model, t.tenant, g.tags, rt.route, rt.kind,
-         r.sensitive, r.input_tokens, r.output_tokens, r.cost_pico / 1e12 AS cost_usd
+         r.sensitive, r.input_tokens, r.output_tokens, r.cost_pico::HUGEINT / 1e12 AS cost_usd
     FROM requests r
     JOIN options o USING (option_id) JOIN volumes v USING (point) JOIN models m USING (model_id)
     JOIN tenants t USING (tenant_id) JOIN tagsets g USING (tagset_id)
     LEFT JOIN routes rt ON rt.option_id = r.option_id AND rt.route_id = r.route_id;
 `;
 
-export const REQUEST_TYPES: readonly DuckDBType[] = [UTINYINT, USMALLINT, USMALLINT, UTINYINT, UTINYINT, UTINYINT, UTINYINT, SMALLINT, BOOLEAN, INTEGER, INTEGER, BIGINT];
+export const REQUEST_TYPES: readonly DuckDBType[] = [UTINYINT, USMALLINT, USMALLINT, UTINYINT, UTINYINT, UTINYINT, UTINYINT, SMALLINT, BOOLEAN, INTEGER, INTEGER, DOUBLE];
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 export const CHUNK_ROWS = 2048;
 

@@ -38,8 +38,10 @@ export class BudgetLedger {
 
   private current(tenant: string, nowMs: number): Windows {
     const day = Math.floor(nowMs / DAY_MS);
-    const month = monthOf(nowMs);
     let w = this.windows.get(tenant);
+    // Same UTC day, same month: the common case skips formatting the month.
+    if (w?.day === day) return w;
+    const month = monthOf(nowMs);
     if (!w) {
       w = { day, month, daySettled: 0n, dayReserved: 0n, monthSettled: 0n, monthReserved: 0n, dayByRoute: new Map() };
       this.windows.set(tenant, w);

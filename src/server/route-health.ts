@@ -5,6 +5,8 @@ import { LatencyWindow } from './latency-window.js';
 class RouteRecord {
   readonly circuit: CircuitBreaker;
   readonly windows = new Map<string, LatencyWindow>();
+  /** Each model's latest percentiles, replaced when a window recomputes them. */
+  readonly latency = new Map<string, LatencySnapshot>();
   constructor(options: CircuitOptions) {
     this.circuit = new CircuitBreaker(options);
   }
@@ -30,13 +32,7 @@ export class RouteHealthBoard implements RouteStats {
 
   get(route: string): RouteHealth | undefined {
     const r = this.routes.get(route);
-    if (!r) return undefined;
-    const latency = new Map<string, LatencySnapshot>();
-    for (const [model, window] of r.windows) {
-      const s = window.snapshot();
-      if (s) latency.set(model, s);
-    }
-    return { circuit: r.circuit.state(this.now()), latency };
+    return r && { circuit: r.circuit.state(this.now()), latency: r.latency };
   }
 
   circuitState(route: string): CircuitState {
@@ -52,7 +48,7 @@ export class RouteHealthBoard implements RouteStats {
     r.circuit.recordSuccess();
     let w = r.windows.get(model);
     if (!w) r.windows.set(model, (w = new LatencyWindow()));
-    w.add(totalMs, ttftMs);
+    if (w.add(totalMs, ttftMs)) r.latency.set(model, w.current as LatencySnapshot);
   }
 
   failed(route: string): void {
