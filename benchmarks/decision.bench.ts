@@ -36,35 +36,42 @@ function engineFor(rules: object[]): Engine {
   return new Engine(structuredClone(rules) as never[], { allowUndefinedFacts: true });
 }
 
-let i = 0;
-const bench = new Bench({ time: 1500, warmup: true });
-const defaultEngine = engineFor(defaultRules);
-const engine100 = engineFor(hundredRules);
-bench
-  .add('planRoute, default policy', () => void planRoute(requests[i++ & 3]!, routing))
-  .add('planRoute, 100-rule policy', () => void planRoute(requests[i++ & 3]!, routing100))
-  .add('compiled rules only, default policy', () => void evaluatePolicy(routing.policy, facts[i++ & 63]!))
-  .add('json-rules-engine Engine.run, default policy', async () => void (await defaultEngine.run({ ...facts[i++ & 63]! })))
-  .add('compiled rules only, 100 rules', () => void evaluatePolicy(routing100.policy, facts[i++ & 63]!))
-  .add('json-rules-engine Engine.run, 100 rules', async () => void (await engine100.run({ ...facts[i++ & 63]! })));
+export async function run(): Promise<{ lines: string[]; results: Record<string, number> }> {
+  let i = 0;
+  const bench = new Bench({ time: 1500, warmup: true });
+  const defaultEngine = engineFor(defaultRules);
+  const engine100 = engineFor(hundredRules);
+  bench
+    .add('planRoute, default policy', () => void planRoute(requests[i++ & 3]!, routing))
+    .add('planRoute, 100-rule policy', () => void planRoute(requests[i++ & 3]!, routing100))
+    .add('compiled rules only, default policy', () => void evaluatePolicy(routing.policy, facts[i++ & 63]!))
+    .add('json-rules-engine Engine.run, default policy', async () => void (await defaultEngine.run({ ...facts[i++ & 63]! })))
+    .add('compiled rules only, 100 rules', () => void evaluatePolicy(routing100.policy, facts[i++ & 63]!))
+    .add('json-rules-engine Engine.run, 100 rules', async () => void (await engine100.run({ ...facts[i++ & 63]! })));
 
-await bench.run();
+  await bench.run();
 
-const us = (ms: number | undefined) => (ms === undefined ? '-' : (ms * 1000).toFixed(2));
-const rows = bench.tasks.map((t) => {
-  const r = t.result as { latency?: { p50?: number; p99?: number } } | undefined;
-  return { task: t.name, median_us: us(r?.latency?.p50), p99_us: us(r?.latency?.p99) };
-});
-console.table(rows);
-const median = (name: string) => Number(rows.find((r) => r.task === name)?.median_us);
-export const decisionResults = {
-  plannerDefaultMedianUs: median('planRoute, default policy'),
-  plannerDefaultP99Us: Number(rows[0]?.p99_us),
-  planner100MedianUs: median('planRoute, 100-rule policy'),
-  speedupDefault: median('json-rules-engine Engine.run, default policy') / median('planRoute, default policy'),
-  speedup100: median('json-rules-engine Engine.run, 100 rules') / median('planRoute, 100-rule policy'),
-};
-console.log(
-  `planner median ${decisionResults.plannerDefaultMedianUs} µs (goal ≤ 5), ${decisionResults.speedupDefault.toFixed(0)}x faster than Engine.run on the default policy, ` +
-    `${decisionResults.speedup100.toFixed(0)}x on 100 rules (goal ≥ 20x)`,
-);
+  const us = (ms: number | undefined) => (ms === undefined ? '-' : (ms * 1000).toFixed(2));
+  const rows = bench.tasks.map((t) => {
+    const r = t.result as { latency?: { p50?: number; p99?: number } } | undefined;
+    return { task: t.name, median_us: us(r?.latency?.p50), p99_us: us(r?.latency?.p99) };
+  });
+  const median = (name: string) => Number(rows.find((r) => r.task === name)?.median_us);
+  const decisionResults = {
+    plannerDefaultMedianUs: median('planRoute, default policy'),
+    plannerDefaultP99Us: Number(rows[0]?.p99_us),
+    planner100MedianUs: median('planRoute, 100-rule policy'),
+    speedupDefault: median('json-rules-engine Engine.run, default policy') / median('planRoute, default policy'),
+    speedup100: median('json-rules-engine Engine.run, 100 rules') / median('planRoute, 100-rule policy'),
+  };
+  const headline =
+    `planner median ${decisionResults.plannerDefaultMedianUs} µs (goal ≤ 5), ${decisionResults.speedupDefault.toFixed(0)}x faster than Engine.run on the default policy, ` +
+      `${decisionResults.speedup100.toFixed(0)}x on 100 rules (goal ≥ 20x)`;
+  const lines = ['| task | median µs | p99 µs |', '|---|---:|---:|', ...rows.map((r) => `| ${r.task} | ${r.median_us} | ${r.p99_us} |`), '', headline];
+  return { lines, results: decisionResults };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { lines } = await run();
+  console.log(lines.join('\n'));
+}

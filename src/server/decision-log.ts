@@ -9,8 +9,10 @@ export interface DecisionLogOptions {
   readonly dir: string;
   /** Buffered rows are appended at least this often. */
   readonly flushMs?: number;
-  /** A segment is closed into a Parquet file this often (when it holds rows). */
+  /** A segment is closed into a Parquet file this often (when it holds rows)... */
   readonly rollMs?: number;
+  /** ...or as soon as it holds this many rows, which bounds the memory the live segment takes under load. */
+  readonly rollRows?: number;
 }
 
 const VARCHAR_LIST = LIST(VARCHAR);
@@ -33,7 +35,7 @@ export class DecisionLog {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-    private readonly appender: DuckDBAppender,
+    private appender: DuckDBAppender,
     private readonly options: Required<DecisionLogOptions>,
   ) {
     this.lastRoll = Date.now();
@@ -47,7 +49,7 @@ export class DecisionLog {
     const connection = await instance.connect();
     await connection.run(LOG_TABLE_DDL);
     const appender = await connection.createAppender('requests');
-    return new DecisionLog(instance, connection, appender, { flushMs: 1000, rollMs: 60_000, ...options });
+    return new DecisionLog(instance, connection, appender, { flushMs: 1000, rollMs: 60_000, rollRows: 50_000, ...options });
   }
 
   record(row: LogRow): void {
@@ -81,7 +83,8 @@ export class DecisionLog {
     for (const row of rows) this.append(row);
     if (rows.length > 0) this.appender.flushSync();
     this.rowsInSegment += rows.length;
-    if (this.rowsInSegment > 0 && (force || Date.now() - this.lastRoll >= this.options.rollMs)) await this.roll();
+    const due = force || Date.now() - this.lastRoll >= this.options.rollMs || this.rowsInSegment >= this.options.rollRows;
+    if (this.rowsInSegment > 0 && due) await this.roll();
   }
 
   private async roll(): Promise<void> {
@@ -90,7 +93,11 @@ export class DecisionLog {
     const temporary = `${final}.tmp`;
     await this.connection.run(`COPY requests TO '${temporary.replace(/'/g, "''")}' (FORMAT parquet)`);
     renameSync(temporary, final);
-    await this.connection.run('DELETE FROM requests');
+    // A new table rather than DELETE: DuckDB gives a dropped table's memory back, a deleted one's not at once.
+    this.appender.closeSync();
+    await this.connection.run('DROP TABLE requests');
+    await this.connection.run(LOG_TABLE_DDL);
+    this.appender = await this.connection.createAppender('requests');
     this.rowsInSegment = 0;
     this.lastRoll = Date.now();
   }

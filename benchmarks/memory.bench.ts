@@ -1,0 +1,58 @@
+/**
+ * Gateway memory under sustained load: RSS of Switchyard and of the bare undici proxy before, during and
+ * after the same number of requests at 64 connections. Flat means no growth trend once warm.
+ * Run: `npm run build && npx tsx benchmarks/memory.bench.ts`
+ */
+import { Pool } from 'undici';
+import { startTargets } from './gateway-overhead.bench.js';
+import { rssMiB } from './servers/start-process.js';
+
+const BODY = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+const HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-tenant-0123456789' };
+
+/** `total` requests at 64 connections, RSS sampled after every tenth of them. */
+async function sustained(origin: string, pid: number, total: number): Promise<number[]> {
+  const pool = new Pool(origin, { connections: 64 });
+  const samples = [await rssMiB(pid)];
+  let sent = 0;
+  let nextSample = total / 10;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (sent < total) {
+        sent++;
+        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: HEADERS, body: BODY });
+        await res.body.dump();
+        if (sent >= nextSample) {
+          nextSample += total / 10;
+          samples.push(await rssMiB(pid));
+        }
+      }
+    }),
+  );
+  await pool.close();
+  return samples;
+}
+
+export async function run(total = 200_000): Promise<{ lines: string[] }> {
+  const { targets, stop } = await startTargets();
+  try {
+    const lines = [`| target | RSS idle MiB | RSS by tenths of ${total.toLocaleString('en-US')} requests (64 connections) | growth, 2nd half |`, '|---|---:|---|---:|'];
+    const under: Record<string, number> = {};
+    for (const t of targets.slice(1)) {
+      const samples = await sustained(t.origin, t.process.pid, total);
+      const half = samples.slice(Math.floor(samples.length / 2));
+      under[t.name] = Math.max(...samples.slice(1));
+      lines.push(`| ${t.name} | ${samples[0]!.toFixed(0)} | ${samples.slice(1).map((s) => s.toFixed(0)).join(' → ')} | ${(half[half.length - 1]! - half[0]!).toFixed(1)} MiB |`);
+    }
+    const ratio = (under['switchyard'] ?? NaN) / (under['bare undici proxy'] ?? NaN);
+    lines.push('', `peak RSS under load: Switchyard ${under['switchyard']?.toFixed(0)} MiB, bare proxy ${under['bare undici proxy']?.toFixed(0)} MiB → ${ratio.toFixed(2)}x (goal ≤ 1.2x)`);
+    return { lines };
+  } finally {
+    await stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { lines } = await run(Number(process.argv[2] ?? 200_000));
+  console.log(lines.join('\n'));
+}
