@@ -138,3 +138,57 @@ describe('switchyard scenario run', () => {
     expect(r.stderr).toContain(message);
   });
 });
+
+describe('live mode', () => {
+  it('drives the requests through a real gateway per option and records measured latency and SLO attainment', async () => {
+    const path = scenarioFile(
+      'live',
+      `
+name: live
+seed: 5
+volume: { tokens_per_day: [1000000] }
+traffic:
+  models: { gpt-5: 1 }
+  input_tokens: { mean: 200 }
+  output_tokens: { mean: 50 }
+  tags: [{ tags: [phi], share: 0.3 }]
+  slo_ms: 60
+  stream_share: 0.5
+options:
+  - id: managed
+    config:
+      policies: [${join(ROOT, 'policies/default.rules.json')}]
+      routes:
+        - { id: agg, kind: aggregator, base_url: "https://agg.example/v1", api_key: "\${NOT_NEEDED}", clearance: internal, models: [gpt-5, gpt-5-mini], pricing: { fee_percent: 5.5 } }
+        - { id: gpu, kind: onprem, base_url: "http://gpu.internal/v1", clearance: restricted, models: [llama-3.3-70b], pricing: { fixed_per_hour_usd: 1 } }
+  - id: direct
+    config:
+      policies: [${join(ROOT, 'policies/default.rules.json')}]
+      routes:
+        - { id: openai, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5, gpt-5-mini] }
+        - { id: gpu, kind: onprem, base_url: "http://gpu.internal/v1", clearance: restricted, models: [llama-3.3-70b], pricing: { fixed_per_hour_usd: 1 } }
+live:
+  latency: { aggregator: { min_ms: 80, max_ms: 100 }, direct: { min_ms: 1, max_ms: 5 }, onprem: { min_ms: 1, max_ms: 5 } }
+  requests: 40
+  concurrency: 4
+`,
+    );
+    const dbPath = join(dir, 'live.duckdb');
+    const result = await runScenario(await loadScenario(path), { dbPath, live: true });
+    const [managed, direct] = result.live!;
+    expect(managed!.requests).toBe(40);
+    expect(managed!.ok).toBe(40);
+    // The aggregator's profile adds 80–100 ms: its requests miss a 60 ms SLO; phi ones (on-prem) meet it.
+    expect(managed!.p95Ms).toBeGreaterThanOrEqual(80);
+    expect(managed!.byKind.onprem).toBeGreaterThan(0);
+    expect(managed!.sloMet).toBeCloseTo(managed!.byKind.onprem! / 40, 5);
+    expect(direct!.p50Ms).toBeLessThan(managed!.p50Ms);
+    expect(direct!.byKind.aggregator).toBeUndefined();
+    const instance = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    const rows = await connection.runAndReadAll(`SELECT kind, count(*)::INTEGER AS n FROM live_requests WHERE option_id = 0 GROUP BY kind ORDER BY kind`);
+    expect(rows.getRowObjectsJson()).toEqual([{ kind: 'aggregator', n: managed!.byKind.aggregator }, { kind: 'onprem', n: managed!.byKind.onprem }]);
+    connection.closeSync();
+    instance.closeSync();
+  });
+});

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadScenario } from '../harness/load-scenario.js';
-import { bandLines, crossoverLines, sensitiveLine, summaryRows } from '../harness/report-format.js';
+import { bandLines, crossoverLines, LIVE_HEAD, liveRows, sensitiveLine, summaryRows } from '../harness/report-format.js';
 import { runScenario } from '../harness/run-scenario.js';
 import { writeReports } from '../harness/write-reports.js';
 import { runAction } from './cli-error.js';
@@ -11,6 +11,7 @@ import { createTable, renderTable } from './table.js';
 
 interface RunOptions {
   out?: string;
+  live?: boolean;
 }
 
 async function run(file: string, options: RunOptions): Promise<number> {
@@ -21,7 +22,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
   // A bar on a terminal; plain lines where stderr is a file or a CI log.
   const bar = new SingleBar({ format: 'replaying {bar} {value}/{total} volumes · {label}', noTTYOutput: true, notTTYSchedule: 5000, stream: process.stderr }, undefined);
   bar.start(scenario.volumes.length, 0, { label: '' });
-  const result = await runScenario(scenario, { dbPath, onProgress: (done, _total, label) => bar.update(done, { label }) });
+  const result = await runScenario(scenario, { dbPath, live: options.live === true, onProgress: (done, _total, label) => bar.update(done, { label }) });
   bar.stop();
 
   const table = createTable(['tokens/day', ...scenario.options.map((o) => `${o.id} $/day`), 'cheapest'], ['right', ...scenario.options.map(() => 'right' as const), 'left']);
@@ -32,6 +33,11 @@ async function run(file: string, options: RunOptions): Promise<number> {
   console.log(`\ncrossovers:\n${crossoverLines(result).map((l) => `  ${l}`).join('\n')}`);
   console.log(`cheapest by volume:\n${bandLines(result).map((l) => `  ${l}`).join('\n')}`);
   if (sensitive) console.log(sensitive);
+  if (result.live) {
+    const live = createTable(LIVE_HEAD);
+    for (const row of liveRows(result)) live.push(row);
+    console.log(`\nlive, through a real gateway per option:\n${renderTable(live)}`);
+  }
   console.log(`\nreplayed ${result.replayed.requests.toLocaleString('en-US')} requests in ${result.replayed.seconds.toFixed(1)} s`);
   const files = writeReports(result, out);
   console.log(`wrote ${[...files, dbPath].join(', ')}`);
@@ -45,5 +51,6 @@ export function registerScenario(program: Command): void {
     .description('replay a scenario through the planner into DuckDB and report costs and crossovers')
     .argument('<file>', 'a *.scenario.yaml file')
     .option('--out <dir>', 'where to write report.md, report.html, results.csv and scenario.duckdb (default: out/<scenario>)')
+    .option('--live', "also send each option's requests through a real gateway over mock upstreams with the scenario's latency profiles")
     .action((file: string, options: RunOptions) => runAction(() => run(file, options)));
 }

@@ -12,6 +12,8 @@ export interface PreparedOption {
   readonly id: string;
   readonly label: string;
   readonly routing: RoutingConfig;
+  /** Where the option's config stands (relative paths in it are relative to this file). */
+  readonly configPath: string;
   /** Named fixed costs per day, pico-dollars. */
   readonly fixedPerDay: readonly { name: string; pico: bigint }[];
   readonly capacity: readonly Capacity[];
@@ -104,6 +106,7 @@ export async function loadScenario(path: string): Promise<Scenario> {
       id: o.id,
       label: o.label ?? o.id,
       routing,
+      configPath: loaded.path,
       fixedPerDay: Object.entries(o.fixed_per_day_usd ?? {}).map(([name, usd]) => ({ name, pico: usdToPico(usd) })),
       capacity: o.capacity ?? [],
     });

@@ -45,3 +45,18 @@ export function sensitiveLine(result: ScenarioResult): string | undefined {
 }
 
 export const costNumber = (c: PointCost) => picoToUsdNumber(c.totalPico);
+
+/** The live section: latency and SLO attainment measured through a real gateway per option. */
+export function liveRows(result: ScenarioResult): string[][] {
+  return (result.live ?? []).map((l) => [
+    l.option,
+    String(l.requests),
+    l.p50Ms.toFixed(1),
+    l.p95Ms.toFixed(1),
+    l.ttftP95Ms === undefined ? '-' : l.ttftP95Ms.toFixed(1),
+    l.sloMet === undefined ? '-' : `${(l.sloMet * 100).toFixed(1)} % ≤ ${l.sloMs} ms`,
+    Object.entries(l.byKind).map(([k, n]) => `${k} ${n}`).join(', '),
+  ]);
+}
+
+export const LIVE_HEAD = ['option', 'requests', 'p50 ms', 'p95 ms', 'TTFT p95 ms', 'SLO met', 'served by'];

@@ -4,6 +4,7 @@ import { findCrossovers, type CostAt, type Crossover } from './crossovers.js';
 import { dailyCosts, type PointCost } from './daily-costs.js';
 import { generateTraffic, shapeOf } from './generate-traffic.js';
 import type { Scenario } from './load-scenario.js';
+import { runLive, type LiveResult } from './live-run.js';
 import { replayBatch } from './replay.js';
 import { ScenarioDb } from './scenario-db.js';
 
@@ -22,12 +23,16 @@ export interface ScenarioResult {
   /** The cheapest option over each range of volume. */
   readonly bands: readonly Band[];
   readonly replayed: { readonly requests: number; readonly seconds: number };
+  /** Measured through real gateways, with `--live`. */
+  readonly live?: readonly LiveResult[];
 }
 
 export interface RunOptions {
   /** The DuckDB file to write (replaced), or `:memory:`. */
   readonly dbPath: string;
   readonly onProgress?: (done: number, total: number, label: string) => void;
+  /** Also drive each option's requests through a real gateway over latency-profiled mock upstreams. */
+  readonly live?: boolean;
 }
 
 function cheapestBands(points: readonly { tokensPerDay: number; costs: CostAt }[], crossovers: readonly Crossover[]): Band[] {
@@ -93,6 +98,8 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
     const sweep = scenario.volumes.map((v, point) => ({ tokensPerDay: v, costs: costsAt(sweepCosts.filter((c) => c.point === point)) }));
     const crossovers = await findCrossovers(sweep, async (v) => costsAt(await dailyCosts(db, options, volumes, days, await replayAt(v, 'refine'))));
 
+    const replayedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const live = run.live ? await runLive(options, shape, file.live ?? { latency: {} }, seed, db) : undefined;
     const costs = (await dailyCosts(db, options, volumes, days)).sort((a, b) => a.tokensPerDay - b.tokensPerDay || a.option.localeCompare(b.option));
     const byVolume = [...new Set(costs.map((c) => c.tokensPerDay))].map((v) => ({ tokensPerDay: v, costs: costsAt(costs.filter((c) => c.tokensPerDay === v)) }));
     return {
@@ -101,7 +108,8 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       sweep: scenario.volumes,
       crossovers,
       bands: cheapestBands(byVolume, crossovers),
-      replayed: { requests: replayedRequests, seconds: Number(process.hrtime.bigint() - started) / 1e9 },
+      replayed: { requests: replayedRequests, seconds: replayedSeconds },
+      ...(live ? { live } : {}),
     };
   } finally {
     db.close();

@@ -60,10 +60,10 @@ export class ScenarioDb {
     this.appender.flushSync();
   }
 
-  async insert(table: string, rows: readonly (readonly (string | number | string[])[])[]): Promise<void> {
+  async insert(table: string, rows: readonly (readonly (string | number | boolean | null | string[])[])[]): Promise<void> {
     if (rows.length === 0) return;
-    const literal = (v: string | number | string[]): string =>
-      Array.isArray(v) ? `[${v.map(literal).join(', ')}]::VARCHAR[]` : typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`;
+    const literal = (v: string | number | boolean | null | string[]): string =>
+      v === null ? 'NULL' : Array.isArray(v) ? `[${v.map(literal).join(', ')}]::VARCHAR[]` : typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v);
     await this.connection.run(`INSERT INTO ${table} VALUES ${rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`);
   }
 

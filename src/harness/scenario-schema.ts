@@ -87,6 +87,21 @@ export const PublishedSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const LatencyRange = Type.Object({ min_ms: Type.Number({ minimum: 0 }), max_ms: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
+
+/** `--live`: mock upstreams with each route kind's added latency, a real gateway, the scenario's requests. */
+export const LiveSchema = Type.Object(
+  {
+    latency: Type.Object({ aggregator: Type.Optional(LatencyRange), direct: Type.Optional(LatencyRange), onprem: Type.Optional(LatencyRange) }, { additionalProperties: false }),
+    /** Requests sent through each option's gateway (default 400). */
+    requests: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    /** Requests in flight at once (default 16). */
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+  },
+  { additionalProperties: false },
+);
+export type LiveConfig = Static<typeof LiveSchema>;
+
 export const ScenarioSchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
@@ -98,6 +113,7 @@ export const ScenarioSchema = Type.Object(
     traffic: TrafficSchema,
     options: Type.Array(OptionSchema, { minItems: 1 }),
     published: Type.Optional(PublishedSchema),
+    live: Type.Optional(LiveSchema),
   },
   { additionalProperties: false },
 );

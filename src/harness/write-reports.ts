@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatUsd } from '../engine/money.js';
 import type { PointCost } from './daily-costs.js';
-import { bandLines, costNumber, crossoverLines, sensitiveLine, summaryRows, tokensLabel, usd } from './report-format.js';
+import { bandLines, costNumber, crossoverLines, LIVE_HEAD, liveRows, sensitiveLine, summaryRows, tokensLabel, usd } from './report-format.js';
 import type { ScenarioResult } from './run-scenario.js';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'];
@@ -64,6 +64,9 @@ export function markdownReport(result: ScenarioResult): string {
     ...bandLines(result).map((l) => `- ${l}`),
     '',
     ...(sensitive ? ['## Sensitive data', '', `- ${sensitive}`, ''] : []),
+    ...(result.live
+      ? ['## Live: measured through a real gateway', '', 'Mock upstreams with each route kind\'s latency profile, a Switchyard gateway per option, the scenario\'s requests sent through it time-compressed (table `live_requests`).', '', `| ${LIVE_HEAD.join(' | ')} |`, `|${LIVE_HEAD.map(() => '---').join('|')}|`, ...liveRows(result).map((r) => `| ${r.join(' | ')} |`), '']
+      : []),
     ...publishedSection(result),
     '## Options',
     '',

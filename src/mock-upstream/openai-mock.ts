@@ -14,6 +14,8 @@ export interface MockBehavior {
   errorMessage?: string;
   /** Milliseconds before the response headers. */
   delayMs?: number;
+  /** Milliseconds before the response headers, drawn uniformly from this range per request (a latency profile). */
+  latencyMs?: { min: number; max: number };
   /** Milliseconds between stream chunks. */
   chunkDelayMs?: number;
   /** Destroy the connection after this many stream chunks (a reset mid-stream). */
@@ -172,7 +174,8 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
         received.push({ path, headers: req.headers, body });
         // A request may carry its own behaviour in a `mock` field (tests mixing outcomes in one burst).
         const b: MockBehavior = { ...behavior, ...(body.mock as MockBehavior | undefined) };
-        if (b.delayMs) await sleep(b.delayMs);
+        const delay = (b.delayMs ?? 0) + (b.latencyMs ? b.latencyMs.min + Math.random() * (b.latencyMs.max - b.latencyMs.min) : 0);
+        if (delay > 0) await sleep(delay);
         if (res.destroyed) return;
         if (b.status && b.status >= 400) {
           res.writeHead(b.status, { 'content-type': 'application/json' });
