@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { loadConfigObject } from '../config/load-config.js';
 import { hashApiKey } from '../config/tenant-keys.js';
-import { startMockUpstream, type MockUpstream } from '../mock-upstream/openai-mock.js';
+import { startMockUpstream, type MockUpstream } from '../mock-upstream/mock-upstream.js';
 import { buildApp } from '../server/app.js';
 import { Gateway } from '../server/gateway.js';
 import { generateTraffic, type TrafficShape } from './generate-traffic.js';

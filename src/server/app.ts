@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { toAnthropicError } from './anthropic/anthropic-to-openai.js';
 import { GatewayError, toGatewayError } from './errors.js';
 import type { Gateway } from './gateway.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
@@ -42,7 +43,8 @@ export function buildApp(gateway: Gateway, options: AppOptions = {}): FastifyIns
       reply.raw.end();
       return;
     }
-    void reply.code(e.status).header('x-request-id', request.id).send(e.toJSON());
+    // Anthropic clients get Anthropic's error shape; everyone else OpenAI's.
+    void reply.code(e.status).header('x-request-id', request.id).send(request.url.startsWith('/v1/messages') ? toAnthropicError(e) : e.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
     const e = new GatewayError(404, 'not_found_error', 'not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`);

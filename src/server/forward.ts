@@ -32,6 +32,14 @@ export interface ForwardRequest {
   readonly headersFor: (served: Candidate) => Record<string, string>;
   /** The planner's prompt estimate, used when an upstream reports no usage. */
   readonly inputEstimate: number;
+  /** For callers that speak another format (Anthropic clients): the OpenAI answer translated for them. */
+  readonly respondAs?: ResponseTranslation;
+}
+
+/** Turns the OpenAI-format answer into the caller's format. */
+export interface ResponseTranslation {
+  body(openAiJson: string): string;
+  createStream(): (openAiSse: Buffer) => Buffer;
 }
 
 export interface ForwardResult {
@@ -203,7 +211,7 @@ export class Forwarder {
     req.reply
       .code(200)
       .headers({ ...req.headersFor(candidate), 'content-type': 'application/json', 'x-switchyard-cost-usd': formatUsd(costPico, 9) })
-      .send(text);
+      .send(req.respondAs ? req.respondAs.body(text) : text);
     return { status: 200, ttftMs: ms, usage, costPico };
   }
 
@@ -213,10 +221,12 @@ export class Forwarder {
     const translate = adapter.createStreamTranslator();
     const wantsUsage = (req.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     const tap = new SseUsageTap(wantsUsage);
+    const outbound = req.respondAs?.createStream();
+    const relay = (bytes: Buffer) => (outbound ? outbound(bytes) : bytes);
     let ttftMs: number | undefined;
     try {
       for await (const chunk of res.body) {
-        const out = tap.push(translate ? translate(chunk as Buffer) : (chunk as Buffer));
+        const out = relay(tap.push(translate ? translate(chunk as Buffer) : (chunk as Buffer)));
         if (ttftMs === undefined) {
           ttftMs = now() - t0;
           req.reply.hijack();
@@ -233,7 +243,7 @@ export class Forwarder {
       health.failed(candidate.route);
       // Nothing has reached the caller yet: the next route may still serve it.
       if (ttftMs === undefined) return { status: 'failover', failure: failureKind(err) };
-      raw.end(STREAM_ERROR(`The upstream stream from route ${candidate.route} failed after it started; the answer is incomplete.`));
+      raw.end(relay(Buffer.from(STREAM_ERROR(`The upstream stream from route ${candidate.route} failed after it started; the answer is incomplete.`))));
       // What was streamed was still produced and may be billed: meter it by estimate.
       return { status: 200, ttftMs, streamFailed: true, ...meter(tap.usage, req.inputEstimate, tap.contentChars, candidate.price) };
     }
@@ -242,7 +252,7 @@ export class Forwarder {
       health.failed(candidate.route);
       return { status: 'failover', failure: 'empty' };
     }
-    raw.end(tap.finish());
+    raw.end(relay(tap.finish()));
     health.succeeded(candidate.route, candidate.model, now() - t0, ttftMs);
     return { status: 200, ttftMs, ...meter(tap.usage, req.inputEstimate, tap.contentChars, candidate.price) };
   }

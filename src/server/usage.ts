@@ -3,7 +3,8 @@ import type { TokenUsage } from '../engine/prices.js';
 interface OpenAiUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
+  /** `cache_write_tokens` is Switchyard's own, filled from Anthropic's `cache_creation_input_tokens`. */
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
@@ -22,6 +23,7 @@ export function usageFromOpenAi(usage: unknown): MeteredUsage | undefined {
     input: u.prompt_tokens,
     output: u.completion_tokens ?? 0,
     cachedInput: u.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWrite: u.prompt_tokens_details?.cache_write_tokens ?? 0,
     reasoning: u.completion_tokens_details?.reasoning_tokens ?? 0,
     estimated: false,
   };

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/load-config.js';
 import { hashApiKey } from '../../src/config/tenant-keys.js';
-import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/openai-mock.js';
+import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.js';
 import { buildApp } from '../../src/server/app.js';
 import type { CircuitOptions } from '../../src/server/circuit-breaker.js';
 import { Gateway } from '../../src/server/gateway.js';

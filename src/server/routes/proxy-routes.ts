@@ -8,12 +8,25 @@ import type { Endpoint } from '../adapters/upstream-adapter.js';
 import { authenticate } from '../auth.js';
 import { hintsFromHeaders } from '../caller-hints.js';
 import { denialToError, type GatewayError } from '../errors.js';
-import type { ForwardResult } from '../forward.js';
+import { createMessagesStreamTranslator, toAnthropicResponse, toOpenAiRequest } from '../anthropic/anthropic-to-openai.js';
+import { MessagesRequestSchema, type MessagesRequest } from '../anthropic/messages-schema.js';
+import type { ForwardResult, ResponseTranslation } from '../forward.js';
 import { servedHeaders, type Gateway } from '../gateway.js';
 import { ChatCompletionRequestSchema, EmbeddingsRequestSchema } from '../openai-schema.js';
 import { planChatRequest, planEmbeddingsRequest, type CallerHints } from '../plan-request.js';
 
 type Planner = (body: never, tenant: Tenant, hints: CallerHints, nowMs: number) => PlanRequest;
+
+/** A caller that speaks another format: its request as OpenAI's, and the answer back in its own. */
+interface Inbound {
+  toOpenAi(body: never): Record<string, unknown>;
+  readonly respondAs: ResponseTranslation;
+}
+
+const ANTHROPIC_INBOUND: Inbound = {
+  toOpenAi: (body: MessagesRequest) => toOpenAiRequest(body),
+  respondAs: { body: toAnthropicResponse, createStream: createMessagesStreamTranslator },
+};
 
 /** Aborts when the caller hangs up before its response is finished. */
 function callerGone(reply: FastifyReply): AbortSignal {
@@ -65,12 +78,12 @@ function logRow(requestId: string, startedMs: number, plan: PlanRequest, decisio
  * settle what it did cost, or release → one decision-log row, metrics and one log line. Every reservation
  * is settled or released, whatever happens to the request.
  */
-function proxyHandler(gateway: Gateway, endpoint: Endpoint, toPlan: Planner) {
+function proxyHandler(gateway: Gateway, endpoint: Endpoint, toPlan: Planner, inbound?: Inbound) {
   return async (request: FastifyRequest<{ Body: Record<string, unknown> }>, reply: FastifyReply) => {
     const startedMs = gateway.now();
     const runtime = gateway.current;
     const tenant = authenticate(request.headers, runtime);
-    const body = request.body;
+    const body = inbound ? inbound.toOpenAi(request.body as never) : request.body;
     const plan: PlanRequest = { ...toPlan(body as never, tenant, hintsFromHeaders(request.headers), startedMs), spend: gateway.ledger.spend(tenant.id, startedMs) };
     const decision = gateway.plan(plan, runtime);
     const refuse = (error: GatewayError) => {
@@ -94,6 +107,7 @@ function proxyHandler(gateway: Gateway, endpoint: Endpoint, toPlan: Planner) {
         signal: callerGone(reply),
         headersFor: (served) => servedHeaders(request.id, decision, served),
         inputEstimate: plan.inputTokens,
+        ...(inbound ? { respondAs: inbound.respondAs } : {}),
       });
     } catch (err) {
       gateway.ledger.release(reservation, gateway.now());
@@ -145,4 +159,6 @@ export function registerProxyRoutes(app: FastifyInstance, gateway: Gateway): voi
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.post('/v1/chat/completions', { schema: { body: ChatCompletionRequestSchema } }, proxyHandler(gateway, 'chat', planChatRequest as Planner));
   typed.post('/v1/embeddings', { schema: { body: EmbeddingsRequestSchema } }, proxyHandler(gateway, 'embeddings', planEmbeddingsRequest as Planner));
+  // Anthropic's Messages API, for Anthropic clients: the same planner and routes, answered in their format.
+  typed.post('/v1/messages', { schema: { body: MessagesRequestSchema } }, proxyHandler(gateway, 'chat', planChatRequest as Planner, ANTHROPIC_INBOUND));
 }

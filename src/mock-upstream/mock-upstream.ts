@@ -2,9 +2,10 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 
 /**
- * A real OpenAI-compatible server on loopback, standing in for a provider, an aggregator or an on-prem
- * model server: chat completions (JSON and SSE, with the usage chunk when asked), embeddings and models.
- * It counts what it receives, so tests can prove that a route received not one byte.
+ * A real upstream on loopback, standing in for a provider, an aggregator or an on-prem model server. It
+ * speaks OpenAI's format (chat completions as JSON and SSE with the usage chunk when asked, embeddings) or
+ * Anthropic's Messages API (JSON and its event stream). It counts what it receives, so tests can prove
+ * that a route received not one byte.
  */
 
 export interface MockBehavior {
@@ -140,8 +141,54 @@ function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
   );
 }
 
+/** Anthropic's Messages API: the same replies, tool calls and usage as the OpenAI answers, in its shapes. */
+async function answerMessages(res: ServerResponse, body: Record<string, unknown>, behavior: MockBehavior, name: string): Promise<void> {
+  const id = `msg_${name}_${Date.now().toString(36)}`;
+  const model = String(body.model);
+  // Reuse the OpenAI decision (reply or tool call) on an OpenAI view of the last turn.
+  const messages = (body.messages as { role: string; content: unknown }[]) ?? [];
+  const last = messages[messages.length - 1];
+  const lastBlocks = Array.isArray(last?.content) ? (last.content as { type: string; content?: unknown }[]) : [];
+  const result = lastBlocks.find((b) => b.type === 'tool_result');
+  const view = { ...body, messages: [result ? { role: 'tool', content: typeof result.content === 'string' ? result.content : JSON.stringify(result.content) } : { role: 'user' }], tools: (body.tools as { name: string }[] | undefined)?.map((t) => ({ function: { name: t.name } })) };
+  const { text, toolCall } = completionText(view, behavior, name);
+  const pieces = text === undefined ? [] : words(text);
+  const u = usageOf(body, Math.max(1, pieces.length), behavior);
+  const usage = { input_tokens: u.prompt_tokens - (behavior.cachedTokens ?? 0), output_tokens: u.completion_tokens, cache_read_input_tokens: behavior.cachedTokens ?? 0, cache_creation_input_tokens: 0 };
+  const stop = toolCall ? 'tool_use' : 'end_turn';
+  const toolBlock = toolCall ? { type: 'tool_use', id: 'toolu_1', name: toolCall.name, input: JSON.parse(toolCall.arguments) as unknown } : undefined;
+  if (body.stream !== true) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id, type: 'message', role: 'assistant', model, content: toolBlock ? [toolBlock] : [{ type: 'text', text }], stop_reason: stop, stop_sequence: null, usage }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const ev = (event: string, data: object) => `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
+  const events = [ev('message_start', { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } }), ev('ping', {})];
+  if (toolBlock) {
+    events.push(ev('content_block_start', { index: 0, content_block: { ...toolBlock, input: {} } }));
+    events.push(ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(toolBlock.input) } }));
+  } else {
+    events.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
+    for (const piece of pieces) events.push(ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }));
+  }
+  events.push(ev('content_block_stop', { index: 0 }), ev('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }), ev('message_stop', {}));
+  for (let i = 0; i < events.length; i++) {
+    if (behavior.resetAfterChunks !== undefined && i >= behavior.resetAfterChunks) {
+      res.socket?.destroy();
+      return;
+    }
+    if (res.destroyed) return;
+    res.write(events[i]);
+    if (behavior.chunkDelayMs) await sleep(behavior.chunkDelayMs);
+  }
+  res.end();
+}
+
+export type MockFormat = 'openai' | 'anthropic';
+
 /** Starts a mock upstream on 127.0.0.1 (a free port unless `port` is given). */
-export async function startMockUpstream(name: string, initial: MockBehavior = {}, port = 0): Promise<MockUpstream> {
+export async function startMockUpstream(name: string, initial: MockBehavior = {}, port = 0, format: MockFormat = 'openai'): Promise<MockUpstream> {
   let behavior = initial;
   const stats = { requests: 0, bytes: 0, closedEarly: 0 };
   const received: ReceivedRequest[] = [];
@@ -178,12 +225,20 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
         if (delay > 0) await sleep(delay);
         if (res.destroyed) return;
         if (b.status && b.status >= 400) {
+          const message = b.errorMessage ?? `${name} says ${b.status}`;
           res.writeHead(b.status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { message: b.errorMessage ?? `${name} says ${b.status}`, type: b.status >= 500 ? 'server_error' : 'invalid_request_error', code: null, param: null } }));
+          res.end(
+            JSON.stringify(
+              format === 'anthropic'
+                ? { type: 'error', error: { type: b.status >= 500 ? 'api_error' : 'invalid_request_error', message } }
+                : { error: { message, type: b.status >= 500 ? 'server_error' : 'invalid_request_error', code: null, param: null } },
+            ),
+          );
           return;
         }
-        if (path.endsWith('/chat/completions')) await answerChat(res, body, b, name);
-        else if (path.endsWith('/embeddings')) answerEmbeddings(res, body);
+        if (format === 'anthropic' && path === '/v1/messages') await answerMessages(res, body, b, name);
+        else if (format === 'openai' && path.endsWith('/chat/completions')) await answerChat(res, body, b, name);
+        else if (format === 'openai' && path.endsWith('/embeddings')) answerEmbeddings(res, body);
         else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${path}`, type: 'invalid_request_error', code: null, param: null } }));
       })();
     });
@@ -192,7 +247,8 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${bound}/v1`,
+    // OpenAI-format routes take the `/v1` base; Anthropic-format routes the origin (the adapter adds /v1/messages).
+    url: format === 'anthropic' ? `http://127.0.0.1:${bound}` : `http://127.0.0.1:${bound}/v1`,
     name,
     stats,
     received,

@@ -1,0 +1,98 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { MockUpstream } from '../src/mock-upstream/mock-upstream.js';
+import { KEYS } from './helpers/gateway-fixture.js';
+import { startTwoFormatGateway, type TwoFormats } from './helpers/two-format-gateway.js';
+
+// One suite, every wire-format adapter: the same OpenAI request through the gateway to a route of each
+// format must map, stream, meter, fail and cancel alike.
+let env: TwoFormats;
+beforeAll(async () => {
+  env = await startTwoFormatGateway();
+});
+afterAll(async () => env.close());
+
+const ADAPTERS = [
+  { format: 'openai', model: 'gpt-5', route: 'openai', mock: () => env.openai, price: { input: 1_250_000n, output: 10_000_000n } },
+  { format: 'anthropic', model: 'claude-sonnet-4-6', route: 'claude', mock: () => env.anthropic, price: { input: 3_000_000n, output: 15_000_000n } },
+] as const;
+
+async function chat(body: Record<string, unknown>, signal?: AbortSignal) {
+  return request(`${env.gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` },
+    body: JSON.stringify({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello' }], ...body }),
+    ...(signal ? { signal } : {}),
+  });
+}
+const streamedText = (sse: string) =>
+  sse
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: {'))
+    .map((e) => (JSON.parse(e.slice(6)) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content ?? '')
+    .join('');
+
+describe.each(ADAPTERS)('$format adapter', ({ format, model, route, mock, price }) => {
+  let upstream: MockUpstream;
+  beforeEach(() => {
+    upstream = mock();
+    upstream.behave({ usage: { prompt_tokens: 100, completion_tokens: 20 } });
+  });
+
+  it('maps the request and the answer', async () => {
+    const res = await chat({ model, temperature: 0.3, stop: ['END'] });
+    const json = (await res.body.json()) as { choices: { message: { content: string }; finish_reason: string }[] };
+    expect(res.headers['x-switchyard-route']).toBe(route);
+    expect(json.choices[0]).toMatchObject({ message: { content: `Hello from ${format}.` }, finish_reason: 'stop' });
+    const sent = upstream.received.at(-1)!;
+    if (format === 'anthropic') {
+      expect(sent.path).toBe('/v1/messages');
+      expect(sent.headers['x-api-key']).toBeDefined();
+      expect(sent.headers['anthropic-version']).toBe('2023-06-01');
+      expect(sent.body).toMatchObject({ model, system: 'Be brief.', max_tokens: 4096, temperature: 0.3, stop_sequences: ['END'], messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] });
+    } else {
+      expect(sent.path).toBe('/v1/chat/completions');
+      expect(sent.body).toMatchObject({ model, temperature: 0.3, stop: ['END'] });
+    }
+  });
+
+  it('streams OpenAI chunks with the usage chunk at the end', async () => {
+    const res = await chat({ model, stream: true, stream_options: { include_usage: true } });
+    const text = await res.body.text();
+    expect(streamedText(text)).toBe(`Hello from ${format}.`);
+    const events = text.trim().split('\n\n');
+    expect(events.at(-1)).toBe('data: [DONE]');
+    expect(JSON.parse(events.at(-2)!.slice(6)).usage).toMatchObject({ prompt_tokens: 100, completion_tokens: 20 });
+  });
+
+  it('meters the translated usage exactly', async () => {
+    const res = await chat({ model });
+    await res.body.dump();
+    const row = (await env.gw.gateway.log.liveRows()).find((r) => r.request_id === res.headers['x-request-id'])!;
+    const cost = 100n * price.input + 20n * price.output;
+    expect(row).toMatchObject({ input_tokens: 100, output_tokens: 20, estimated: false });
+    expect(res.headers['x-switchyard-cost-usd']).toBe((Number(cost) / 1e12).toFixed(9));
+  });
+
+  it('passes an upstream 400 back in OpenAI shape, with the upstream message', async () => {
+    upstream.behave({ status: 400, errorMessage: 'messages: roles must alternate' });
+    const res = await chat({ model });
+    const json = (await res.body.json()) as { error: { message: string; code: string } };
+    expect(res.statusCode).toBe(400);
+    expect(json.error.code).toBe('upstream_rejected');
+    expect(json.error.message).toContain('roles must alternate');
+  });
+
+  it('cancels the upstream request when the caller hangs up mid-stream', async () => {
+    upstream.behave({ chunkDelayMs: 50, reply: 'word '.repeat(100) });
+    const closed = upstream.nextEarlyClose();
+    const controller = new AbortController();
+    const res = await chat({ model, stream: true }, controller.signal);
+    for await (const _ of res.body) {
+      controller.abort();
+      break;
+    }
+    await closed;
+    expect(upstream.stats.closedEarly).toBeGreaterThan(0);
+  });
+});
