@@ -77,6 +77,20 @@ function usageOf(body: Record<string, unknown>, completionTokens: number, behavi
   };
 }
 
+/** Writes stream events with the behaviour's pacing, or resets the connection part way. */
+async function writeEvents(res: ServerResponse, events: readonly string[], behavior: MockBehavior): Promise<void> {
+  for (let i = 0; i < events.length; i++) {
+    if (behavior.resetAfterChunks !== undefined && i >= behavior.resetAfterChunks) {
+      res.socket?.destroy();
+      return;
+    }
+    if (res.destroyed) return;
+    res.write(events[i]);
+    if (behavior.chunkDelayMs) await sleep(behavior.chunkDelayMs);
+  }
+  res.end();
+}
+
 async function answerChat(res: ServerResponse, body: Record<string, unknown>, behavior: MockBehavior, name: string): Promise<void> {
   const id = `chatcmpl-${name}-${Date.now().toString(36)}`;
   const model = String(body.model);
@@ -110,16 +124,7 @@ async function answerChat(res: ServerResponse, body: Record<string, unknown>, be
   const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   if (includeUsage && !behavior.omitUsage) events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
   events.push('data: [DONE]\n\n');
-  for (let i = 0; i < events.length; i++) {
-    if (behavior.resetAfterChunks !== undefined && i >= behavior.resetAfterChunks) {
-      res.socket?.destroy();
-      return;
-    }
-    if (res.destroyed) return;
-    res.write(events[i]);
-    if (behavior.chunkDelayMs) await sleep(behavior.chunkDelayMs);
-  }
-  res.end();
+  await writeEvents(res, events, behavior);
 }
 
 function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
@@ -173,16 +178,7 @@ async function answerMessages(res: ServerResponse, body: Record<string, unknown>
     for (const piece of pieces) events.push(ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }));
   }
   events.push(ev('content_block_stop', { index: 0 }), ev('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }), ev('message_stop', {}));
-  for (let i = 0; i < events.length; i++) {
-    if (behavior.resetAfterChunks !== undefined && i >= behavior.resetAfterChunks) {
-      res.socket?.destroy();
-      return;
-    }
-    if (res.destroyed) return;
-    res.write(events[i]);
-    if (behavior.chunkDelayMs) await sleep(behavior.chunkDelayMs);
-  }
-  res.end();
+  await writeEvents(res, events, behavior);
 }
 
 export type MockFormat = 'openai' | 'anthropic';
