@@ -39,7 +39,7 @@ function send(url: string, key: string, body: Record<string, unknown>, signal?: 
 
 describe('budgets under concurrency', () => {
   it('500 concurrent requests against a budget for ~100: no overshoot past one reservation, nothing left reserved', async () => {
-    const budgetUsd = 0.0102; // 100 × ACTUAL
+    const budgetUsd = Number(100n * ACTUAL) / 1e12; // $0.0102
     gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(budgetUsd)), LENIENT_CIRCUIT);
     const statuses: (number | string)[] = [];
     await Promise.all(

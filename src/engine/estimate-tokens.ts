@@ -8,7 +8,11 @@ const CHARS_PER_TOKEN = 4;
 const TOKENS_PER_MESSAGE = 4;
 
 export function estimateTextTokens(text: string): number {
-  return Math.ceil(text.length / CHARS_PER_TOKEN);
+  return estimateTokensOfChars(text.length);
+}
+
+export function estimateTokensOfChars(chars: number): number {
+  return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
 /** Every piece of text in chat messages: string content, text parts, tool call arguments. */

@@ -1,9 +1,10 @@
+import { estimateTokensOfChars } from '../engine/estimate-tokens.js';
 import { costOfUsage, type ModelPrice } from '../engine/prices.js';
 import type { MeteredUsage } from './usage.js';
 
 /** Usage and its exact cost for one served request, estimated from the text when the upstream reported none. */
 export function meter(reported: MeteredUsage | undefined, inputEstimate: number, outputChars: number, price: ModelPrice): { usage: MeteredUsage; costPico: bigint } {
-  const usage = reported ?? { input: inputEstimate, output: Math.ceil(outputChars / 4), cachedInput: 0, reasoning: 0, estimated: true };
+  const usage = reported ?? { input: inputEstimate, output: estimateTokensOfChars(outputChars), cachedInput: 0, reasoning: 0, estimated: true };
   return { usage, costPico: BigInt(costOfUsage(usage, price)) };
 }
 
