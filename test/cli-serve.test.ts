@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +54,38 @@ describe('switchyard serve', () => {
     });
     const res = await request(`http://127.0.0.1:${port}/health`);
     expect(await res.body.json()).toEqual({ status: 'ok' });
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+  });
+
+  it('--mock-upstreams runs the example config with no provider and no key', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/switchyard.js', import.meta.url)), 'serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', String(port), '--log', join(mkdtempSync(join(tmpdir(), 'sy-mock-')), 'log')], {
+      cwd: ROOT,
+      env: { ...process.env, OPENROUTER_API_KEY: '', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', SWITCHYARD_ADMIN_KEY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        if (out.includes('Server listening')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${out}`)));
+    });
+    const res = await request(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-demo-acme', 'x-switchyard-tags': 'phi' },
+      body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.headers['x-switchyard-route']).toBe('onprem-gpu');
+    expect(((await res.body.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe('Hello from onprem-gpu.');
+    // The admin API stays off without a real admin key.
+    const admin = await request(`http://127.0.0.1:${port}/admin/spend`, { headers: { authorization: 'Bearer ${SWITCHYARD_ADMIN_KEY}' } });
+    expect(admin.statusCode).toBe(403);
+    await admin.body.dump();
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number];
     expect(code).toBe(0);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
+import { withMockUpstreams } from '../mock-upstream/mock-routes.js';
 import { buildApp } from '../server/app.js';
 import { Gateway } from '../server/gateway.js';
 import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
@@ -11,11 +12,14 @@ interface ServeOptions {
   host?: string;
   port?: string;
   log?: string;
+  mockUpstreams?: boolean;
 }
 
 async function serve(options: ServeOptions): Promise<number> {
-  // The gateway needs its keys: an unset ${ENV} reference is a config problem here.
-  const loaded = await loadConfig(options.config, { requireSecrets: true });
+  // The gateway needs its keys: an unset ${ENV} reference is a config problem here, unless every route is mocked.
+  const configured = await loadConfig(options.config, { requireSecrets: options.mockUpstreams !== true });
+  const mocked = options.mockUpstreams ? await withMockUpstreams(configured.routing.file, configured.path) : undefined;
+  const loaded = mocked?.loaded ?? configured;
   const server = loaded.routing.file.server ?? {};
   const host = options.host ?? server.host ?? '127.0.0.1';
   const port = options.port === undefined ? (server.port ?? 4000) : options.port === '0' ? 0 : parsePositiveInt(options.port, '--port');
@@ -33,11 +37,14 @@ async function serve(options: ServeOptions): Promise<number> {
       // idle instead of waiting for the client to drop them, and nothing waits past the deadline.
       const idle = setInterval(() => app.server.closeIdleConnections(), 50);
       const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
-      void app.close().then(() => {
-        clearInterval(idle);
-        clearTimeout(deadline);
-        resolve();
-      });
+      void app
+        .close()
+        .then(() => Promise.all([...(mocked?.mocks.values() ?? [])].map((m) => m.close())))
+        .then(() => {
+          clearInterval(idle);
+          clearTimeout(deadline);
+          resolve();
+        });
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
@@ -54,5 +61,6 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on (default: server.host, else 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: server.port, else 4000)')
     .option('--log <dir>', 'decision log directory (default: log.dir, else switchyard-log beside the config)')
+    .option('--mock-upstreams', 'point every route at a mock upstream on loopback: try the gateway with no provider and no keys')
     .action((options: ServeOptions) => runAction(() => serve(options)));
 }

@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { loadConfigObject } from '../config/load-config.js';
 import { hashApiKey } from '../config/tenant-keys.js';
-import { startMockUpstream, type MockUpstream } from '../mock-upstream/mock-upstream.js';
+import { withMockUpstreams } from '../mock-upstream/mock-routes.js';
+import type { MockUpstream } from '../mock-upstream/mock-upstream.js';
 import { buildApp } from '../server/app.js';
 import { Gateway } from '../server/gateway.js';
 import { generateTraffic, type TrafficShape } from './generate-traffic.js';
@@ -32,24 +32,26 @@ const MAX_PROMPT_CHARS = 32_000;
 /**
  * Runs one option for real: a mock upstream per route with its kind's latency profile, a Switchyard gateway
  * over them with the option's routes and policies, and the scenario's requests sent through it (as fast as
- * `concurrency` allows: time-compressed). Every mock speaks the OpenAI format; what is measured is latency.
+ * `concurrency` allows: time-compressed). Each mock speaks its route's wire format.
  */
 async function runOption(option: PreparedOption, index: number, shape: TrafficShape, live: LiveConfig, seed: number, db: ScenarioDb): Promise<LiveResult> {
-  const mocks = new Map<string, MockUpstream>();
+  let mocks = new Map<string, MockUpstream>();
   const file = option.routing.file;
   try {
-    for (const route of file.routes) {
-      const range = live.latency[route.kind];
-      mocks.set(route.id, await startMockUpstream(route.id, range ? { latencyMs: { min: range.min_ms, max: range.max_ms } } : {}));
-    }
-    const config = {
-      ...file,
-      server: {},
-      log: { dir: mkdtempSync(join(tmpdir(), 'switchyard-live-')) },
-      routes: file.routes.map((r) => ({ ...r, format: 'openai', base_url: (mocks.get(r.id) as MockUpstream).url, ...(r.api_key ? { api_key: 'sk-live-upstream-key' } : {}) })),
-      tenants: file.tenants.map((t) => ({ ...t, api_keys: [`sha256:${hashApiKey(keyOf(t.id))}`] })),
-    };
-    const gateway = await Gateway.start(await loadConfigObject(config, option.configPath));
+    const started = await withMockUpstreams(
+      file,
+      option.configPath,
+      (kind) => {
+        const range = live.latency[kind];
+        return range ? { latencyMs: { min: range.min_ms, max: range.max_ms } } : {};
+      },
+      {
+        log: { dir: mkdtempSync(join(tmpdir(), 'switchyard-live-')) },
+        tenants: file.tenants.map((t) => ({ ...t, api_keys: [`sha256:${hashApiKey(keyOf(t.id))}`] })),
+      },
+    );
+    mocks = started.mocks;
+    const gateway = await Gateway.start(started.loaded);
     const app = buildApp(gateway, { logger: false });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as { port: number };
