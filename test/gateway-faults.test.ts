@@ -110,6 +110,13 @@ describe('failover within the decision', () => {
     expect(r.json().error.message).toMatch(/All 2 allowed routes failed: direct 500 \(\d+ ms\); agg 502/);
   });
 
+  it('a route whose key the upstream refuses (401) fails over like a broken one', async () => {
+    mocks.direct.behave({ status: 401, errorMessage: 'Incorrect API key provided' });
+    const r = await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
+    expect(r.status).toBe(200);
+    expect(r.headers['x-switchyard-route']).toBe('agg');
+  });
+
   it('an upstream 400 is the caller’s problem: passed back, no failover', async () => {
     mocks.direct.behave({ status: 400 });
     const r = await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
@@ -172,7 +179,7 @@ describe('the caller hanging up', () => {
 describe('secrets', () => {
   it('no key appears in logs, error messages or response headers, and no prompt text in logs', async () => {
     // An upstream that echoes its key back in an error must not leak it to the caller.
-    mocks.direct.behave({ status: 401, errorMessage: `Incorrect API key provided: ${KEYS.direct}` });
+    mocks.direct.behave({ status: 400, errorMessage: `Invalid request for key ${KEYS.direct}` });
     const r1 = await post(chat());
     expect(r1.json().error.message).toContain('[redacted]');
     const r2 = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });

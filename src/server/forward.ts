@@ -74,8 +74,12 @@ export interface ForwardDeps {
   readonly now: () => number;
 }
 
-/** Worth trying the next route: the upstream is down, slow, overloaded or broken, and the caller has seen nothing. */
-const retryableStatus = (status: number) => status === 429 || status >= 500;
+/**
+ * Worth trying the next route: the upstream is overloaded or broken (429, 5xx), or the route itself is
+ * misconfigured — its key refused (401, 403) or its model name unknown there (404). Only what says the
+ * request itself is wrong (400, 413, 422, …) goes back to the caller.
+ */
+const retryableStatus = (status: number) => status === 429 || status >= 500 || status === 401 || status === 403 || status === 404 || status === 408;
 
 function failureKind(err: unknown): string {
   const code = (err as { code?: string }).code ?? '';
@@ -115,16 +119,17 @@ export class Forwarder {
 
     for (const candidate of req.decision.candidates) {
       if (req.signal.aborted) break;
-      if (!health.tryAcquire(candidate.route)) {
-        attempts.push({ route: candidate.route, status: 'skipped', ms: 0 });
-        continue;
-      }
       const target = this.deps.pools.get(candidate.route);
       const adapter = this.deps.adapters[candidate.format];
       if (!adapter) throw new GatewayError(500, 'api_error', 'internal_error', `no adapter for format ${candidate.format}`);
       const apiKey = target.route.config.api_key;
       if (apiKey) secrets.push(apiKey);
+      // Built before the circuit is asked, so a request the adapter refuses never holds a half-open probe.
       const call = adapter.buildCall(req.endpoint, req.body, candidate.upstreamModel, apiKey);
+      if (!health.tryAcquire(candidate.route)) {
+        attempts.push({ route: candidate.route, status: 'skipped', ms: 0 });
+        continue;
+      }
       const timeouts = target.route.config.timeouts;
       const t0 = now();
       let res: Dispatcher.ResponseData;
