@@ -56,9 +56,14 @@ export class DecisionLog {
     this.buffer.push(row);
   }
 
-  /** Appends the buffer, and rolls the segment when it is due. Serialised: one flush at a time. */
+  /**
+   * Appends the buffer, and rolls the segment when it is due. Serialised: one flush at a time. A failure
+   * (a full disk) is reported and the next flush tries again: the gateway keeps serving.
+   */
   flush(force = false): Promise<void> {
-    this.chain = this.chain.then(() => this.flushNow(force));
+    this.chain = this.chain.then(() => this.flushNow(force)).catch((err: unknown) => {
+      process.emitWarning(`decision log: ${(err as Error).message}`, 'SwitchyardLogWarning');
+    });
     return this.chain;
   }
 
@@ -82,6 +87,7 @@ export class DecisionLog {
     this.buffer = [];
     for (const row of rows) this.append(row);
     if (rows.length > 0) this.appender.flushSync();
+    // Counted once appended: a segment that failed to roll is rolled again, whole, next time.
     this.rowsInSegment += rows.length;
     const due = force || Date.now() - this.lastRoll >= this.options.rollMs || this.rowsInSegment >= this.options.rollRows;
     if (this.rowsInSegment > 0 && due) await this.roll();
