@@ -85,6 +85,29 @@ describe('phi stays on-prem when on-prem fails', () => {
   });
 });
 
+describe('timeouts and readiness', () => {
+  it('a stream that goes quiet longer than the route idle timeout ends with an error event', async () => {
+    // The on-prem route's idle_ms is 300; a 600 ms gap between chunks trips it after the stream started.
+    mocks.onprem.behave({ chunkDelayMs: 600, reply: 'one two three' });
+    const r = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('"code":"upstream_stream_error"');
+    expect(offPremBytes()).toBe(0);
+  });
+
+  it('/ready turns 503 when every route circuit is open', async () => {
+    expect((await request(`${gw.url}/ready`)).statusCode).toBe(200);
+    await Promise.all(Object.values(mocks).map((m) => m.close()));
+    for (let i = 0; i < 5; i++) {
+      await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
+      await post(chat(), { 'x-switchyard-tags': 'phi' });
+    }
+    const ready = await request(`${gw.url}/ready`);
+    expect(ready.statusCode).toBe(503);
+    expect(await ready.body.json()).toMatchObject({ status: 'no_healthy_route', routes_healthy: 0, routes_total: 3 });
+  });
+});
+
 describe('failover within the decision', () => {
   it('direct down → served by the aggregator, and the headers say so', async () => {
     await mocks.direct.close();
