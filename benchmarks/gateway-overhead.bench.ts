@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'undici';
 import { hashApiKey } from '../dist/config/tenant-keys.js';
-import { startProcess, type Started } from './servers/start-process.js';
+import { startProcess, type Started } from '../test/helpers/start-process.js';
 
 const KEY = 'sk-bench-tenant-0123456789';
 const BODY = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Say hello in five words.' }] });

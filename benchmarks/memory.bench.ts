@@ -5,7 +5,7 @@
  */
 import { Pool } from 'undici';
 import { startTargets } from './gateway-overhead.bench.js';
-import { rssMiB } from './servers/start-process.js';
+import { rssMiB } from '../test/helpers/start-process.js';
 
 const BODY = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
 const HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-tenant-0123456789' };

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
@@ -9,6 +8,9 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeMocks, ENV, startMocks, writeGatewayConfig, type Mocks } from './helpers/gateway-fixture.js';
 import { ROOT, runCli } from './helpers/run-cli.js';
+import { startProcess } from './helpers/start-process.js';
+
+const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
 
 let mocks: Mocks;
 beforeAll(async () => {
@@ -37,45 +39,20 @@ describe('switchyard serve', () => {
 
   it('serves on the given port and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/switchyard.js', import.meta.url)), 'serve', '--config', writeGatewayConfig(mocks), '--port', String(port)], {
-      cwd: ROOT,
-      env: { ...process.env, ...ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    // Wait for the "listening" log line rather than sleeping.
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: string) => {
-        out += d;
-        if (out.includes('Server listening')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${out}`)));
-    });
+    const serve = await startProcess([BIN, 'serve', '--config', writeGatewayConfig(mocks), '--port', String(port)], ENV, ROOT);
+    expect(serve.port).toBe(port);
     const res = await request(`http://127.0.0.1:${port}/health`);
     expect(await res.body.json()).toEqual({ status: 'ok' });
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number];
+    serve.child.kill('SIGTERM');
+    const [code] = (await once(serve.child, 'exit')) as [number];
     expect(code).toBe(0);
   });
 
   it('--mock-upstreams runs the example config with no provider and no key', async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/switchyard.js', import.meta.url)), 'serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', String(port), '--log', join(mkdtempSync(join(tmpdir(), 'sy-mock-')), 'log')], {
-      cwd: ROOT,
-      env: { ...process.env, OPENROUTER_API_KEY: '', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', SWITCHYARD_ADMIN_KEY: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: string) => {
-        out += d;
-        if (out.includes('Server listening')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${out}`)));
-    });
-    const res = await request(`http://127.0.0.1:${port}/v1/chat/completions`, {
+    const log = join(mkdtempSync(join(tmpdir(), 'sy-mock-')), 'log');
+    const noKeys = { OPENROUTER_API_KEY: '', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', SWITCHYARD_ADMIN_KEY: '' };
+    const serve = await startProcess([BIN, 'serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', '0', '--log', log], noKeys, ROOT);
+    const res = await request(`http://127.0.0.1:${serve.port}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk-demo-acme', 'x-switchyard-tags': 'phi' },
       body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
@@ -83,11 +60,11 @@ describe('switchyard serve', () => {
     expect(res.headers['x-switchyard-route']).toBe('onprem-gpu');
     expect(((await res.body.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe('Hello from onprem-gpu.');
     // The admin API stays off without a real admin key.
-    const admin = await request(`http://127.0.0.1:${port}/admin/spend`, { headers: { authorization: 'Bearer ${SWITCHYARD_ADMIN_KEY}' } });
+    const admin = await request(`http://127.0.0.1:${serve.port}/admin/spend`, { headers: { authorization: 'Bearer ${SWITCHYARD_ADMIN_KEY}' } });
     expect(admin.statusCode).toBe(403);
     await admin.body.dump();
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number];
+    serve.child.kill('SIGTERM');
+    const [code] = (await once(serve.child, 'exit')) as [number];
     expect(code).toBe(0);
   });
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLogReader } from '../src/duckdb/log-reader.js';
 import { closeMocks, ENV, KEYS, startMocks, writeGatewayConfig, type Mocks } from './helpers/gateway-fixture.js';
 import { ROOT } from './helpers/run-cli.js';
+import { startProcess } from './helpers/start-process.js';
 
 let mocks: Mocks;
 beforeAll(async () => {
@@ -17,21 +17,10 @@ afterAll(async () => closeMocks(mocks));
 describe('graceful shutdown', () => {
   it('SIGTERM in the middle of a load: every request that completed is in the log', async () => {
     const config = writeGatewayConfig(mocks);
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/switchyard.js', import.meta.url)), 'serve', '--config', config, '--port', '0'], {
-      cwd: ROOT,
-      env: { ...process.env, ...ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    // 1. Wait for the listening line and read the port from it.
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) resolve(m[1] as string);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited (${code})`)));
-    });
+    // 1. A real `switchyard serve`, started and awaited on its listening line.
+    const serve = await startProcess([fileURLToPath(new URL('../bin/switchyard.js', import.meta.url)), 'serve', '--config', config, '--port', '0'], ENV, ROOT);
+    const child = serve.child;
+    const url = `http://127.0.0.1:${serve.port}`;
 
     // 2. Eight workers send requests until the gateway stops answering; SIGTERM after 60 completions.
     const completed: string[] = [];

@@ -8,9 +8,12 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Starts a server process and waits for the line that tells its port (`listening 1234` or fastify's). */
-export async function startProcess(args: string[], env: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts a server process (a node script and its arguments) and waits for the line that tells its port —
+ * `listening 1234` or fastify's `Server listening at …` — instead of sleeping.
+ */
+export async function startProcess(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Started> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], ...(cwd ? { cwd } : {}) });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => {
