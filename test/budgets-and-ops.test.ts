@@ -75,10 +75,13 @@ describe('budgets under concurrency', () => {
     const spent = gateway.ledger.spend('capped', now).dailyPico;
     expect(gateway.ledger.reservedTotal(now)).toBe(0n);
     expect(spent).toBeLessThanOrEqual(usdToPico(budgetUsd) + RESERVATION);
+    // How many are served depends on how arrivals interleave with settlements: at least what fits when all
+    // reserve at once (budget ÷ reservation ≈ 47, less the failed and aborted among them), at most what the
+    // budget buys at the actual cost plus one reservation (≈ 102).
     const ok = statuses.filter((s) => s === 200).length;
     const refused = statuses.filter((s) => s === 429).length;
-    expect(ok).toBeGreaterThanOrEqual(90);
-    expect(ok).toBeLessThanOrEqual(150);
+    expect(ok).toBeGreaterThanOrEqual(30);
+    expect(ok).toBeLessThanOrEqual(Number((usdToPico(budgetUsd) + RESERVATION) / ACTUAL));
     expect(refused).toBeGreaterThan(250);
     expect(statuses.filter((s) => s === 502).length).toBeGreaterThan(0);
   });
