@@ -1,15 +1,19 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { hashApiKey } from '../src/config/tenant-keys.js';
 import { closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
 
 // The official openai SDK, pointed at Switchyard with nothing changed but the base URL and key.
+const AUTO_KEY = 'sk-test-auto-0123456789abcdef';
 let mocks: Mocks;
 let gw: RunningGateway;
 let client: OpenAI;
 
 beforeAll(async () => {
   mocks = await startMocks();
-  gw = await startGateway(writeGatewayConfig(mocks));
+  // A tenant that opted in to auto-tagging, beside the fixture's.
+  gw = await startGateway(writeGatewayConfig(mocks, `  - { id: auto, api_keys: ["sha256:${hashApiKey(AUTO_KEY)}"], auto_tag: true }`));
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: KEYS.acme, maxRetries: 0 });
 });
 afterAll(async () => {
@@ -97,5 +101,28 @@ describe('OpenAI SDK through the gateway', () => {
     expect(JSON.stringify(headers)).not.toContain(KEYS.acme);
     await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-switchyard-tags': 'phi' } });
     expect(mocks.onprem.received.at(-1)!.headers.authorization).toBeUndefined();
+  });
+
+  it('POST /v1/route/explain returns the decision and calls no upstream', async () => {
+    const before = Object.values(mocks).map((m) => m.stats.requests);
+    const res = await request(`${gw.url}/v1/route/explain`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}`, 'x-switchyard-tags': 'phi' },
+      body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'chart note' }] }),
+    });
+    const d = (await res.body.json()) as { routes: { route: string }[]; excluded: { route: string; reason: string }[]; rules_fired: string[]; model: string; expected_cost_usd: string };
+    expect(d.routes.map((r) => r.route)).toEqual(['onprem']);
+    expect(d.excluded.map((e) => [e.route, e.reason])).toEqual([['agg', 'clearance'], ['direct', 'clearance']]);
+    expect(d).toMatchObject({ model: 'llama-3.3-70b', rules_fired: ['restricted-uses-onprem-model'], expected_cost_usd: '0.000000' });
+    expect(Object.values(mocks).map((m) => m.stats.requests)).toEqual(before);
+  });
+
+  it('auto-tags the messages of a tenant that opted in, and says which rule fired', async () => {
+    const auto = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: AUTO_KEY, maxRetries: 0 });
+    const { response } = await auto.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Refund card 4111 1111 1111 1111 please' }] }).withResponse();
+    expect(response.headers.get('x-switchyard-route')).toBe('onprem');
+    expect(response.headers.get('x-switchyard-rule')).toBe('restricted-uses-onprem-model');
+    const { response: plain } = await auto.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Say hello' }] }).withResponse();
+    expect(plain.headers.get('x-switchyard-route')).toBe('direct');
   });
 });
