@@ -58,14 +58,18 @@ interface Effects {
   readonly addTags: readonly string[];
 }
 
-// Exclusion details repeat the same few sentences: each is built once (keys come from the config's
-// route, rule and model names, which are bounded, never from callers).
+// Exclusion details repeat the same few sentences: each is built once. Model names can come from callers
+// (a route serving "*" lets any name through), so that cache is capped rather than trusted to stay small.
+const MODEL_DETAILS_CAP = 10_000;
 const modelDetails = new Map<string, string>();
 const ruleDetails = new WeakMap<CompiledRule, string>();
 function notServing(model: string, served: boolean): string {
   const key = served ? `\0${model}` : model;
   let text = modelDetails.get(key);
-  if (text === undefined) modelDetails.set(key, (text = served ? `no price known for ${model}` : `does not serve ${model}`));
+  if (text === undefined) {
+    text = served ? `no price known for ${model}` : `does not serve ${model}`;
+    if (modelDetails.size < MODEL_DETAILS_CAP) modelDetails.set(key, text);
+  }
   return text;
 }
 function ruleDetail(rule: CompiledRule, what: string): string {
@@ -333,7 +337,7 @@ export function planRoute(req: PlanRequest, routing: RoutingConfig, stats: Route
   if (selection.candidates.length === 0) {
     const why = selection.excluded.map((e) => `${e.route}: ${e.reason}`).join(', ');
     const denial = { code: 'no_eligible_route', message: `no route may carry this ${base.sensitivity} request for ${served} (${why})` };
-    return { ...base, model: served, excluded: selection.excluded, notes: selection.notes, candidates: [], denial };
+    return deny({ ...base, model: served, notes: selection.notes }, denial, selection.excluded);
   }
   return { candidates: selection.candidates, excluded: selection.excluded, rulesFired: base.rulesFired, model: served, tags, sensitivity: base.sensitivity, notes: selection.notes };
 }
