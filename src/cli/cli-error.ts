@@ -1,3 +1,4 @@
+import { LogNotFoundError } from '../duckdb/log-reader.js';
 import { ConfigError } from '../engine/errors.js';
 
 /** Bad input on the command line: one line on stderr, exit code 2. */
@@ -7,7 +8,7 @@ export class UsageError extends Error {
 
 /**
  * Runs a command's action and turns what it throws into the CLI's contract: a config problem lists every
- * problem, other bad input is one line, both exit 2; anything unexpected is one line and exit 1. Never a
+ * problem, other bad input (a bad flag, a missing request file or log) is one line, both exit 2; anything unexpected is one line and exit 1. Never a
  * stack trace unless SWITCHYARD_DEBUG is set.
  */
 export async function runAction(action: () => Promise<number | void>): Promise<void> {
@@ -18,7 +19,7 @@ export async function runAction(action: () => Promise<number | void>): Promise<v
     if (err instanceof ConfigError) {
       console.error(`switchyard: ${err.message}`);
       process.exitCode = 2;
-    } else if (err instanceof UsageError) {
+    } else if (err instanceof UsageError || err instanceof LogNotFoundError) {
       console.error(`switchyard: ${err.message}`);
       process.exitCode = 2;
     } else {

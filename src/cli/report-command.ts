@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { LogNotFoundError, openLogReader } from '../duckdb/log-reader.js';
+import { openLogReader } from '../duckdb/log-reader.js';
 import { decimalTextToPico } from '../duckdb/usd-decimal.js';
 import { formatUsd } from '../engine/money.js';
 import { runAction, UsageError } from './cli-error.js';
@@ -35,13 +35,7 @@ interface SpendRow {
 
 async function reportSpend(options: SpendOptions): Promise<number> {
   const sinceMs = parseSince(options.since, Date.now());
-  let reader;
-  try {
-    reader = await openLogReader(options.log);
-  } catch (err) {
-    if (err instanceof LogNotFoundError) throw new UsageError(err.message);
-    throw err;
-  }
+  const reader = await openLogReader(options.log);
   try {
     const result = await reader.connection.runAndReadAll(`
       SELECT tenant, coalesce(route_kind, '(refused)') AS kind, model,

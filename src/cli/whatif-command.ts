@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { LogNotFoundError } from '../duckdb/log-reader.js';
 import { formatUsd } from '../engine/money.js';
 import { whatIf } from '../harness/whatif.js';
-import { runAction, UsageError } from './cli-error.js';
+import { runAction } from './cli-error.js';
 import { createTable, renderTable } from './table.js';
 
 interface WhatIfOptions {
@@ -14,13 +13,7 @@ interface WhatIfOptions {
 
 async function run(options: WhatIfOptions): Promise<number> {
   const { routing } = await loadConfig(options.config);
-  let result;
-  try {
-    result = await whatIf(options.log, routing);
-  } catch (err) {
-    if (err instanceof LogNotFoundError) throw new UsageError(err.message);
-    throw err;
-  }
+  const result = await whatIf(options.log, routing);
   const kinds = [...new Set([...Object.keys(result.actual), ...Object.keys(result.whatIf)])].sort();
   if (options.json) {
     const view = (t: typeof result.actual) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { requests: v.requests, usd: formatUsd(v.pico, 6) }]));
