@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'undici';
 import { hashApiKey } from '../dist/config/tenant-keys.js';
+import { percentile } from '../dist/server/latency-window.js';
 import { startProcess, type Started } from '../test/helpers/start-process.js';
 
 const KEY = 'sk-bench-tenant-0123456789';
@@ -23,7 +24,6 @@ export interface Target {
   readonly process: Started;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 export async function startTargets(): Promise<{ targets: Target[]; stop: () => Promise<void> }> {

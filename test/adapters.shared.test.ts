@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MockUpstream } from '../src/mock-upstream/mock-upstream.js';
-import { KEYS } from './helpers/gateway-fixture.js';
+import { KEYS, streamedText } from './helpers/gateway-fixture.js';
 import { startTwoFormatGateway, type TwoFormats } from './helpers/two-format-gateway.js';
 
 // One suite, every wire-format adapter: the same OpenAI request through the gateway to a route of each
@@ -25,12 +25,6 @@ async function chat(body: Record<string, unknown>, signal?: AbortSignal) {
     ...(signal ? { signal } : {}),
   });
 }
-const streamedText = (sse: string) =>
-  sse
-    .split('\n\n')
-    .filter((e) => e.startsWith('data: {'))
-    .map((e) => (JSON.parse(e.slice(6)) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content ?? '')
-    .join('');
 
 describe.each(ADAPTERS)('$format adapter', ({ format, model, route, mock, price }) => {
   let upstream: MockUpstream;

@@ -1,38 +1,22 @@
 import OpenAI from 'openai';
 import { request } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { freshGatewayPerTest, KEYS, streamedText } from './helpers/gateway-fixture.js';
 
 // Faults: what reaches which upstream when routes fail, and what the caller sees.
-let mocks: Mocks;
-let gw: RunningGateway;
-
-beforeEach(async () => {
-  mocks = await startMocks();
-  gw = await startGateway(writeGatewayConfig(mocks));
-});
-afterEach(async () => {
-  await gw.close();
-  await closeMocks(mocks);
-});
+const env = freshGatewayPerTest();
 
 const chat = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'Patient John, DOB 1970-01-01: summarise the chart.' }], ...extra });
 async function post(body: string, headers: Record<string, string> = {}, path = '/v1/chat/completions') {
-  const res = await request(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}`, ...headers }, body });
+  const res = await request(`${env.gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}`, ...headers }, body });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as { error: { message: string; type: string; code: string; param: string | null } } };
 }
-const streamedText = (sse: string) =>
-  sse
-    .split('\n\n')
-    .filter((e) => e.startsWith('data: {'))
-    .map((e) => (JSON.parse(e.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '')
-    .join('');
-const offPremBytes = () => mocks.aggregator.stats.bytes + mocks.direct.stats.bytes;
+const offPremBytes = () => env.mocks.aggregator.stats.bytes + env.mocks.direct.stats.bytes;
 
 describe('phi stays on-prem when on-prem fails', () => {
   it('on-prem down → 502, and not one byte to any other upstream', async () => {
-    await mocks.onprem.close();
+    await env.mocks.onprem.close();
     const r = await post(chat(), { 'x-switchyard-tags': 'phi' });
     expect(r.status).toBe(502);
     expect(r.json().error.code).toBe('upstream_failed');
@@ -41,7 +25,7 @@ describe('phi stays on-prem when on-prem fails', () => {
   });
 
   it('on-prem slow (no first byte within its timeout) → 502, zero bytes elsewhere', async () => {
-    mocks.onprem.behave({ delayMs: 1500 });
+    env.mocks.onprem.behave({ delayMs: 1500 });
     const r = await post(chat(), { 'x-switchyard-tags': 'phi' });
     expect(r.status).toBe(502);
     expect(r.json().error.message).toContain('onprem timeout');
@@ -49,7 +33,7 @@ describe('phi stays on-prem when on-prem fails', () => {
   });
 
   it('on-prem 500 → 502, zero bytes elsewhere', async () => {
-    mocks.onprem.behave({ status: 500 });
+    env.mocks.onprem.behave({ status: 500 });
     const r = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });
     expect(r.status).toBe(502);
     expect(r.json().error.message).toContain('onprem 500');
@@ -58,7 +42,7 @@ describe('phi stays on-prem when on-prem fails', () => {
 
   it('on-prem resets mid-stream → the stream ends with an error event, zero bytes elsewhere', async () => {
     // A pause between chunks, so the reset comes after bytes have reached the caller.
-    mocks.onprem.behave({ resetAfterChunks: 3, chunkDelayMs: 20, reply: 'one two three four five six' });
+    env.mocks.onprem.behave({ resetAfterChunks: 3, chunkDelayMs: 20, reply: 'one two three four five six' });
     const r = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });
     expect(r.status).toBe(200);
     expect(r.headers['x-switchyard-route']).toBe('onprem');
@@ -69,7 +53,7 @@ describe('phi stays on-prem when on-prem fails', () => {
   });
 
   it('with on-prem circuit open → 503 no_eligible_route without trying anything', async () => {
-    await mocks.onprem.close();
+    await env.mocks.onprem.close();
     for (let i = 0; i < 5; i++) await post(chat(), { 'x-switchyard-tags': 'phi' });
     const r = await post(chat(), { 'x-switchyard-tags': 'phi' });
     expect(r.status).toBe(503);
@@ -78,7 +62,7 @@ describe('phi stays on-prem when on-prem fails', () => {
   });
 
   it('the clinic tenant is phi by default: same guarantee without any header', async () => {
-    mocks.onprem.behave({ status: 503 });
+    env.mocks.onprem.behave({ status: 503 });
     const r = await post(chat(), { authorization: `Bearer ${KEYS.clinic}` });
     expect(r.status).toBe(502);
     expect(offPremBytes()).toBe(0);
@@ -88,7 +72,7 @@ describe('phi stays on-prem when on-prem fails', () => {
 describe('timeouts and readiness', () => {
   it('a stream that goes quiet longer than the route idle timeout ends with an error event', async () => {
     // The on-prem route's idle_ms is 300; a 600 ms gap between chunks trips it after the stream started.
-    mocks.onprem.behave({ chunkDelayMs: 600, reply: 'one two three' });
+    env.mocks.onprem.behave({ chunkDelayMs: 600, reply: 'one two three' });
     const r = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });
     expect(r.status).toBe(200);
     expect(r.text).toContain('"code":"upstream_stream_error"');
@@ -96,13 +80,13 @@ describe('timeouts and readiness', () => {
   });
 
   it('/ready turns 503 when every route circuit is open', async () => {
-    expect((await request(`${gw.url}/ready`)).statusCode).toBe(200);
-    await Promise.all(Object.values(mocks).map((m) => m.close()));
+    expect((await request(`${env.gw.url}/ready`)).statusCode).toBe(200);
+    await Promise.all(Object.values(env.mocks).map((m) => m.close()));
     for (let i = 0; i < 5; i++) {
       await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
       await post(chat(), { 'x-switchyard-tags': 'phi' });
     }
-    const ready = await request(`${gw.url}/ready`);
+    const ready = await request(`${env.gw.url}/ready`);
     expect(ready.statusCode).toBe(503);
     expect(await ready.body.json()).toMatchObject({ status: 'no_healthy_route', routes_healthy: 0, routes_total: 3 });
   });
@@ -110,7 +94,7 @@ describe('timeouts and readiness', () => {
 
 describe('failover within the decision', () => {
   it('direct down → served by the aggregator, and the headers say so', async () => {
-    await mocks.direct.close();
+    await env.mocks.direct.close();
     const r = await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
     expect(r.status).toBe(200);
     expect(r.headers['x-switchyard-route']).toBe('agg');
@@ -118,7 +102,7 @@ describe('failover within the decision', () => {
   });
 
   it('direct 429 and stream → the aggregator streams it', async () => {
-    mocks.direct.behave({ status: 429 });
+    env.mocks.direct.behave({ status: 429 });
     const r = await post(chat({ stream: true, messages: [{ role: 'user', content: 'hi' }] }));
     expect(r.headers['x-switchyard-route']).toBe('agg');
     expect(streamedText(r.text)).toBe('Hello from aggregator.');
@@ -126,26 +110,26 @@ describe('failover within the decision', () => {
   });
 
   it('every route failing → 502 naming each attempt', async () => {
-    mocks.direct.behave({ status: 500 });
-    mocks.aggregator.behave({ status: 502 });
+    env.mocks.direct.behave({ status: 500 });
+    env.mocks.aggregator.behave({ status: 502 });
     const r = await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
     expect(r.status).toBe(502);
     expect(r.json().error.message).toMatch(/All 2 allowed routes failed: direct 500 \(\d+ ms\); agg 502/);
   });
 
   it('a route whose key the upstream refuses (401) fails over like a broken one', async () => {
-    mocks.direct.behave({ status: 401, errorMessage: 'Incorrect API key provided' });
+    env.mocks.direct.behave({ status: 401, errorMessage: 'Incorrect API key provided' });
     const r = await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
     expect(r.status).toBe(200);
     expect(r.headers['x-switchyard-route']).toBe('agg');
   });
 
   it('an upstream 400 is the caller’s problem: passed back, no failover', async () => {
-    mocks.direct.behave({ status: 400 });
+    env.mocks.direct.behave({ status: 400 });
     const r = await post(chat({ messages: [{ role: 'user', content: 'hi' }] }));
     expect(r.status).toBe(400);
     expect(r.json().error.code).toBe('upstream_rejected');
-    expect(mocks.aggregator.stats.requests).toBe(0);
+    expect(env.mocks.aggregator.stats.requests).toBe(0);
   });
 });
 
@@ -181,10 +165,10 @@ describe('bad input', () => {
 
 describe('the caller hanging up', () => {
   it('mid-stream cancels the upstream request', async () => {
-    mocks.direct.behave({ chunkDelayMs: 100, reply: 'a '.repeat(200) });
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: KEYS.acme, maxRetries: 0 });
+    env.mocks.direct.behave({ chunkDelayMs: 100, reply: 'a '.repeat(200) });
+    const client = new OpenAI({ baseURL: `${env.gw.url}/v1`, apiKey: KEYS.acme, maxRetries: 0 });
     const controller = new AbortController();
-    const closed = mocks.direct.nextEarlyClose();
+    const closed = env.mocks.direct.nextEarlyClose();
     const stream = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: controller.signal });
     let chunks = 0;
     for await (const _ of stream) {
@@ -195,21 +179,21 @@ describe('the caller hanging up', () => {
     }
     await closed;
     expect(chunks).toBe(2);
-    expect(mocks.direct.stats.closedEarly).toBe(1);
+    expect(env.mocks.direct.stats.closedEarly).toBe(1);
   });
 });
 
 describe('secrets', () => {
   it('no key appears in logs, error messages or response headers, and no prompt text in logs', async () => {
     // An upstream that echoes its key back in an error must not leak it to the caller.
-    mocks.direct.behave({ status: 400, errorMessage: `Invalid request for key ${KEYS.direct}` });
+    env.mocks.direct.behave({ status: 400, errorMessage: `Invalid request for key ${KEYS.direct}` });
     const r1 = await post(chat());
     expect(r1.json().error.message).toContain('[redacted]');
     const r2 = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });
     const r3 = await post(chat(), { authorization: `Bearer ${KEYS.acme}x` });
-    const everything = [...gw.logs, r1.text, r2.text, r3.text, JSON.stringify(r1.headers), JSON.stringify(r2.headers)].join('\n');
+    const everything = [...env.gw.logs, r1.text, r2.text, r3.text, JSON.stringify(r1.headers), JSON.stringify(r2.headers)].join('\n');
     for (const secret of [KEYS.acme, KEYS.clinic, KEYS.aggregator, KEYS.direct]) expect(everything).not.toContain(secret);
-    expect(gw.logs.join('\n')).not.toContain('Patient John');
-    expect(gw.logs.some((l) => l.includes('"msg":"request"'))).toBe(true);
+    expect(env.gw.logs.join('\n')).not.toContain('Patient John');
+    expect(env.gw.logs.some((l) => l.includes('"msg":"request"'))).toBe(true);
   });
 });

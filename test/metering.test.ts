@@ -1,23 +1,14 @@
 import { request } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatUsd } from '../src/engine/money.js';
-import { closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import { freshGatewayPerTest, KEYS } from './helpers/gateway-fixture.js';
 
 // Every request costed exactly, streamed or not, and written to the decision log.
-let mocks: Mocks;
-let gw: RunningGateway;
-beforeEach(async () => {
-  mocks = await startMocks();
-  gw = await startGateway(writeGatewayConfig(mocks));
-});
-afterEach(async () => {
-  await gw.close();
-  await closeMocks(mocks);
-});
+const env = freshGatewayPerTest();
 
 const USAGE = { prompt_tokens: 1000, completion_tokens: 500 };
 async function chat(extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  const res = await request(`${gw.url}/v1/chat/completions`, {
+  const res = await request(`${env.gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}`, ...headers },
     body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hello there' }], ...extra }),
@@ -25,7 +16,7 @@ async function chat(extra: Record<string, unknown> = {}, headers: Record<string,
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }
 async function loggedRow(requestId: string) {
-  const rows = await gw.gateway.log.liveRows();
+  const rows = await env.gw.gateway.log.liveRows();
   return rows.find((r) => r.request_id === requestId) as Record<string, unknown>;
 }
 // gpt-5 at catalogue price: $1.25 / M input, $0.125 / M cached input, $10 / M output, in pico-dollars per token.
@@ -33,7 +24,7 @@ const GPT5 = { input: 1_250_000n, cached: 125_000n, output: 10_000_000n };
 
 describe('exact costs', () => {
   it('non-streamed: header and log row agree to the pico-dollar', async () => {
-    mocks.direct.behave({ usage: USAGE });
+    env.mocks.direct.behave({ usage: USAGE });
     const r = await chat();
     const expected = 1000n * GPT5.input + 500n * GPT5.output; // $0.00625
     expect(r.headers['x-switchyard-cost-usd']).toBe(formatUsd(expected, 9));
@@ -42,16 +33,16 @@ describe('exact costs', () => {
   });
 
   it('streamed with the caller asking for usage: usage chunk relayed, same cost', async () => {
-    mocks.direct.behave({ usage: USAGE });
+    env.mocks.direct.behave({ usage: USAGE });
     const r = await chat({ stream: true, stream_options: { include_usage: true } });
     expect(r.text).toContain('"usage":{');
     expect((await loggedRow(String(r.headers['x-request-id']))).cost_usd).toBe('0.006250000000');
   });
 
   it('streamed without asking: usage asked of the upstream, stripped from the caller, still costed', async () => {
-    mocks.direct.behave({ usage: USAGE });
+    env.mocks.direct.behave({ usage: USAGE });
     const r = await chat({ stream: true });
-    expect(mocks.direct.received.at(-1)!.body.stream_options).toEqual({ include_usage: true });
+    expect(env.mocks.direct.received.at(-1)!.body.stream_options).toEqual({ include_usage: true });
     expect(r.text).not.toContain('"usage":{');
     expect(r.text.trim().endsWith('data: [DONE]')).toBe(true);
     const row = await loggedRow(String(r.headers['x-request-id']));
@@ -59,7 +50,7 @@ describe('exact costs', () => {
   });
 
   it('cached tokens at the cache price', async () => {
-    mocks.direct.behave({ usage: USAGE, cachedTokens: 400 });
+    env.mocks.direct.behave({ usage: USAGE, cachedTokens: 400 });
     const r = await chat();
     const expected = 600n * GPT5.input + 400n * GPT5.cached + 500n * GPT5.output;
     expect(r.headers['x-switchyard-cost-usd']).toBe(formatUsd(expected, 9));
@@ -67,8 +58,8 @@ describe('exact costs', () => {
   });
 
   it("the aggregator's 5.5 % fee", async () => {
-    mocks.direct.behave({ status: 503 });
-    mocks.aggregator.behave({ usage: USAGE });
+    env.mocks.direct.behave({ status: 503 });
+    env.mocks.aggregator.behave({ usage: USAGE });
     const r = await chat();
     expect(r.headers['x-switchyard-route']).toBe('agg');
     // 1000 × 1,318,750 + 500 × 10,550,000 p$ = $0.00659375
@@ -76,14 +67,14 @@ describe('exact costs', () => {
   });
 
   it('on-prem is free at the margin', async () => {
-    mocks.onprem.behave({ usage: USAGE });
+    env.mocks.onprem.behave({ usage: USAGE });
     const r = await chat({}, { 'x-switchyard-tags': 'phi' });
     expect(r.headers['x-switchyard-cost-usd']).toBe('0.000000000');
     expect(await loggedRow(String(r.headers['x-request-id']))).toMatchObject({ route_kind: 'onprem', input_tokens: 1000, cost_usd: '0.000000000000' });
   });
 
   it('an upstream that reports no usage is estimated, and marked so', async () => {
-    mocks.direct.behave({ omitUsage: true, reply: 'twelve chars' });
+    env.mocks.direct.behave({ omitUsage: true, reply: 'twelve chars' });
     const r = await chat({ stream: true });
     const row = await loggedRow(String(r.headers['x-request-id']));
     // Input: the planner's estimate of the prompt (3 + 4 per message + ceil(11 / 4)); output: ceil(12 / 4).
@@ -96,6 +87,6 @@ describe('exact costs', () => {
     const r = await chat({ model: 'gpt-9' });
     const row = await loggedRow(String(r.headers['x-request-id']));
     expect(row).toMatchObject({ status: 404, error_code: 'model_not_found', cost_usd: '0.000000000000' });
-    expect(JSON.stringify(await gw.gateway.log.liveRows())).not.toContain('hello there');
+    expect(JSON.stringify(await env.gw.gateway.log.liveRows())).not.toContain('hello there');
   });
 });

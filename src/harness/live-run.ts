@@ -7,6 +7,7 @@ import { withMockUpstreams } from '../mock-upstream/mock-routes.js';
 import type { MockUpstream } from '../mock-upstream/mock-upstream.js';
 import { buildApp } from '../server/app.js';
 import { Gateway } from '../server/gateway.js';
+import { percentile } from '../server/latency-window.js';
 import { generateTraffic, type TrafficShape } from './generate-traffic.js';
 import type { PreparedOption } from './load-scenario.js';
 import type { LiveConfig } from './scenario-schema.js';
@@ -25,7 +26,6 @@ export interface LiveResult {
   readonly byKind: Readonly<Record<string, number>>;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const keyOf = (tenant: string) => `sk-live-${tenant}-0123456789abcdef`;
 const MAX_PROMPT_CHARS = 32_000;
 

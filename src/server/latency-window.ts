@@ -6,8 +6,9 @@ const SIZE = 256;
 // (The first sample computes them at once, so a route has numbers from its first answer.)
 const RECOMPUTE_EVERY = 16;
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+/** The `p` quantile (0–1) of ascending values, nearest rank; NaN when there are none. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number);
 }
 
 /**

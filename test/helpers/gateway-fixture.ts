@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { hashApiKey } from '../../src/config/tenant-keys.js';
 import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.js';
@@ -103,4 +104,27 @@ export async function startGateway(configPath: string, circuit?: CircuitOptions)
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };
   return { url: `http://127.0.0.1:${address.port}`, app, gateway, logs, close: () => app.close() };
+}
+
+/** The text of an OpenAI chunk stream, its `delta.content` pieces joined. */
+export function streamedText(sse: string): string {
+  return sse
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: {'))
+    .map((e) => (JSON.parse(e.slice(6)) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content ?? '')
+    .join('');
+}
+
+/** New mocks and a new gateway for every test of the calling suite; read them from the returned object. */
+export function freshGatewayPerTest(): { mocks: Mocks; gw: RunningGateway } {
+  const env = {} as { mocks: Mocks; gw: RunningGateway };
+  beforeEach(async () => {
+    env.mocks = await startMocks();
+    env.gw = await startGateway(writeGatewayConfig(env.mocks));
+  });
+  afterEach(async () => {
+    await env.gw.close();
+    await closeMocks(env.mocks);
+  });
+  return env;
 }
