@@ -57,6 +57,11 @@ describe('the openai SDK through an Anthropic route', () => {
     expect(env.anthropic.received.at(-1)!.body.messages).toContainEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: call!.id, content: '18°C' }] });
   });
 
+  it('an answer that is not Anthropic JSON counts as a broken route, not a gateway crash', async () => {
+    env.anthropic.behave({ malformed: true });
+    await expect(openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 502, code: 'upstream_failed', message: expect.stringContaining('claude bad_body') });
+  });
+
   it('an upstream error surfaces as an OpenAI error', async () => {
     env.anthropic.behave({ status: 400, errorMessage: 'max_tokens: too large' });
     await expect(openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 400, code: 'upstream_rejected' });

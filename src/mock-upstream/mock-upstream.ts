@@ -23,6 +23,8 @@ export interface MockBehavior {
   resetAfterChunks?: number;
   /** Report no usage at all (some servers don't). */
   omitUsage?: boolean;
+  /** Answer 200 with a body that is not the format's JSON (a broken server or a proxy's error page). */
+  malformed?: boolean;
   /** Prompt tokens served from the cache, reported in `prompt_tokens_details.cached_tokens`. */
   cachedTokens?: number;
   /** The assistant's reply; words become stream chunks and completion tokens. */
@@ -232,7 +234,8 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
           );
           return;
         }
-        if (format === 'anthropic' && path === '/v1/messages') await answerMessages(res, body, b, name);
+        if (b.malformed) res.writeHead(200, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
+        else if (format === 'anthropic' && path === '/v1/messages') await answerMessages(res, body, b, name);
         else if (format === 'openai' && path.endsWith('/chat/completions')) await answerChat(res, body, b, name);
         else if (format === 'openai' && path.endsWith('/embeddings')) answerEmbeddings(res, body);
         else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${path}`, type: 'invalid_request_error', code: null, param: null } }));

@@ -15,7 +15,7 @@ import type { UpstreamPools } from './upstream-pools.js';
 /** One try of one route, as logged and as told in a 502. */
 export interface Attempt {
   readonly route: string;
-  /** HTTP status, or what went wrong before one: `connect`, `timeout`, `reset`, `skipped`, `aborted`. */
+  /** HTTP status, or what went wrong: `connect`, `timeout`, `reset`, `empty`, `bad_body`, `skipped`, `aborted`. */
   readonly status: number | string;
   readonly ms: number;
 }
@@ -203,7 +203,14 @@ export class Forwarder {
       health.failed(candidate.route);
       return { status: 'failover', failure: failureKind(err) };
     }
-    const text = adapter.toOpenAiBody(req.endpoint, upstreamText);
+    let text: string;
+    try {
+      text = adapter.toOpenAiBody(req.endpoint, upstreamText);
+    } catch {
+      // A 2xx the adapter cannot read (not the format it speaks) is a broken route, like a reset.
+      health.failed(candidate.route);
+      return { status: 'failover', failure: 'bad_body' };
+    }
     let json: { usage?: unknown; choices?: { message?: { content?: unknown } }[] } = {};
     try {
       json = JSON.parse(text) as typeof json;
