@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
 import { loadConfig } from '../dist/config/load-config.js';
 import { buildPolicy, compilePolicyFile, evaluatePolicy } from '../dist/engine/compile-rules.js';
-import { planRoute, type PlanRequest } from '../dist/engine/planner.js';
+import { planRoute } from '../dist/engine/planner.js';
+import { NO_SPEND, type RequestFacts } from '../dist/engine/request-facts.js';
 import type { RuleFacts } from '../dist/engine/rule-facts.js';
 import type { RoutingConfig } from '../dist/engine/routing-config.js';
 import { factsArb, rulesArb } from '../test/helpers/rule-arbitraries.js';
@@ -24,10 +25,10 @@ const routing100: RoutingConfig = { ...routing, policy: buildPolicy(compilePolic
 
 // A rotating mix of requests, so branch predictors and caches see realistic variety.
 const NOON = Date.parse('2026-11-26T12:00:00Z');
-const requests: PlanRequest[] = [
-  { tenant: 'acme', model: 'gpt-5', endpoint: 'chat', tags: [], inputTokens: 1200, maxOutputTokens: 600, stream: false, nowMs: NOON },
-  { tenant: 'acme', model: 'claude-sonnet-4-6', endpoint: 'chat', tags: ['finance'], inputTokens: 4000, stream: true, sloMs: 900, nowMs: NOON },
-  { tenant: 'clinic', model: 'gpt-5', endpoint: 'chat', tags: [], inputTokens: 800, stream: true, nowMs: NOON },
+const requests: RequestFacts[] = [
+  { tenant: 'acme', model: 'gpt-5', endpoint: 'chat', tags: [], inputTokens: 1200, maxOutputTokens: 600, stream: false, nowMs: NOON, spend: NO_SPEND },
+  { tenant: 'acme', model: 'claude-sonnet-4-6', endpoint: 'chat', tags: ['finance'], inputTokens: 4000, stream: true, sloMs: 900, nowMs: NOON, spend: NO_SPEND },
+  { tenant: 'clinic', model: 'gpt-5', endpoint: 'chat', tags: [], inputTokens: 800, stream: true, nowMs: NOON, spend: NO_SPEND },
   { tenant: 'research', model: 'gpt-5-mini', endpoint: 'chat', tags: [], inputTokens: 300, maxOutputTokens: 200, stream: false, nowMs: NOON, spend: { dailyPico: 10n ** 12n, monthlyPico: 10n ** 12n } },
 ];
 const facts: RuleFacts[] = fc.sample(factsArb, { seed: 7, numRuns: 64 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'undici';
 import { hashApiKey } from '../dist/config/tenant-keys.js';
-import { percentile } from '../dist/server/latency-window.js';
+import { percentile } from '../dist/gateway/state/latency-window.js';
 import { startProcess, type Started } from '../test/helpers/start-process.js';
 
 const KEY = 'sk-bench-tenant-0123456789';

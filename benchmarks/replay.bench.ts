@@ -3,7 +3,8 @@
  * where the time goes: drawing the traffic, the planner alone, and planner + cost + DuckDB appends.
  * Run: `npm run build && npx tsx benchmarks/replay.bench.ts`
  */
-import { planRoute, type PlanRequest } from '../dist/engine/planner.js';
+import { planRoute } from '../dist/engine/planner.js';
+import { NO_SPEND, type RequestFacts } from '../dist/engine/request-facts.js';
 import { generateTraffic, shapeOf } from '../dist/harness/generate-traffic.js';
 import { loadScenario } from '../dist/harness/load-scenario.js';
 import { replayBatch } from '../dist/harness/replay.js';
@@ -21,7 +22,7 @@ export async function run(tokensPerDay = 2_000_000_000): Promise<{ lines: string
   const batch = generateTraffic(shape, tokensPerDay, 1, 1);
   const generate = batch.count / seconds(t0);
 
-  const req = { tenant: '', model: '', endpoint: 'chat', tags: [] as readonly string[], inputTokens: 0, stream: false, nowMs: 0 } as { -readonly [K in keyof PlanRequest]: PlanRequest[K] };
+  const req = { tenant: '', model: '', endpoint: 'chat', tags: [] as readonly string[], inputTokens: 0, stream: false, nowMs: 0, spend: NO_SPEND } as { -readonly [K in keyof RequestFacts]: RequestFacts[K] };
   t0 = process.hrtime.bigint();
   for (let i = 0; i < batch.count; i++) {
     req.tenant = shape.tenants[batch.tenant[i]!]!;

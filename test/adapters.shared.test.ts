@@ -62,7 +62,7 @@ describe.each(ADAPTERS)('$format adapter', ({ format, model, route, mock, price 
   it('meters the translated usage exactly', async () => {
     const res = await chat({ model });
     await res.body.dump();
-    const row = (await env.gw.gateway.log.liveRows()).find((r) => r.request_id === res.headers['x-request-id'])!;
+    const row = (await env.gw.deps.sink.liveRows()).find((r) => r.request_id === res.headers['x-request-id'])!;
     const cost = 100n * price.input + 20n * price.output;
     expect(row).toMatchObject({ input_tokens: 100, output_tokens: 20, estimated: false });
     expect(res.headers['x-switchyard-cost-usd']).toBe((Number(cost) / 1e12).toFixed(9));

@@ -67,13 +67,13 @@ describe('budgets under concurrency', () => {
         }
       }),
     );
-    const gateway = gw.gateway;
+    const { ledger } = gw.deps;
     // Closing waits for every request still in flight on the server side (the aborted streams).
     await gw.close();
     gw = undefined;
     const now = Date.now();
-    const spent = gateway.ledger.spend('capped', now).dailyPico;
-    expect(gateway.ledger.reservedTotal(now)).toBe(0n);
+    const spent = (await ledger.snapshot('capped', now)).dailyPico;
+    expect((await ledger.report(now)).reduce((sum, t) => sum + t.dayReserved, 0n)).toBe(0n);
     expect(spent).toBeLessThanOrEqual(usdToPico(budgetUsd) + RESERVATION);
     // How many are served depends on how arrivals interleave with settlements: at least what fits when all
     // reserve at once (budget ÷ reservation ≈ 47, less the failed and aborted among them), at most what the
@@ -94,7 +94,7 @@ describe('restart', () => {
     for (let i = 0; i < 2; i++) expect((await send(gw.url, CAPPED_KEY, { max_tokens: 1 })).statusCode).toBe(200);
     await gw.close();
     gw = await startGateway(config);
-    expect(gw.gateway.ledger.spend('capped', Date.now()).dailyPico).toBe(2n * (8n * 250_000n + 50n * 2_000_000n));
+    expect((await gw.deps.ledger.snapshot('capped', Date.now())).dailyPico).toBe(2n * (8n * 250_000n + 50n * 2_000_000n));
     const third = await send(gw.url, CAPPED_KEY, { max_tokens: 1 });
     expect(third.statusCode).toBe(429);
     expect(((await third.body.json()) as { error: { code: string } }).error.code).toBe('budget_exceeded');

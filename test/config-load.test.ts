@@ -32,10 +32,11 @@ tenants:
 describe('config loading', () => {
   it('loads, resolves env refs, hashes keys and freezes', async () => {
     const loaded = await loadConfig(write('ok.yaml', ROUTES), { env: { AGG_KEY: 'upstream-secret', T_KEY: 'tenant-key-123456' }, requireSecrets: true });
-    expect(loaded.routing.routes[0]?.config.api_key).toBe('upstream-secret');
+    expect(loaded.file.routes[0]?.api_key).toBe('upstream-secret');
+    expect(loaded.file.routes[0]?.timeouts).toEqual({ connect_ms: 5000, first_byte_ms: 60000, idle_ms: 30000 });
     expect([...loaded.tenantKeys.values()]).toEqual(['t']);
     expect([...loaded.tenantKeys.keys()][0]).toMatch(/^[0-9a-f]{64}$/);
-    expect(Object.isFrozen(loaded.routing.file.routes[0])).toBe(true);
+    expect(Object.isFrozen(loaded.file.routes[0])).toBe(true);
   });
 
   it('lists every problem with its path', async () => {
@@ -56,7 +57,7 @@ tenants:
     writeFileSync(path, (await import('node:fs')).readFileSync(path, 'utf8').replace('plain-text-key', 'sha256:' + 'a'.repeat(64)));
     expect(await problemsOf(path)).toEqual([
       "routes: route id 'agg' is used twice",
-      "routes[0].clearance: only onprem routes may carry 'restricted' data; this route is aggregator",
+      "routes[0].clearance: only onprem routes may carry restricted data; this route is aggregator",
       "routes[1].clearance: unknown level 'secret-ish' (levels: public, internal, confidential, restricted)",
       "routes[1].models: no price for 'no-such-model': add it to pricing.models or a catalogue",
       'routes[2].pricing: fixed_per_hour_usd (zero marginal cost) cannot be combined with per-token prices, fees or markups',

@@ -16,7 +16,7 @@ async function chat(extra: Record<string, unknown> = {}, headers: Record<string,
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }
 async function loggedRow(requestId: string) {
-  const rows = await env.gw.gateway.log.liveRows();
+  const rows = await env.gw.deps.sink.liveRows();
   return rows.find((r) => r.request_id === requestId) as Record<string, unknown>;
 }
 // gpt-5 at catalogue price: $1.25 / M input, $0.125 / M cached input, $10 / M output, in pico-dollars per token.
@@ -87,6 +87,6 @@ describe('exact costs', () => {
     const r = await chat({ model: 'gpt-9' });
     const row = await loggedRow(String(r.headers['x-request-id']));
     expect(row).toMatchObject({ status: 404, error_code: 'model_not_found', cost_usd: '0.000000000000' });
-    expect(JSON.stringify(await env.gw.gateway.log.liveRows())).not.toContain('hello there');
+    expect(JSON.stringify(await env.gw.deps.sink.liveRows())).not.toContain('hello there');
   });
 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildPolicy, compilePolicyFile } from '../src/engine/compile-rules.js';
-import type { ConfigFile, RouteKind } from '../src/engine/config-schema.js';
+import type { RouteKind, RoutingFile } from '../src/engine/config-schema.js';
+import { NO_SPEND } from '../src/engine/request-facts.js';
 import { planRoute, type RouteStats } from '../src/engine/planner.js';
 import { readLiteLlmCatalogue } from '../src/engine/prices.js';
 import { prepareRouting, type RoutingConfig } from '../src/engine/routing-config.js';
@@ -43,7 +44,7 @@ interface RandomRoute {
 
 function buildRouting(routes: RandomRoute[], rules: object[]): RoutingConfig {
   const allModels = Object.fromEntries(MODELS.map((m) => [m, m]));
-  const file: ConfigFile = {
+  const file: RoutingFile = {
     // Routes that serve every model keep set-model rules valid; the random model lists are applied below.
     routes: [
       ...routes.map((r, i) => ({
@@ -77,7 +78,7 @@ describe('planner invariants under random rules, configs and health', () => {
         };
         const stats: RouteStats = new Map(open.map((id) => [id, { circuit: 'open' as const }]));
         for (const req of requests) {
-          const d = planRoute({ ...req, endpoint: 'chat', nowMs: 0 }, routing, stats);
+          const d = planRoute({ ...req, endpoint: 'chat', nowMs: 0, spend: NO_SPEND }, routing, stats);
           const rank = routing.sensitivity.rankOfTags(d.tags);
           expect(rank).toBeGreaterThanOrEqual(routing.sensitivity.rankOfTags(req.tags));
           for (const c of d.candidates) {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
-import { planRoute, type PlanRequest, type RouteStats } from '../src/engine/planner.js';
+import { planRoute, type RouteStats } from '../src/engine/planner.js';
+import { NO_SPEND, type RequestFacts } from '../src/engine/request-facts.js';
 import type { RoutingConfig } from '../src/engine/routing-config.js';
 import { usdToPico } from '../src/engine/money.js';
 
@@ -11,7 +12,7 @@ beforeAll(async () => {
 });
 
 const NOON = Date.parse('2026-11-26T12:00:00Z');
-const request = (over: Partial<PlanRequest> = {}): PlanRequest => ({
+const request = (over: Partial<RequestFacts> = {}): RequestFacts => ({
   tenant: 'acme',
   model: 'gpt-5',
   endpoint: 'chat',
@@ -20,12 +21,13 @@ const request = (over: Partial<PlanRequest> = {}): PlanRequest => ({
   maxOutputTokens: 500,
   stream: false,
   nowMs: NOON,
+  spend: NO_SPEND,
   ...over,
 });
 const spent = (usd: number) => ({ dailyPico: usdToPico(usd), monthlyPico: usdToPico(usd) });
 
 describe('default policy on the example config', () => {
-  const cases: { name: string; req: Partial<PlanRequest>; stats?: RouteStats; routes: string[]; model?: string; rules?: string[]; denial?: string; notes?: string[] }[] = [
+  const cases: { name: string; req: Partial<RequestFacts>; stats?: RouteStats; routes: string[]; model?: string; rules?: string[]; denial?: string; notes?: string[] }[] = [
     { name: 'public gpt-5 goes direct, aggregator as fallback', req: {}, routes: ['openai-direct', 'openrouter'] },
     { name: 'confidential stays off the aggregator', req: { tags: ['finance'] }, routes: ['openai-direct'], rules: ['confidential-stays-off-aggregators'] },
     { name: 'phi goes to the on-prem model', req: { tags: ['phi'] }, routes: ['onprem-gpu'], model: 'llama-3.3-70b', rules: ['restricted-uses-onprem-model'] },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../src/server/circuit-breaker.js';
-import { RouteHealthBoard } from '../src/server/route-health.js';
+import { CircuitBreaker } from '../src/gateway/state/circuit-breaker.js';
+import { MemoryRouteHealth } from '../src/gateway/state/memory-route-health.js';
 
 const OPTIONS = { consecutiveFailures: 3, errorRate: 0.5, window: 10, minAttempts: 6, cooldownMs: 1000 };
 
@@ -47,7 +47,7 @@ describe('circuit breaker', () => {
 describe('route health board', () => {
   it('gives the planner percentiles from the first sample and keeps them current', () => {
     let now = 0;
-    const board = new RouteHealthBoard(() => now, OPTIONS);
+    const board = new MemoryRouteHealth({ now: () => now }, OPTIONS);
     expect(board.get('a')).toBeUndefined();
     board.succeeded('a', 'gpt-5', 100, 40);
     expect(board.get('a')?.latency?.get('gpt-5')).toMatchObject({ samples: 1, p50Ms: 100, ttftP95Ms: 40 });

@@ -3,8 +3,8 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
 import { decisionToJson } from '../engine/decision-view.js';
 import { formatUsd } from '../engine/money.js';
 import { planRoute } from '../engine/planner.js';
-import { ChatCompletionRequestSchema } from '../server/openai-schema.js';
-import { parseTagList, planChatRequest } from '../server/plan-request.js';
+import { buildFacts, NO_SPEND, parseTagList } from '../engine/request-facts.js';
+import { ChatCompletionRequestSchema } from '../engine/request-schema.js';
 import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
 import { readRequestBody } from './read-request.js';
 import { createTable, renderTable } from './table.js';
@@ -47,7 +47,8 @@ async function explain(file: string, options: ExplainOptions): Promise<number> {
   const tenant = routing.tenants.get(options.tenant);
   if (!tenant) throw new UsageError(`unknown tenant '${options.tenant}' (config has: ${[...routing.tenants.keys()].join(', ')})`);
   const hints = { tags: parseTagList(options.tags), ...(options.sloMs === undefined ? {} : { sloMs: parsePositiveInt(options.sloMs, '--slo-ms') }) };
-  const request = planChatRequest(body, tenant, hints, nowMs);
+  // No gateway is asked for the tenant's spend: the decision as for a tenant that has spent nothing today.
+  const request = buildFacts({ endpoint: 'chat', body }, tenant, hints, NO_SPEND, nowMs);
   const decision = planRoute(request, routing);
   if (decision.denial?.code === 'model_not_found') throw new UsageError(decision.denial.message);
   console.log(options.json ? JSON.stringify(decisionToJson(decision), null, 2) : renderDecision(decision, tenant.id, request.inputTokens));

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
 import { withMockUpstreams } from '../mock-upstream/mock-routes.js';
-import { buildApp } from '../server/app.js';
-import { Gateway } from '../server/gateway.js';
+import { buildApp } from '../gateway/build-app.js';
+import { createDefaultDeps } from '../gateway/gateway-deps.js';
 import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -18,13 +18,13 @@ interface ServeOptions {
 async function serve(options: ServeOptions): Promise<number> {
   // The gateway needs its keys: an unset ${ENV} reference is a config problem here, unless every route is mocked.
   const configured = await loadConfig(options.config, { requireSecrets: options.mockUpstreams !== true });
-  const mocked = options.mockUpstreams ? await withMockUpstreams(configured.routing.file, configured.path) : undefined;
+  const mocked = options.mockUpstreams ? await withMockUpstreams(configured.file, configured.path) : undefined;
   const loaded = mocked?.loaded ?? configured;
-  const server = loaded.routing.file.server ?? {};
+  const server = loaded.file.server ?? {};
   const host = options.host ?? server.host ?? '127.0.0.1';
   const port = options.port === undefined ? (server.port ?? 4000) : options.port === '0' ? 0 : parsePositiveInt(options.port, '--port');
-  const gateway = await Gateway.start(loaded, options.log === undefined ? {} : { logDir: options.log });
-  const app = buildApp(gateway);
+  const deps = await createDefaultDeps(loaded, options.log === undefined ? {} : { logDir: options.log });
+  const app = buildApp(loaded, deps);
   try {
     await app.listen({ host, port });
   } catch (err) {

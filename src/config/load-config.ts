@@ -1,7 +1,8 @@
 import { dirname, relative, resolve } from 'node:path';
 import { BUILTIN_CATALOGUE } from '../engine/builtin-catalogue.js';
 import { buildPolicy, compilePolicyFile, PolicyError, type CompiledRule } from '../engine/compile-rules.js';
-import { ConfigSchema, type ConfigFile } from '../engine/config-schema.js';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigSchema, type ConfigFile } from './config-schema.js';
 import { ConfigError } from '../engine/errors.js';
 import { readLiteLlmCatalogue, type ModelPrice } from '../engine/prices.js';
 import { prepareRouting, type RoutingConfig } from '../engine/routing-config.js';
@@ -15,6 +16,9 @@ export const DEFAULT_CONFIG_PATH = 'switchyard.yaml';
 /** A config file loaded, checked and frozen, with what the edge needs beside the planner's view. */
 export interface LoadedConfig {
   readonly path: string;
+  /** The file as checked, its declared defaults filled in: transport, server and log settings. */
+  readonly file: ConfigFile;
+  /** The planner's view of it. */
   readonly routing: RoutingConfig;
   /** sha256(key) → tenant id. */
   readonly tenantKeys: ReadonlyMap<string, string>;
@@ -91,9 +95,11 @@ export async function loadConfigObject(raw: unknown, path: string, options: Load
   const source = label(absolute);
   const problems: SchemaProblem[] = checkKeyForms(raw);
   const substituted = substituteEnv(raw, options.env ?? process.env, options.requireSecrets ?? false, problems);
-  problems.push(...configValidator.problems(substituted));
+  // Declared defaults (route timeouts) are filled in before the check, on a copy: the caller's object stays as given.
+  const defaulted = Value.Default(ConfigSchema, structuredClone(substituted));
+  problems.push(...configValidator.problems(defaulted));
   if (problems.length > 0) throw new ConfigError(source, problems);
-  const file = deepFreeze(substituted as ConfigFile);
+  const file = deepFreeze(defaulted as ConfigFile);
 
   const base = dirname(absolute);
   const catalogue = await loadCatalogue(file.catalogues ?? [], base, label);
@@ -102,7 +108,7 @@ export async function loadConfigObject(raw: unknown, path: string, options: Load
   const keyProblems: SchemaProblem[] = [];
   const tenantKeys = indexTenantKeys(file, keyProblems);
   if (keyProblems.length > 0) throw new ConfigError(source, keyProblems);
-  return Object.freeze({ path: absolute, routing, tenantKeys, options });
+  return Object.freeze({ path: absolute, file, routing, tenantKeys, options });
 }
 
 function buildPolicyOrThrow(rules: CompiledRule[]) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ConfigFile } from '../engine/config-schema.js';
+import type { ConfigFile } from './config-schema.js';
 import type { SchemaProblem } from '../engine/schema-errors.js';
 
 const HASHED = /^sha256:([0-9a-f]{64})$/i;

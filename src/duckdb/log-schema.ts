@@ -1,60 +1,90 @@
+import { LIST, VARCHAR, DuckDBTimestampTZValue, type DuckDBAppender } from '@duckdb/node-api';
+import { Type, type Static } from '@sinclair/typebox';
+import type { Frozen } from '../engine/frozen.js';
+import { picoToDecimal } from './usd-decimal.js';
+
 /**
  * The decision log: one row per request through the gateway, never any prompt or completion text.
- * Written by the gateway (src/server/decision-log.ts) to Parquet segments that any process can read;
- * read by `report spend`, `whatif` and the ledger on restart.
+ * Written by the gateway (src/gateway/record/duckdb-decision-sink.ts) to Parquet segments that any process
+ * can read; read by `report spend`, `whatif` and the ledger on restart.
  */
-export const LOG_TABLE_DDL = `CREATE TABLE IF NOT EXISTS requests (
-  ts TIMESTAMPTZ NOT NULL,
-  request_id VARCHAR NOT NULL,
-  tenant VARCHAR NOT NULL,
-  endpoint VARCHAR NOT NULL,
-  requested_model VARCHAR NOT NULL,
-  model VARCHAR NOT NULL,
-  upstream_model VARCHAR,
-  route VARCHAR,
-  route_kind VARCHAR,
-  tags VARCHAR[] NOT NULL,
-  sensitivity VARCHAR NOT NULL,
-  rules VARCHAR[] NOT NULL,
-  stream BOOLEAN NOT NULL,
-  status INTEGER NOT NULL,
-  error_code VARCHAR,
-  attempts JSON NOT NULL,
-  ttft_ms DOUBLE,
-  latency_ms DOUBLE NOT NULL,
-  input_tokens INTEGER NOT NULL,
-  output_tokens INTEGER NOT NULL,
-  cached_tokens INTEGER NOT NULL,
-  reasoning_tokens INTEGER NOT NULL,
-  cost_usd DECIMAL(38, 12) NOT NULL,
-  estimated BOOLEAN NOT NULL
-)`;
+const Count = Type.Integer({ minimum: 0 });
+export const LogRowSchema = Type.Object({
+  ts: Type.Number({ description: 'epoch ms the request arrived' }),
+  requestId: Type.String(),
+  tenant: Type.String(),
+  endpoint: Type.String(),
+  requestedModel: Type.String(),
+  model: Type.String(),
+  upstreamModel: Type.Optional(Type.String()),
+  route: Type.Optional(Type.String()),
+  routeKind: Type.Optional(Type.String()),
+  tags: Type.Array(Type.String()),
+  sensitivity: Type.String(),
+  rules: Type.Array(Type.String()),
+  stream: Type.Boolean(),
+  status: Type.Integer(),
+  errorCode: Type.Optional(Type.String()),
+  attempts: Type.Array(Type.Object({ route: Type.String(), status: Type.Union([Type.Integer(), Type.String()]), ms: Type.Number() })),
+  ttftMs: Type.Optional(Type.Number()),
+  latencyMs: Type.Number(),
+  inputTokens: Count,
+  outputTokens: Count,
+  cachedTokens: Count,
+  reasoningTokens: Count,
+  costPico: Type.BigInt({ minimum: 0n }),
+  estimated: Type.Boolean(),
+});
+export type LogRow = Frozen<Static<typeof LogRowSchema>>;
 
-export interface LogRow {
-  readonly ts: number;
-  readonly requestId: string;
-  readonly tenant: string;
-  readonly endpoint: string;
-  readonly requestedModel: string;
-  readonly model: string;
-  readonly upstreamModel?: string;
-  readonly route?: string;
-  readonly routeKind?: string;
-  readonly tags: readonly string[];
-  readonly sensitivity: string;
-  readonly rules: readonly string[];
-  readonly stream: boolean;
-  readonly status: number;
-  readonly errorCode?: string;
-  readonly attempts: readonly { route: string; status: number | string; ms: number }[];
-  readonly ttftMs?: number;
-  readonly latencyMs: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly cachedTokens: number;
-  readonly reasoningTokens: number;
-  readonly costPico: bigint;
-  readonly estimated: boolean;
+interface Column<T> {
+  readonly name: string;
+  readonly sql: string;
+  append(a: DuckDBAppender, value: T): void;
+}
+
+const VARCHAR_LIST = LIST(VARCHAR);
+const text = (name: string): Column<string> => ({ name, sql: 'VARCHAR NOT NULL', append: (a, v) => a.appendVarchar(v) });
+const optionalText = (name: string): Column<string | undefined> => ({ name, sql: 'VARCHAR', append: (a, v) => (v === undefined ? a.appendNull() : a.appendVarchar(v)) });
+const textList = (name: string): Column<readonly string[]> => ({ name, sql: 'VARCHAR[] NOT NULL', append: (a, v) => a.appendList([...v], VARCHAR_LIST) });
+const integer = (name: string): Column<number> => ({ name, sql: 'INTEGER NOT NULL', append: (a, v) => a.appendInteger(v) });
+const bool = (name: string): Column<boolean> => ({ name, sql: 'BOOLEAN NOT NULL', append: (a, v) => a.appendBoolean(v) });
+
+/** The one column table: the DDL, the appender's order and the row type all follow it. */
+const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
+  ts: { name: 'ts', sql: 'TIMESTAMPTZ NOT NULL', append: (a, v) => a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.trunc(v)) * 1000n)) },
+  requestId: text('request_id'),
+  tenant: text('tenant'),
+  endpoint: text('endpoint'),
+  requestedModel: text('requested_model'),
+  model: text('model'),
+  upstreamModel: optionalText('upstream_model'),
+  route: optionalText('route'),
+  routeKind: optionalText('route_kind'),
+  tags: textList('tags'),
+  sensitivity: text('sensitivity'),
+  rules: textList('rules'),
+  stream: bool('stream'),
+  status: integer('status'),
+  errorCode: optionalText('error_code'),
+  attempts: { name: 'attempts', sql: 'JSON NOT NULL', append: (a, v) => a.appendVarchar(JSON.stringify(v)) },
+  ttftMs: { name: 'ttft_ms', sql: 'DOUBLE', append: (a, v) => (v === undefined ? a.appendNull() : a.appendDouble(v)) },
+  latencyMs: { name: 'latency_ms', sql: 'DOUBLE NOT NULL', append: (a, v) => a.appendDouble(v) },
+  inputTokens: integer('input_tokens'),
+  outputTokens: integer('output_tokens'),
+  cachedTokens: integer('cached_tokens'),
+  reasoningTokens: integer('reasoning_tokens'),
+  costPico: { name: 'cost_usd', sql: 'DECIMAL(38, 12) NOT NULL', append: (a, v) => a.appendDecimal(picoToDecimal(v)) },
+  estimated: bool('estimated'),
+};
+const ORDERED = Object.entries(COLUMNS) as [keyof LogRow, Column<unknown>][];
+
+export const LOG_TABLE_DDL = `CREATE TABLE IF NOT EXISTS requests (\n${ORDERED.map(([, c]) => `  ${c.name} ${c.sql}`).join(',\n')}\n)`;
+
+/** Appends one row in the table's column order and ends it. */
+export function appendLogRow(appender: DuckDBAppender, row: LogRow): void {
+  for (const [field, column] of ORDERED) column.append(appender, row[field]);
+  appender.endRow();
 }
 
 /** The SQL that reads a log: a directory of Parquet segments, one Parquet file, or a DuckDB file. */

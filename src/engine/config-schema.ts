@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
- * The one config file (`switchyard.yaml`), as TypeBox schemas. Types come from `Static<>`; the loader
- * checks a file against `ConfigSchema` and then `checkConfigMeaning` (cross-field rules) before freezing it.
+ * What the planner reads of the config file (`switchyard.yaml`), as TypeBox schemas; types come from
+ * `Static<>`. Transport, server and log settings are the gateway's and live in `src/config/config-schema.ts`.
  */
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'letters, digits, . _ -' });
@@ -13,8 +13,8 @@ export const RouteKind = Type.Union([Type.Literal('aggregator'), Type.Literal('d
 export type RouteKind = Static<typeof RouteKind>;
 export const ROUTE_KINDS: readonly RouteKind[] = ['aggregator', 'direct', 'onprem'];
 
-export const WireFormat = Type.Union([Type.Literal('openai'), Type.Literal('anthropic')]);
-export type WireFormat = Static<typeof WireFormat>;
+export const WireFormatId = Type.Union([Type.Literal('openai'), Type.Literal('anthropic')]);
+export type WireFormatId = Static<typeof WireFormatId>;
 
 export const TokenPriceSchema = Type.Object(
   {
@@ -50,22 +50,11 @@ export const LatencyPriorSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const TimeoutsSchema = Type.Object(
-  {
-    connect_ms: Type.Integer({ minimum: 1, default: 5_000 }),
-    first_byte_ms: Type.Integer({ minimum: 1, default: 60_000 }),
-    idle_ms: Type.Integer({ minimum: 1, default: 30_000 }),
-  },
-  { additionalProperties: false },
-);
-
 export const RouteSchema = Type.Object(
   {
     id: Id,
     kind: RouteKind,
-    format: Type.Optional(WireFormat),
-    base_url: Type.String({ pattern: '^https?://' }),
-    api_key: Type.Optional(Type.String()),
+    format: Type.Optional(WireFormatId),
     clearance: Type.String({ minLength: 1 }),
     /** `'*'`, a list of public model names, or a map from public name to the upstream's own name. */
     models: Type.Union([
@@ -75,10 +64,10 @@ export const RouteSchema = Type.Object(
     ]),
     pricing: Type.Optional(RoutePricingSchema),
     latency: Type.Optional(LatencyPriorSchema),
-    timeouts: Type.Optional(TimeoutsSchema),
   },
   { additionalProperties: false },
 );
+/** What the planner knows of a route; how to reach it (URL, key, timeouts) is the gateway's (`src/config`). */
 export type RouteConfig = Static<typeof RouteSchema>;
 
 export const OnExceed = Type.Union([Type.Literal('deny'), Type.Literal('downgrade'), Type.Literal('cheapest')]);
@@ -132,25 +121,6 @@ export const SensitivitySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ServerSchema = Type.Object(
-  {
-    host: Type.Optional(Type.String({ minLength: 1 })),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-    admin_key: Type.Optional(Type.String({ minLength: 1 })),
-    body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
-  },
-  { additionalProperties: false },
-);
-
-/** The decision log: Parquet segments in `dir` (relative to the config file), one every `roll_seconds`. */
-export const LogSchema = Type.Object(
-  {
-    dir: Type.Optional(Type.String({ minLength: 1 })),
-    roll_seconds: Type.Optional(Type.Integer({ minimum: 1 })),
-  },
-  { additionalProperties: false },
-);
-
 export const PlannerSchema = Type.Object(
   {
     /** Observed latency counts only once a route has this many samples; before that, the route's prior. */
@@ -161,19 +131,11 @@ export const PlannerSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ConfigSchema = Type.Object(
-  {
-    server: Type.Optional(ServerSchema),
-    sensitivity: Type.Optional(SensitivitySchema),
-    /** LiteLLM-format catalogue files, paths relative to this file; later ones override earlier and the built-in. */
-    catalogues: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-    /** `*.rules.json` files, paths relative to this file. */
-    policies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-    planner: Type.Optional(PlannerSchema),
-    log: Type.Optional(LogSchema),
-    routes: Type.Array(RouteSchema, { minItems: 1 }),
-    tenants: Type.Array(TenantSchema, { minItems: 1 }),
-  },
-  { additionalProperties: false },
-);
-export type ConfigFile = Static<typeof ConfigSchema>;
+/** The parts of the config file the planner reads; the full file (`src/config/config-schema.ts`) adds the rest. */
+export const RoutingFileSchema = Type.Object({
+  sensitivity: Type.Optional(SensitivitySchema),
+  planner: Type.Optional(PlannerSchema),
+  routes: Type.Array(RouteSchema, { minItems: 1 }),
+  tenants: Type.Array(TenantSchema, { minItems: 1 }),
+});
+export type RoutingFile = Static<typeof RoutingFileSchema>;

@@ -1,58 +1,80 @@
-import type { RouteKind, WireFormat } from './config-schema.js';
-import type { ModelPrice } from './prices.js';
+import { Type, type Static } from '@sinclair/typebox';
+import type { Frozen } from './frozen.js';
+import { RouteKind, WireFormatId } from './config-schema.js';
+
+/** What one token of a model costs on a route, integer pico-dollars (see money.ts); mirrors `ModelPrice`. */
+const PriceSchema = Type.Object({
+  input: Type.Integer({ minimum: 0 }),
+  output: Type.Integer({ minimum: 0 }),
+  cachedInput: Type.Integer({ minimum: 0 }),
+  cacheWrite: Type.Integer({ minimum: 0 }),
+  maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+});
 
 /** Why a route is not in a decision's list. */
-export type ExclusionReason = 'clearance' | 'model' | 'unhealthy' | 'policy' | 'budget' | 'slo';
+export const ExclusionReason = Type.Union([
+  Type.Literal('clearance'),
+  Type.Literal('model'),
+  Type.Literal('unhealthy'),
+  Type.Literal('policy'),
+  Type.Literal('budget'),
+  Type.Literal('slo'),
+]);
+export type ExclusionReason = Static<typeof ExclusionReason>;
 
-export interface Exclusion {
-  readonly route: string;
-  readonly kind: RouteKind;
-  readonly reason: ExclusionReason;
-  /** A sentence for people: `clearance internal < restricted`, `rule 'no-aggregator-for-long-prompts'`. */
-  readonly detail: string;
-}
+export const ExclusionSchema = Type.Object({
+  route: Type.String(),
+  kind: RouteKind,
+  reason: ExclusionReason,
+  /** A sentence for people: `clearance internal < restricted`, `rule 'no-aggregator-for-long-prompts' excludes it`. */
+  detail: Type.String(),
+});
+export type Exclusion = Static<typeof ExclusionSchema>;
 
 /** One route to try, with what to send it and what it is expected to cost. */
-export interface Candidate {
-  readonly route: string;
-  readonly kind: RouteKind;
-  readonly format: WireFormat;
+export const CandidateSchema = Type.Object({
+  route: Type.String(),
+  kind: RouteKind,
+  format: WireFormatId,
   /** The public model name this attempt serves. */
-  readonly model: string;
+  model: Type.String(),
   /** The name the upstream knows that model by. */
-  readonly upstreamModel: string;
+  upstreamModel: Type.String(),
   /** The route's price for the model, fee included (pico-dollars per token). */
-  readonly price: ModelPrice;
+  price: PriceSchema,
   /** Input estimate + expected output at `price`, pico-dollars. */
-  readonly expectedCostPico: number;
-  /** Input estimate + the output limit at `price`: what a budget reserves, pico-dollars. */
-  readonly maxCostPico: number;
+  expectedCostPico: Type.Integer({ minimum: 0 }),
+  /** Input estimate + the output limit at `price`: the most this route can cost, pico-dollars. */
+  maxCostPico: Type.Integer({ minimum: 0 }),
   /** The p95 latency the SLO check used (observed or the route's prior), when known. */
-  readonly latencyMs?: number;
-}
+  latencyMs: Type.Optional(Type.Number()),
+});
+export type Candidate = Static<typeof CandidateSchema>;
 
-export interface Denial {
-  /** `no_eligible_route`, `model_not_found`, `budget_exceeded`, or a policy rule's own code. */
-  readonly code: string;
-  readonly message: string;
+export const DenialSchema = Type.Object({
+  /** `no_eligible_route`, `model_not_found`, `budget_exceeded`, `unknown_tenant`, or a policy rule's own code. */
+  code: Type.String(),
+  message: Type.String(),
   /** The rule that denied, for policy denials. */
-  readonly rule?: string;
-}
+  rule: Type.Optional(Type.String()),
+});
+export type Denial = Static<typeof DenialSchema>;
 
 /**
  * What the planner decided. Headers, `/v1/route/explain`, `switchyard explain`, the decision log and the
  * scenario rows are all views of this one value.
  */
-export interface Decision {
+export const DecisionSchema = Type.Object({
   /** The ordered routes to try: primary first, then fallbacks. Empty when denied. */
-  readonly candidates: readonly Candidate[];
-  readonly excluded: readonly Exclusion[];
-  readonly rulesFired: readonly string[];
+  candidates: Type.Array(CandidateSchema),
+  excluded: Type.Array(ExclusionSchema),
+  rulesFired: Type.Array(Type.String()),
   /** The model the request is served as after `set-model` and budget downgrades. */
-  readonly model: string;
-  readonly tags: readonly string[];
-  readonly sensitivity: string;
-  readonly denial?: Denial;
+  model: Type.String(),
+  tags: Type.Array(Type.String()),
+  sensitivity: Type.String(),
+  denial: Type.Optional(DenialSchema),
   /** Things that bent: `slo_unmet` (no route met the SLO, so it was ignored), `budget_downgrade`, `budget_cheapest`. */
-  readonly notes: readonly string[];
-}
+  notes: Type.Array(Type.String()),
+});
+export type Decision = Frozen<Static<typeof DecisionSchema>>;

@@ -1,28 +1,11 @@
 import type { RouteSelector } from './policy-schema.js';
 import { evaluatePolicy, type CompiledRule } from './compile-rules.js';
 import type { Candidate, Decision, Denial, Exclusion } from './decision.js';
+import { violatedInvariant, type InvariantFacts } from './invariants.js';
 import { picoToUsdNumber } from './money.js';
+import type { RequestFacts, SpendSnapshot } from './request-facts.js';
 import type { RuleFacts } from './rule-facts.js';
 import type { Route, RoutingConfig, Tenant } from './routing-config.js';
-
-/** One request as the planner sees it. The gateway and the scenario harness both build this. */
-export interface PlanRequest {
-  readonly tenant: string;
-  /** The public model name asked for. */
-  readonly model: string;
-  readonly endpoint: 'chat' | 'embeddings';
-  /** Tags from the request (header, detector); the tenant's default tags are added by the planner. */
-  readonly tags: readonly string[];
-  readonly inputTokens: number;
-  readonly maxOutputTokens?: number;
-  readonly stream: boolean;
-  /** Overrides the tenant's default SLO. */
-  readonly sloMs?: number;
-  /** The time of the request, epoch ms (the planner reads no clock). */
-  readonly nowMs: number;
-  /** The tenant's spend (settled + reserved) in the current UTC day and month, pico-dollars. */
-  readonly spend?: { readonly dailyPico: bigint; readonly monthlyPico: bigint };
-}
 
 export interface LatencySnapshot {
   readonly samples: number;
@@ -56,26 +39,6 @@ interface Effects {
   readonly prefers: readonly RouteSelector[];
   readonly model?: string;
   readonly addTags: readonly string[];
-}
-
-// Exclusion details repeat the same few sentences: each is built once. Model names can come from callers
-// (a route serving "*" lets any name through), so that cache is capped rather than trusted to stay small.
-const MODEL_DETAILS_CAP = 10_000;
-const modelDetails = new Map<string, string>();
-const ruleDetails = new WeakMap<CompiledRule, string>();
-function notServing(model: string, served: boolean): string {
-  const key = served ? `\0${model}` : model;
-  let text = modelDetails.get(key);
-  if (text === undefined) {
-    text = served ? `no price known for ${model}` : `does not serve ${model}`;
-    if (modelDetails.size < MODEL_DETAILS_CAP) modelDetails.set(key, text);
-  }
-  return text;
-}
-function ruleDetail(rule: CompiledRule, what: string): string {
-  let text = ruleDetails.get(rule);
-  if (text === undefined) ruleDetails.set(rule, (text = `rule '${rule.name}' ${what}`));
-  return text;
 }
 
 const NO_EFFECTS: Effects = Object.freeze({ requires: [], excludes: [], prefers: [], addTags: [] });
@@ -127,23 +90,23 @@ function collectEffects(fired: readonly CompiledRule[]): Effects {
 
 const matches = (route: Route, s: RouteSelector) => (s.kinds?.includes(route.kind) ?? false) || (s.routes?.includes(route.id) ?? false);
 
-function remainingPico(tenant: Tenant, spend: PlanRequest['spend']): bigint | undefined {
+function remainingPico(tenant: Tenant, spend: SpendSnapshot): bigint | undefined {
   const b = tenant.budget;
   if (!b) return undefined;
   let remaining: bigint | undefined;
-  if (b.dailyPico !== undefined) remaining = b.dailyPico - (spend?.dailyPico ?? 0n);
+  if (b.dailyPico !== undefined) remaining = b.dailyPico - spend.dailyPico;
   if (b.monthlyPico !== undefined) {
-    const monthly = b.monthlyPico - (spend?.monthlyPico ?? 0n);
+    const monthly = b.monthlyPico - spend.monthlyPico;
     remaining = remaining === undefined || monthly < remaining ? monthly : remaining;
   }
   return remaining;
 }
 
-function buildFacts(req: PlanRequest, tenant: Tenant, tags: readonly string[], routing: RoutingConfig, sloMs: number | null): RuleFacts {
+function ruleFacts(req: RequestFacts, tenant: Tenant, tags: readonly string[], routing: RoutingConfig, sloMs: number | null): RuleFacts {
   const rank = routing.sensitivity.rankOfTags(tags);
   const b = tenant.budget;
-  const daySpent = req.spend?.dailyPico ?? 0n;
-  const monthSpent = req.spend?.monthlyPico ?? 0n;
+  const daySpent = req.spend.dailyPico;
+  const monthSpent = req.spend.monthlyPico;
   return {
     tenant: tenant.id,
     model: req.model,
@@ -171,24 +134,23 @@ interface Selection {
   notes: string[];
 }
 
-/** Steps 1, 2, 4 and 5 for one model: invariants, rules, SLO, ranking. */
-function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Effects, routing: RoutingConfig, stats: RouteStats, sloMs: number | null): Selection {
-  const top = routing.sensitivity.levels.length - 1;
+/** Steps 1–4 for one model: invariants, rules, SLO, ranking. */
+function selectRoutes(model: string, invariantFacts: InvariantFacts, req: RequestFacts, effects: Effects, routing: RoutingConfig, stats: RouteStats, sloMs: number | null): Selection {
   const excluded: Exclusion[] = [];
   const scored: { c: Candidate; preferred: number; p50: number; order: number }[] = [];
   const outputExpected = req.endpoint === 'embeddings' ? 0 : (req.maxOutputTokens ?? routing.expectedOutputTokens);
 
   for (const route of routing.routes) {
     // 1. Invariants, in code: no rule can undo these.
-    if (route.clearanceRank < rank || (rank === top && route.kind !== 'onprem')) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'clearance', detail: route.clearanceDetails[rank] as string });
+    const refused = violatedInvariant(route, invariantFacts);
+    if (refused) {
+      excluded.push(refused);
       continue;
     }
     const upstreamModel = route.upstreamModel(model);
     const price = upstreamModel === undefined ? undefined : route.priceOf(model);
     if (upstreamModel === undefined || price === undefined) {
-      const served = upstreamModel !== undefined;
-      excluded.push({ route: route.id, kind: route.kind, reason: 'model', detail: notServing(model, served) });
+      excluded.push({ route: route.id, kind: route.kind, reason: 'model', detail: upstreamModel === undefined ? `does not serve ${model}` : `no price known for ${model}` });
       continue;
     }
     const health = stats.get(route.id);
@@ -199,12 +161,12 @@ function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Ef
     // 2. Rules.
     const unmet = effects.requires.find((r) => !matches(route, r.selector));
     if (unmet) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: ruleDetail(unmet.rule, 'requires another route') });
+      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${unmet.rule.name}' requires another route` });
       continue;
     }
     const removed = effects.excludes.find((r) => matches(route, r.selector));
     if (removed) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: ruleDetail(removed.rule, 'excludes it') });
+      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${removed.rule.name}' excludes it` });
       continue;
     }
     const outputLimit = req.endpoint === 'embeddings' ? 0 : (req.maxOutputTokens ?? price.maxOutputTokens ?? DEFAULT_OUTPUT_LIMIT);
@@ -233,7 +195,7 @@ function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Ef
     });
   }
 
-  // 4. Latency SLO: a preference, not a safety rule, so when no route meets it all are kept and noted.
+  // 3. Latency SLO: a preference, not a safety rule, so when no route meets it all are kept and noted.
   const notes: string[] = [];
   let eligible = scored;
   if (sloMs !== null) {
@@ -243,7 +205,7 @@ function selectRoutes(model: string, rank: number, req: PlanRequest, effects: Ef
       eligible = fast;
     } else if (scored.length > 0) notes.push('slo_unmet');
   }
-  // 5. Rank: preferred first, then expected marginal cost, then latency, then the config's order.
+  // 4. Rank: preferred first, then expected marginal cost, then latency, then the config's order.
   eligible.sort((a, b) => b.preferred - a.preferred || a.c.expectedCostPico - b.c.expectedCostPico || a.p50 - b.p50 || a.order - b.order);
   return { candidates: eligible.map((s) => s.c), excluded, notes };
 }
@@ -252,27 +214,35 @@ function deny(base: Omit<Decision, 'candidates' | 'denial'>, denial: Denial, exc
   return { ...base, excluded, candidates: [], denial };
 }
 
-/** Step 3: the budget, judged on the route the planner would otherwise choose. */
-function applyBudget(selection: Selection, remaining: bigint, tenant: Tenant, reselect: (model: string) => Selection, model: string): { selection: Selection; model: string } | Denial {
-  const fits = (c: Candidate) => BigInt(c.maxCostPico) <= remaining;
-  const dropOver = (s: Selection): Selection => ({
+const fitsIn = (remaining: bigint) => (c: Candidate) => BigInt(c.maxCostPico) <= remaining;
+
+/** Routes whose most expensive outcome does not fit what is left are dropped, each with its reason. */
+function dropOverBudget(s: Selection, remaining: bigint): Selection {
+  const fits = fitsIn(remaining);
+  return {
     ...s,
     candidates: s.candidates.filter(fits),
     excluded: [...s.excluded, ...s.candidates.filter((c) => !fits(c)).map((c) => ({ route: c.route, kind: c.kind, reason: 'budget' as const, detail: `reserves ${c.maxCostPico} p$ > remaining ${remaining} p$` }))],
-  });
+  };
+}
+
+/** Step 5: the tenant's budget, judged on the route steps 1–4 ranked first. */
+function applyBudget(selection: Selection, model: string, remaining: bigint, tenant: Tenant, planModel: (model: string) => Selection): { selection: Selection; model: string } | Denial {
+  const fits = fitsIn(remaining);
   const best = selection.candidates[0];
-  if (!best || fits(best)) return { selection: dropOver(selection), model };
+  if (!best || fits(best)) return { selection: dropOverBudget(selection, remaining), model };
   const over: Denial = { code: 'budget_exceeded', message: `tenant ${tenant.id} has ${remaining < 0n ? 0n : remaining} pico-dollars of budget left; this request may cost up to ${best.maxCostPico}` };
-  const onExceed = tenant.budget?.onExceed ?? 'deny';
-  if (onExceed === 'downgrade' && tenant.budget?.downgradeTo && tenant.budget.downgradeTo !== model) {
-    const downgraded = reselect(tenant.budget.downgradeTo);
+  const budget = tenant.budget;
+  if (budget?.onExceed === 'downgrade' && budget.downgradeTo && budget.downgradeTo !== model) {
+    // Steps 1–4 again for the cheaper model: the same invariants and rules hold for it.
+    const downgraded = planModel(budget.downgradeTo);
     const first = downgraded.candidates[0];
     if (!first || !fits(first)) return over;
-    const s = dropOver(downgraded);
-    return { selection: { ...s, notes: [...s.notes, 'budget_downgrade'] }, model: tenant.budget.downgradeTo };
+    const s = dropOverBudget(downgraded, remaining);
+    return { selection: { ...s, notes: [...s.notes, 'budget_downgrade'] }, model: budget.downgradeTo };
   }
-  if (onExceed === 'cheapest') {
-    const s = dropOver(selection);
+  if (budget?.onExceed === 'cheapest') {
+    const s = dropOverBudget(selection, remaining);
     if (s.candidates.length === 0) return over;
     s.candidates.sort((a, b) => a.expectedCostPico - b.expectedCostPico);
     return { selection: { ...s, notes: [...s.notes, 'budget_cheapest'] }, model };
@@ -284,39 +254,42 @@ function applyBudget(selection: Selection, remaining: bigint, tenant: Tenant, re
  * Decides where a request may go and where it should go. Pure: the time, the tenant's spend and the
  * observed route health are arguments, so the same inputs always give the same decision.
  *
- * Order of reasoning: (1) invariants in code — a route below the request's sensitivity, not serving the
- * model, or with an open circuit is never a candidate, and only on-prem routes carry the top level;
- * (2) the policy's rules; (3) the tenant's budget; (4) the latency SLO; (5) rank by expected marginal cost,
- * then latency. Rules can add tags (the policy is evaluated again with them) but never remove any, so no
- * rule can lower the sensitivity or send data further out.
+ * Order of reasoning, per model: (1) invariants in code (`invariants.ts`) — a route below the request's
+ * sensitivity is never a candidate, only on-prem routes carry the top level — then the model served and
+ * the circuit; (2) the policy's rules; (3) the latency SLO; (4) rank by preference, expected marginal
+ * cost, then latency; then (5) the tenant's budget, judged on the route ranked first (a downgrade runs
+ * 1–4 again for the cheaper model). Rules can add tags (the policy is evaluated again with them) but never
+ * remove any, so no rule can lower the sensitivity or send data further out.
  *
  * @example
  * const d = planRoute({ tenant: 'acme', model: 'gpt-5', endpoint: 'chat', tags: ['phi'], inputTokens: 900,
- *   stream: false, nowMs: Date.parse('2026-11-26T10:00:00Z') }, routing);
+ *   stream: false, nowMs: Date.parse('2026-11-26T10:00:00Z'), spend: NO_SPEND }, routing);
  * d.candidates[0]?.kind // 'onprem', or d.denial?.code === 'no_eligible_route'
  */
-export function planRoute(req: PlanRequest, routing: RoutingConfig, stats: RouteStats = NO_STATS): Decision {
+export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: RouteStats = NO_STATS): Decision {
+  const levels = routing.sensitivity.levels;
   const tenant = routing.tenants.get(req.tenant);
   const requestTags = mergeTags(tenant ? tenant.defaultTags : [], req.tags);
-  const rank0 = routing.sensitivity.rankOfTags(requestTags);
   if (!tenant) {
-    return { candidates: [], excluded: [], rulesFired: [], model: req.model, tags: requestTags, sensitivity: routing.sensitivity.levels[rank0] as string, notes: [], denial: { code: 'unknown_tenant', message: `unknown tenant '${req.tenant}'` } };
+    const sensitivity = levels[routing.sensitivity.rankOfTags(requestTags)] as string;
+    return { candidates: [], excluded: [], rulesFired: [], model: req.model, tags: requestTags, sensitivity, notes: [], denial: { code: 'unknown_tenant', message: `unknown tenant '${req.tenant}'` } };
   }
   const sloMs = req.sloMs ?? tenant.sloMs ?? null;
   // Tags added by rules are facts for the other rules too: evaluate again until no new tag appears. Tags
   // only grow, so this ends; the bound is a guard against a policy that keeps inventing tags.
   let tags: readonly string[] = requestTags;
-  let fired = evaluatePolicy(routing.policy, buildFacts(req, tenant, tags, routing, sloMs));
+  let fired = evaluatePolicy(routing.policy, ruleFacts(req, tenant, tags, routing, sloMs));
   let effects = collectEffects(fired);
   for (let pass = 0; pass < MAX_TAG_PASSES && effects.addTags.some((t) => !tags.includes(t)); pass++) {
     tags = mergeTags(tags, effects.addTags);
-    fired = evaluatePolicy(routing.policy, buildFacts(req, tenant, tags, routing, sloMs));
+    fired = evaluatePolicy(routing.policy, ruleFacts(req, tenant, tags, routing, sloMs));
     effects = collectEffects(fired);
   }
   tags = mergeTags(tags, effects.addTags);
   const rank = routing.sensitivity.rankOfTags(tags);
+  const sensitivity = levels[rank] as string;
   const model = effects.model ?? req.model;
-  const base = { excluded: [] as Exclusion[], rulesFired: fired.map((r) => r.name), model, tags, sensitivity: routing.sensitivity.levels[rank] as string, notes: [] as string[] };
+  const base = { excluded: [] as Exclusion[], rulesFired: fired.map((r) => r.name), model, tags, sensitivity, notes: [] as string[] };
 
   if (effects.deny && effects.deny.event.type === 'deny') {
     const { code, message } = effects.deny.event.params;
@@ -325,19 +298,20 @@ export function planRoute(req: PlanRequest, routing: RoutingConfig, stats: Route
   if ((tenant.models && !tenant.models.has(model)) || !routing.serves(model)) {
     return deny(base, { code: 'model_not_found', message: `the model '${model}' does not exist or tenant '${tenant.id}' may not use it` });
   }
-  let selection = selectRoutes(model, rank, req, effects, routing, stats, sloMs);
+  const invariantFacts: InvariantFacts = { rank, top: levels.length - 1, level: sensitivity };
+  const planModel = (m: string) => selectRoutes(m, invariantFacts, req, effects, routing, stats, sloMs);
+  let selection = planModel(model);
   let served = model;
   const remaining = remainingPico(tenant, req.spend);
   if (remaining !== undefined) {
-    const reselect = (m: string) => selectRoutes(m, rank, req, effects, routing, stats, sloMs);
-    const judged = applyBudget(selection, remaining, tenant, reselect, model);
+    const judged = applyBudget(selection, model, remaining, tenant, planModel);
     if ('code' in judged) return deny(base, judged, selection.excluded);
     ({ selection, model: served } = judged);
   }
   if (selection.candidates.length === 0) {
     const why = selection.excluded.map((e) => `${e.route}: ${e.reason}`).join(', ');
-    const denial = { code: 'no_eligible_route', message: `no route may carry this ${base.sensitivity} request for ${served} (${why})` };
+    const denial = { code: 'no_eligible_route', message: `no route may carry this ${sensitivity} request for ${served} (${why})` };
     return deny({ ...base, model: served, notes: selection.notes }, denial, selection.excluded);
   }
-  return { candidates: selection.candidates, excluded: selection.excluded, rulesFired: base.rulesFired, model: served, tags, sensitivity: base.sensitivity, notes: selection.notes };
+  return { candidates: selection.candidates, excluded: selection.excluded, rulesFired: base.rulesFired, model: served, tags, sensitivity, notes: selection.notes };
 }

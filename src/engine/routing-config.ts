@@ -1,13 +1,14 @@
 import {
   DEFAULT_LEVELS,
   DEFAULT_TAG_LEVELS,
-  type ConfigFile,
   type OnExceed,
   type RouteConfig,
   type RouteKind,
+  type RoutingFile,
   type TenantConfig,
-  type WireFormat,
+  type WireFormatId,
 } from './config-schema.js';
+import { violatedInvariant } from './invariants.js';
 import type { CompiledPolicy } from './compile-rules.js';
 import { ConfigError } from './errors.js';
 import { picoPerTokenFromUsdPerMillion, usdToPico } from './money.js';
@@ -19,7 +20,7 @@ import { createSensitivity, type Sensitivity } from './sensitivity.js';
 export interface Route {
   readonly id: string;
   readonly kind: RouteKind;
-  readonly format: WireFormat;
+  readonly format: WireFormatId;
   readonly clearance: string;
   readonly clearanceRank: number;
   /** Position in the config file: the last tie-breaker, so decisions are stable. */
@@ -35,7 +36,7 @@ export interface Route {
   readonly models: readonly string[] | '*';
   /** `clearance X < Y` for each level Y above this route's, by rank: built once, used on every request. */
   readonly clearanceDetails: readonly string[];
-  readonly config: RouteConfig;
+  readonly pricing: NonNullable<RouteConfig['pricing']>;
 }
 
 export interface TenantBudget {
@@ -53,7 +54,6 @@ export interface Tenant {
   /** Models the tenant may use; undefined = any a route serves. */
   readonly models?: ReadonlySet<string>;
   readonly budget?: TenantBudget;
-  readonly config: TenantConfig;
 }
 
 /** Everything the planner needs that changes only when the config is (re)loaded. */
@@ -66,7 +66,6 @@ export interface RoutingConfig {
   readonly policy: CompiledPolicy;
   readonly minLatencySamples: number;
   readonly expectedOutputTokens: number;
-  readonly file: ConfigFile;
 }
 
 function modelNames(models: RouteConfig['models']): readonly string[] | '*' {
@@ -130,7 +129,7 @@ function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity
     priceOf,
     models: modelNames(config.models),
     clearanceDetails: sensitivity.levels.map((level) => `clearance ${config.clearance} < ${level}`),
-    config,
+    pricing,
   };
 }
 
@@ -152,7 +151,6 @@ function buildTenant(config: TenantConfig): Tenant {
             ...(b.downgrade_to === undefined ? {} : { downgradeTo: b.downgrade_to }),
           },
         }),
-    config,
   };
 }
 
@@ -164,11 +162,11 @@ function duplicates(values: readonly string[]): Set<string> {
 }
 
 /** The cross-field rules a schema cannot say. Every problem is returned, each with its path. */
-function checkMeaning(file: ConfigFile, routes: readonly Route[], sensitivity: Sensitivity, policy: CompiledPolicy): SchemaProblem[] {
+function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: Sensitivity, policy: CompiledPolicy): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
   const levels = sensitivity.levels;
-  const top = levels[levels.length - 1] as string;
+  const top = levels.length - 1;
 
   for (const level of duplicates(levels)) add('sensitivity.levels', `level '${level}' is listed twice`);
   for (const [tag, level] of Object.entries(file.sensitivity?.tags ?? {})) {
@@ -181,12 +179,13 @@ function checkMeaning(file: ConfigFile, routes: readonly Route[], sensitivity: S
   const served = (model: string) => routes.some((r) => r.upstreamModel(model) !== undefined);
   routes.forEach((route, i) => {
     const at = `routes[${i}]`;
-    const c = route.config;
-    if (route.clearanceRank < 0) add(`${at}.clearance`, `unknown level '${c.clearance}' (levels: ${levels.join(', ')})`);
-    else if (route.clearanceRank === levels.length - 1 && route.kind !== 'onprem' && levels.length > 1) {
-      add(`${at}.clearance`, `only onprem routes may carry '${top}' data; this route is ${route.kind}`);
+    if (route.clearanceRank < 0) add(`${at}.clearance`, `unknown level '${route.clearance}' (levels: ${levels.join(', ')})`);
+    else {
+      // The config may not declare what the planner would refuse: the invariants at the level the route claims.
+      const refused = violatedInvariant(route, { rank: route.clearanceRank, top, level: route.clearance });
+      if (refused) add(`${at}.clearance`, refused.detail);
     }
-    const p = c.pricing ?? {};
+    const p = route.pricing;
     if (p.fixed_per_hour_usd !== undefined && (p.models || p.fee_percent !== undefined || p.markup_per_mtok !== undefined)) {
       add(`${at}.pricing`, 'fixed_per_hour_usd (zero marginal cost) cannot be combined with per-token prices, fees or markups');
     }
@@ -221,7 +220,7 @@ function checkMeaning(file: ConfigFile, routes: readonly Route[], sensitivity: S
  * of them, after checking what the schema cannot (unknown levels, duplicate ids, unpriced models, only
  * on-prem routes cleared for the top level). Throws a `ConfigError` listing every problem.
  */
-export function prepareRouting(file: ConfigFile, catalogue: PriceCatalogue, policy: CompiledPolicy, source = 'config'): RoutingConfig {
+export function prepareRouting(file: RoutingFile, catalogue: PriceCatalogue, policy: CompiledPolicy, source = 'config'): RoutingConfig {
   const sensitivity = createSensitivity(file.sensitivity?.levels ?? DEFAULT_LEVELS, file.sensitivity?.tags ?? DEFAULT_TAG_LEVELS);
   const routes = file.routes.map((r, i) => buildRoute(r, i, sensitivity, catalogue));
   const problems = checkMeaning(file, routes, sensitivity, policy);
@@ -236,6 +235,5 @@ export function prepareRouting(file: ConfigFile, catalogue: PriceCatalogue, poli
     policy,
     minLatencySamples: file.planner?.min_latency_samples ?? 20,
     expectedOutputTokens: file.planner?.expected_output_tokens ?? 512,
-    file,
   });
 }

@@ -5,9 +5,9 @@ import { Pool } from 'undici';
 import { hashApiKey } from '../config/tenant-keys.js';
 import { withMockUpstreams } from '../mock-upstream/mock-routes.js';
 import type { MockUpstream } from '../mock-upstream/mock-upstream.js';
-import { buildApp } from '../server/app.js';
-import { Gateway } from '../server/gateway.js';
-import { percentile } from '../server/latency-window.js';
+import { buildApp } from '../gateway/build-app.js';
+import { createDefaultDeps } from '../gateway/gateway-deps.js';
+import { percentile } from '../gateway/state/latency-window.js';
 import { generateTraffic, type TrafficShape } from './generate-traffic.js';
 import type { PreparedOption } from './load-scenario.js';
 import type { LiveConfig } from './scenario-schema.js';
@@ -36,7 +36,7 @@ const MAX_PROMPT_CHARS = 32_000;
  */
 async function runOption(option: PreparedOption, index: number, shape: TrafficShape, live: LiveConfig, seed: number, db: ScenarioDb): Promise<LiveResult> {
   let mocks = new Map<string, MockUpstream>();
-  const file = option.routing.file;
+  const file = option.file;
   try {
     const started = await withMockUpstreams(
       file,
@@ -51,8 +51,7 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
       },
     );
     mocks = started.mocks;
-    const gateway = await Gateway.start(started.loaded);
-    const app = buildApp(gateway, { logger: false });
+    const app = buildApp(started.loaded, await createDefaultDeps(started.loaded), { logger: false });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as { port: number };
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: live.concurrency ?? 16 });

@@ -4,6 +4,7 @@ import { readDataFile } from '../config/read-data-file.js';
 import { hashApiKey } from '../config/tenant-keys.js';
 import { ConfigError } from '../engine/errors.js';
 import { usdToPico } from '../engine/money.js';
+import type { ConfigFile } from '../config/config-schema.js';
 import type { RoutingConfig } from '../engine/routing-config.js';
 import { SchemaValidator, type SchemaProblem } from '../engine/schema-errors.js';
 import { ScenarioSchema, type Capacity, type ScenarioFile } from './scenario-schema.js';
@@ -12,6 +13,8 @@ export interface PreparedOption {
   readonly id: string;
   readonly label: string;
   readonly routing: RoutingConfig;
+  /** The option's whole config file (live runs start a gateway on it). */
+  readonly file: ConfigFile;
   /** Where the option's config stands (relative paths in it are relative to this file). */
   readonly configPath: string;
   /** Named fixed costs per day, pico-dollars. */
@@ -106,6 +109,7 @@ export async function loadScenario(path: string): Promise<Scenario> {
       id: o.id,
       label: o.label ?? o.id,
       routing,
+      file: loaded.file,
       configPath: loaded.path,
       fixedPerDay: Object.entries(o.fixed_per_day_usd ?? {}).map(([name, usd]) => ({ name, pico: usdToPico(usd) })),
       capacity: o.capacity ?? [],

@@ -1,4 +1,5 @@
-import { planRoute, type PlanRequest } from '../engine/planner.js';
+import { planRoute } from '../engine/planner.js';
+import { NO_SPEND, type RequestFacts } from '../engine/request-facts.js';
 import { costOfUsage } from '../engine/prices.js';
 import type { TrafficBatch, TrafficShape } from './generate-traffic.js';
 import type { PreparedOption } from './load-scenario.js';
@@ -27,7 +28,7 @@ export function replayBatch(batch: TrafficBatch, shape: TrafficShape, option: Pr
     number[], number[], number[], number[], number[], number[], number[], (number | null)[], boolean[], number[], number[], number[],
   ];
   // One request object, refilled for every request: the planner keeps nothing of it.
-  const req: { -readonly [K in keyof PlanRequest]: PlanRequest[K] } = { tenant: '', model: '', endpoint: 'chat', tags: [], inputTokens: 0, stream: false, nowMs: 0 };
+  const req: { -readonly [K in keyof RequestFacts]: RequestFacts[K] } = { tenant: '', model: '', endpoint: 'chat', tags: [], inputTokens: 0, stream: false, nowMs: 0, spend: NO_SPEND };
   if (shape.sloMs !== undefined) req.sloMs = shape.sloMs;
   let denied = 0;
   let filled = 0;

@@ -1,6 +1,7 @@
 import { openLogReader } from '../duckdb/log-reader.js';
 import { decimalTextToPico } from '../duckdb/usd-decimal.js';
 import { planRoute } from '../engine/planner.js';
+import { NO_SPEND } from '../engine/request-facts.js';
 import { costOfUsage } from '../engine/prices.js';
 import type { RoutingConfig } from '../engine/routing-config.js';
 
@@ -64,7 +65,7 @@ export async function whatIf(logPath: string, routing: RoutingConfig): Promise<W
     add(actual, actualKind, decimalTextToPico(row.cost_usd));
     if (!routing.tenants.has(row.tenant)) unknownTenant++;
     const decision = planRoute(
-      { tenant: row.tenant, model: row.requested_model, endpoint: row.endpoint, tags: row.tags, inputTokens: row.input_tokens, stream: row.stream, nowMs: Date.parse(row.ts) },
+      { tenant: row.tenant, model: row.requested_model, endpoint: row.endpoint, tags: row.tags, inputTokens: row.input_tokens, stream: row.stream, nowMs: Date.parse(row.ts), spend: NO_SPEND },
       routing,
     );
     const served = decision.candidates[0];

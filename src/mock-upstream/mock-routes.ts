@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load-config.js';
 import { loadConfigObject } from '../config/load-config.js';
-import type { ConfigFile, RouteKind } from '../engine/config-schema.js';
+import type { ConfigFile } from '../config/config-schema.js';
+import type { RouteKind } from '../engine/config-schema.js';
 import { startMockUpstream, type MockBehavior, type MockUpstream } from './mock-upstream.js';
 
 const MOCK_KEY = 'sk-mock-upstream-key';

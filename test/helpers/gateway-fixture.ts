@@ -7,9 +7,9 @@ import { afterEach, beforeEach } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { hashApiKey } from '../../src/config/tenant-keys.js';
 import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.js';
-import { buildApp } from '../../src/server/app.js';
-import type { CircuitOptions } from '../../src/server/circuit-breaker.js';
-import { Gateway } from '../../src/server/gateway.js';
+import { buildApp } from '../../src/gateway/build-app.js';
+import { createDefaultDeps, type GatewayDeps } from '../../src/gateway/gateway-deps.js';
+import type { CircuitOptions } from '../../src/gateway/state/circuit-breaker.js';
 import { ROOT } from './run-cli.js';
 
 export const KEYS = {
@@ -81,7 +81,8 @@ ${extra}`,
 export interface RunningGateway {
   url: string;
   app: FastifyInstance;
-  gateway: Gateway;
+  /** The gateway's state: its ledger, route health, decision sink and clock. */
+  deps: GatewayDeps;
   /** Every log line the gateway wrote. */
   logs: string[];
   close(): Promise<void>;
@@ -92,7 +93,7 @@ export const ENV = { AGG_KEY: KEYS.aggregator, DIRECT_KEY: KEYS.direct };
 /** A gateway on 127.0.0.1 over the mocks, with its log captured. */
 export async function startGateway(configPath: string, circuit?: CircuitOptions): Promise<RunningGateway> {
   const loaded = await loadConfig(configPath, { env: ENV, requireSecrets: true });
-  const gateway = await Gateway.start(loaded, circuit ? { circuit } : {});
+  const deps = await createDefaultDeps(loaded, circuit ? { circuit } : {});
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -100,10 +101,10 @@ export async function startGateway(configPath: string, circuit?: CircuitOptions)
       done();
     },
   });
-  const app = buildApp(gateway, { logger: { level: 'info', stream: sink } });
+  const app = buildApp(loaded, deps, { logger: { level: 'info', stream: sink } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };
-  return { url: `http://127.0.0.1:${address.port}`, app, gateway, logs, close: () => app.close() };
+  return { url: `http://127.0.0.1:${address.port}`, app, deps, logs, close: () => app.close() };
 }
 
 /** The text of an OpenAI chunk stream, its `delta.content` pieces joined. */

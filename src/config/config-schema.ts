@@ -1,0 +1,64 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { PlannerSchema, RouteSchema, SensitivitySchema, TenantSchema } from '../engine/config-schema.js';
+
+/**
+ * The whole config file (`switchyard.yaml`): the planner's part (`src/engine/config-schema.ts`) plus how the
+ * gateway reaches each route, serves and logs. The loader fills the declared defaults, then checks the file.
+ */
+
+export const TimeoutsSchema = Type.Object(
+  {
+    connect_ms: Type.Integer({ minimum: 1, default: 5_000 }),
+    first_byte_ms: Type.Integer({ minimum: 1, default: 60_000 }),
+    idle_ms: Type.Integer({ minimum: 1, default: 30_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type Timeouts = Static<typeof TimeoutsSchema>;
+
+/** How to reach a route: where, with which key, and how long to wait. */
+export const RouteTransportSchema = Type.Object({
+  base_url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http(s) URL without spaces' }),
+  api_key: Type.Optional(Type.String()),
+  timeouts: TimeoutsSchema,
+});
+
+export const GatewayRouteSchema = Type.Composite([RouteSchema, RouteTransportSchema], { additionalProperties: false });
+export type GatewayRoute = Static<typeof GatewayRouteSchema>;
+
+export const ServerSchema = Type.Object(
+  {
+    host: Type.Optional(Type.String({ minLength: 1 })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    admin_key: Type.Optional(Type.String({ minLength: 1 })),
+    body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+  },
+  { additionalProperties: false },
+);
+export type ServerSettings = Static<typeof ServerSchema>;
+
+/** The decision log: Parquet segments in `dir` (relative to the config file), one every `roll_seconds`. */
+export const LogSchema = Type.Object(
+  {
+    dir: Type.Optional(Type.String({ minLength: 1 })),
+    roll_seconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Optional(ServerSchema),
+    sensitivity: Type.Optional(SensitivitySchema),
+    /** LiteLLM-format catalogue files, paths relative to this file; later ones override earlier and the built-in. */
+    catalogues: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    /** `*.rules.json` files, paths relative to this file. */
+    policies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    planner: Type.Optional(PlannerSchema),
+    log: Type.Optional(LogSchema),
+    routes: Type.Array(GatewayRouteSchema, { minItems: 1 }),
+    tenants: Type.Array(TenantSchema, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type ConfigFile = Static<typeof ConfigSchema>;

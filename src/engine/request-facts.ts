@@ -1,0 +1,102 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { Frozen } from './frozen.js';
+import { detectSensitiveTags } from './detect-sensitive.js';
+import { estimateMessagesTokens, estimateTextTokens, messageTexts } from './estimate-tokens.js';
+import type { ChatCompletionRequest, EmbeddingsRequest } from './request-schema.js';
+import type { Tenant } from './routing-config.js';
+
+const Pico = Type.BigInt({ minimum: 0n });
+
+/** The tenant's spend (settled + reserved) in the current UTC day and month, pico-dollars. */
+export const SpendSnapshotSchema = Type.Object({ dailyPico: Pico, monthlyPico: Pico });
+export type SpendSnapshot = Static<typeof SpendSnapshotSchema>;
+export const NO_SPEND: SpendSnapshot = Object.freeze({ dailyPico: 0n, monthlyPico: 0n });
+
+/**
+ * One request as the planner sees it: what was asked, by whom, when, and how much the tenant has spent.
+ * The gateway, `/v1/route/explain`, `switchyard explain` and the scenario harness all build this.
+ */
+export const RequestFactsSchema = Type.Object({
+  tenant: Type.String(),
+  /** The public model name asked for. */
+  model: Type.String(),
+  endpoint: Type.Union([Type.Literal('chat'), Type.Literal('embeddings')]),
+  /** Tags from the request (header, detector); the tenant's default tags are added by the planner. */
+  tags: Type.Array(Type.String()),
+  inputTokens: Type.Integer({ minimum: 0 }),
+  maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  stream: Type.Boolean(),
+  /** Overrides the tenant's default SLO. */
+  sloMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** The time of the request, epoch ms (the planner reads no clock). */
+  nowMs: Type.Number(),
+  spend: SpendSnapshotSchema,
+});
+export type RequestFacts = Frozen<Static<typeof RequestFactsSchema>>;
+
+/** What a caller says about a request besides its body: headers on the gateway, flags on the CLI. */
+export interface CallerHints {
+  readonly tags: readonly string[];
+  readonly sloMs?: number;
+}
+
+/** `"phi, internal"` → `['internal', 'phi']`; empty parts dropped. */
+export function parseTagList(value: string | undefined): string[] {
+  if (!value) return [];
+  return [...new Set(value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0))].sort();
+}
+
+/** A request in the gateway's own (OpenAI) shape, whichever format the caller spoke. */
+export type CanonicalRequest = { readonly endpoint: 'chat'; readonly body: ChatCompletionRequest } | { readonly endpoint: 'embeddings'; readonly body: EmbeddingsRequest };
+
+/** Tags for a request: the caller's, plus the detector's when the tenant opted in. */
+function requestTags(tenant: Tenant, hints: CallerHints, texts: () => Iterable<string>): readonly string[] {
+  if (!tenant.autoTag) return hints.tags;
+  return [...new Set([...hints.tags, ...detectSensitiveTags(texts())])];
+}
+
+function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
+  if (typeof input === 'string') return [input];
+  return input.filter((x): x is string => typeof x === 'string');
+}
+
+/**
+ * The facts of one request, in one step, for every caller of the planner — so `/v1/route/explain`,
+ * `switchyard explain` and the real request always plan from the same facts, budget included.
+ *
+ * @example
+ * buildFacts({ endpoint: 'chat', body }, tenant, { tags: ['phi'] }, ledgerSnapshot, clock.now())
+ */
+export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: CallerHints, spend: SpendSnapshot, nowMs: number): RequestFacts {
+  const slo = hints.sloMs === undefined ? {} : { sloMs: hints.sloMs };
+  if (request.endpoint === 'embeddings') {
+    const { input } = request.body;
+    const texts = embeddingTexts(input);
+    const tokenIds = Array.isArray(input) ? input.reduce<number>((n, x) => n + (Array.isArray(x) ? x.length : typeof x === 'number' ? 1 : 0), 0) : 0;
+    return {
+      tenant: tenant.id,
+      model: request.body.model,
+      endpoint: 'embeddings',
+      tags: requestTags(tenant, hints, () => texts),
+      inputTokens: texts.reduce((n, t) => n + estimateTextTokens(t), tokenIds),
+      stream: false,
+      nowMs,
+      spend,
+      ...slo,
+    };
+  }
+  const body = request.body;
+  const limit = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  return {
+    tenant: tenant.id,
+    model: body.model,
+    endpoint: 'chat',
+    tags: requestTags(tenant, hints, () => messageTexts(body.messages)),
+    inputTokens: estimateMessagesTokens(body.messages),
+    stream: body.stream === true,
+    nowMs,
+    spend,
+    ...(limit === undefined ? {} : { maxOutputTokens: limit }),
+    ...slo,
+  };
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { LoadedConfig } from '../config/load-config.js';
+import { GatewayError } from './errors.js';
+import { WIRE_FORMATS } from './formats/registry.js';
+import type { WireFormat } from './formats/wire-format.js';
+import type { GatewayDeps } from './gateway-deps.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
+import { toGatewayError } from './http/error-mapping.js';
+import { registerInfoRoutes } from './http/info-routes.js';
+import { registerProxyRoutes } from './http/proxy-routes.js';
+import { respondError } from './http/respond.js';
+import { GatewayMetrics } from './record/metrics.js';
+import { RuntimeHolder } from './runtime.js';
+
+export interface AppOptions {
+  /** pino options (or `false`); tests pass a stream to read the log lines. */
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly bodyLimit?: number;
+}
+
+/** What every route handler shares: the swappable config and the state behind its interfaces. */
+export interface AppContext extends GatewayDeps {
+  readonly runtime: RuntimeHolder;
+  readonly metrics: GatewayMetrics;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The wire format the endpoint's callers speak: their errors are written in it. */
+    callerFormat?: WireFormat;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+export const DEFAULT_BODY_LIMIT = 20 * 1024 * 1024;
+
+/**
+ * The gateway's HTTP app over a loaded config and its state (`createDefaultDeps` gives the embedded
+ * default), built and never listening by itself (`switchyard serve` listens; tests `listen({ port: 0 })`
+ * or `inject`). Every error leaves through one handler, in the format of the endpoint's callers.
+ */
+export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOptions = {}): FastifyInstance {
+  const runtime = new RuntimeHolder(loaded, deps.health, deps.clock);
+  const metrics = new GatewayMetrics(() => runtime.current.loaded.routing, deps.ledger, deps.health, deps.clock);
+  const ctx: AppContext = { ...deps, runtime, metrics };
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } },
+    // One line per request, written by `record` with the decision; fastify's own per-request lines are off.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? loaded.file.server?.body_limit_bytes ?? DEFAULT_BODY_LIMIT,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Reject wrong types instead of coercing them (`"model": 5` is an error, not "5").
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const e = toGatewayError(err);
+    if (e.code === 'internal_error') request.log.error({ err }, 'unhandled error');
+    else request.log.info({ status: e.status, code: e.code }, 'rejected');
+    if (reply.raw.headersSent) {
+      reply.raw.end();
+      return;
+    }
+    respondError(reply, request.routeOptions.config.callerFormat ?? WIRE_FORMATS.openai, request.id, e);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    respondError(reply, WIRE_FORMATS.openai, request.id, new GatewayError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`));
+  });
+
+  registerProxyRoutes(app, ctx);
+  registerInfoRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
+  app.addHook('onClose', async () => {
+    await runtime.close();
+    await deps.sink.close();
+  });
+  return app;
+}

@@ -1,0 +1,71 @@
+import type { GatewayError } from '../../errors.js';
+import { sseData } from '../sse.js';
+import { UnreadableAnswerError, type Json, type StreamItem, type WireFormat } from '../wire-format.js';
+
+const PATHS = { chat: '/chat/completions', embeddings: '/embeddings' } as const;
+
+function parseObject(text: string, what: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UnreadableAnswerError(`${what} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UnreadableAnswerError(`${what} is not a JSON object`);
+  return value as Json;
+}
+
+/**
+ * OpenAI's own format, spoken by OpenAI, aggregators and most on-prem servers (vLLM, TGI, llama.cpp). It is
+ * the gateway's own shape, so both directions are (nearly) the identity.
+ */
+export const openAiFormat: WireFormat = {
+  id: 'openai',
+
+  buildCall(endpoint, body, model, apiKey) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: body.stream === true ? 'text/event-stream' : 'application/json' };
+    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    // Streams always ask for the usage chunk, so streamed requests are metered like the rest; the caller's
+    // side drops it again when the caller did not ask.
+    const out = body.stream === true ? { ...body, model, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } } : { ...body, model };
+    return { path: PATHS[endpoint], headers, body: JSON.stringify(out) };
+  },
+
+  readAnswer(endpoint, text) {
+    const answer = parseObject(text, 'the answer');
+    // A 2xx that is JSON but not an answer (a proxy's `{"status":"ok"}`) is as broken as HTML.
+    const shaped = endpoint === 'chat' ? Array.isArray(answer.choices) : Array.isArray(answer.data);
+    if (!shaped) throw new UnreadableAnswerError(`the answer has no ${endpoint === 'chat' ? 'choices' : 'data'}`);
+    return answer;
+  },
+
+  createStreamReader() {
+    return (event): StreamItem[] => {
+      if (event.data === '[DONE]') return [];
+      const chunk = parseObject(event.data, 'a stream event');
+      if (chunk.error && !chunk.choices) return [{ error: { message: String(chunk.error.message ?? 'upstream error'), code: String(chunk.error.code ?? 'upstream_error') } }];
+      return [{ chunk }];
+    };
+  },
+
+  readErrorMessage(text) {
+    try {
+      const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+      return typeof message === 'string' ? message : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+
+  readRequest: (body) => body,
+  writeAnswer: (answer) => JSON.stringify(answer),
+
+  createStreamWriter() {
+    return {
+      write: (item) => ('chunk' in item ? sseData(item.chunk) : sseData({ error: { message: item.error.message, type: 'api_error', code: item.error.code, param: null } })),
+      end: () => 'data: [DONE]\n\n',
+    };
+  },
+
+  errorBody: (error: GatewayError) => error.toJSON(),
+};

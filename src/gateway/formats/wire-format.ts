@@ -1,0 +1,64 @@
+import type { WireFormatId } from '../../engine/config-schema.js';
+import type { GatewayError } from '../errors.js';
+import type { SseEvent } from './sse.js';
+
+export type Endpoint = 'chat' | 'embeddings';
+
+/** A JSON object in the gateway's own shape (OpenAI's): a request body, an answer or a stream chunk. */
+export type Json = Record<string, any>;
+
+/** What a stream carries between formats: an OpenAI chunk, or the upstream's error in the middle of it. */
+export type StreamItem = { readonly chunk: Json } | { readonly error: { readonly message: string; readonly code: string } };
+
+/** What to send an upstream for one attempt. */
+export interface UpstreamCall {
+  /** Appended to the route's base path. */
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** Turns the gateway's stream items into the bytes of one format's event stream. Stateful: one per stream. */
+export interface StreamWriter {
+  write(item: StreamItem): string;
+  /** The stream's closing events, after the last item of a stream that completed. */
+  end(): string;
+}
+
+/** An answer (or stream) from an upstream that is not in the format its route declared. */
+export class UnreadableAnswerError extends Error {
+  override name = 'UnreadableAnswerError';
+}
+
+/**
+ * One wire format — not one vendor — both directions. Upstream side: how to call a route that speaks it
+ * and read what it answers. Caller side: how to read a client's request in it and answer that client. The
+ * gateway's own shape in between is OpenAI's, so OpenAI's format is the identity and every other format
+ * translates once each way. The mock upstream speaks a format through its caller side. Every format passes
+ * one shared suite (`test/formats.shared.test.ts`, `test/adapters.shared.test.ts`).
+ */
+export interface WireFormat {
+  readonly id: WireFormatId;
+
+  /** The request for an attempt: `body` is the gateway's (OpenAI) body, `model` the upstream's name for it. */
+  buildCall(endpoint: Endpoint, body: Json, model: string, apiKey: string | undefined): UpstreamCall;
+  /** A non-streamed 2xx body as the gateway's answer; throws `UnreadableAnswerError` if it is not this format. */
+  readAnswer(endpoint: Endpoint, text: string): Json;
+  /** The upstream's events as stream items. Stateful: one per stream. */
+  createStreamReader(): (event: SseEvent) => StreamItem[];
+  /** The message of an upstream's error body, when it has one in this format. */
+  readErrorMessage(text: string): string | undefined;
+
+  /** A caller's request body in this format as the gateway's chat request. */
+  readRequest(body: Json): Json;
+  /** The gateway's answer as this format's JSON text. */
+  writeAnswer(answer: Json): string;
+  createStreamWriter(): StreamWriter;
+  /** An error as this format's error body. */
+  errorBody(error: GatewayError): Json;
+}
+
+/** A request a route's format cannot carry (embeddings to an Anthropic route): the next route may. */
+export class UnsupportedEndpointError extends Error {
+  override name = 'UnsupportedEndpointError';
+}

@@ -1,0 +1,40 @@
+import type { LoadedConfig } from '../config/load-config.js';
+import { DuckDbDecisionSink } from './record/duckdb-decision-sink.js';
+import type { DecisionSink } from './record/decision-sink.js';
+import { restoreLedgerFromLog } from './record/restore-ledger.js';
+import { logDirOf } from './runtime.js';
+import type { CircuitOptions } from './state/circuit-breaker.js';
+import { systemClock, type Clock } from './state/clock.js';
+import { MemoryRouteHealth } from './state/memory-route-health.js';
+import { MemorySpendLedger } from './state/memory-spend-ledger.js';
+import type { RouteHealthStore } from './state/route-health-store.js';
+import type { SpendLedger } from './state/spend-ledger.js';
+
+/** The gateway's state, behind interfaces: `buildApp` takes them, so a test or a shared store swaps them. */
+export interface GatewayDeps {
+  readonly ledger: SpendLedger;
+  readonly health: RouteHealthStore;
+  readonly sink: DecisionSink;
+  readonly clock: Clock;
+}
+
+export interface DefaultDepsOptions {
+  readonly clock?: Clock;
+  readonly circuit?: CircuitOptions;
+  /** Overrides `log.dir` of the config. */
+  readonly logDir?: string;
+}
+
+/**
+ * The embedded default: the ledger and route health in memory, the decision log in DuckDB/Parquet, and
+ * the ledger restored from that log (today's and this month's spend) before serving.
+ */
+export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDepsOptions = {}): Promise<GatewayDeps> {
+  const clock = options.clock ?? systemClock;
+  const dir = options.logDir ?? logDirOf(loaded);
+  const rollSeconds = loaded.file.log?.roll_seconds;
+  const sink = await DuckDbDecisionSink.open({ dir, ...(rollSeconds === undefined ? {} : { rollMs: rollSeconds * 1000 }) }, clock);
+  const ledger = new MemorySpendLedger();
+  await restoreLedgerFromLog(ledger, dir, clock.now());
+  return { ledger, health: new MemoryRouteHealth(clock, options.circuit), sink, clock };
+}

@@ -1,0 +1,72 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { loadConfig } from '../../config/load-config.js';
+import { ConfigError } from '../../engine/errors.js';
+import { formatUsd } from '../../engine/money.js';
+import type { AppContext } from '../build-app.js';
+import { GatewayError } from '../errors.js';
+
+function requireAdmin(request: FastifyRequest, ctx: AppContext): void {
+  const expected = ctx.runtime.current.loaded.file.server?.admin_key;
+  if (!expected) throw new GatewayError('admin_disabled', 'The admin API is off: set server.admin_key in the config.');
+  const auth = request.headers.authorization;
+  const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : request.headers['x-admin-key'];
+  const a = Buffer.from(typeof given === 'string' ? given : '');
+  const b = Buffer.from(expected);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new GatewayError('invalid_admin_key', 'This endpoint needs the admin key.');
+}
+
+const usd = (pico: bigint | undefined) => (pico === undefined ? null : formatUsd(pico, 6));
+
+/** Operators' endpoints, behind the admin key: spend, the live log segment, and config reload. */
+export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/metrics', async (_request, reply) => {
+    const text = await ctx.metrics.registry.metrics();
+    return reply.header('content-type', ctx.metrics.registry.contentType).send(text);
+  });
+
+  app.get('/admin/spend', async (request) => {
+    requireAdmin(request, ctx);
+    const tenants = ctx.runtime.current.loaded.routing.tenants;
+    const report = await ctx.ledger.report(ctx.clock.now());
+    return {
+      tenants: report.map((s) => {
+        const budget = tenants.get(s.tenant)?.budget;
+        const window = (settled: bigint, reserved: bigint, limit: bigint | undefined) => ({
+          settled_usd: usd(settled),
+          reserved_usd: usd(reserved),
+          limit_usd: usd(limit),
+          remaining_usd: limit === undefined ? null : usd(limit - settled - reserved),
+        });
+        return {
+          tenant: s.tenant,
+          daily: window(s.daySettled, s.dayReserved, budget?.dailyPico),
+          monthly: window(s.monthSettled, s.monthReserved, budget?.monthlyPico),
+          by_route_today: Object.fromEntries([...s.dayByRoute].map(([route, pico]) => [route, usd(pico)])),
+        };
+      }),
+    };
+  });
+
+  // Rows not yet rolled into a Parquet segment: readers of the log directory see the rest.
+  app.get('/admin/log/live', async (request) => {
+    requireAdmin(request, ctx);
+    return { rows: await ctx.sink.liveRows() };
+  });
+
+  // Re-reads config and policies; keeps serving with the old ones if anything is wrong.
+  app.post('/admin/reload', async (request, reply) => {
+    requireAdmin(request, ctx);
+    try {
+      const { path, options } = ctx.runtime.current.loaded;
+      await ctx.runtime.swap(await loadConfig(path, options));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      request.log.warn({ problems: err.problems }, 'reload refused');
+      return reply.code(400).send(new GatewayError('invalid_config', `Reload refused; still serving the previous config. ${err.message}`).toJSON());
+    }
+    request.log.info('config reloaded');
+    const { routing } = ctx.runtime.current.loaded;
+    return { status: 'reloaded', routes: routing.routes.length, rules: routing.policy.rules.length };
+  });
+}

@@ -1,0 +1,16 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { parseTagList, type CallerHints } from '../../engine/request-facts.js';
+import { invalidRequest } from '../errors.js';
+
+export const TAGS_HEADER = 'x-switchyard-tags';
+export const SLO_HEADER = 'x-switchyard-slo-ms';
+
+/** Tags and latency SLO from `x-switchyard-tags: phi,internal` and `x-switchyard-slo-ms: 800`. */
+export function hintsFromHeaders(headers: IncomingHttpHeaders): CallerHints {
+  const tags = parseTagList(typeof headers[TAGS_HEADER] === 'string' ? headers[TAGS_HEADER] : undefined);
+  const slo = headers[SLO_HEADER];
+  if (slo === undefined) return { tags };
+  const sloMs = Number(slo);
+  if (typeof slo !== 'string' || !Number.isInteger(sloMs) || sloMs <= 0) throw invalidRequest(`Header ${SLO_HEADER} must be a positive whole number of milliseconds.`, SLO_HEADER);
+  return { tags, sloMs };
+}

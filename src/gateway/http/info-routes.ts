@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { decisionToJson } from '../../engine/decision-view.js';
+import { planRoute } from '../../engine/planner.js';
+import { buildFacts } from '../../engine/request-facts.js';
+import { ChatCompletionRequestSchema, type ChatCompletionRequest } from '../../engine/request-schema.js';
+import type { AppContext } from '../build-app.js';
+import { authenticate } from './auth.js';
+import { hintsFromHeaders } from './caller-hints.js';
+
+/** Endpoints that answer from the gateway itself: models, explain, liveness and readiness. */
+export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  typed.get('/v1/models', async (request) => {
+    const { loaded } = ctx.runtime.current;
+    const tenant = authenticate(request.headers, loaded);
+    const served = new Set<string>();
+    for (const route of loaded.routing.routes) if (route.models !== '*') for (const m of route.models) served.add(m);
+    const ids = [...served].filter((m) => !tenant.models || tenant.models.has(m)).sort();
+    return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'switchyard' })) };
+  });
+
+  // The decision for a chat request, from the same body, headers and spend as the real request, without
+  // calling any upstream: explain and the request always agree, budget included.
+  typed.post('/v1/route/explain', { schema: { body: ChatCompletionRequestSchema } }, async (request) => {
+    const { loaded } = ctx.runtime.current;
+    const tenant = authenticate(request.headers, loaded);
+    const now = ctx.clock.now();
+    const spend = await ctx.ledger.snapshot(tenant.id, now);
+    const facts = buildFacts({ endpoint: 'chat', body: request.body as ChatCompletionRequest }, tenant, hintsFromHeaders(request.headers), spend, now);
+    return { ...decisionToJson(planRoute(facts, loaded.routing, ctx.health)), tenant: tenant.id, input_tokens: facts.inputTokens };
+  });
+
+  typed.get('/health', async () => ({ status: 'ok' }));
+
+  typed.get('/ready', async (_request, reply) => {
+    const routes = ctx.runtime.current.loaded.routing.routes;
+    const healthy = routes.filter((r) => ctx.health.circuitState(r.id) !== 'open').map((r) => r.id);
+    return reply.code(healthy.length > 0 ? 200 : 503).send({ status: healthy.length > 0 ? 'ready' : 'no_healthy_route', routes_healthy: healthy.length, routes_total: routes.length });
+  });
+}

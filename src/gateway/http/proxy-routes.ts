@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Decision } from '../../engine/decision.js';
+import { planRoute } from '../../engine/planner.js';
+import { buildFacts, type CanonicalRequest } from '../../engine/request-facts.js';
+import { ChatCompletionRequestSchema, EmbeddingsRequestSchema } from '../../engine/request-schema.js';
+import type { Tenant } from '../../engine/routing-config.js';
+import type { AppContext } from '../build-app.js';
+import { denialToError, GatewayError } from '../errors.js';
+import { MessagesRequestSchema } from '../formats/anthropic/messages-schema.js';
+import { WIRE_FORMATS } from '../formats/registry.js';
+import type { Endpoint, Json, WireFormat } from '../formats/wire-format.js';
+import { record } from '../record/record.js';
+import type { Outcome } from '../relay/relay.js';
+import { authenticate } from './auth.js';
+import { toGatewayError } from './error-mapping.js';
+import { hintsFromHeaders } from './caller-hints.js';
+import { respond } from './respond.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The tenant of an authenticated proxy request (set before the body is read or validated). */
+    tenant: Tenant | null;
+  }
+}
+
+/** Aborts when the caller hangs up before its response is finished. */
+function callerGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** The most any of the decision's routes can cost: what the budget holds while the request is in flight. */
+function worstCase(decision: Decision): bigint {
+  let max = 0;
+  for (const c of decision.candidates) if (c.maxCostPico > max) max = c.maxCostPico;
+  return BigInt(max);
+}
+
+const refused = (error: GatewayError): Outcome => ({ kind: 'failed', error, attempts: [] });
+
+/**
+ * One request, one line: edge (auth, body in the caller's format) → buildFacts → plan → reserve → relay →
+ * respond → record. Each step returns a value to the next; only `respond` writes to the caller and only
+ * `record` settles and logs, whatever happened before.
+ */
+function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const { clock, ledger, health } = ctx;
+    const startedMs = clock.now();
+    const runtime = ctx.runtime.current;
+    const tenant = request.tenant ?? authenticate(request.headers, runtime.loaded);
+    const canonical = { endpoint, body: caller.readRequest(request.body as Json) } as CanonicalRequest;
+    const spend = await ledger.snapshot(tenant.id, startedMs);
+    const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers), spend, startedMs);
+    const decision = planRoute(facts, runtime.loaded.routing, health);
+    const reservation = decision.denial ? undefined : await ledger.reserve(tenant.id, tenant.budget, worstCase(decision), startedMs);
+    const signal = callerGone(reply);
+    let outcome: Outcome;
+    try {
+      outcome = decision.denial
+        ? refused(denialToError(decision.denial))
+        : !reservation
+          ? refused(new GatewayError('budget_exceeded', `tenant ${tenant.id} has no budget left for this request`))
+          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal });
+    } catch (err) {
+      // A fault of the gateway's own still answers, releases and logs like any other outcome.
+      request.log.error({ err }, 'relay failed');
+      outcome = refused(toGatewayError(err));
+    }
+    const wantsUsage = (canonical.body as Json).stream_options?.include_usage === true;
+    const delivery = await respond(outcome, reply, { caller, requestId: request.id, decision, wantsUsage, inputEstimate: facts.inputTokens, signal });
+    await record(ctx, { requestId: request.id, startedMs, facts, decision, reservation, attempts: outcome.attempts, delivery, log: request.log });
+    return reply;
+  };
+}
+
+export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.decorateRequest('tenant', null);
+  // Authentication before the body is parsed or validated: an unknown caller learns nothing and costs little.
+  const authenticated = {
+    onRequest: async (request: FastifyRequest) => {
+      request.tenant = authenticate(request.headers, ctx.runtime.current.loaded);
+    },
+  };
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const openai = { callerFormat: WIRE_FORMATS.openai };
+  typed.post('/v1/chat/completions', { schema: { body: ChatCompletionRequestSchema }, config: openai, ...authenticated }, proxyHandler(ctx, 'chat', WIRE_FORMATS.openai));
+  typed.post('/v1/embeddings', { schema: { body: EmbeddingsRequestSchema }, config: openai, ...authenticated }, proxyHandler(ctx, 'embeddings', WIRE_FORMATS.openai));
+  // Anthropic's Messages API, for Anthropic clients: the same planner and routes, answered in their format.
+  typed.post('/v1/messages', { schema: { body: MessagesRequestSchema }, config: { callerFormat: WIRE_FORMATS.anthropic }, ...authenticated }, proxyHandler(ctx, 'chat', WIRE_FORMATS.anthropic));
+}

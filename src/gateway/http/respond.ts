@@ -1,0 +1,105 @@
+import { once } from 'node:events';
+import type { FastifyReply } from 'fastify';
+import type { Candidate, Decision } from '../../engine/decision.js';
+import { formatUsd } from '../../engine/money.js';
+import { GatewayError } from '../errors.js';
+import type { StreamItem, WireFormat } from '../formats/wire-format.js';
+import { StreamMeter, type Metered } from '../relay/meter.js';
+import type { Outcome } from '../relay/relay.js';
+
+/** What the caller got, for `record`. */
+export interface Delivery {
+  /** The status the caller got: 499 when it hung up first. */
+  readonly status: number;
+  readonly served?: Candidate;
+  /** Why the caller got no (whole) answer: before any byte, or `upstream_stream_error` in the middle. */
+  readonly error?: GatewayError;
+  /** What the served part cost: the whole answer, or what was relayed of a stream before it ended. */
+  readonly metered?: Metered;
+  readonly ttftMs?: number;
+}
+
+export interface RespondContext {
+  /** The format the caller speaks: its answers, streams and errors are written in it. */
+  readonly caller: WireFormat;
+  readonly requestId: string;
+  readonly decision: Decision;
+  /** The caller asked for the usage chunk (`stream_options.include_usage`). */
+  readonly wantsUsage: boolean;
+  readonly inputEstimate: number;
+  /** Aborted when the caller hangs up. */
+  readonly signal: AbortSignal;
+}
+
+const STREAM_FAILED = { message: 'The upstream stream failed after it started; the answer is incomplete.', code: 'upstream_stream_error' } as const;
+
+/** The response headers that say how a request was served. */
+function servedHeaders(ctx: RespondContext, served: Candidate): Record<string, string> {
+  const headers: Record<string, string> = { 'x-request-id': ctx.requestId, 'x-switchyard-route': served.route, 'x-switchyard-model': served.upstreamModel };
+  if (ctx.decision.rulesFired.length > 0) headers['x-switchyard-rule'] = ctx.decision.rulesFired.join(',');
+  return headers;
+}
+
+/** An error, in the caller's format, before any byte of an answer went out. */
+export function respondError(reply: FastifyReply, caller: WireFormat, requestId: string, error: GatewayError): void {
+  void reply.code(error.status).header('x-request-id', requestId).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(caller.errorBody(error)));
+}
+
+/**
+ * The one writer of what the caller gets, in the caller's format: an error, a whole answer with its cost,
+ * or a stream relayed item by item with backpressure (never buffered), ended with the format's closing
+ * events or, when the upstream fails part way, with an error event.
+ */
+export async function respond(outcome: Outcome, reply: FastifyReply, ctx: RespondContext): Promise<Delivery> {
+  switch (outcome.kind) {
+    case 'failed':
+      respondError(reply, ctx.caller, ctx.requestId, outcome.error);
+      return { status: outcome.error.status, error: outcome.error };
+    case 'aborted':
+      return { status: 499 };
+    case 'answer': {
+      const { served, metered } = outcome;
+      void reply
+        .code(200)
+        .headers({ ...servedHeaders(ctx, served), 'content-type': 'application/json', 'x-switchyard-cost-usd': formatUsd(metered.costPico, 9) })
+        .send(ctx.caller.writeAnswer(outcome.answer));
+      return { status: 200, served, metered, ttftMs: outcome.ttftMs };
+    }
+    case 'stream':
+      return relayStream(outcome, reply, ctx);
+  }
+}
+
+async function relayStream(outcome: Extract<Outcome, { kind: 'stream' }>, reply: FastifyReply, ctx: RespondContext): Promise<Delivery> {
+  const { served, rest } = outcome;
+  const raw = reply.raw;
+  const writer = ctx.caller.createStreamWriter();
+  const meter = new StreamMeter(ctx.wantsUsage);
+  const write = async (items: readonly StreamItem[]) => {
+    let out = '';
+    for (const item of items) {
+      const kept = meter.observe(item);
+      if (kept) out += writer.write(kept);
+    }
+    if (out.length > 0 && !raw.write(out)) await once(raw, 'drain', { signal: ctx.signal });
+  };
+  const delivered = (status: number, error?: GatewayError): Delivery => ({ status, served, metered: meter.metered(ctx.inputEstimate, served.price), ttftMs: outcome.ttftMs, ...(error ? { error } : {}) });
+
+  reply.hijack();
+  raw.writeHead(200, { ...servedHeaders(ctx, served), 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  try {
+    await write(outcome.first);
+    for await (const items of rest) await write(items);
+  } catch {
+    await rest.return(undefined).catch(() => undefined);
+    // What was relayed was produced and may be billed: metered by what the stream showed.
+    if (ctx.signal.aborted) {
+      raw.destroy();
+      return delivered(499);
+    }
+    raw.end(writer.write({ error: STREAM_FAILED }));
+    return delivered(200, new GatewayError(STREAM_FAILED.code, STREAM_FAILED.message));
+  }
+  raw.end(writer.end());
+  return delivered(200);
+}

@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { picoToUsdNumber } from '../../engine/money.js';
+import type { RoutingConfig } from '../../engine/routing-config.js';
+import type { Clock } from '../state/clock.js';
+import type { RouteHealthStore } from '../state/route-health-store.js';
+import type { SpendLedger } from '../state/spend-ledger.js';
+
+const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** The gateway's Prometheus metrics, in their own registry (prom-client writes the text format). */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({ name: 'switchyard_requests_total', help: 'Requests by serving route, route kind and status', labelNames: ['route', 'kind', 'status'], registers: [this.registry] });
+  readonly denied = new Counter({ name: 'switchyard_denied_total', help: 'Requests refused before any upstream, by code', labelNames: ['code'], registers: [this.registry] });
+  readonly latency = new Histogram({ name: 'switchyard_request_duration_seconds', help: 'Total time of served requests', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly ttft = new Histogram({ name: 'switchyard_time_to_first_token_seconds', help: 'Time to the first streamed chunk', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by route and type', labelNames: ['route', 'type'], registers: [this.registry] });
+  readonly cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Metered cost in USD by tenant and route', labelNames: ['tenant', 'route'], registers: [this.registry] });
+
+  constructor(routing: () => RoutingConfig, ledger: SpendLedger, health: RouteHealthStore, clock: Clock) {
+    new Gauge({
+      name: 'switchyard_budget_remaining_usd',
+      help: 'Budget left in the current UTC window (settled and reserved spend subtracted)',
+      labelNames: ['tenant', 'window'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const tenant of routing().tenants.values()) {
+          const b = tenant.budget;
+          if (!b) continue;
+          const spend = await ledger.snapshot(tenant.id, clock.now());
+          if (b.dailyPico !== undefined) this.set({ tenant: tenant.id, window: 'daily' }, picoToUsdNumber(b.dailyPico - spend.dailyPico));
+          if (b.monthlyPico !== undefined) this.set({ tenant: tenant.id, window: 'monthly' }, picoToUsdNumber(b.monthlyPico - spend.monthlyPico));
+        }
+      },
+    });
+    new Gauge({
+      name: 'switchyard_circuit_state',
+      help: 'Circuit per route: 0 closed, 1 half-open, 2 open',
+      labelNames: ['route'],
+      registers: [this.registry],
+      collect() {
+        for (const route of routing().routes) this.set({ route: route.id }, CIRCUIT_VALUE[health.circuitState(route.id)]);
+      },
+    });
+  }
+}

@@ -1,0 +1,112 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { LogRow } from '../../duckdb/log-schema.js';
+import type { Decision } from '../../engine/decision.js';
+import type { RequestFacts } from '../../engine/request-facts.js';
+import type { Delivery } from '../http/respond.js';
+import type { Attempt } from '../relay/exchange.js';
+import type { Clock } from '../state/clock.js';
+import type { Reservation, SpendLedger } from '../state/spend-ledger.js';
+import type { DecisionSink } from './decision-sink.js';
+import type { GatewayMetrics } from './metrics.js';
+
+export interface RecordDeps {
+  readonly ledger: SpendLedger;
+  readonly sink: DecisionSink;
+  readonly metrics: GatewayMetrics;
+  readonly clock: Clock;
+}
+
+/** One request from arrival to what the caller got. */
+export interface RequestRecord {
+  readonly requestId: string;
+  readonly startedMs: number;
+  readonly facts: RequestFacts;
+  readonly decision: Decision;
+  readonly reservation: Reservation | undefined;
+  readonly attempts: readonly Attempt[];
+  readonly delivery: Delivery;
+  readonly log: FastifyBaseLogger;
+}
+
+function logRow(r: RequestRecord, latencyMs: number): LogRow {
+  const { facts, decision, delivery } = r;
+  const served = delivery.served;
+  const usage = delivery.metered?.usage;
+  const errorCode = delivery.error?.code ?? (delivery.status === 499 ? 'client_closed' : undefined);
+  return {
+    ts: r.startedMs,
+    requestId: r.requestId,
+    tenant: facts.tenant,
+    endpoint: facts.endpoint,
+    requestedModel: facts.model,
+    model: decision.model,
+    ...(served ? { upstreamModel: served.upstreamModel, route: served.route, routeKind: served.kind } : {}),
+    tags: decision.tags,
+    sensitivity: decision.sensitivity,
+    rules: decision.rulesFired,
+    stream: facts.stream,
+    status: delivery.status,
+    ...(errorCode === undefined ? {} : { errorCode }),
+    attempts: r.attempts,
+    ...(delivery.ttftMs === undefined ? {} : { ttftMs: delivery.ttftMs }),
+    latencyMs,
+    inputTokens: usage?.input ?? 0,
+    outputTokens: usage?.output ?? 0,
+    cachedTokens: usage?.cachedInput ?? 0,
+    reasoningTokens: usage?.reasoning ?? 0,
+    costPico: delivery.metered?.costPico ?? 0n,
+    estimated: usage?.estimated ?? false,
+  };
+}
+
+/**
+ * Books a finished request, in one place: settles what it cost (or releases what it held), writes its
+ * decision-log row, counts it in the metrics and writes its one log line. Every request ends here, refused
+ * ones included.
+ */
+export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> {
+  const { delivery, decision, facts } = r;
+  const now = deps.clock.now();
+  const served = delivery.served;
+  if (r.reservation) {
+    if (served && delivery.metered) await deps.ledger.settle(r.reservation, delivery.metered.costPico, served.route, now);
+    else await deps.ledger.release(r.reservation, now);
+  }
+  const latencyMs = now - r.startedMs;
+  deps.sink.record(logRow(r, latencyMs));
+
+  const m = deps.metrics;
+  const route = served?.route ?? 'none';
+  if (!served && r.attempts.length === 0 && delivery.error) m.denied.inc({ code: delivery.error.code });
+  m.requests.inc({ route, kind: served?.kind ?? 'none', status: String(delivery.status) });
+  if (served) {
+    m.latency.observe({ route }, latencyMs / 1000);
+    if (facts.stream && delivery.ttftMs !== undefined) m.ttft.observe({ route }, delivery.ttftMs / 1000);
+    const usage = delivery.metered?.usage;
+    if (usage) {
+      m.tokens.inc({ route, type: 'input' }, usage.input);
+      m.tokens.inc({ route, type: 'output' }, usage.output);
+      m.tokens.inc({ route, type: 'cached' }, usage.cachedInput ?? 0);
+    }
+    if (delivery.metered?.costPico) m.cost.inc({ tenant: facts.tenant, route }, Number(delivery.metered.costPico) / 1e12);
+  }
+  r.log.info(
+    {
+      tenant: facts.tenant,
+      model: facts.model,
+      served_model: served?.upstreamModel,
+      route: served?.route,
+      kind: served?.kind,
+      tags: decision.tags,
+      sensitivity: decision.sensitivity,
+      rules: decision.rulesFired,
+      stream: facts.stream,
+      status: delivery.status,
+      code: delivery.error?.code,
+      attempts: r.attempts,
+      ttft_ms: delivery.ttftMs,
+      total_ms: latencyMs,
+    },
+    served || r.attempts.length > 0 ? 'request' : 'refused',
+  );
+}

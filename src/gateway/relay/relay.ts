@@ -1,0 +1,102 @@
+import type { Candidate, Decision } from '../../engine/decision.js';
+import { GatewayError } from '../errors.js';
+import { WIRE_FORMATS } from '../formats/registry.js';
+import { UnsupportedEndpointError, type Endpoint, type Json, type StreamItem, type UpstreamCall } from '../formats/wire-format.js';
+import type { Clock } from '../state/clock.js';
+import type { RouteHealthStore } from '../state/route-health-store.js';
+import type { Attempt } from './exchange.js';
+import { withRouteHealth } from './health-wrapped-attempt.js';
+import { meterAnswer, type Metered } from './meter.js';
+import { redactSecrets } from './redact.js';
+import { sendAttempt } from './send-attempt.js';
+import type { UpstreamPools } from './upstream-pools.js';
+
+/** How the relay ended: what `respond` writes and `record` books. The relay itself never writes to the caller. */
+export type Outcome =
+  | { readonly kind: 'answer'; readonly served: Candidate; readonly answer: Json; readonly metered: Metered; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
+  | { readonly kind: 'stream'; readonly served: Candidate; readonly first: readonly StreamItem[]; readonly rest: AsyncGenerator<readonly StreamItem[]>; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
+  | { readonly kind: 'failed'; readonly error: GatewayError; readonly attempts: readonly Attempt[] }
+  | { readonly kind: 'aborted'; readonly attempts: readonly Attempt[] };
+
+export interface RelayRequest {
+  readonly endpoint: Endpoint;
+  /** The gateway's (OpenAI-shaped) request body. */
+  readonly body: Json;
+  readonly decision: Decision;
+  readonly stream: boolean;
+  /** The planner's prompt estimate, for answers that report no usage. */
+  readonly inputEstimate: number;
+  /** Aborted when the caller hangs up. */
+  readonly signal: AbortSignal;
+}
+
+export interface RelayDeps {
+  readonly pools: UpstreamPools;
+  readonly health: RouteHealthStore;
+  readonly clock: Clock;
+}
+
+/**
+ * Walks the decision's routes in order, and only those: never a route the planner did not list. A route
+ * that cannot connect, times out before the first byte, answers 429/5xx/401/403/404, or answers in a shape
+ * its format cannot read is recorded and the next one is tried; a refusal of the request itself (400, 422…)
+ * ends the walk. Returns as soon as a route answered (a stream: its first items), or how every try failed.
+ */
+export function createRelay(deps: RelayDeps) {
+  const { pools, clock } = deps;
+  const attempt = withRouteHealth(deps.health, clock)((candidate, prepared) => sendAttempt({ ...prepared, target: pools.get(candidate.route), format: WIRE_FORMATS[candidate.format] }));
+
+  return async function relay(req: RelayRequest): Promise<Outcome> {
+    const attempts: Attempt[] = [];
+    const secrets: string[] = [];
+    for (const candidate of req.decision.candidates) {
+      if (req.signal.aborted) break;
+      const route = pools.get(candidate.route).route;
+      if (route.api_key) secrets.push(route.api_key);
+      let call: UpstreamCall;
+      try {
+        call = WIRE_FORMATS[candidate.format].buildCall(req.endpoint, req.body, candidate.upstreamModel, route.api_key);
+      } catch (err) {
+        if (err instanceof UnsupportedEndpointError) {
+          attempts.push({ route: candidate.route, status: 'unsupported', ms: 0 });
+          continue;
+        }
+        // The request's own shape does not survive translation (tools that are not a list, …): the caller's to fix.
+        const error = new GatewayError('invalid_request', `The request cannot be sent to route ${candidate.route} in its format: ${(err as Error).message}`, { cause: err });
+        return { kind: 'failed', error, attempts };
+      }
+      const t0 = clock.now();
+      const exchange = await attempt(candidate, { endpoint: req.endpoint, call, stream: req.stream, signal: req.signal });
+      const ms = clock.now() - t0;
+      switch (exchange.kind) {
+        case 'skipped':
+          attempts.push({ route: candidate.route, status: 'skipped', ms: 0 });
+          continue;
+        case 'failed':
+          attempts.push({ route: candidate.route, status: exchange.failure, ms });
+          continue;
+        case 'aborted':
+          attempts.push({ route: candidate.route, status: 'aborted', ms });
+          return { kind: 'aborted', attempts };
+        case 'rejected': {
+          attempts.push({ route: candidate.route, status: exchange.status, ms });
+          // The upstream refused the request itself: another route would refuse it too.
+          const message = `Route ${candidate.route} rejected the request: ${redactSecrets(exchange.message, secrets)}`;
+          return { kind: 'failed', error: new GatewayError('upstream_rejected', message, { status: exchange.status, type: 'invalid_request_error' }), attempts };
+        }
+        case 'answer':
+          attempts.push({ route: candidate.route, status: 200, ms });
+          return { kind: 'answer', served: candidate, answer: exchange.answer, metered: meterAnswer(exchange.answer, req.inputEstimate, candidate.price), attempts, ttftMs: ms };
+        case 'stream':
+          attempts.push({ route: candidate.route, status: 200, ms });
+          return { kind: 'stream', served: candidate, first: exchange.first, rest: exchange.rest, attempts, ttftMs: ms };
+      }
+    }
+    if (req.signal.aborted) return { kind: 'aborted', attempts };
+    const error = attempts.every((a) => a.status === 'skipped')
+      ? new GatewayError('routes_unavailable', 'Every route allowed for this request is unavailable right now (circuits open); retry later.')
+      : new GatewayError('upstream_failed', `All ${attempts.length} allowed route${attempts.length === 1 ? '' : 's'} failed: ${attempts.map((a) => `${a.route} ${a.status} (${a.ms} ms)`).join('; ')}`);
+    return { kind: 'failed', error, attempts };
+  };
+}
+export type Relay = ReturnType<typeof createRelay>;

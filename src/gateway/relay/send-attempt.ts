@@ -1,0 +1,117 @@
+import type { Dispatcher } from 'undici';
+import { UnreadableAnswerError, type Endpoint, type StreamItem, type UpstreamCall, type WireFormat } from '../formats/wire-format.js';
+import { SseDecoder } from '../formats/sse.js';
+import type { Exchange } from './exchange.js';
+import type { UpstreamTarget } from './upstream-pools.js';
+
+/** The most of an upstream's error body that is read (the message is what matters; the rest is dropped). */
+const MAX_ERROR_BODY = 64 * 1024;
+
+export interface AttemptRequest {
+  readonly target: UpstreamTarget;
+  readonly format: WireFormat;
+  readonly endpoint: Endpoint;
+  readonly call: UpstreamCall;
+  readonly stream: boolean;
+  /** Aborted when the caller hangs up. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Worth trying the next route: the upstream is overloaded or broken (429, 5xx, 408), or the route itself
+ * is misconfigured — its key refused (401, 403) or its model name unknown there (404). Only what says the
+ * request itself is wrong (400, 413, 422, …) goes back to the caller.
+ */
+export const retryableStatus = (status: number) => status === 429 || status >= 500 || status === 401 || status === 403 || status === 404 || status === 408;
+
+function failureKind(err: unknown): string {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'connect';
+  return 'reset';
+}
+
+/** A stream that is not the route's format, or an event too large to hold: broken, not a network fault. */
+export const unreadable = (err: unknown) => err instanceof UnreadableAnswerError || (err as Error | undefined)?.name === 'ParseError';
+
+async function readUpTo(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+
+/** The upstream's events as stream items, one batch per network chunk that completed any. */
+async function* streamItems(body: Dispatcher.ResponseData['body'], format: WireFormat): AsyncGenerator<readonly StreamItem[]> {
+  const decoder = new SseDecoder();
+  const read = format.createStreamReader();
+  for await (const chunk of body) {
+    const items = decoder.push(chunk as Buffer).flatMap(read);
+    if (items.length > 0) yield items;
+  }
+  const last = decoder.end().flatMap(read);
+  if (last.length > 0) yield last;
+}
+
+/**
+ * One attempt at one route: sends the call and reads as much as it takes to know how it went — the whole
+ * answer, or a stream's first items. Never throws for anything the upstream or the network did.
+ */
+export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
+  const { target, call, signal } = req;
+  const timeouts = target.route.timeouts;
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await target.pool.request({
+      method: 'POST',
+      path: target.basePath + call.path,
+      headers: call.headers,
+      body: call.body,
+      signal,
+      headersTimeout: timeouts.first_byte_ms,
+      bodyTimeout: timeouts.idle_ms,
+    });
+  } catch (err) {
+    return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: failureKind(err) };
+  }
+  try {
+    if (retryableStatus(res.statusCode)) {
+      await res.body.dump();
+      return { kind: 'failed', failure: res.statusCode };
+    }
+    if (res.statusCode >= 400) {
+      const text = await readUpTo(res.body, MAX_ERROR_BODY);
+      return { kind: 'rejected', status: res.statusCode, message: req.format.readErrorMessage(text) ?? text.slice(0, 300) };
+    }
+    if (!req.stream) {
+      const text = await res.body.text();
+      try {
+        return { kind: 'answer', answer: req.format.readAnswer(req.endpoint, text) };
+      } catch {
+        // A 2xx the format cannot read (an HTML error page, a proxy's JSON) is a broken route, like a reset.
+        return { kind: 'failed', failure: 'bad_body' };
+      }
+    }
+    const rest = streamItems(res.body, req.format);
+    let first: IteratorResult<readonly StreamItem[]>;
+    try {
+      first = await rest.next();
+    } catch (err) {
+      if (signal.aborted) return { kind: 'aborted' };
+      return { kind: 'failed', failure: unreadable(err) ? 'bad_body' : failureKind(err) };
+    }
+    // An empty 200 stream: nothing to relay, the route is broken for this request.
+    if (first.done) return { kind: 'failed', failure: 'empty' };
+    return { kind: 'stream', first: first.value, rest };
+  } catch (err) {
+    res.body.destroy();
+    return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: failureKind(err) };
+  }
+}

@@ -1,0 +1,54 @@
+import { dirname, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load-config.js';
+import { createRelay, type Relay } from './relay/relay.js';
+import { UpstreamPools } from './relay/upstream-pools.js';
+import type { Clock } from './state/clock.js';
+import type { RouteHealthStore } from './state/route-health-store.js';
+
+/** What one loaded config runs with: the config, its upstream pools and the relay over them. */
+export interface Runtime {
+  readonly loaded: LoadedConfig;
+  readonly pools: UpstreamPools;
+  readonly relay: Relay;
+}
+
+/** Where the decision log goes: `log.dir` relative to the config file, `switchyard-log` beside it by default. */
+export function logDirOf(loaded: LoadedConfig): string {
+  return resolve(dirname(loaded.path), loaded.file.log?.dir ?? 'switchyard-log');
+}
+
+/**
+ * The config the gateway serves, swapped whole on reload. Handlers read `current` once per request, so a
+ * request never sees half a reload; route health outlives reloads (it is a dependency, not a runtime part).
+ */
+export class RuntimeHolder {
+  private runtime: Runtime;
+
+  constructor(
+    loaded: LoadedConfig,
+    private readonly health: RouteHealthStore,
+    private readonly clock: Clock,
+  ) {
+    this.runtime = this.create(loaded);
+  }
+
+  get current(): Runtime {
+    return this.runtime;
+  }
+
+  /** Swaps in a new config; the old runtime's pools close once their requests are done. */
+  async swap(loaded: LoadedConfig): Promise<void> {
+    const old = this.runtime;
+    this.runtime = this.create(loaded);
+    await old.pools.close();
+  }
+
+  async close(): Promise<void> {
+    await this.runtime.pools.close();
+  }
+
+  private create(loaded: LoadedConfig): Runtime {
+    const pools = new UpstreamPools(loaded.file.routes);
+    return { loaded, pools, relay: createRelay({ pools, health: this.health, clock: this.clock }) };
+  }
+}

@@ -1,0 +1,60 @@
+import type { LatencySnapshot, RouteHealth } from '../../engine/planner.js';
+import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
+import type { Clock } from './clock.js';
+import { LatencyWindow } from './latency-window.js';
+import type { RouteHealthStore } from './route-health-store.js';
+
+class RouteRecord {
+  readonly circuit: CircuitBreaker;
+  readonly windows = new Map<string, LatencyWindow>();
+  /** Each model's latest percentiles, replaced when a window recomputes them. */
+  readonly latency = new Map<string, LatencySnapshot>();
+  constructor(options: CircuitOptions) {
+    this.circuit = new CircuitBreaker(options);
+  }
+}
+
+/** The route health of one gateway process. */
+export class MemoryRouteHealth implements RouteHealthStore {
+  private readonly routes = new Map<string, RouteRecord>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: CircuitOptions = DEFAULT_CIRCUIT,
+  ) {}
+
+  private record(route: string): RouteRecord {
+    let r = this.routes.get(route);
+    if (!r) this.routes.set(route, (r = new RouteRecord(this.options)));
+    return r;
+  }
+
+  get(route: string): RouteHealth | undefined {
+    const r = this.routes.get(route);
+    return r && { circuit: r.circuit.state(this.clock.now()), latency: r.latency };
+  }
+
+  circuitState(route: string): CircuitState {
+    return this.routes.get(route)?.circuit.state(this.clock.now()) ?? 'closed';
+  }
+
+  tryAcquire(route: string): boolean {
+    return this.record(route).circuit.tryAcquire(this.clock.now());
+  }
+
+  succeeded(route: string, model: string, totalMs: number, ttftMs: number): void {
+    const r = this.record(route);
+    r.circuit.recordSuccess();
+    let w = r.windows.get(model);
+    if (!w) r.windows.set(model, (w = new LatencyWindow()));
+    if (w.add(totalMs, ttftMs)) r.latency.set(model, w.current as LatencySnapshot);
+  }
+
+  failed(route: string): void {
+    this.record(route).circuit.recordFailure(this.clock.now());
+  }
+
+  released(route: string): void {
+    this.routes.get(route)?.circuit.release();
+  }
+}
