@@ -52,12 +52,12 @@ describe('phi stays on-prem when on-prem fails', () => {
     expect(offPremBytes()).toBe(0);
   });
 
-  it('with on-prem circuit open → 503 no_eligible_route without trying anything', async () => {
+  it('with on-prem circuit open → 503 routes_unavailable (not no_eligible_route) without trying anything', async () => {
     await env.mocks.onprem.close();
     for (let i = 0; i < 5; i++) await post(chat(), { 'x-switchyard-tags': 'phi' });
     const r = await post(chat(), { 'x-switchyard-tags': 'phi' });
     expect(r.status).toBe(503);
-    expect(r.json().error.code).toBe('no_eligible_route');
+    expect(r.json().error.code).toBe('routes_unavailable');
     expect(offPremBytes()).toBe(0);
   });
 

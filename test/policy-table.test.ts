@@ -53,7 +53,7 @@ describe('default policy on the example config', () => {
       req: { tags: ['phi'] },
       stats: new Map([['onprem-gpu', { circuit: 'open' as const }]]),
       routes: [],
-      denial: 'no_eligible_route',
+      denial: 'routes_unavailable',
     },
     {
       name: 'observed latency outweighs the prior once there are enough samples',

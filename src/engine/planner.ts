@@ -153,11 +153,6 @@ function selectRoutes(model: string, invariantFacts: InvariantFacts, req: Reques
       excluded.push({ route: route.id, kind: route.kind, reason: 'model', detail: upstreamModel === undefined ? `does not serve ${model}` : `no price known for ${model}` });
       continue;
     }
-    const health = stats.get(route.id);
-    if (health?.circuit === 'open') {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'unhealthy', detail: 'circuit open' });
-      continue;
-    }
     // 2. Rules.
     const unmet = effects.requires.find((r) => !matches(route, r.selector));
     if (unmet) {
@@ -167,6 +162,12 @@ function selectRoutes(model: string, invariantFacts: InvariantFacts, req: Reques
     const removed = effects.excludes.find((r) => matches(route, r.selector));
     if (removed) {
       excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${removed.rule.name}' excludes it` });
+      continue;
+    }
+    // Last of the filters, so `unhealthy` means: allowed, but its circuit is open right now.
+    const health = stats.get(route.id);
+    if (health?.circuit === 'open') {
+      excluded.push({ route: route.id, kind: route.kind, reason: 'unhealthy', detail: 'circuit open' });
       continue;
     }
     const outputLimit = req.endpoint === 'embeddings' ? 0 : (req.maxOutputTokens ?? price.maxOutputTokens ?? DEFAULT_OUTPUT_LIMIT);
@@ -310,7 +311,11 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
   }
   if (selection.candidates.length === 0) {
     const why = selection.excluded.map((e) => `${e.route}: ${e.reason}`).join(', ');
-    const denial = { code: 'no_eligible_route', message: `no route may carry this ${sensitivity} request for ${served} (${why})` };
+    // Routes that may carry it exist but every one is down: a different answer (retry later) from "none may".
+    const down = selection.excluded.some((e) => e.reason === 'unhealthy');
+    const denial = down
+      ? { code: 'routes_unavailable', message: `every route that may carry this ${sensitivity} request for ${served} is unavailable right now (${why})` }
+      : { code: 'no_eligible_route', message: `no route may carry this ${sensitivity} request for ${served} (${why})` };
     return deny({ ...base, model: served, notes: selection.notes }, denial, selection.excluded);
   }
   return { candidates: selection.candidates, excluded: selection.excluded, rulesFired: base.rulesFired, model: served, tags, sensitivity, notes: selection.notes };

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WIRE_FORMATS } from '../gateway/formats/registry.js';
 
 /**
  * A real upstream on loopback, standing in for a provider, an aggregator or an on-prem model server. It
@@ -27,6 +28,14 @@ export interface MockBehavior {
   malformed?: boolean;
   /** Prompt tokens served from the cache, reported in `prompt_tokens_details.cached_tokens`. */
   cachedTokens?: number;
+  /** Write each stream event in pieces of this many bytes (events split across TCP segments). */
+  fragmentBytes?: number;
+  /** End stream lines with CRLF instead of LF (the SSE specification allows both). */
+  crlf?: boolean;
+  /** Answer a stream with a 200 and no events at all. */
+  emptyStream?: boolean;
+  /** Put an error event into the stream after its first events (an upstream overloaded mid-answer). */
+  streamError?: string;
   /** The assistant's reply; words become stream chunks and completion tokens. */
   reply?: string;
   /** Report exactly these token counts instead of estimating them. */
@@ -44,7 +53,7 @@ export interface MockUpstream {
   readonly url: string;
   readonly name: string;
   /** Requests and bytes received; a route that must not be used must keep both at zero. */
-  readonly stats: { requests: number; bytes: number; closedEarly: number };
+  readonly stats: { requests: number; bytes: number; closedEarly: number; completed: number };
   readonly received: ReceivedRequest[];
   behave(behavior: MockBehavior): void;
   /** Resolves when a client has hung up on an unfinished response. */
@@ -79,7 +88,10 @@ function usageOf(body: Record<string, unknown>, completionTokens: number, behavi
   };
 }
 
-/** Writes stream events with the behaviour's pacing, or resets the connection part way. */
+/**
+ * Writes stream bytes with the behaviour's pacing, line ends and fragmentation, or resets the connection
+ * part way. Real upstreams split events at arbitrary byte boundaries and may end lines with CRLF.
+ */
 async function writeEvents(res: ServerResponse, events: readonly string[], behavior: MockBehavior): Promise<void> {
   for (let i = 0; i < events.length; i++) {
     if (behavior.resetAfterChunks !== undefined && i >= behavior.resetAfterChunks) {
@@ -87,45 +99,66 @@ async function writeEvents(res: ServerResponse, events: readonly string[], behav
       return;
     }
     if (res.destroyed) return;
-    res.write(events[i]);
+    const event = behavior.crlf ? (events[i] as string).replace(/\n/g, '\r\n') : (events[i] as string);
+    const bytes = Buffer.from(event);
+    const step = behavior.fragmentBytes ?? bytes.length;
+    for (let at = 0; at < bytes.length; at += step) {
+      res.write(bytes.subarray(at, at + step));
+      // Separate writes reach the socket as separate TCP segments only if time passes between them.
+      if (behavior.fragmentBytes) await new Promise((r) => setImmediate(r));
+    }
     if (behavior.chunkDelayMs) await sleep(behavior.chunkDelayMs);
   }
   res.end();
 }
 
-async function answerChat(res: ServerResponse, body: Record<string, unknown>, behavior: MockBehavior, name: string): Promise<void> {
-  const id = `chatcmpl-${name}-${Date.now().toString(36)}`;
+/** The answer a chat request gets, in the gateway's own (OpenAI) shape: a completion or its chunks. */
+function chatAnswer(body: Record<string, unknown>, behavior: MockBehavior, name: string, format: MockFormat) {
+  const id = format === 'anthropic' ? `msg_${name}_${Date.now().toString(36)}` : `chatcmpl-${name}-${Date.now().toString(36)}`;
   const model = String(body.model);
   const created = Math.floor(Date.now() / 1000);
   const { text, toolCall } = completionText(body, behavior, name);
   const pieces = text === undefined ? [] : words(text);
   const usage = usageOf(body, Math.max(1, pieces.length), behavior);
   const finish = toolCall ? 'tool_calls' : 'stop';
-  const toolCalls = toolCall ? [{ id: 'call_1', type: 'function', function: toolCall }] : undefined;
+  const toolCalls = toolCall ? [{ id: format === 'anthropic' ? 'toolu_1' : 'call_1', type: 'function', function: toolCall }] : undefined;
+  const completion = {
+    id,
+    object: 'chat.completion',
+    created,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: text ?? null, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, finish_reason: finish }],
+    ...(behavior.omitUsage ? {} : { usage }),
+  };
+  const chunk = (delta: object, finishReason: string | null) => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason }] });
+  const chunks = [chunk({ role: 'assistant', content: '' }, null)];
+  if (toolCalls) chunks.push(chunk({ tool_calls: [{ index: 0, ...toolCalls[0] }] }, null));
+  for (const piece of pieces) chunks.push(chunk({ content: piece }, null));
+  chunks.push(chunk({}, finish));
+  // Anthropic's stream always ends with its usage; OpenAI's only when asked.
+  const includeUsage = format === 'anthropic' || (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  if (includeUsage && !behavior.omitUsage) chunks.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage } as never);
+  return { completion, chunks };
+}
 
+/** Answers a chat request in the route's format, written by that format's own caller side. */
+async function answerChat(res: ServerResponse, body: Record<string, unknown>, behavior: MockBehavior, name: string, format: MockFormat): Promise<void> {
+  const wire = WIRE_FORMATS[format];
+  const { completion, chunks } = chatAnswer(format === 'anthropic' ? wire.readRequest(body) : body, behavior, name, format);
   if (body.stream !== true) {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        id,
-        object: 'chat.completion',
-        created,
-        model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text ?? null, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, finish_reason: finish }],
-        ...(behavior.omitUsage ? {} : { usage }),
-      }),
-    );
+    res.end(wire.writeAnswer(completion));
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const chunk = (delta: object, finishReason: string | null) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
-  const events = [chunk({ role: 'assistant', content: '' }, null)];
-  if (toolCalls) events.push(chunk({ tool_calls: [{ index: 0, ...toolCalls[0] }] }, null));
-  for (const piece of pieces) events.push(chunk({ content: piece }, null));
-  events.push(chunk({}, finish));
-  const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-  if (includeUsage && !behavior.omitUsage) events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
-  events.push('data: [DONE]\n\n');
+  if (behavior.emptyStream) {
+    res.end();
+    return;
+  }
+  const writer = wire.createStreamWriter();
+  const events = chunks.map((chunk) => writer.write({ chunk })).filter((e) => e.length > 0);
+  if (behavior.streamError) events.splice(Math.min(2, events.length), 0, writer.write({ error: { message: behavior.streamError, code: 'overloaded_error' } }));
+  events.push(writer.end());
   await writeEvents(res, events, behavior);
 }
 
@@ -148,47 +181,12 @@ function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
   );
 }
 
-/** Anthropic's Messages API: the same replies, tool calls and usage as the OpenAI answers, in its shapes. */
-async function answerMessages(res: ServerResponse, body: Record<string, unknown>, behavior: MockBehavior, name: string): Promise<void> {
-  const id = `msg_${name}_${Date.now().toString(36)}`;
-  const model = String(body.model);
-  // Reuse the OpenAI decision (reply or tool call) on an OpenAI view of the last turn.
-  const messages = (body.messages as { role: string; content: unknown }[]) ?? [];
-  const last = messages[messages.length - 1];
-  const lastBlocks = Array.isArray(last?.content) ? (last.content as { type: string; content?: unknown }[]) : [];
-  const result = lastBlocks.find((b) => b.type === 'tool_result');
-  const view = { ...body, messages: [result ? { role: 'tool', content: typeof result.content === 'string' ? result.content : JSON.stringify(result.content) } : { role: 'user' }], tools: (body.tools as { name: string }[] | undefined)?.map((t) => ({ function: { name: t.name } })) };
-  const { text, toolCall } = completionText(view, behavior, name);
-  const pieces = text === undefined ? [] : words(text);
-  const u = usageOf(body, Math.max(1, pieces.length), behavior);
-  const usage = { input_tokens: u.prompt_tokens - (behavior.cachedTokens ?? 0), output_tokens: u.completion_tokens, cache_read_input_tokens: behavior.cachedTokens ?? 0, cache_creation_input_tokens: 0 };
-  const stop = toolCall ? 'tool_use' : 'end_turn';
-  const toolBlock = toolCall ? { type: 'tool_use', id: 'toolu_1', name: toolCall.name, input: JSON.parse(toolCall.arguments) as unknown } : undefined;
-  if (body.stream !== true) {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id, type: 'message', role: 'assistant', model, content: toolBlock ? [toolBlock] : [{ type: 'text', text }], stop_reason: stop, stop_sequence: null, usage }));
-    return;
-  }
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const ev = (event: string, data: object) => `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
-  const events = [ev('message_start', { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } }), ev('ping', {})];
-  if (toolBlock) {
-    events.push(ev('content_block_start', { index: 0, content_block: { ...toolBlock, input: {} } }));
-    events.push(ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(toolBlock.input) } }));
-  } else {
-    events.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
-    for (const piece of pieces) events.push(ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }));
-  }
-  events.push(ev('content_block_stop', { index: 0 }), ev('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }), ev('message_stop', {}));
-  await writeEvents(res, events, behavior);
-}
-
 export type MockFormat = 'openai' | 'anthropic';
 
 /** Starts a mock upstream on 127.0.0.1 (a free port unless `port` is given). */
 export async function startMockUpstream(name: string, initial: MockBehavior = {}, port = 0, format: MockFormat = 'openai'): Promise<MockUpstream> {
   let behavior = initial;
-  const stats = { requests: 0, bytes: 0, closedEarly: 0 };
+  const stats = { requests: 0, bytes: 0, closedEarly: 0, completed: 0 };
   const received: ReceivedRequest[] = [];
   let earlyCloseWaiters: (() => void)[] = [];
 
@@ -199,7 +197,8 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
       chunks.push(c);
     });
     res.on('close', () => {
-      if (!res.writableFinished) {
+      if (res.writableFinished) stats.completed++;
+      else {
         stats.closedEarly++;
         for (const w of earlyCloseWaiters) w();
         earlyCloseWaiters = [];
@@ -235,8 +234,8 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
           return;
         }
         if (b.malformed) res.writeHead(200, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
-        else if (format === 'anthropic' && path === '/v1/messages') await answerMessages(res, body, b, name);
-        else if (format === 'openai' && path.endsWith('/chat/completions')) await answerChat(res, body, b, name);
+        else if (format === 'anthropic' && path === '/v1/messages') await answerChat(res, body, b, name, format);
+        else if (format === 'openai' && path.endsWith('/chat/completions')) await answerChat(res, body, b, name, format);
         else if (format === 'openai' && path.endsWith('/embeddings')) answerEmbeddings(res, body);
         else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${path}`, type: 'invalid_request_error', code: null, param: null } }));
       })();

@@ -1,0 +1,193 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { WIRE_FORMATS } from '../src/gateway/formats/registry.js';
+import { SseDecoder } from '../src/gateway/formats/sse.js';
+import type { Json, StreamItem, WireFormat } from '../src/gateway/formats/wire-format.js';
+import { StreamMeter } from '../src/gateway/relay/meter.js';
+
+// One suite, every wire format, no branching on the format: what a format's caller side writes, its
+// upstream side reads back to the same meaning — however the bytes are split on the way.
+
+const chunk = (delta: object, finish: string | null = null): Json => ({ id: 'msg_1', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] });
+const usageChunk = (prompt: number, completion: number): Json => ({ id: 'msg_1', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion } });
+
+const STREAMS: Record<string, Json[]> = {
+  text: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), chunk({ content: 'wörld 🌍, ' }), chunk({ content: 'again.' }), chunk({}, 'stop'), usageChunk(12, 5)],
+  'tool call': [
+    chunk({ role: 'assistant', content: '' }),
+    chunk({ tool_calls: [{ index: 0, id: 'toolu_9', type: 'function', function: { name: 'weather', arguments: '' } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
+    chunk({}, 'tool_calls'),
+    usageChunk(30, 9),
+  ],
+};
+
+/** What a stream means to a caller, whatever its format: text, tool calls, why it stopped, its usage. */
+function meaning(items: readonly StreamItem[]) {
+  let text = '';
+  const tools: Record<number, { name?: string; args: string }> = {};
+  let finish: string | undefined;
+  let usage: unknown;
+  const errors: string[] = [];
+  for (const item of items) {
+    if ('error' in item) {
+      errors.push(item.error.message);
+      continue;
+    }
+    const c = item.chunk;
+    if (c.usage) usage = { prompt: c.usage.prompt_tokens, completion: c.usage.completion_tokens };
+    for (const choice of c.choices ?? []) {
+      if (typeof choice.delta?.content === 'string') text += choice.delta.content;
+      for (const call of choice.delta?.tool_calls ?? []) {
+        const t = (tools[call.index] ??= { args: '' });
+        if (call.function?.name) t.name = call.function.name;
+        t.args += call.function?.arguments ?? '';
+      }
+      if (choice.finish_reason) finish = choice.finish_reason;
+    }
+  }
+  return { text, tools, finish, usage, errors };
+}
+
+function encode(format: WireFormat, chunks: readonly Json[], error?: string): Buffer {
+  const writer = format.createStreamWriter();
+  let out = chunks.map((c) => writer.write({ chunk: c })).join('');
+  if (error) out += writer.write({ error: { message: error, code: 'overloaded' } });
+  else out += writer.end();
+  return Buffer.from(out);
+}
+
+function decode(format: WireFormat, pieces: readonly Buffer[]): StreamItem[] {
+  const sse = new SseDecoder();
+  const read = format.createStreamReader();
+  const items: StreamItem[] = [];
+  for (const piece of pieces) items.push(...sse.push(piece).flatMap(read));
+  items.push(...sse.end().flatMap(read));
+  return items;
+}
+
+/** Cuts bytes at the given offsets (sorted, deduplicated, inside the buffer). */
+function cut(bytes: Buffer, offsets: number[]): Buffer[] {
+  const at = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const o of [...at, bytes.length]) {
+    pieces.push(bytes.subarray(from, o));
+    from = o;
+  }
+  return pieces;
+}
+
+const crlf = (bytes: Buffer) => Buffer.from(bytes.toString('utf8').replace(/\n/g, '\r\n'));
+
+describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, format })))('$id format', ({ format }) => {
+  describe.each(Object.entries(STREAMS).map(([name, chunks]) => ({ name, chunks })))('a $name stream', ({ chunks }) => {
+    const whole = encode(format, chunks);
+    const expected = meaning(chunks.map((c) => ({ chunk: c })));
+
+    it('reads back what it wrote', () => {
+      expect(meaning(decode(format, [whole]))).toEqual(expected);
+    });
+
+    it('reads the same items however the bytes are split, with LF or CRLF line ends', () => {
+      const reference = decode(format, [whole]);
+      fc.assert(
+        fc.property(fc.array(fc.nat(), { maxLength: 40 }), fc.boolean(), (offsets, useCrlf) => {
+          const bytes = useCrlf ? crlf(whole) : whole;
+          expect(decode(format, cut(bytes, offsets))).toEqual(reference);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it('meters a split stream exactly as the whole one', () => {
+      const price = { input: 3, output: 7, cachedInput: 1, cacheWrite: 4 };
+      const metered = (pieces: Buffer[]) => {
+        const meter = new StreamMeter(false);
+        for (const item of decode(format, pieces)) meter.observe(item);
+        return meter.metered(999, price);
+      };
+      const reference = metered([whole]);
+      expect(reference.usage.estimated).toBe(false);
+      fc.assert(
+        fc.property(fc.array(fc.nat(), { maxLength: 20 }), (offsets) => {
+          expect(metered(cut(crlf(whole), offsets))).toEqual(reference);
+        }),
+        { numRuns: 100 },
+      );
+    });
+  });
+
+  it('carries an upstream error event in the middle of a stream', () => {
+    const items = decode(format, [encode(format, STREAMS.text!.slice(0, 2), 'upstream overloaded')]);
+    expect(meaning(items)).toMatchObject({ text: 'Hello ', errors: ['upstream overloaded'] });
+  });
+
+  it('reads back a whole answer it wrote: text, tool calls, stop reason, usage with cache reads', () => {
+    const answer = {
+      id: 'msg_2',
+      object: 'chat.completion',
+      created: 0,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_2', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] }, finish_reason: 'tool_calls' }],
+      usage: { prompt_tokens: 40, completion_tokens: 8, prompt_tokens_details: { cached_tokens: 10 } },
+    };
+    const back = format.readAnswer('chat', format.writeAnswer(answer));
+    expect(back.choices[0]).toMatchObject({ message: { tool_calls: [{ function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] }, finish_reason: 'tool_calls' });
+    expect(back.usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 8, prompt_tokens_details: { cached_tokens: 10 } });
+  });
+
+  it('refuses a 2xx body that is not its format', () => {
+    for (const text of ['<html>502 Bad Gateway</html>', '{"status":"ok"}', '[]', '']) expect(() => format.readAnswer('chat', text)).toThrow();
+  });
+
+  it('carries a request to a route and back: system, turns, images, array content, tools and their results', () => {
+    const request = {
+      model: 'm',
+      max_tokens: 300,
+      temperature: 0.2,
+      stop: ['END'],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'What is ' }, { type: 'text', text: 'in this image?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_7', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }] },
+        { role: 'tool', tool_call_id: 'call_7', content: 'a cat' },
+      ],
+      tools: [{ type: 'function', function: { name: 'lookup', description: 'Look a thing up', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }],
+      tool_choice: 'auto',
+    };
+    const sent = JSON.parse(format.buildCall('chat', request, 'upstream-m', 'sk-route').body) as Json;
+    const back = format.readRequest(sent);
+    expect(back).toMatchObject({ model: 'upstream-m', max_tokens: 300, temperature: 0.2, stop: ['END'], tool_choice: 'auto' });
+    expect(back.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: [{ type: 'text', text: 'What is ' }, { type: 'text', text: 'in this image?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_7', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }] },
+      { role: 'tool', tool_call_id: 'call_7', content: 'a cat' },
+    ]);
+    expect(back.tools).toEqual(request.tools);
+  });
+});
+
+describe('SSE decoding', () => {
+  it('reads lines ended by CR alone, and keeps a UTF-8 character split across chunks', () => {
+    const d = new SseDecoder();
+    const bytes = Buffer.from('data: é\r\rdata: two\r\rdata: three\n\n');
+    expect(d.push(bytes.subarray(0, 7))).toEqual([]);
+    // A CR at the very end may still be the first half of a CRLF: its event waits for the next byte.
+    expect(d.push(bytes.subarray(7, 20))).toEqual([{ data: 'é' }]);
+    expect(d.push(bytes.subarray(20))).toEqual([{ data: 'two' }, { data: 'three' }]);
+  });
+
+  it('fails a stream whose one event grows past the limit instead of holding it all', () => {
+    const d = new SseDecoder(1024);
+    expect(() => d.push(Buffer.from(`data: ${'x'.repeat(2048)}`))).toThrow();
+  });
+
+  it('passes on a last event that ends without its blank line', () => {
+    const d = new SseDecoder();
+    expect(d.push(Buffer.from('data: [DONE]'))).toEqual([]);
+    expect(d.end()).toEqual([{ data: '[DONE]' }]);
+  });
+});
