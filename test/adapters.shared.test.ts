@@ -90,3 +90,50 @@ describe.each(ADAPTERS)('$format adapter', ({ format, model, route, mock, price 
     expect(upstream.stats.closedEarly).toBeGreaterThan(0);
   });
 });
+
+describe.each(ADAPTERS)('$format route, streamed tools and errors', ({ format, model, mock }) => {
+  it('streams a tool call to an OpenAI caller: id, name and arguments', async () => {
+    mock().behave({});
+    const res = await chat({ model, stream: true, tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }] });
+    const chunks = (await res.body.text()).split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)) as { choices: { delta: { tool_calls?: { id?: string; function: { name?: string; arguments?: string } }[] }; finish_reason: string | null }[] });
+    const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+    expect(calls[0]).toMatchObject({ function: { name: 'weather' } });
+    expect(calls[0]!.id).toMatch(format === 'anthropic' ? /^toolu_/ : /^call_/);
+    expect(calls.map((c) => c.function.arguments ?? '').join('')).toBe('{"city":"Paris"}');
+    expect(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(['tool_calls']);
+  });
+
+  it("passes the upstream's error event in the middle of a stream on as an OpenAI error event", async () => {
+    mock().behave({ streamError: 'Overloaded' });
+    const text = await (await chat({ model, stream: true })).body.text();
+    const error = text.split('\n\n').find((e) => e.includes('"error"'));
+    expect(JSON.parse(error!.slice(6))).toMatchObject({ error: { message: 'Overloaded' } });
+  });
+
+  it('streams a tool call to an Anthropic caller on /v1/messages, as tool_use blocks', async () => {
+    mock().behave({});
+    const res = await request(`${env.gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEYS.acme },
+      body: JSON.stringify({ model, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'weather?' }], tools: [{ name: 'weather', input_schema: { type: 'object' } }] }),
+    });
+    const events = (await res.body.text()).trim().split('\n\n').map((e) => ({ event: /^event: (.*)$/m.exec(e)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(e)![1]!) as Record<string, any> }));
+    const start = events.find((e) => e.event === 'content_block_start' && e.data.content_block.type === 'tool_use');
+    expect(start?.data.content_block).toMatchObject({ name: 'weather' });
+    const json = events.filter((e) => e.data.delta?.type === 'input_json_delta').map((e) => e.data.delta.partial_json as string).join('');
+    expect(JSON.parse(json)).toEqual({ city: 'Paris' });
+    expect(events.find((e) => e.event === 'message_delta')?.data.delta.stop_reason).toBe('tool_use');
+    expect(events.at(-1)?.event).toBe('message_stop');
+  });
+
+  it("passes the upstream's error event on to an Anthropic caller as Anthropic's error event", async () => {
+    mock().behave({ streamError: 'Overloaded' });
+    const res = await request(`${env.gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEYS.acme },
+      body: JSON.stringify({ model, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const text = await res.body.text();
+    expect(text).toContain('event: error\ndata: {"type":"error","error":{"type":"api_error","message":"Overloaded"}}');
+  });
+});

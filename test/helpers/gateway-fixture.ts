@@ -10,6 +10,7 @@ import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/mo
 import { buildApp } from '../../src/gateway/build-app.js';
 import { createDefaultDeps, type GatewayDeps } from '../../src/gateway/gateway-deps.js';
 import type { CircuitOptions } from '../../src/gateway/state/circuit-breaker.js';
+import type { Clock } from '../../src/gateway/state/clock.js';
 import { ROOT } from './run-cli.js';
 
 export const KEYS = {
@@ -91,9 +92,9 @@ export interface RunningGateway {
 export const ENV = { AGG_KEY: KEYS.aggregator, DIRECT_KEY: KEYS.direct };
 
 /** A gateway on 127.0.0.1 over the mocks, with its log captured. */
-export async function startGateway(configPath: string, circuit?: CircuitOptions): Promise<RunningGateway> {
+export async function startGateway(configPath: string, circuit?: CircuitOptions, clock?: Clock): Promise<RunningGateway> {
   const loaded = await loadConfig(configPath, { env: ENV, requireSecrets: true });
-  const deps = await createDefaultDeps(loaded, circuit ? { circuit } : {});
+  const deps = await createDefaultDeps(loaded, { ...(circuit ? { circuit } : {}), ...(clock ? { clock } : {}) });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
