@@ -57,7 +57,9 @@ describe('budgets under concurrency', () => {
             statuses.push(res.statusCode === 200 ? 'aborted' : res.statusCode);
             controller.abort();
             await res.body.dump().catch(() => undefined);
-          } catch {
+          } catch (err) {
+            // Only our own abort may end this request early; anything else is a failure of the test.
+            expect((err as Error).name).toBe('AbortError');
             statuses.push('aborted');
           }
         } else {

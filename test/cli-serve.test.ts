@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeMocks, ENV, startMocks, writeGatewayConfig, type Mocks } from './helpers/gateway-fixture.js';
 import { ROOT, runCli } from './helpers/run-cli.js';
 import { startProcess } from './helpers/start-process.js';
+import { tempDir } from './helpers/hermetic.js';
 
 const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
 
@@ -49,7 +49,7 @@ describe('switchyard serve', () => {
   });
 
   it('--mock-upstreams runs the example config with no provider and no key', async () => {
-    const log = join(mkdtempSync(join(tmpdir(), 'sy-mock-')), 'log');
+    const log = join(tempDir('sy-mock'), 'log');
     const noKeys = { OPENROUTER_API_KEY: '', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', SWITCHYARD_ADMIN_KEY: '' };
     const serve = await startProcess([BIN, 'serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', '0', '--log', log], noKeys, ROOT);
     const res = await request(`http://127.0.0.1:${serve.port}/v1/chat/completions`, {

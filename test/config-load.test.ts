@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { ConfigError } from '../src/engine/errors.js';
+import { tempDir } from './helpers/hermetic.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-config-'));
+const dir = tempDir('switchyard-config');
 function write(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -8,8 +7,9 @@ import { findCrossovers, type CostAt } from '../src/harness/crossovers.js';
 import { loadScenario } from '../src/harness/load-scenario.js';
 import { runScenario } from '../src/harness/run-scenario.js';
 import { ROOT, runCli } from './helpers/run-cli.js';
+import { tempDir } from './helpers/hermetic.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-scenario-'));
+const dir = tempDir('switchyard-scenario');
 function scenarioFile(name: string, text: string): string {
   const path = join(dir, `${name}.scenario.yaml`);
   writeFileSync(path, text);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -37,6 +37,8 @@ const MAX_PROMPT_CHARS = 32_000;
 async function runOption(option: PreparedOption, index: number, shape: TrafficShape, live: LiveConfig, seed: number, db: ScenarioDb): Promise<LiveResult> {
   let mocks = new Map<string, MockUpstream>();
   const file = option.file;
+  // The live gateway's own decision log is scratch: the scenario keeps its rows in `live_requests`.
+  const logDir = mkdtempSync(join(tmpdir(), 'switchyard-live-'));
   try {
     const started = await withMockUpstreams(
       file,
@@ -46,7 +48,7 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
         return range ? { latencyMs: { min: range.min_ms, max: range.max_ms } } : {};
       },
       {
-        log: { dir: mkdtempSync(join(tmpdir(), 'switchyard-live-')) },
+        log: { dir: logDir },
         tenants: file.tenants.map((t) => ({ ...t, api_keys: [`sha256:${hashApiKey(keyOf(t.id))}`] })),
       },
     );
@@ -123,6 +125,7 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
     };
   } finally {
     await Promise.all([...mocks.values()].map((m) => m.close()));
+    rmSync(logDir, { recursive: true, force: true });
   }
 }
 

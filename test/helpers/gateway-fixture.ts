@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +11,7 @@ import { createDefaultDeps, type GatewayDeps } from '../../src/gateway/gateway-d
 import type { CircuitOptions } from '../../src/gateway/state/circuit-breaker.js';
 import type { Clock } from '../../src/gateway/state/clock.js';
 import { ROOT } from './run-cli.js';
+import { tempDir } from './hermetic.js';
 
 export const KEYS = {
   acme: 'sk-test-acme-0123456789abcdef',
@@ -40,7 +40,7 @@ export async function closeMocks(mocks: Mocks): Promise<void> {
 
 /** The config the gateway tests run: the default policy, one route per mock. */
 export function writeGatewayConfig(mocks: Mocks, extra = ''): string {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-gw-'));
+  const dir = tempDir('switchyard-gw');
   const path = join(dir, 'switchyard.yaml');
   writeFileSync(
     path,

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashApiKey } from '../../src/config/tenant-keys.js';
 import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.js';
 import { KEYS, startGateway, type RunningGateway } from './gateway-fixture.js';
 import { ROOT } from './run-cli.js';
+import { tempDir } from './hermetic.js';
 
 export const ANTHROPIC_KEY = 'sk-ant-upstream-SECRET-key-0000000000';
 
@@ -22,7 +22,7 @@ export interface TwoFormats {
 /** A gateway with one route per wire format, and an on-prem route, each over its own real mock. */
 export async function startTwoFormatGateway(): Promise<TwoFormats> {
   const [anthropic, openai, onprem] = await Promise.all([startMockUpstream('anthropic', {}, 0, 'anthropic'), startMockUpstream('openai'), startMockUpstream('onprem')]);
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-formats-'));
+  const dir = tempDir('switchyard-formats');
   const config = join(dir, 'switchyard.yaml');
   writeFileSync(
     config,
