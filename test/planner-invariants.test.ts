@@ -19,17 +19,28 @@ const routeArb = fc.record({
   inputPrice: fc.integer({ min: 0, max: 20 }),
 });
 
+// Shaped so that most requests can be served (a planner that denies everything must fail this test):
+// one on-prem route cleared for everything among the random ones, few rules, at most one open circuit,
+// untagged traffic more often than tagged, and a clearance tampered with now and then.
+const ONPREM_ALL: RandomRoute = { kind: 'onprem', clearance: 3, models: MODELS, inputPrice: 0 };
 const scenarioArb = fc
-  .array(routeArb, { minLength: 1, maxLength: 6 })
-  .chain((routes) => {
+  .array(routeArb, { minLength: 1, maxLength: 5 })
+  .chain((random) => {
+    const routes = [...random, ONPREM_ALL];
     const ids = routes.map((_, i) => `r${i}`);
     return fc.record({
       routes: fc.constant(routes),
-      rules: rulesArb(ids, 10),
-      tamper: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: routes.length, maxLength: routes.length }),
-      open: fc.subarray(ids),
+      rules: rulesArb(ids, 3),
+      tamper: fc.array(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined, freq: 4 }), { minLength: routes.length, maxLength: routes.length }),
+      open: fc.subarray(ids, { maxLength: 1 }),
       requests: fc.array(
-        fc.record({ tenant: fc.constantFrom(...TENANTS), model: fc.constantFrom(...MODELS), tags: fc.subarray(TAGS), inputTokens: fc.integer({ min: 1, max: 200_000 }), stream: fc.boolean() }),
+        fc.record({
+          tenant: fc.constantFrom(...TENANTS),
+          model: fc.constantFrom(...MODELS),
+          tags: fc.oneof({ weight: 3, arbitrary: fc.constant([] as string[]) }, { weight: 2, arbitrary: fc.subarray(TAGS, { maxLength: 2 }) }),
+          inputTokens: fc.integer({ min: 1, max: 200_000 }),
+          stream: fc.boolean(),
+        }),
         { minLength: 1, maxLength: 10 },
       ),
     });
@@ -64,6 +75,8 @@ function buildRouting(routes: RandomRoute[], rules: object[]): RoutingConfig {
 
 describe('planner invariants under random rules, configs and health', () => {
   it('never sends a request below its sensitivity, and restricted data only on-prem', () => {
+    let planned = 0;
+    let served = 0;
     fc.assert(
       fc.property(scenarioArb, ({ routes, rules, tamper, open, requests }) => {
         const prepared = buildRouting(routes, rules);
@@ -79,6 +92,8 @@ describe('planner invariants under random rules, configs and health', () => {
         const stats: RouteStats = new Map(open.map((id) => [id, { circuit: 'open' as const }]));
         for (const req of requests) {
           const d = planRoute({ ...req, endpoint: 'chat', nowMs: 0, spend: NO_SPEND }, routing, stats);
+          planned++;
+          if (d.candidates.length > 0) served++;
           const rank = routing.sensitivity.rankOfTags(d.tags);
           expect(rank).toBeGreaterThanOrEqual(routing.sensitivity.rankOfTags(req.tags));
           for (const c of d.candidates) {
@@ -92,5 +107,8 @@ describe('planner invariants under random rules, configs and health', () => {
       }),
       { numRuns: 400, seed: 42 },
     );
+    // The property is about the routes chosen: it means something only if routes were chosen.
+    console.log(`planner property: ${served} of ${planned} random requests served (${((100 * served) / planned).toFixed(1)} %)`);
+    expect(served / planned).toBeGreaterThan(0.6);
   });
 });

@@ -31,7 +31,7 @@ describe('default policy on the example config', () => {
     { name: 'public gpt-5 goes direct, aggregator as fallback', req: {}, routes: ['openai-direct', 'openrouter'] },
     { name: 'confidential stays off the aggregator', req: { tags: ['finance'] }, routes: ['openai-direct'], rules: ['confidential-stays-off-aggregators'] },
     { name: 'phi goes to the on-prem model', req: { tags: ['phi'] }, routes: ['onprem-gpu'], model: 'llama-3.3-70b', rules: ['restricted-uses-onprem-model'] },
-    { name: "the tenant's default phi tag holds", req: { tenant: 'clinic' }, routes: ['onprem-gpu'], model: 'llama-3.3-70b' },
+    { name: "the tenant's default phi tag holds", req: { tenant: 'clinic' }, routes: ['onprem-gpu'], model: 'llama-3.3-70b', rules: ['restricted-uses-onprem-model'] },
     { name: 'a tag added by a rule is seen by the other rules', req: { tags: ['patient'] }, routes: ['onprem-gpu'], model: 'llama-3.3-70b', rules: ['patient-means-phi', 'restricted-uses-onprem-model'] },
     { name: 'negotiated direct price beats the aggregator fee', req: { model: 'claude-sonnet-4-6' }, routes: ['anthropic-direct', 'openrouter'] },
     { name: 'only the aggregator serves gemini', req: { model: 'gemini-2.5-pro' }, routes: ['openrouter'] },
@@ -41,7 +41,7 @@ describe('default policy on the example config', () => {
     { name: 'embeddings go to the only route that serves them', req: { model: 'text-embedding-3-small', endpoint: 'embeddings', maxOutputTokens: undefined }, routes: ['openai-direct'] },
     { name: 'unknown model', req: { model: 'gpt-9' }, routes: [], denial: 'model_not_found' },
     { name: 'tight streaming SLO drops the slow aggregator', req: { stream: true, sloMs: 800 }, routes: ['openai-direct'], rules: ['tight-slo-prefers-direct'] },
-    { name: 'an SLO nobody meets is noted, not fatal', req: { sloMs: 100 }, routes: ['openai-direct', 'openrouter'], notes: ['slo_unmet'] },
+    { name: 'an SLO nobody meets is noted, not fatal', req: { sloMs: 100 }, routes: ['openai-direct', 'openrouter'], rules: ['tight-slo-prefers-direct'], notes: ['slo_unmet'] },
     {
       name: 'open circuit on direct fails over to the aggregator',
       req: {},
@@ -53,6 +53,7 @@ describe('default policy on the example config', () => {
       req: { tags: ['phi'] },
       stats: new Map([['onprem-gpu', { circuit: 'open' as const }]]),
       routes: [],
+      rules: ['restricted-uses-onprem-model'],
       denial: 'routes_unavailable',
     },
     {
@@ -69,8 +70,8 @@ describe('default policy on the example config', () => {
     },
     { name: 'over budget with downgrade serves the cheaper model', req: { model: 'claude-sonnet-4-6', spend: spent(49.98), maxOutputTokens: 8000 }, routes: ['openai-direct', 'openrouter'], model: 'gpt-5-mini', notes: ['budget_downgrade'] },
     { name: 'over budget with deny when even the downgrade does not fit', req: { model: 'claude-sonnet-4-6', spend: spent(49.999), maxOutputTokens: 8000 }, routes: [], denial: 'budget_exceeded' },
-    { name: 'over budget with cheapest and nothing fits is denied', req: { tenant: 'research', spend: spent(4.99999) }, routes: [], denial: 'budget_exceeded' },
-    { name: 'over budget with cheapest still serves phi on-prem (zero marginal)', req: { tenant: 'research', tags: ['phi'], spend: spent(5) }, routes: ['onprem-gpu'] },
+    { name: 'over budget with cheapest and nothing fits is denied', req: { tenant: 'research', spend: spent(4.99999) }, routes: [], rules: ['low-budget-uses-small-model'], denial: 'budget_exceeded' },
+    { name: 'over budget with cheapest still serves phi on-prem (zero marginal)', req: { tenant: 'research', tags: ['phi'], spend: spent(5) }, routes: ['onprem-gpu'], rules: ['restricted-uses-onprem-model', 'low-budget-uses-small-model'] },
   ];
 
   for (const c of cases) {
@@ -78,9 +79,10 @@ describe('default policy on the example config', () => {
       const d = planRoute(request(c.req), routing, c.stats);
       expect(d.candidates.map((x) => x.route)).toEqual(c.routes);
       if (c.model) expect(d.model).toBe(c.model);
-      if (c.rules) expect(d.rulesFired).toEqual(c.rules);
+      // Every row says which rules fired and what bent (none, when it says nothing).
+      expect(d.rulesFired).toEqual(c.rules ?? []);
       expect(d.denial?.code).toBe(c.denial);
-      if (c.notes) expect(d.notes).toEqual(c.notes);
+      expect(d.notes).toEqual(c.notes ?? []);
     });
   }
 
