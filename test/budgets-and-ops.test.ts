@@ -187,3 +187,34 @@ describe('operators', () => {
     expect(missing.stderr).toContain('no such log');
   });
 });
+
+describe('what the budget holds and what whatif prices', () => {
+  it('a request in flight holds the most its dearest route could cost, not its cheapest', async () => {
+    gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(1)));
+    mocks.direct.behave({ delayMs: 400, usage: { prompt_tokens: 8, completion_tokens: 50 } });
+    const pending = send(gw.url, CAPPED_KEY, {});
+    // Bounded wait for the request to be in flight (reserved), then read what it holds.
+    let reserved = 0n;
+    for (let i = 0; i < 200 && reserved === 0n; i++) {
+      reserved = (await gw.deps.ledger.report(Date.now())).reduce((sum, t) => sum + t.dayReserved, 0n);
+      if (reserved === 0n) await new Promise((r) => setImmediate(r));
+    }
+    expect(reserved).toBe(RESERVATION);
+    await (await pending).body.dump();
+    expect((await gw.deps.ledger.snapshot('capped', Date.now())).dailyPico).toBe(ACTUAL);
+  });
+
+  it('whatif prices cached prompt tokens at the cached price, as the gateway did', async () => {
+    const config = writeGatewayConfig(mocks, cappedTenant(1));
+    gw = await startGateway(config);
+    mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 50 }, cachedTokens: 6 });
+    for (let i = 0; i < 2; i++) await (await send(gw.url, CAPPED_KEY, {})).body.dump();
+    await gw.close();
+    gw = undefined;
+    const log = join(dirname(config), 'log');
+    const result = JSON.parse((await runCli(['whatif', '--log', log, '-c', config, '--json'], { env: { AGG_KEY: 'x', DIRECT_KEY: 'y' } })).stdout) as { actual: { total_usd: string }; what_if: { total_usd: string } };
+    // 2 × (2 fresh × 250,000 + 6 cached × 25,000 + 50 × 2,000,000) p$; 0.000204 if the cache were ignored.
+    expect(result.actual.total_usd).toBe('0.000201');
+    expect(result.what_if.total_usd).toBe('0.000201');
+  });
+});

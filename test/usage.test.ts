@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { meter, meterAnswer, StreamMeter } from '../src/gateway/relay/meter.js';
+import { MAX_TOKENS_PER_REQUEST, usageFromOpenAi } from '../src/gateway/relay/usage.js';
+
+// Usage is data from outside: only whole, non-negative, bounded counts are believed.
+const PRICE = { input: 1_000, output: 4_000, cachedInput: 100, cacheWrite: 1_250 };
+
+describe('usage from an upstream', () => {
+  it('reads every count, cache reads and writes and reasoning included', () => {
+    expect(usageFromOpenAi({ prompt_tokens: 100, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 30, cache_write_tokens: 10 }, completion_tokens_details: { reasoning_tokens: 5 } })).toEqual({
+      input: 100,
+      output: 20,
+      cachedInput: 30,
+      cacheWrite: 10,
+      reasoning: 5,
+      estimated: false,
+    });
+  });
+
+  it('treats absent optional counts as zero, and null details as absent', () => {
+    expect(usageFromOpenAi({ prompt_tokens: 7, prompt_tokens_details: null, completion_tokens_details: null })).toEqual({ input: 7, output: 0, cachedInput: 0, cacheWrite: 0, reasoning: 0, estimated: false });
+  });
+
+  it.each([
+    ['no usage', undefined],
+    ['not an object', 'lots'],
+    ['no prompt tokens', { completion_tokens: 3 }],
+    ['fractional', { prompt_tokens: 10.3, completion_tokens: 1 }],
+    ['negative output', { prompt_tokens: 10, completion_tokens: -1_000_000 }],
+    ['negative cache reads', { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: -5 } }],
+    ['a string', { prompt_tokens: '10', completion_tokens: 1 }],
+    ['past the bound', { prompt_tokens: MAX_TOKENS_PER_REQUEST + 1, completion_tokens: 1 }],
+    ['1e15 output', { prompt_tokens: 1, completion_tokens: 1e15 }],
+    ['more cached than sent', { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 8, cache_write_tokens: 3 } }],
+    ['NaN reasoning', { prompt_tokens: 10, completion_tokens: 1, completion_tokens_details: { reasoning_tokens: Number.NaN } }],
+  ])('does not believe %s', (_, usage) => {
+    expect(usageFromOpenAi(usage)).toBeUndefined();
+  });
+
+  it('accepts the bound itself', () => {
+    expect(usageFromOpenAi({ prompt_tokens: MAX_TOKENS_PER_REQUEST, completion_tokens: 0 })?.input).toBe(MAX_TOKENS_PER_REQUEST);
+  });
+});
+
+describe('metering', () => {
+  it('prices reported usage exactly, each kind of token at its price', () => {
+    const m = meter({ input: 100, output: 20, cachedInput: 30, cacheWrite: 10, reasoning: 0, estimated: false }, 999, 999, PRICE);
+    expect(m.costPico).toBe(60n * 1_000n + 30n * 100n + 10n * 1_250n + 20n * 4_000n);
+  });
+
+  it('estimates from the planner input estimate and the text when nothing was reported, and says so', () => {
+    const m = meterAnswer({ choices: [{ message: { content: 'x'.repeat(40) } }, { message: { content: 'y'.repeat(4) } }], usage: { prompt_tokens: -1 } }, 50, PRICE);
+    expect(m.usage).toEqual({ input: 50, output: 11, cachedInput: 0, reasoning: 0, estimated: true });
+    expect(m.costPico).toBe(50n * 1_000n + 11n * 4_000n);
+  });
+
+  it('a stream meter keeps the usage chunk only when asked, counts text and tool arguments for estimates', () => {
+    const usage = { chunk: { choices: [], usage: { prompt_tokens: 9, completion_tokens: 3 } } };
+    const text = { chunk: { choices: [{ delta: { content: 'abcd' } }] } };
+    const tool = { chunk: { choices: [{ delta: { tool_calls: [{ function: { arguments: 'efgh' } }] } }] } };
+    const dropping = new StreamMeter(false);
+    expect(dropping.observe(text)).toBe(text);
+    expect(dropping.observe(usage)).toBeUndefined();
+    expect(dropping.metered(1, PRICE).usage).toMatchObject({ input: 9, output: 3, estimated: false });
+    const keeping = new StreamMeter(true);
+    expect(keeping.observe(usage)).toBe(usage);
+    const cut = new StreamMeter(false);
+    cut.observe(text);
+    cut.observe(tool);
+    expect(cut.metered(5, PRICE).usage).toMatchObject({ input: 5, output: 2, estimated: true });
+  });
+
+  it('passes error items through untouched', () => {
+    const error = { error: { message: 'overloaded', code: 'x' } };
+    expect(new StreamMeter(false).observe(error)).toBe(error);
+  });
+});
