@@ -62,3 +62,13 @@ export interface WireFormat {
 export class UnsupportedEndpointError extends Error {
   override name = 'UnsupportedEndpointError';
 }
+
+/** `error.message` of an error body: where OpenAI's and Anthropic's error bodies both keep it. */
+export function errorMessageOf(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}

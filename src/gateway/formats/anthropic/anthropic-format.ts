@@ -1,5 +1,5 @@
 import type { GatewayError } from '../../errors.js';
-import { UnsupportedEndpointError, type WireFormat } from '../wire-format.js';
+import { errorMessageOf, UnsupportedEndpointError, type WireFormat } from '../wire-format.js';
 import { readAnthropicAnswer, writeAnthropicAnswer } from './anthropic-answer.js';
 import { fromAnthropicRequest, toAnthropicRequest } from './anthropic-request.js';
 import { createAnthropicStreamReader, createAnthropicStreamWriter } from './anthropic-stream.js';
@@ -22,14 +22,7 @@ export const anthropicFormat: WireFormat = {
   },
   readAnswer: (_endpoint, text) => readAnthropicAnswer(text),
   createStreamReader: createAnthropicStreamReader,
-  readErrorMessage(text) {
-    try {
-      const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-      return typeof message === 'string' ? message : undefined;
-    } catch {
-      return undefined;
-    }
-  },
+  readErrorMessage: errorMessageOf,
 
   readRequest: fromAnthropicRequest,
   writeAnswer: writeAnthropicAnswer,

@@ -1,6 +1,6 @@
 import type { GatewayError } from '../../errors.js';
 import { sseData } from '../sse.js';
-import { UnreadableAnswerError, type Json, type StreamItem, type WireFormat } from '../wire-format.js';
+import { errorMessageOf, UnreadableAnswerError, type Json, type StreamItem, type WireFormat } from '../wire-format.js';
 
 const PATHS = { chat: '/chat/completions', embeddings: '/embeddings' } as const;
 
@@ -48,14 +48,7 @@ export const openAiFormat: WireFormat = {
     };
   },
 
-  readErrorMessage(text) {
-    try {
-      const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-      return typeof message === 'string' ? message : undefined;
-    } catch {
-      return undefined;
-    }
-  },
+  readErrorMessage: errorMessageOf,
 
   readRequest: (body) => body,
   writeAnswer: (answer) => JSON.stringify(answer),
