@@ -17,7 +17,7 @@ export default defineConfig({
       'test/route-health.test.ts',
       'test/usage.test.ts',
     ],
-    setupFiles: ['test/helpers/hermetic.ts'],
+    setupFiles: ['test/setup.ts'],
     pool: 'forks',
   },
 });

@@ -2,10 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 
 // What a test file leaves behind is cleaned up when the file is done: the child processes it started and
-// the temporary folders it made. Registered for every file in vitest.config.ts (`setupFiles`).
+// the temporary folders it made (`cleanUp`, registered for every file by `test/setup.ts`). Benchmarks use
+// the same helpers outside vitest.
 
 const children = new Set<ChildProcess>();
 const folders = new Set<string>();
@@ -37,9 +37,10 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, ...extra };
 }
 
-afterAll(() => {
+/** Kills the tracked children still running and removes the temporary folders. */
+export function cleanUp(): void {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
   folders.clear();
-});
+}

@@ -8,7 +8,10 @@ export type Endpoint = 'chat' | 'embeddings';
 export type Json = Record<string, any>;
 
 /** What a stream carries between formats: an OpenAI chunk, or the upstream's error in the middle of it. */
-export type StreamItem = { readonly chunk: Json } | { readonly error: { readonly message: string; readonly code: string } };
+export type StreamItem =
+  /** `raw`: the chunk's JSON text as the upstream sent it, when unchanged, so an OpenAI caller gets it as is. */
+  | { readonly chunk: Json; readonly raw?: string }
+  | { readonly error: { readonly message: string; readonly code: string } };
 
 /** What to send an upstream for one attempt. */
 export interface UpstreamCall {

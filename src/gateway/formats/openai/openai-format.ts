@@ -44,7 +44,7 @@ export const openAiFormat: WireFormat = {
       if (event.data === '[DONE]') return [];
       const chunk = parseObject(event.data, 'a stream event');
       if (chunk.error && !chunk.choices) return [{ error: { message: String(chunk.error.message ?? 'upstream error'), code: String(chunk.error.code ?? 'upstream_error') } }];
-      return [{ chunk }];
+      return [{ chunk, raw: event.data }];
     };
   },
 
@@ -55,7 +55,8 @@ export const openAiFormat: WireFormat = {
 
   createStreamWriter() {
     return {
-      write: (item) => ('chunk' in item ? sseData(item.chunk) : sseData({ error: { message: item.error.message, type: 'api_error', code: item.error.code, param: null } })),
+      // An OpenAI upstream's chunk goes out as it came: parsed once (for usage), never serialised again.
+      write: (item) => ('chunk' in item ? (item.raw === undefined ? sseData(item.chunk) : `data: ${item.raw}\n\n`) : sseData({ error: { message: item.error.message, type: 'api_error', code: item.error.code, param: null } })),
       end: () => 'data: [DONE]\n\n',
     };
   },
