@@ -18,7 +18,7 @@ export interface InvariantFacts {
  */
 export type Invariant = (route: Route, facts: InvariantFacts) => Exclusion | undefined;
 
-export const INVARIANTS: readonly Invariant[] = [
+const INVARIANTS: readonly Invariant[] = [
   // A route never carries data above its clearance.
   (route, { rank }) => (route.clearanceRank < rank ? { route: route.id, kind: route.kind, reason: 'clearance', detail: route.clearanceDetails[rank] as string } : undefined),
   // The top level stays in the building: only on-prem routes carry it, whatever their declared clearance.

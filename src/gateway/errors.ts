@@ -15,7 +15,7 @@ export type OpenAiErrorType =
  * The catalogue: every code the gateway answers with, its HTTP status and OpenAI error type. A code is
  * stable (clients and the decision log match on it); the message says what happened to this request.
  */
-export const ERROR_CATALOGUE = {
+const ERROR_CATALOGUE = {
   invalid_request: [400, 'invalid_request_error'],
   unsupported_endpoint: [400, 'invalid_request_error'],
   request_too_large: [413, 'invalid_request_error'],
@@ -36,7 +36,6 @@ export const ERROR_CATALOGUE = {
   upstream_stream_error: [502, 'api_error'],
   internal_error: [500, 'api_error'],
 } as const satisfies Record<string, readonly [number, OpenAiErrorType]>;
-export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
 export interface GatewayErrorOptions {
   readonly param?: string | null;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WIRE_FORMATS } from '../gateway/formats/registry.js';
+import type { Json } from '../gateway/formats/wire-format.js';
 
 /**
  * A real upstream on loopback, standing in for a provider, an aggregator or an on-prem model server. It
@@ -130,21 +131,21 @@ function chatAnswer(body: Record<string, unknown>, behavior: MockBehavior, name:
     choices: [{ index: 0, message: { role: 'assistant', content: text ?? null, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, finish_reason: finish }],
     ...(behavior.omitUsage ? {} : { usage }),
   };
-  const chunk = (delta: object, finishReason: string | null) => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason }] });
+  const chunk = (delta: object, finishReason: string | null): Json => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason }] });
   const chunks = [chunk({ role: 'assistant', content: '' }, null)];
   if (toolCalls) chunks.push(chunk({ tool_calls: [{ index: 0, ...toolCalls[0] }] }, null));
   for (const piece of pieces) chunks.push(chunk({ content: piece }, null));
   chunks.push(chunk({}, finish));
   // Anthropic's stream always ends with its usage; OpenAI's only when asked.
   const includeUsage = format === 'anthropic' || (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-  if (includeUsage && !behavior.omitUsage) chunks.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage } as never);
+  if (includeUsage && !behavior.omitUsage) chunks.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
   return { completion, chunks };
 }
 
 /** Answers a chat request in the route's format, written by that format's own caller side. */
 async function answerChat(res: ServerResponse, body: Record<string, unknown>, behavior: MockBehavior, name: string, format: MockFormat): Promise<void> {
   const wire = WIRE_FORMATS[format];
-  const { completion, chunks } = chatAnswer(format === 'anthropic' ? wire.readRequest(body) : body, behavior, name, format);
+  const { completion, chunks } = chatAnswer(wire.readRequest(body), behavior, name, format);
   if (body.stream !== true) {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(wire.writeAnswer(completion));

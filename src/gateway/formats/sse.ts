@@ -7,7 +7,7 @@ export interface SseEvent {
 }
 
 /** The most one event may hold before the stream is treated as broken (bounds memory per stream). */
-export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 /**
  * Bytes of an event stream in, whole events out, however the bytes were chunked: LF, CR or CRLF line

@@ -52,7 +52,8 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const { clock, ledger, health } = ctx;
     const startedMs = clock.now();
     const runtime = ctx.runtime.current;
-    const tenant = request.tenant ?? authenticate(request.headers, runtime.loaded);
+    // Set by the routes' onRequest hook, which refuses the request without one.
+    const tenant = request.tenant as Tenant;
     const canonical = { endpoint, body: caller.readRequest(request.body as Json) } as CanonicalRequest;
     const spend = await ledger.snapshot(tenant.id, startedMs);
     const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers), spend, startedMs);

@@ -1,19 +1,11 @@
 import type { Candidate } from '../../engine/decision.js';
-import type { Endpoint, StreamItem, UpstreamCall } from '../formats/wire-format.js';
+import type { StreamItem } from '../formats/wire-format.js';
 import type { Clock } from '../state/clock.js';
 import type { RouteHealthStore } from '../state/route-health-store.js';
 import type { Exchange } from './exchange.js';
+import type { AttemptRequest } from './send-attempt.js';
 
-/** One attempt's call, built before the circuit is asked (so a request a format refuses holds no probe). */
-export interface PreparedCall {
-  readonly endpoint: Endpoint;
-  readonly call: UpstreamCall;
-  readonly stream: boolean;
-  /** Aborted when the caller hangs up. */
-  readonly signal: AbortSignal;
-}
-
-export type SendAttempt = (candidate: Candidate, prepared: PreparedCall) => Promise<Exchange>;
+export type SendAttempt = (candidate: Candidate, req: AttemptRequest) => Promise<Exchange>;
 
 /**
  * Circuit and latency bookkeeping around one attempt, in one place (undici's interceptor idea): asks the
@@ -21,12 +13,12 @@ export type SendAttempt = (candidate: Candidate, prepared: PreparedCall) => Prom
  * when the caller hung up. A stream is judged when it ends, so the wrapper also wraps its rest.
  */
 export function withRouteHealth(health: RouteHealthStore, clock: Clock): (send: SendAttempt) => SendAttempt {
-  return (send) => async (candidate, prepared) => {
-    const { signal } = prepared;
+  return (send) => async (candidate, req) => {
+    const { signal } = req;
     const { route, model } = candidate;
     if (!health.tryAcquire(route)) return { kind: 'skipped' };
     const t0 = clock.now();
-    const exchange = await send(candidate, prepared);
+    const exchange = await send(candidate, req);
     switch (exchange.kind) {
       case 'failed':
         health.failed(route);

@@ -44,18 +44,20 @@ export interface RelayDeps {
  */
 export function createRelay(deps: RelayDeps) {
   const { pools, clock } = deps;
-  const attempt = withRouteHealth(deps.health, clock)((candidate, prepared) => sendAttempt({ ...prepared, target: pools.get(candidate.route), format: WIRE_FORMATS[candidate.format] }));
+  const attempt = withRouteHealth(deps.health, clock)((_candidate, req) => sendAttempt(req));
+  // Keys the decision's routes send upstream: an upstream error that echoes one is redacted.
+  const keysOf = (decision: Decision) => decision.candidates.flatMap((c) => pools.get(c.route).route.api_key ?? []);
 
   return async function relay(req: RelayRequest): Promise<Outcome> {
     const attempts: Attempt[] = [];
-    const secrets: string[] = [];
     for (const candidate of req.decision.candidates) {
       if (req.signal.aborted) break;
-      const route = pools.get(candidate.route).route;
-      if (route.api_key) secrets.push(route.api_key);
+      const target = pools.get(candidate.route);
+      const format = WIRE_FORMATS[candidate.format];
       let call: UpstreamCall;
       try {
-        call = WIRE_FORMATS[candidate.format].buildCall(req.endpoint, req.body, candidate.upstreamModel, route.api_key);
+        // Built before the circuit is asked, so a request a format refuses never holds a half-open probe.
+        call = format.buildCall(req.endpoint, req.body, candidate.upstreamModel, target.route.api_key);
       } catch (err) {
         if (err instanceof UnsupportedEndpointError) {
           attempts.push({ route: candidate.route, status: 'unsupported', ms: 0 });
@@ -66,7 +68,7 @@ export function createRelay(deps: RelayDeps) {
         return { kind: 'failed', error, attempts };
       }
       const t0 = clock.now();
-      const exchange = await attempt(candidate, { endpoint: req.endpoint, call, stream: req.stream, signal: req.signal });
+      const exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal });
       const ms = clock.now() - t0;
       switch (exchange.kind) {
         case 'skipped':
@@ -81,7 +83,7 @@ export function createRelay(deps: RelayDeps) {
         case 'rejected': {
           attempts.push({ route: candidate.route, status: exchange.status, ms });
           // The upstream refused the request itself: another route would refuse it too.
-          const message = `Route ${candidate.route} rejected the request: ${redactSecrets(exchange.message, secrets)}`;
+          const message = `Route ${candidate.route} rejected the request: ${redactSecrets(exchange.message, keysOf(req.decision))}`;
           return { kind: 'failed', error: new GatewayError('upstream_rejected', message, { status: exchange.status, type: 'invalid_request_error' }), attempts };
         }
         case 'answer':

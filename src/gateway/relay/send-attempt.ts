@@ -22,7 +22,7 @@ export interface AttemptRequest {
  * is misconfigured — its key refused (401, 403) or its model name unknown there (404). Only what says the
  * request itself is wrong (400, 413, 422, …) goes back to the caller.
  */
-export const retryableStatus = (status: number) => status === 429 || status >= 500 || status === 401 || status === 403 || status === 404 || status === 408;
+const retryableStatus = (status: number) => status === 429 || status >= 500 || status === 401 || status === 403 || status === 404 || status === 408;
 
 function failureKind(err: unknown): string {
   const code = (err as { code?: string }).code ?? '';
@@ -32,7 +32,7 @@ function failureKind(err: unknown): string {
 }
 
 /** A stream that is not the route's format, or an event too large to hold: broken, not a network fault. */
-export const unreadable = (err: unknown) => err instanceof UnreadableAnswerError || (err as Error | undefined)?.name === 'ParseError';
+const unreadable = (err: unknown) => err instanceof UnreadableAnswerError || (err as Error | undefined)?.name === 'ParseError';
 
 async function readUpTo(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
   const chunks: Buffer[] = [];
