@@ -5,18 +5,14 @@
  * DuckDB log on. Measured in interleaved rounds so machine noise shows in every target alike.
  * Run: `npm run build && npx tsx benchmarks/gateway-overhead.bench.ts`
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'undici';
-import { hashApiKey } from '../dist/config/tenant-keys.js';
 import { percentile } from '../dist/gateway/state/latency-window.js';
 import { startProcess, type Started } from '../test/helpers/start-process.js';
+import { benchConfig, BENCH_HEADERS as HEADERS, requestBody } from './servers/bench-config.js';
 
-const KEY = 'sk-bench-tenant-0123456789';
-const BODY = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
-const STREAM_BODY = JSON.stringify({ model: 'gpt-5-mini', stream: true, messages: [{ role: 'user', content: 'Say hello in five words.' }] });
-const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+const BODY = requestBody(false);
+const STREAM_BODY = requestBody(true);
 
 export interface Target {
   readonly name: string;
@@ -30,20 +26,7 @@ export async function startTargets(): Promise<{ targets: Target[]; stop: () => P
   const root = new URL('../', import.meta.url).pathname;
   const upstream = await startProcess([join(root, 'benchmarks/servers/upstream.js'), '0']);
   const bare = await startProcess([join(root, 'benchmarks/servers/bare-proxy.js'), `http://127.0.0.1:${upstream.port}`, '0']);
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-  const config = join(dir, 'switchyard.yaml');
-  writeFileSync(
-    config,
-    `server: { admin_key: bench-admin-key }
-policies: [${join(root, 'policies/default.rules.json')}]
-log: { dir: ${join(dir, 'log')}, roll_seconds: 60 }
-routes:
-  - { id: direct, kind: direct, base_url: "http://127.0.0.1:${upstream.port}/v1", api_key: "sk-upstream-bench-key", clearance: confidential, models: [gpt-5, gpt-5-mini] }
-  - { id: gpu, kind: onprem, base_url: "http://127.0.0.1:${upstream.port}/v1", clearance: restricted, models: [llama-3.3-70b], pricing: { fixed_per_hour_usd: 1 } }
-tenants:
-  - { id: bench, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: 1000000, monthly_usd: 10000000, on_exceed: deny } }
-`,
-  );
+  const config = benchConfig(root, upstream.port);
   // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of the gateway there (open it in Chrome DevTools or speedscope).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const switchyard = await startProcess([...profile, join(root, 'bin/switchyard.js'), 'serve', '--config', config, '--port', '0']);

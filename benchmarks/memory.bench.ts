@@ -5,10 +5,10 @@
  */
 import { Pool } from 'undici';
 import { startTargets } from './gateway-overhead.bench.js';
+import { BENCH_HEADERS as HEADERS, requestBody } from './servers/bench-config.js';
 import { rssMiB } from '../test/helpers/start-process.js';
 
-const BODY = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
-const HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-tenant-0123456789' };
+const BODY = requestBody(false);
 
 /** `total` requests at 64 connections, RSS sampled after every tenth of them. */
 async function sustained(origin: string, pid: number, total: number): Promise<number[]> {
