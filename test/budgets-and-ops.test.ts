@@ -89,6 +89,38 @@ describe('budgets under concurrency', () => {
   });
 });
 
+describe('the reservation bounds the worst case', () => {
+  const image = { type: 'image_url', image_url: { url: 'https://example.com/scan.png' } };
+  // What a provider bills for each: the tool schema's tokens, four high-detail images, eight answers.
+  const cases = [
+    { name: 'a 40 KB tool description', body: { tools: [{ type: 'function', function: { name: 'lookup', description: 'd'.repeat(40_000), parameters: { type: 'object' } } }] }, usage: { prompt_tokens: 10_030, completion_tokens: 100 } },
+    { name: 'four images', body: { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }, image, image, image, image] }] }, usage: { prompt_tokens: 8 + 4 * 1445, completion_tokens: 100 } },
+    { name: 'n: 8', body: { n: 8 }, usage: { prompt_tokens: 8, completion_tokens: 8 * 100 } },
+  ];
+  it.each(cases)('500 concurrent requests with $name spend at most the budget plus one reservation', async ({ body, usage }) => {
+    // Slow enough that every request is planned and reserved before the first one settles.
+    mocks.direct.behave({ usage, delayMs: 300 });
+    mocks.aggregator.behave({ usage, delayMs: 300 });
+    const actual = BigInt(usage.prompt_tokens) * 250_000n + BigInt(usage.completion_tokens) * 2_000_000n;
+    const budgetUsd = Number(40n * actual) / 1e12;
+    gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(budgetUsd)), LENIENT_CIRCUIT);
+    const statuses = await Promise.all(
+      Array.from({ length: 500 }, async () => {
+        const res = await send(gw!.url, CAPPED_KEY, body);
+        await res.body.dump();
+        return res.statusCode;
+      }),
+    );
+    const spent = (await gw.deps.ledger.snapshot('capped', Date.now())).dailyPico;
+    // The dearest route (the aggregator) at the most this request can bill: with the estimator's tokens for
+    // the tools and images, or n answers of max_tokens; a little over the actual usage, never under it.
+    const reservation = (BigInt(usage.prompt_tokens) + 200n) * 263_750n + BigInt(usage.completion_tokens) * 2_110_000n;
+    expect(spent).toBeLessThanOrEqual(usdToPico(budgetUsd) + reservation);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(400);
+  });
+});
+
 describe('restart', () => {
   it('spend before a restart counts after it', async () => {
     const config = writeGatewayConfig(mocks, cappedTenant(0.000205)); // room for two requests' actual cost + change

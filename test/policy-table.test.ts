@@ -104,6 +104,15 @@ describe('default policy on the example config', () => {
     expect(aggregator?.expectedCostPico).toBe(Math.round(1_250_000 * 1.055) * 1000 + 10_550_000 * 500);
   });
 
+  it('bills every answer asked for: n choices multiply the expected and the most output', () => {
+    const one = planRoute(request({ inputTokens: 1000, maxOutputTokens: 500 }), routing).candidates.find((c) => c.route === 'openai-direct');
+    const eight = planRoute(request({ inputTokens: 1000, maxOutputTokens: 500, choices: 8 }), routing).candidates.find((c) => c.route === 'openai-direct');
+    // gpt-5: 1000 × 1.25 µ$ in, then 500 (or 8 × 500) × 10 µ$ out.
+    expect(one?.maxCostPico).toBe(1_250_000_000 + 5_000_000_000);
+    expect(eight?.maxCostPico).toBe(1_250_000_000 + 8 * 5_000_000_000);
+    expect(eight?.expectedCostPico).toBe(1_250_000_000 + 8 * 5_000_000_000);
+  });
+
   it('is deterministic: the same inputs give the same decision', () => {
     const a = planRoute(request({ tags: ['finance'], stream: true, sloMs: 900 }), routing);
     const b = planRoute(request({ tags: ['finance'], stream: true, sloMs: 900 }), routing);

@@ -138,7 +138,8 @@ interface Selection {
 function selectRoutes(model: string, invariantFacts: InvariantFacts, req: RequestFacts, effects: Effects, routing: RoutingConfig, stats: RouteStats, sloMs: number | null): Selection {
   const excluded: Exclusion[] = [];
   const scored: { c: Candidate; preferred: number; p50: number; order: number }[] = [];
-  const outputExpected = req.endpoint === 'embeddings' ? 0 : (req.maxOutputTokens ?? routing.expectedOutputTokens);
+  const choices = req.choices ?? 1;
+  const outputExpected = req.endpoint === 'embeddings' ? 0 : choices * (req.maxOutputTokens ?? routing.expectedOutputTokens);
 
   for (const route of routing.routes) {
     // 1. Invariants, in code: no rule can undo these.
@@ -170,7 +171,8 @@ function selectRoutes(model: string, invariantFacts: InvariantFacts, req: Reques
       excluded.push({ route: route.id, kind: route.kind, reason: 'unhealthy', detail: 'circuit open' });
       continue;
     }
-    const outputLimit = req.endpoint === 'embeddings' ? 0 : (req.maxOutputTokens ?? price.maxOutputTokens ?? DEFAULT_OUTPUT_LIMIT);
+    // The most it can cost: every answer asked for at its output limit.
+    const outputLimit = req.endpoint === 'embeddings' ? 0 : choices * (req.maxOutputTokens ?? price.maxOutputTokens ?? DEFAULT_OUTPUT_LIMIT);
     const observed = health?.latency?.get(model);
     const trusted = observed !== undefined && observed.samples >= routing.minLatencySamples ? observed : undefined;
     const prior = route.latencyPrior;

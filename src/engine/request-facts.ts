@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Frozen } from './frozen.js';
 import { detectSensitiveTags } from './detect-sensitive.js';
-import { estimateMessagesTokens, estimateTextTokens, messageTexts } from './estimate-tokens.js';
+import { estimateChatInputTokens, estimateTextTokens, messageTexts } from './estimate-tokens.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './request-schema.js';
 import type { Tenant } from './routing-config.js';
 
@@ -25,6 +25,8 @@ export const RequestFactsSchema = Type.Object({
   tags: Type.Array(Type.String()),
   inputTokens: Type.Integer({ minimum: 0 }),
   maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** How many answers are asked for (`n`): each is billed its output; 1 when absent. */
+  choices: Type.Optional(Type.Integer({ minimum: 1 })),
   stream: Type.Boolean(),
   /** Overrides the tenant's default SLO. */
   sloMs: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -92,11 +94,12 @@ export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: Cal
     model: body.model,
     endpoint: 'chat',
     tags: requestTags(tenant, hints, () => messageTexts(body.messages)),
-    inputTokens: estimateMessagesTokens(body.messages),
+    inputTokens: estimateChatInputTokens(body),
     stream: body.stream === true,
     nowMs,
     spend,
     ...(limit === undefined ? {} : { maxOutputTokens: limit }),
+    ...(typeof body.n === 'number' && body.n > 1 ? { choices: body.n } : {}),
     ...slo,
   };
 }

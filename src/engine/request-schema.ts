@@ -25,6 +25,8 @@ export const ChatCompletionRequestSchema = Type.Object(
     stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }), Type.Null()])),
     max_tokens: TokenLimit,
     max_completion_tokens: TokenLimit,
+    /** Answers asked for; each bills its own output (OpenAI allows up to 128). */
+    n: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 128 }), Type.Null()])),
   },
   { additionalProperties: true },
 );
