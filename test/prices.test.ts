@@ -1,28 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_CATALOGUE } from '../src/engine/builtin-catalogue.js';
-import { formatUsd, usdToPico } from '../src/engine/money.js';
+import { formatUsd } from '../src/engine/money.js';
 import { costOfUsage, readLiteLlmCatalogue, withFee } from '../src/engine/prices.js';
 
 const SHARED_CATALOGUE = new URL('../../shared/data/litellm-model-prices.json', import.meta.url);
-
-describe('money', () => {
-  it('converts decimal USD exactly', () => {
-    expect(usdToPico(0.1)).toBe(100_000_000_000n);
-    expect(usdToPico(12.5)).toBe(12_500_000_000_000n);
-    expect(usdToPico(1000)).toBe(1_000_000_000_000_000n);
-  });
-  it('formats pico-dollars, rounding half up', () => {
-    expect(formatUsd(3_437_500_000_000n, 6)).toBe('3.437500');
-    expect(formatUsd(1_500_000n, 6)).toBe('0.000002');
-    expect(formatUsd(-2_500_000_000_000n, 2)).toBe('-2.50');
-  });
-  it('sums what floats cannot: 0.75 × $1.25/M + 0.25 × $10/M per M tokens is $3.4375 exactly', () => {
-    const gpt5 = readLiteLlmCatalogue(BUILTIN_CATALOGUE).get('gpt-5')!;
-    const cost = costOfUsage({ input: 750_000, output: 250_000 }, gpt5);
-    expect(formatUsd(cost, 12)).toBe('3.437500000000');
-  });
-});
 
 describe('request cost', () => {
   const catalogue = readLiteLlmCatalogue(BUILTIN_CATALOGUE);
@@ -33,10 +15,24 @@ describe('request cost', () => {
     expect(cost).toBe(600 * 3_000_000 + 300 * 300_000 + 100 * 3_750_000 + 200 * 15_000_000);
     expect(formatUsd(cost)).toBe('0.005265');
   });
-  it('folds an aggregator fee into the per-token price', () => {
+  it('sums what floats cannot: 0.75 × $1.25/M + 0.25 × $10/M per M tokens is $3.4375 exactly', () => {
+    const cost = costOfUsage({ input: 750_000, output: 250_000 }, catalogue.get('gpt-5')!);
+    expect(formatUsd(cost, 12)).toBe('3.437500000000');
+  });
+  it('never prices cached and written tokens twice, nor below zero fresh input', () => {
+    const price = { input: 10, output: 100, cachedInput: 1, cacheWrite: 20 };
+    expect(costOfUsage({ input: 5, output: 0, cachedInput: 4, cacheWrite: 4 }, price)).toBe(4 * 1 + 4 * 20);
+  });
+  it('refuses a cost past exact integer range rather than round it', () => {
+    expect(() => costOfUsage({ input: 1e10, output: 0 }, { input: 1e7, output: 0, cachedInput: 0, cacheWrite: 0 })).toThrow('request cost out of exact range');
+  });
+  it('folds an aggregator fee and a flat markup into every per-token price, keeping the output limit', () => {
     const feed = withFee(catalogue.get('gpt-5')!, 550, 0);
     expect(feed.input).toBe(1_318_750);
     expect(feed.output).toBe(10_550_000);
+    const marked = withFee({ input: 1000, output: 3000, cachedInput: 100, cacheWrite: 1250, maxOutputTokens: 64 }, 1000, 7);
+    expect(marked).toEqual({ input: 1107, output: 3307, cachedInput: 117, cacheWrite: 1382, maxOutputTokens: 64 });
+    expect(withFee({ input: 1, output: 1, cachedInput: 1, cacheWrite: 1 }, 0, 0)).not.toHaveProperty('maxOutputTokens');
   });
 });
 
@@ -51,6 +47,26 @@ describe("LiteLLM's catalogue format", () => {
     });
     expect([...c.keys()]).toEqual(['gpt-x']);
     expect(c.get('gpt-x')).toEqual({ input: 1_000_000, output: 2_000_000, cachedInput: 1_000_000, cacheWrite: 1_000_000 });
+  });
+
+  it('needs a provider and both token prices; reads cache prices and the output limit when given', () => {
+    const c = readLiteLlmCatalogue({
+      'no-provider': { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 },
+      'no-output': { litellm_provider: 'x', input_cost_per_token: 1e-6 },
+      'no-input': { litellm_provider: 'x', output_cost_per_token: 1e-6 },
+      'text-price': { litellm_provider: 'x', input_cost_per_token: '1e-6', output_cost_per_token: 2e-6 },
+      nulled: null,
+      cached: { litellm_provider: 'x', input_cost_per_token: 3e-6, output_cost_per_token: 15e-6, cache_read_input_token_cost: 3e-7, cache_creation_input_token_cost: 3.75e-6, max_output_tokens: 64_000 },
+      'zero-write': { litellm_provider: 'x', input_cost_per_token: 3e-6, output_cost_per_token: 15e-6, cache_creation_input_token_cost: 0, max_output_tokens: '64k' },
+    });
+    expect([...c.keys()]).toEqual(['cached', 'zero-write']);
+    expect(c.get('cached')).toEqual({ input: 3_000_000, output: 15_000_000, cachedInput: 300_000, cacheWrite: 3_750_000, maxOutputTokens: 64_000 });
+    // A zero cache-write price means "not published": writes bill as input.
+    expect(c.get('zero-write')).toEqual({ input: 3_000_000, output: 15_000_000, cachedInput: 3_000_000, cacheWrite: 3_000_000 });
+  });
+
+  it.each([[null], [[]], ['{}'], [42]])('refuses a catalogue that is not one JSON object (%j)', (json) => {
+    expect(() => readLiteLlmCatalogue(json)).toThrow('a LiteLLM catalogue is one JSON object keyed by model id');
   });
 
   it.skipIf(!existsSync(SHARED_CATALOGUE))('reads the real shared catalogue as it is (skipped: ../shared/data is absent in a user clone)', () => {

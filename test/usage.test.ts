@@ -74,4 +74,33 @@ describe('metering', () => {
     const error = { error: { message: 'overloaded', code: 'x' } };
     expect(new StreamMeter(false).observe(error)).toBe(error);
   });
+
+  it('reads whatever shape an upstream sends without throwing: no choices, no delta, no message, no function', () => {
+    const m = new StreamMeter(false);
+    for (const chunk of [{}, { choices: [{}] }, { choices: [{ delta: {} }] }, { choices: [{ delta: { tool_calls: [{}] } }] }, { choices: [{ delta: { content: 7 } }] }]) expect(m.observe({ chunk })).toEqual({ chunk });
+    expect(m.metered(0, PRICE).usage.output).toBe(0);
+    expect(meterAnswer({}, 3, PRICE).usage).toMatchObject({ input: 3, output: 0, estimated: true });
+    expect(meterAnswer({ choices: [{}, { message: {} }, { message: { content: 'abcd' } }] }, 3, PRICE).usage.output).toBe(1);
+  });
+
+  it('drops only a usage chunk with no choices: other empty chunks, a null usage and usage riding on a content chunk pass', () => {
+    const m = new StreamMeter(false);
+    const empty = { chunk: { choices: [] } };
+    const nullUsage = { chunk: { choices: [], usage: null } };
+    const riding = { chunk: { choices: [{ delta: { content: 'ab' } }], usage: { prompt_tokens: 4, completion_tokens: 1 } } };
+    const bare = { chunk: { usage: { prompt_tokens: 5, completion_tokens: 2 } } };
+    expect(m.observe(empty)).toBe(empty);
+    expect(m.observe(nullUsage)).toBe(nullUsage);
+    expect(m.observe(riding)).toBe(riding);
+    expect(m.metered(0, PRICE).usage).toMatchObject({ input: 4, output: 1, estimated: false });
+    expect(m.observe(bare)).toBeUndefined();
+    expect(m.metered(0, PRICE).usage).toMatchObject({ input: 5, output: 2 });
+  });
+
+  it('a later unreadable usage does not erase a readable one', () => {
+    const m = new StreamMeter(true);
+    m.observe({ chunk: { choices: [], usage: { prompt_tokens: 4, completion_tokens: 1 } } });
+    m.observe({ chunk: { choices: [], usage: { prompt_tokens: 'x' } } });
+    expect(m.metered(0, PRICE).usage).toMatchObject({ input: 4, output: 1, estimated: false });
+  });
 });
