@@ -1,8 +1,10 @@
-import { readdirSync } from 'node:fs';
-
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LogRow } from '../src/duckdb/log-schema.js';
-import { DuckDbDecisionSink } from '../src/gateway/record/duckdb-decision-sink.js';
+import { openLogReader } from '../src/duckdb/log-reader.js';
+import { rowToLine, type LogRow } from '../src/duckdb/log-schema.js';
+import { DuckDbDecisionSink, walDirOf } from '../src/gateway/record/duckdb-decision-sink.js';
+import { processAlive } from '../src/gateway/record/write-ahead-log.js';
 import { tempDir } from './helpers/hermetic.js';
 
 const row = (i: number): LogRow => ({
@@ -46,4 +48,70 @@ describe('DuckDB decision sink', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('a row the log cannot take is kept with its problem flagged, and every later row still goes in', async () => {
+    const dir = tempDir('switchyard-sink');
+    const sink = await DuckDbDecisionSink.open({ dir }, { now: () => Date.now() });
+    sink.record({ ...row(0), inputTokens: 10.3, outputTokens: 3e9, latencyMs: Number.NaN, costPico: -5n });
+    for (let i = 1; i < 4; i++) sink.record(row(i));
+    await sink.close();
+    const rows = await readLog(dir);
+    expect(rows.map((r) => r.request_id)).toEqual(['r0', 'r1', 'r2', 'r3']);
+    expect(rows[0]).toMatchObject({ input_tokens: 10, output_tokens: 2_147_483_647, latency_ms: 0, cost: '0.000000000000', row_problem: 'inputTokens 10.3; outputTokens 3000000000; latencyMs NaN; costPico -5' });
+    expect(rows[1]).toMatchObject({ input_tokens: 10, row_problem: null });
+  });
+
+  it("replays a dead writer's write-ahead segment into Parquet on open, skipping a torn last line, once", async () => {
+    const dir = tempDir('switchyard-sink');
+    let dead = 999_999;
+    while (processAlive(dead)) dead--;
+    mkdirSync(walDirOf(dir), { recursive: true });
+    writeFileSync(join(walDirOf(dir), `${dead}-aaaa-0.ndjson`), `${rowToLine(row(0))}\n${rowToLine(row(1))}\nnot a row\n{"requestId":"torn`);
+    // A segment whose Parquet file was written before the kill: removed, not replayed twice.
+    writeFileSync(join(walDirOf(dir), `${dead}-aaaa-1.ndjson`), `${rowToLine(row(2))}\n`);
+    const elsewhere = tempDir('switchyard-sink');
+    const writer = await DuckDbDecisionSink.open({ dir: elsewhere }, { now: () => Date.now() });
+    writer.record(row(2));
+    await writer.close();
+    const written = readdirSync(elsewhere).find((f) => f.endsWith('.parquet')) as string;
+    renameSync(join(elsewhere, written), join(dir, `requests-2026-11-26T12-00-00-000Z-${dead}-aaaa-1.parquet`));
+
+    const sink = await DuckDbDecisionSink.open({ dir }, { now: () => Date.now() });
+    await sink.close();
+    expect((await readLog(dir)).map((r) => r.request_id).sort()).toEqual(['r0', 'r1', 'r2']);
+    expect(readdirSync(walDirOf(dir))).toEqual([]);
+  });
+
+  it('merges the segments of each past UTC day into one file on open, and leaves today alone', async () => {
+    const dir = tempDir('switchyard-sink');
+    const writeDay = async (day: string, segments: number) => {
+      for (let n = 0; n < segments; n++) {
+        const at = Date.parse(`${day}T10:00:00Z`) + n * 3_600_000;
+        const sink = await DuckDbDecisionSink.open({ dir }, { now: () => at });
+        sink.record({ ...row(n), requestId: `${day}-${n}`, ts: at });
+        await sink.close();
+      }
+    };
+    await writeDay('2026-11-27', 3);
+    await writeDay('2026-11-28', 2);
+    await writeDay('2026-11-29', 1);
+    await writeDay('2026-11-30', 2);
+    const sink = await DuckDbDecisionSink.open({ dir }, { now: () => Date.parse('2026-11-30T18:00:00Z') });
+    await sink.close();
+    const files = readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort();
+    expect(files.map((f) => f.slice(9, 19))).toEqual(['2026-11-27', '2026-11-28', '2026-11-29', '2026-11-30', '2026-11-30']);
+    expect(files[0]).toMatch(/-day-/);
+    expect((await readLog(dir)).map((r) => r.request_id)).toEqual(['2026-11-27-0', '2026-11-27-1', '2026-11-27-2', '2026-11-28-0', '2026-11-28-1', '2026-11-29-0', '2026-11-30-0', '2026-11-30-1']);
+    expect(readdirSync(dir).filter((f) => !f.endsWith('.parquet'))).toEqual(['wal']);
+  });
 });
+
+async function readLog(dir: string): Promise<Record<string, unknown>[]> {
+  const reader = await openLogReader(dir);
+  try {
+    const result = await reader.connection.runAndReadAll(`SELECT * EXCLUDE (cost_usd), cost_usd::VARCHAR AS cost FROM ${reader.source} ORDER BY request_id`);
+    return result.getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    reader.close();
+  }
+}

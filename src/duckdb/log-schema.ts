@@ -1,5 +1,6 @@
 import { LIST, VARCHAR, DuckDBTimestampTZValue, type DuckDBAppender } from '@duckdb/node-api';
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { Frozen } from '../engine/frozen.js';
 import { picoToDecimal } from './usd-decimal.js';
 
@@ -8,7 +9,9 @@ import { picoToDecimal } from './usd-decimal.js';
  * Written by the gateway (src/gateway/record/duckdb-decision-sink.ts) to Parquet segments that any process
  * can read; read by `report spend`, `whatif` and the ledger on restart.
  */
-const Count = Type.Integer({ minimum: 0 });
+/** DuckDB's INTEGER: a count outside it cannot be appended. */
+const INT32_MAX = 2_147_483_647;
+const Count = Type.Integer({ minimum: 0, maximum: INT32_MAX });
 export const LogRowSchema = Type.Object({
   ts: Type.Number({ description: 'epoch ms the request arrived' }),
   requestId: Type.String(),
@@ -34,6 +37,8 @@ export const LogRowSchema = Type.Object({
   reasoningTokens: Count,
   costPico: Type.BigInt({ minimum: 0n }),
   estimated: Type.Boolean(),
+  /** Why a value of this row was replaced before it was written (a count out of range, a time not finite). */
+  rowProblem: Type.Optional(Type.String()),
 });
 export type LogRow = Frozen<Static<typeof LogRowSchema>>;
 
@@ -76,10 +81,61 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   reasoningTokens: integer('reasoning_tokens'),
   costPico: { name: 'cost_usd', sql: 'DECIMAL(38, 12) NOT NULL', append: (a, v) => a.appendDecimal(picoToDecimal(v)) },
   estimated: bool('estimated'),
+  rowProblem: optionalText('row_problem'),
 };
 const ORDERED = Object.entries(COLUMNS) as [keyof LogRow, Column<unknown>][];
 
 export const LOG_TABLE_DDL = `CREATE TABLE IF NOT EXISTS requests (\n${ORDERED.map(([, c]) => `  ${c.name} ${c.sql}`).join(',\n')}\n)`;
+
+const COUNTS = ['inputTokens', 'outputTokens', 'cachedTokens', 'reasoningTokens'] as const;
+
+/**
+ * The row as the log can take it: every count a non-negative INTEGER, every time finite, the cost not
+ * negative. A value that is not is replaced (0, or the nearest bound) and the row says so in `rowProblem`,
+ * so one bad row is kept, flagged, and never leaves the appender half-way through a row.
+ */
+export function loggableRow(row: LogRow): LogRow {
+  const problems: string[] = [];
+  const fixed: { -readonly [K in keyof LogRow]: LogRow[K] } = { ...row };
+  for (const field of COUNTS) {
+    const v = row[field];
+    if (Number.isInteger(v) && v >= 0 && v <= INT32_MAX) continue;
+    fixed[field] = Number.isFinite(v) ? Math.min(INT32_MAX, Math.max(0, Math.round(v))) : 0;
+    problems.push(`${field} ${v}`);
+  }
+  for (const field of ['ts', 'latencyMs'] as const) {
+    if (Number.isFinite(row[field])) continue;
+    fixed[field] = 0;
+    problems.push(`${field} ${row[field]}`);
+  }
+  if (row.ttftMs !== undefined && !Number.isFinite(row.ttftMs)) {
+    delete fixed.ttftMs;
+    problems.push(`ttftMs ${row.ttftMs}`);
+  }
+  if (!Number.isInteger(row.status)) {
+    fixed.status = 0;
+    problems.push(`status ${row.status}`);
+  }
+  if (row.costPico < 0n) {
+    fixed.costPico = 0n;
+    problems.push(`costPico ${row.costPico}`);
+  }
+  if (problems.length === 0) return row;
+  fixed.rowProblem = [row.rowProblem, ...problems].filter(Boolean).join('; ');
+  return fixed;
+}
+
+/** A row as one line of text (the write-ahead segment), and back. */
+export const rowToLine = (row: LogRow): string => JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+export function rowFromLine(line: string): LogRow | undefined {
+  try {
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    const row = { ...parsed, costPico: BigInt(parsed.costPico as string) };
+    return Value.Check(LogRowSchema, row) ? (row as LogRow) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Appends one row in the table's column order and ends it. */
 export function appendLogRow(appender: DuckDBAppender, row: LogRow): void {

@@ -1,9 +1,12 @@
-import { mkdirSync, renameSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { appendLogRow, LOG_TABLE_DDL, type LogRow } from '../../duckdb/log-schema.js';
+import { appendLogRow, LOG_TABLE_DDL, loggableRow, rowFromLine, rowToLine, type LogRow } from '../../duckdb/log-schema.js';
 import type { Clock } from '../state/clock.js';
 import type { DecisionSink } from './decision-sink.js';
+import { compactPastDays } from './compact-segments.js';
+import { orphanedSegments, processAlive, removeSegment, WriteAheadLog } from './write-ahead-log.js';
 
 export interface DecisionLogOptions {
   /** Where Parquet segments go. */
@@ -14,14 +17,35 @@ export interface DecisionLogOptions {
   readonly rollMs?: number;
   /** ...or as soon as it holds this many rows, which bounds the memory the live segment takes under load. */
   readonly rollRows?: number;
+  /** Recorded rows are on disk (the write-ahead segment, fsync'd) within this window. */
+  readonly syncMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Where the write-ahead segments live, beside the Parquet segments they become. */
+export const walDirOf = (dir: string) => join(dir, 'wal');
+
+/**
+ * Writers open in this process (`<pid>-<random>`). A segment id starts with its writer's: another
+ * process's is live while that process runs; this process's only while its writer is open — a gateway
+ * restarted in a container often gets the same pid as the one that was killed.
+ */
+const OPEN_HERE = new Set<string>();
+function segmentIsLive(id: string): boolean {
+  const [pid, opened] = id.split('-');
+  if (Number(pid) === process.pid) return OPEN_HERE.has(`${pid}-${opened}`);
+  return processAlive(Number(pid));
 }
 
 /**
- * Writes one row per request, off the request path: `record` only pushes to a buffer; a timer appends the
- * buffer to an in-memory DuckDB table with the appender (at least every second), and every `rollMs` the
- * table becomes a Parquet segment in `dir`, written under a temporary name and renamed, so readers in other
- * processes never see half a file. DuckDB lets one process write a database file; Parquet segments let
- * every process read. `close` appends and rolls what is left: no row is lost on a graceful shutdown.
+ * Writes one row per request, off the request path: `record` only pushes the row to a buffer and to the
+ * write-ahead segment (on disk within `syncMs`); a timer appends the buffer to an in-memory DuckDB table
+ * with the appender (at least every second), and every `rollMs` the table becomes a Parquet segment in
+ * `dir`, written under a temporary name and renamed, so readers in other processes never see half a file;
+ * then its write-ahead segment is removed. DuckDB lets one process write a database file; Parquet segments
+ * let every process read. `close` appends and rolls what is left; a killed process's write-ahead segments
+ * become Parquet segments when the next one opens the log.
  */
 export class DuckDbDecisionSink implements DecisionSink {
   private buffer: LogRow[] = [];
@@ -30,6 +54,11 @@ export class DuckDbDecisionSink implements DecisionSink {
   private segment = 0;
   private rowsInSegment = 0;
   private readonly timer: NodeJS.Timeout;
+  private readonly wal: WriteAheadLog;
+  /** Sealed write-ahead segments whose rows are in the live table, removed when it is in Parquet. */
+  private sealed: Promise<string>[] = [];
+  private readonly idPrefix: string;
+  private compactedDay: number;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -39,6 +68,10 @@ export class DuckDbDecisionSink implements DecisionSink {
     private readonly clock: Clock,
   ) {
     this.lastRoll = clock.now();
+    this.compactedDay = Math.floor(this.lastRoll / DAY_MS);
+    this.idPrefix = `${process.pid}-${randomUUID().slice(0, 8)}`;
+    OPEN_HERE.add(this.idPrefix);
+    this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs);
     this.timer = setInterval(() => void this.flush(), options.flushMs);
     this.timer.unref();
   }
@@ -48,12 +81,16 @@ export class DuckDbDecisionSink implements DecisionSink {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     await connection.run(LOG_TABLE_DDL);
+    await recoverOrphans(connection, options.dir, clock);
+    await compactPastDays(connection, options.dir, clock.now());
     const appender = await connection.createAppender('requests');
-    return new DuckDbDecisionSink(instance, connection, appender, { flushMs: 1000, rollMs: 60_000, rollRows: 50_000, ...options }, clock);
+    return new DuckDbDecisionSink(instance, connection, appender, { flushMs: 1000, rollMs: 60_000, rollRows: 50_000, syncMs: 200, ...options }, clock);
   }
 
   record(row: LogRow): void {
-    this.buffer.push(row);
+    const loggable = loggableRow(row);
+    this.buffer.push(loggable);
+    this.wal.append(rowToLine(loggable));
   }
 
   /**
@@ -77,6 +114,10 @@ export class DuckDbDecisionSink implements DecisionSink {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush(true);
+    await this.wal.close();
+    // Its rows are all in Parquet now (or, if the last roll failed, replayed from it on the next start).
+    if (this.rowsInSegment === 0) await this.wal.remove(this.wal.segmentId);
+    OPEN_HERE.delete(this.idPrefix);
     this.appender.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
@@ -85,20 +126,40 @@ export class DuckDbDecisionSink implements DecisionSink {
   private async flushNow(force: boolean): Promise<void> {
     const rows = this.buffer;
     this.buffer = [];
-    for (const row of rows) appendLogRow(this.appender, row);
+    const due = force || this.clock.now() - this.lastRoll >= this.options.rollMs || this.rowsInSegment + rows.length >= this.options.rollRows;
+    const rolling = due && this.rowsInSegment + rows.length > 0;
+    // Sealed in the same step as the buffer is taken: the sealed segment holds exactly the table's rows.
+    if (rolling) this.sealed.push(this.wal.rotate(this.nextSegmentId()));
+    await this.append(rows);
+    if (rolling) await this.roll();
+  }
+
+  /** Appends rows; if DuckDB refuses one, the appender is replaced and the rest still go in. */
+  private async append(rows: readonly LogRow[]): Promise<void> {
+    for (const row of rows) {
+      try {
+        appendLogRow(this.appender, row);
+        this.rowsInSegment++;
+      } catch (err) {
+        process.emitWarning(`decision log: a row was refused (${(err as Error).message}); it stays in the write-ahead segment`, 'SwitchyardLogWarning');
+        this.appender = await this.freshAppender();
+      }
+    }
     if (rows.length > 0) this.appender.flushSync();
-    // Counted once appended: a segment that failed to roll is rolled again, whole, next time.
-    this.rowsInSegment += rows.length;
-    const due = force || this.clock.now() - this.lastRoll >= this.options.rollMs || this.rowsInSegment >= this.options.rollRows;
-    if (this.rowsInSegment > 0 && due) await this.roll();
+  }
+
+  private async freshAppender(): Promise<DuckDBAppender> {
+    try {
+      this.appender.closeSync();
+    } catch {
+      // A half-appended row makes the old appender unusable: it is dropped either way.
+    }
+    return this.connection.createAppender('requests');
   }
 
   private async roll(): Promise<void> {
-    const name = `requests-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}-${process.pid}-${this.segment++}.parquet`;
-    const final = join(this.options.dir, name);
-    const temporary = `${final}.tmp`;
-    await this.connection.run(`COPY requests TO '${temporary.replace(/'/g, "''")}' (FORMAT parquet)`);
-    renameSync(temporary, final);
+    const sealed = await Promise.all(this.sealed);
+    await writeSegment(this.connection, this.options.dir, this.clock.now(), sealed[sealed.length - 1] ?? `${this.idPrefix}-${this.segment}`);
     // A new table rather than DELETE: DuckDB gives a dropped table's memory back, a deleted one's not at once.
     this.appender.closeSync();
     await this.connection.run('DROP TABLE requests');
@@ -106,5 +167,51 @@ export class DuckDbDecisionSink implements DecisionSink {
     this.appender = await this.connection.createAppender('requests');
     this.rowsInSegment = 0;
     this.lastRoll = this.clock.now();
+    this.sealed = [];
+    for (const id of sealed) await this.wal.remove(id);
+    // The first roll of a new UTC day merges the days before it.
+    const day = Math.floor(this.lastRoll / DAY_MS);
+    if (day !== this.compactedDay) {
+      this.compactedDay = day;
+      await compactPastDays(this.connection, this.options.dir, this.lastRoll);
+    }
+  }
+
+  private nextSegmentId(): string {
+    return `${this.idPrefix}-${this.segment++}`;
+  }
+}
+
+/** The `requests` table as a Parquet segment named after the write-ahead segment it replaces. */
+async function writeSegment(connection: DuckDBConnection, dir: string, nowMs: number, segmentId: string): Promise<void> {
+  const final = join(dir, `requests-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}-${segmentId}.parquet`);
+  const temporary = `${final}.tmp`;
+  await connection.run(`COPY requests TO '${temporary.replace(/'/g, "''")}' (FORMAT parquet)`);
+  renameSync(temporary, final);
+}
+
+/**
+ * Write-ahead segments a killed gateway left behind become Parquet segments, before anything reads the
+ * log (the ledger is restored from it next). A segment whose Parquet file was written before the kill is
+ * only removed; a line cut off by the kill, or one that is not a row, is skipped and counted.
+ */
+async function recoverOrphans(connection: DuckDBConnection, dir: string, clock: Clock): Promise<void> {
+  const walDir = walDirOf(dir);
+  const parquet = readdirSync(dir).filter((f) => f.endsWith('.parquet'));
+  for (const { id, lines } of orphanedSegments(walDir, segmentIsLive)) {
+    if (!parquet.some((f) => f.endsWith(`-${id}.parquet`)) && lines.length > 0) {
+      const appender = await connection.createAppender('requests');
+      let skipped = 0;
+      for (const line of lines) {
+        const row = rowFromLine(line);
+        if (row) appendLogRow(appender, loggableRow(row));
+        else skipped++;
+      }
+      appender.closeSync();
+      if (skipped > 0) process.emitWarning(`decision log: ${skipped} unreadable line(s) in write-ahead segment ${id} skipped`, 'SwitchyardLogWarning');
+      await writeSegment(connection, dir, clock.now(), id);
+      await connection.run('DELETE FROM requests');
+    }
+    await removeSegment(walDir, id);
   }
 }
