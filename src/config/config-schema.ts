@@ -11,6 +11,8 @@ export const TimeoutsSchema = Type.Object(
     connect_ms: Type.Integer({ minimum: 1, default: 5_000 }),
     first_byte_ms: Type.Integer({ minimum: 1, default: 60_000 }),
     idle_ms: Type.Integer({ minimum: 1, default: 30_000 }),
+    /** The whole attempt — connect, first byte and the entire answer or stream — however it trickles. */
+    total_ms: Type.Integer({ minimum: 1, default: 600_000 }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -32,6 +34,12 @@ export const ServerSchema = Type.Object(
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     admin_key: Type.Optional(Type.String({ minLength: 1 })),
     body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    /** The longest a caller may take to send a whole request, headers and body (408 beyond). */
+    request_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** The largest non-streamed answer read from an upstream (the attempt fails, 502, beyond). */
+    max_upstream_body_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    /** When set, `GET /metrics` needs `Authorization: Bearer <metrics_key>` (it shows tenants and their spend). */
+    metrics_key: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );

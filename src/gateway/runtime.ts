@@ -2,6 +2,9 @@ import { dirname, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load-config.js';
 import { createRelay, type Relay } from './relay/relay.js';
 import { UpstreamPools } from './relay/upstream-pools.js';
+
+/** A non-streamed answer larger than this is a broken upstream (32 MiB: far above any real completion). */
+export const DEFAULT_MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
 import type { Clock } from './state/clock.js';
 import type { RouteHealthStore } from './state/route-health-store.js';
 
@@ -49,6 +52,6 @@ export class RuntimeHolder {
 
   private create(loaded: LoadedConfig): Runtime {
     const pools = new UpstreamPools(loaded.file.routes);
-    return { loaded, pools, relay: createRelay({ pools, health: this.health, clock: this.clock }) };
+    return { loaded, pools, relay: createRelay({ pools, health: this.health, clock: this.clock, maxBodyBytes: loaded.file.server?.max_upstream_body_bytes ?? DEFAULT_MAX_UPSTREAM_BODY }) };
   }
 }

@@ -32,6 +32,8 @@ export interface RelayRequest {
 
 export interface RelayDeps {
   readonly pools: UpstreamPools;
+  /** The largest non-streamed answer read from an upstream. */
+  readonly maxBodyBytes: number;
   readonly health: RouteHealthStore;
   readonly clock: Clock;
 }
@@ -68,7 +70,7 @@ export function createRelay(deps: RelayDeps) {
         return { kind: 'failed', error, attempts };
       }
       const t0 = clock.now();
-      const exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal });
+      const exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal, maxBodyBytes: deps.maxBodyBytes });
       const ms = clock.now() - t0;
       switch (exchange.kind) {
         case 'skipped':

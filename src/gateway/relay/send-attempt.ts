@@ -15,6 +15,8 @@ export interface AttemptRequest {
   readonly stream: boolean;
   /** Aborted when the caller hangs up. */
   readonly signal: AbortSignal;
+  /** The largest non-streamed answer read; a bigger one fails the attempt. */
+  readonly maxBodyBytes: number;
 }
 
 /**
@@ -34,18 +36,19 @@ function failureKind(err: unknown): string {
 /** A stream that is not the route's format, or an event too large to hold: broken, not a network fault. */
 const unreadable = (err: unknown) => err instanceof UnreadableAnswerError || (err as Error | undefined)?.name === 'ParseError';
 
-async function readUpTo(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+/** The body's bytes up to `limit`; `overflow` says whether there was more (then the rest is not read). */
+async function readUpTo(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ text: string; overflow: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     chunks.push(chunk as Buffer);
     size += (chunk as Buffer).length;
-    if (size >= limit) {
+    if (size > limit) {
       body.destroy();
-      break;
+      return { text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), overflow: true };
     }
   }
-  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+  return { text: Buffer.concat(chunks).toString('utf8'), overflow: false };
 }
 
 /** The upstream's events as stream items, one batch per network chunk that completed any. */
@@ -65,8 +68,12 @@ async function* streamItems(body: Dispatcher.ResponseData['body'], format: WireF
  * answer, or a stream's first items. Never throws for anything the upstream or the network did.
  */
 export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
-  const { target, call, signal } = req;
+  const { target, call } = req;
   const timeouts = target.route.timeouts;
+  // The caller hanging up, or the route's total deadline: whichever comes first ends the attempt.
+  const deadline = AbortSignal.timeout(timeouts.total_ms);
+  const signal = AbortSignal.any([req.signal, deadline]);
+  const failed = (err: unknown): Exchange => (req.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: deadline.aborted ? 'deadline' : failureKind(err) });
   let res: Dispatcher.ResponseData;
   try {
     res = await target.pool.request({
@@ -79,7 +86,7 @@ export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
       bodyTimeout: timeouts.idle_ms,
     });
   } catch (err) {
-    return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: failureKind(err) };
+    return failed(err);
   }
   try {
     if (retryableStatus(res.statusCode)) {
@@ -87,11 +94,13 @@ export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
       return { kind: 'failed', failure: res.statusCode };
     }
     if (res.statusCode >= 400) {
-      const text = await readUpTo(res.body, MAX_ERROR_BODY);
+      const { text } = await readUpTo(res.body, MAX_ERROR_BODY);
       return { kind: 'rejected', status: res.statusCode, message: req.format.readErrorMessage(text) ?? text.slice(0, 300) };
     }
     if (!req.stream) {
-      const text = await res.body.text();
+      // Bounded: an upstream that sends a gigabyte is broken, not buffered.
+      const { text, overflow } = await readUpTo(res.body, req.maxBodyBytes);
+      if (overflow) return { kind: 'failed', failure: 'too_large' };
       try {
         return { kind: 'answer', answer: req.format.readAnswer(req.endpoint, text) };
       } catch {
@@ -104,14 +113,13 @@ export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
     try {
       first = await rest.next();
     } catch (err) {
-      if (signal.aborted) return { kind: 'aborted' };
-      return { kind: 'failed', failure: unreadable(err) ? 'bad_body' : failureKind(err) };
+      return unreadable(err) && !signal.aborted ? { kind: 'failed', failure: 'bad_body' } : failed(err);
     }
     // An empty 200 stream: nothing to relay, the route is broken for this request.
     if (first.done) return { kind: 'failed', failure: 'empty' };
     return { kind: 'stream', first: first.value, rest };
   } catch (err) {
     res.body.destroy();
-    return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: failureKind(err) };
+    return failed(err);
   }
 }
