@@ -33,7 +33,7 @@ describe('config loading', () => {
   it('loads, resolves env refs, hashes keys and freezes', async () => {
     const loaded = await loadConfig(write('ok.yaml', ROUTES), { env: { AGG_KEY: 'upstream-secret', T_KEY: 'tenant-key-123456' }, requireSecrets: true });
     expect(loaded.file.routes[0]?.api_key).toBe('upstream-secret');
-    expect(loaded.file.routes[0]?.timeouts).toEqual({ connect_ms: 5000, first_byte_ms: 60000, idle_ms: 30000 });
+    expect(loaded.file.routes[0]?.timeouts).toEqual({ connect_ms: 5000, first_byte_ms: 60000, idle_ms: 30000, total_ms: 600000 });
     expect([...loaded.tenantKeys.values()]).toEqual(['t']);
     expect([...loaded.tenantKeys.keys()][0]).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.isFrozen(loaded.file.routes[0])).toBe(true);
@@ -69,6 +69,20 @@ tenants:
     const path = write('env.yaml', ROUTES);
     expect(await problemsOf(path, {}, true)).toEqual(['routes[0].api_key: environment variable AGG_KEY is not set', 'tenants[0].api_keys[0]: environment variable T_KEY is not set']);
     expect(await problemsOf(path, {}, false)).toEqual([]);
+  });
+
+  it('never prints a substituted secret: a problem shows the ${NAME} it came from', async () => {
+    const path = write('secret.yaml', ROUTES.replace('clearance: internal', 'clearance: "${AGG_KEY}"'));
+    const problems = await problemsOf(path, { AGG_KEY: 'sk-live-very-secret-value', T_KEY: 'k' });
+    expect(problems).toEqual(["routes[0].clearance: unknown level '${AGG_KEY}' (levels: public, internal, confidential, restricted)"]);
+    expect(problems.join('')).not.toContain('very-secret');
+  });
+
+  it('names the route whose base_url does not parse as a URL', async () => {
+    const path = write('url.yaml', ROUTES.replace('http://127.0.0.1:9/v1', 'http://[::1/v1'));
+    expect(await problemsOf(path)).toEqual(["routes[1].base_url: is not a valid URL: 'http://[::1/v1'"]);
+    const spaced = write('spaced.yaml', ROUTES.replace('http://127.0.0.1:9/v1', 'http://h:1 /v1'));
+    expect(await problemsOf(spaced)).toEqual(['routes[1].base_url: must be an http(s) URL without spaces']);
   });
 
   it('reports YAML syntax errors with the line', async () => {

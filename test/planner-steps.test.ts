@@ -109,10 +109,13 @@ describe('tenants, tags and rules', () => {
 });
 
 describe('route selection', () => {
-  it('says why each route was left out: model not served, no price, clearance', () => {
-    const d = planRoute(req({ model: 'exotic', tags: ['finance'] }), routing);
+  it('says why each route was left out: model not served, no price', () => {
+    const d = planRoute(req({ model: 'exotic' }), routing);
     expect(excluded(d)).toEqual({ agg: 'model: no price known for exotic', direct: 'model: does not serve exotic', twin: 'model: does not serve exotic', late: 'model: does not serve exotic', gpu: 'model: does not serve exotic' });
-    expect(d.denial).toEqual({ code: 'no_eligible_route', message: 'no route may carry this public request for exotic (agg: model, direct: model, twin: model, late: model, gpu: model)' });
+    // Only the model stood in the way: a 404 for the caller, naming why each route declined.
+    expect(d.denial).toEqual({ code: 'model_not_found', message: "no route can serve or price the model 'exotic' (agg: no price known for exotic; direct: does not serve exotic; twin: does not serve exotic; late: does not serve exotic; gpu: does not serve exotic)" });
+    // With a clearance exclusion among them, no route may carry it.
+    expect(planRoute(req({ model: 'exotic', tags: ['phi'] }), routing).denial?.code).toBe('no_eligible_route');
   });
 
   it("names the rule that required another route or excluded one", () => {

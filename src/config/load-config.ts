@@ -8,7 +8,7 @@ import { readLiteLlmCatalogue, type ModelPrice } from '../engine/prices.js';
 import { prepareRouting, type RoutingConfig } from '../engine/routing-config.js';
 import { SchemaValidator, type SchemaProblem } from '../engine/schema-errors.js';
 import { readDataFile } from './read-data-file.js';
-import { substituteEnv } from './substitute-env.js';
+import { maskSubstituted, substituteEnv } from './substitute-env.js';
 import { checkKeyForms, indexTenantKeys } from './tenant-keys.js';
 
 export const DEFAULT_CONFIG_PATH = 'switchyard.yaml';
@@ -91,13 +91,37 @@ const label = (p: string) => relative(process.cwd(), p) || p;
  * stands, for relative paths and messages.
  */
 export async function loadConfigObject(raw: unknown, path: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const used = new Map<string, string>();
+  try {
+    return await loadChecked(raw, path, options, used);
+  } catch (err) {
+    // Whatever the check found, it is reported with `${NAME}` where a secret was substituted.
+    if (err instanceof ConfigError) throw new ConfigError(err.source, err.problems.map((p) => ({ path: p.path, message: maskSubstituted(p.message, used) })));
+    throw err;
+  }
+}
+
+/** Each route's base URL must parse: the schema checks its form, `URL` its parts (host, port). */
+function urlProblems(file: ConfigFile): SchemaProblem[] {
+  return file.routes.flatMap((r, i) => {
+    try {
+      new URL(r.base_url);
+      return [];
+    } catch {
+      return [{ path: `routes[${i}].base_url`, message: `is not a valid URL: '${r.base_url}'` }];
+    }
+  });
+}
+
+async function loadChecked(raw: unknown, path: string, options: LoadOptions, used: Map<string, string>): Promise<LoadedConfig> {
   const absolute = resolve(path);
   const source = label(absolute);
   const problems: SchemaProblem[] = checkKeyForms(raw);
-  const substituted = substituteEnv(raw, options.env ?? process.env, options.requireSecrets ?? false, problems);
+  const substituted = substituteEnv(raw, options.env ?? process.env, options.requireSecrets ?? false, problems, used);
   // Declared defaults (route timeouts) are filled in before the check, on a copy: the caller's object stays as given.
   const defaulted = Value.Default(ConfigSchema, structuredClone(substituted));
   problems.push(...configValidator.problems(defaulted));
+  if (problems.length === 0) problems.push(...urlProblems(defaulted as ConfigFile));
   if (problems.length > 0) throw new ConfigError(source, problems);
   const file = deepFreeze(defaulted as ConfigFile);
 

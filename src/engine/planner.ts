@@ -315,9 +315,14 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
     const why = selection.excluded.map((e) => `${e.route}: ${e.reason}`).join(', ');
     // Routes that may carry it exist but every one is down: a different answer (retry later) from "none may".
     const down = selection.excluded.some((e) => e.reason === 'unhealthy');
+    // Every route turned it down for the model alone (none serves it, or none knows its price): the
+    // caller named a model this gateway cannot sell, a 404 like any unknown model, not a 5xx to retry.
+    const unknownModel = selection.excluded.every((e) => e.reason === 'model');
     const denial = down
       ? { code: 'routes_unavailable', message: `every route that may carry this ${sensitivity} request for ${served} is unavailable right now (${why})` }
-      : { code: 'no_eligible_route', message: `no route may carry this ${sensitivity} request for ${served} (${why})` };
+      : unknownModel
+        ? { code: 'model_not_found', message: `no route can serve or price the model '${served}' (${selection.excluded.map((e) => `${e.route}: ${e.detail}`).join('; ')})` }
+        : { code: 'no_eligible_route', message: `no route may carry this ${sensitivity} request for ${served} (${why})` };
     return deny({ ...base, model: served, notes: selection.notes }, denial, selection.excluded);
   }
   return { candidates: selection.candidates, excluded: selection.excluded, rulesFired: base.rulesFired, model: served, tags, sensitivity, notes: selection.notes };

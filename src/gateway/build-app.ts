@@ -3,14 +3,18 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { LoadedConfig } from '../config/load-config.js';
 import { GatewayError } from './errors.js';
 import { WIRE_FORMATS } from './formats/registry.js';
-import type { WireFormat } from './formats/wire-format.js';
+import type { Endpoint, WireFormat } from './formats/wire-format.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
+import { clientErrorHandler } from './http/client-errors.js';
+import { registerJsonBodyParser } from './http/json-body.js';
+import { registerRequestDeadline } from './http/request-deadline.js';
 import { toGatewayError } from './http/error-mapping.js';
 import { registerInfoRoutes } from './http/info-routes.js';
 import { registerProxyRoutes } from './http/proxy-routes.js';
 import { respondError } from './http/respond.js';
 import { GatewayMetrics } from './record/metrics.js';
+import { recordEdgeRefusal } from './record/record.js';
 import { RuntimeHolder } from './runtime.js';
 
 export interface AppOptions {
@@ -29,11 +33,14 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The wire format the endpoint's callers speak: their errors are written in it. */
     callerFormat?: WireFormat;
+    /** The proxy endpoint it serves, for the log row of a request refused at the edge. */
+    endpoint?: Endpoint;
   }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export const DEFAULT_BODY_LIMIT = 20 * 1024 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The gateway's HTTP app over a loaded config and its state (`createDefaultDeps` gives the embedded
@@ -54,6 +61,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    clientErrorHandler,
     // Reject wrong types instead of coercing them (`"model": 5` is an error, not "5").
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -62,6 +70,18 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     const e = toGatewayError(err);
     if (e.code === 'internal_error') request.log.error({ err }, 'unhandled error');
     else request.log.info({ status: e.status, code: e.code }, 'rejected');
+    // An authenticated caller's request refused before planning still gets its log row.
+    if (request.tenant && !reply.raw.headersSent) {
+      const model = (request.body as { model?: unknown } | undefined)?.model;
+      recordEdgeRefusal(ctx, {
+        requestId: request.id,
+        startedMs: request.startedMs,
+        tenant: request.tenant.id,
+        endpoint: request.routeOptions.config.endpoint ?? 'chat',
+        model: typeof model === 'string' && model.length <= 256 ? model : '',
+        error: e,
+      });
+    }
     if (reply.raw.headersSent) {
       reply.raw.end();
       return;
@@ -72,6 +92,9 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     respondError(reply, WIRE_FORMATS.openai, request.id, new GatewayError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`));
   });
 
+  registerJsonBodyParser(app);
+  // A body sent slowly holds a connection and its memory: the whole request must arrive in this time.
+  registerRequestDeadline(app, ctx, loaded.file.server?.request_timeout_ms ?? DEFAULT_REQUEST_TIMEOUT_MS);
   registerProxyRoutes(app, ctx);
   registerInfoRoutes(app, ctx);
   registerAdminRoutes(app, ctx);

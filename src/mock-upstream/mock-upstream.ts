@@ -41,6 +41,8 @@ export interface MockBehavior {
   reply?: string;
   /** Report exactly these token counts instead of estimating them. */
   usage?: { prompt_tokens: number; completion_tokens: number };
+  /** Add this many bytes of padding to a non-streamed answer (an upstream that sends far too much). */
+  padBytes?: number;
 }
 
 export interface ReceivedRequest {
@@ -130,6 +132,7 @@ function chatAnswer(body: Record<string, unknown>, behavior: MockBehavior, name:
     model,
     choices: [{ index: 0, message: { role: 'assistant', content: text ?? null, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, finish_reason: finish }],
     ...(behavior.omitUsage ? {} : { usage }),
+    ...(behavior.padBytes ? { padding: 'x'.repeat(behavior.padBytes) } : {}),
   };
   const chunk = (delta: object, finishReason: string | null): Json => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason }] });
   const chunks = [chunk({ role: 'assistant', content: '' }, null)];

@@ -6,21 +6,32 @@ import { formatUsd } from '../../engine/money.js';
 import type { AppContext } from '../build-app.js';
 import { GatewayError } from '../errors.js';
 
+/** Whether the request carries this key (`Authorization: Bearer …` or `header`), compared in constant time. */
+function presents(request: FastifyRequest, expected: string, header: string): boolean {
+  const auth = request.headers.authorization;
+  const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : request.headers[header];
+  const a = Buffer.from(typeof given === 'string' ? given : '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function requireAdmin(request: FastifyRequest, ctx: AppContext): void {
   const expected = ctx.runtime.current.loaded.file.server?.admin_key;
   if (!expected) throw new GatewayError('admin_disabled', 'The admin API is off: set server.admin_key in the config.');
-  const auth = request.headers.authorization;
-  const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : request.headers['x-admin-key'];
-  const a = Buffer.from(typeof given === 'string' ? given : '');
-  const b = Buffer.from(expected);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new GatewayError('invalid_admin_key', 'This endpoint needs the admin key.');
+  if (!presents(request, expected, 'x-admin-key')) throw new GatewayError('invalid_admin_key', 'This endpoint needs the admin key.');
 }
 
 const usd = (pico: bigint | undefined) => (pico === undefined ? null : formatUsd(pico, 6));
 
 /** Operators' endpoints, behind the admin key: spend, the live log segment, and config reload. */
 export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/metrics', async (_request, reply) => {
+  // Metrics name tenants and their spend: behind `server.metrics_key` when one is set (the admin key works too).
+  app.get('/metrics', async (request, reply) => {
+    const server = ctx.runtime.current.loaded.file.server;
+    const key = server?.metrics_key;
+    if (key && !presents(request, key, 'x-metrics-key') && !(server.admin_key && presents(request, server.admin_key, 'x-admin-key'))) {
+      throw new GatewayError('invalid_metrics_key', 'This endpoint needs the metrics key.');
+    }
     const text = await ctx.metrics.registry.metrics();
     return reply.header('content-type', ctx.metrics.registry.contentType).send(text);
   });

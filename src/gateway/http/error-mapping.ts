@@ -4,12 +4,29 @@ interface FastifyLikeError {
   statusCode?: number;
   code?: string;
   message: string;
-  validation?: { instancePath: string; message?: string; params?: { missingProperty?: string } }[];
+  validation?: ValidationIssue[];
   validationContext?: string;
 }
 
+interface ValidationIssue {
+  instancePath: string;
+  keyword?: string;
+  message?: string;
+  params?: { missingProperty?: string };
+}
+
+/**
+ * The issue worth telling the caller: the deepest one. A field that may be a string or a list reports one
+ * issue per alternative plus a summary; the deepest names the field that is actually wrong.
+ */
+function mostSpecific(issues: readonly ValidationIssue[]): ValidationIssue {
+  const depth = (v: ValidationIssue) => v.instancePath.split('/').length + (v.params?.missingProperty ? 1 : 0);
+  const real = issues.filter((v) => v.keyword !== 'anyOf' && v.keyword !== 'if' && v.keyword !== 'allOf');
+  return (real.length > 0 ? real : issues).reduce((best, v) => (depth(v) > depth(best) ? v : best));
+}
+
 /** `/messages/0/role` + missing `content` → `messages[0].role` (the OpenAI `param`). */
-function paramOf(v: NonNullable<FastifyLikeError['validation']>[number]): string | null {
+function paramOf(v: ValidationIssue): string | null {
   const parts = v.instancePath.split('/').filter(Boolean);
   if (v.params?.missingProperty) parts.push(v.params.missingProperty);
   if (parts.length === 0) return null;
@@ -21,7 +38,7 @@ export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   const e = err as FastifyLikeError;
   if (e.validation && e.validation.length > 0) {
-    const first = e.validation[0]!;
+    const first = mostSpecific(e.validation);
     const param = paramOf(first);
     const what = param ?? e.validationContext ?? 'body';
     return invalidRequest(`Invalid request: '${what}' ${first.params?.missingProperty ? 'is required' : (first.message ?? 'is invalid')}.`, param);

@@ -21,6 +21,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The tenant of an authenticated proxy request (set before the body is read or validated). */
     tenant: Tenant | null;
+    /** When the request arrived, on the gateway's clock. */
+    startedMs: number;
   }
 }
 
@@ -49,8 +51,8 @@ const refused = (error: GatewayError): Outcome => ({ kind: 'failed', error, atte
  */
 function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const { clock, ledger, health } = ctx;
-    const startedMs = clock.now();
+    const { ledger, health } = ctx;
+    const { startedMs } = request;
     const runtime = ctx.runtime.current;
     // Set by the routes' onRequest hook, which refuses the request without one.
     const tenant = request.tenant as Tenant;
@@ -81,16 +83,18 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
 
 export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('tenant', null);
+  app.decorateRequest('startedMs', 0);
   // Authentication before the body is parsed or validated: an unknown caller learns nothing and costs little.
   const authenticated = {
     onRequest: async (request: FastifyRequest) => {
+      request.startedMs = ctx.clock.now();
       request.tenant = authenticate(request.headers, ctx.runtime.current.loaded);
     },
   };
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const openai = { callerFormat: WIRE_FORMATS.openai };
-  typed.post('/v1/chat/completions', { schema: { body: ChatCompletionRequestSchema }, config: openai, ...authenticated }, proxyHandler(ctx, 'chat', WIRE_FORMATS.openai));
-  typed.post('/v1/embeddings', { schema: { body: EmbeddingsRequestSchema }, config: openai, ...authenticated }, proxyHandler(ctx, 'embeddings', WIRE_FORMATS.openai));
+  const openai = WIRE_FORMATS.openai;
+  typed.post('/v1/chat/completions', { schema: { body: ChatCompletionRequestSchema }, config: { callerFormat: openai, endpoint: 'chat' }, ...authenticated }, proxyHandler(ctx, 'chat', openai));
+  typed.post('/v1/embeddings', { schema: { body: EmbeddingsRequestSchema }, config: { callerFormat: openai, endpoint: 'embeddings' }, ...authenticated }, proxyHandler(ctx, 'embeddings', openai));
   // Anthropic's Messages API, for Anthropic clients: the same planner and routes, answered in their format.
-  typed.post('/v1/messages', { schema: { body: MessagesRequestSchema }, config: { callerFormat: WIRE_FORMATS.anthropic }, ...authenticated }, proxyHandler(ctx, 'chat', WIRE_FORMATS.anthropic));
+  typed.post('/v1/messages', { schema: { body: MessagesRequestSchema }, config: { callerFormat: WIRE_FORMATS.anthropic, endpoint: 'chat' }, ...authenticated }, proxyHandler(ctx, 'chat', WIRE_FORMATS.anthropic));
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LogRow } from '../../duckdb/log-schema.js';
 import type { Decision } from '../../engine/decision.js';
 import type { RequestFacts } from '../../engine/request-facts.js';
+import type { GatewayError } from '../errors.js';
 import type { Delivery } from '../http/respond.js';
 import type { Attempt } from '../relay/exchange.js';
 import type { Clock } from '../state/clock.js';
@@ -109,4 +110,47 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
     },
     served || r.attempts.length > 0 ? 'request' : 'refused',
   );
+}
+
+/** A request refused at the edge (its body or headers), after its caller was authenticated. */
+export interface EdgeRefusal {
+  readonly requestId: string;
+  readonly startedMs: number;
+  readonly tenant: string;
+  readonly endpoint: string;
+  /** The body's `model` when it is a short string (it is the caller's, and echoed in reports). */
+  readonly model: string;
+  readonly error: GatewayError;
+}
+
+/**
+ * Books a refusal that never reached the planner: a log row (no route, no cost) and the metrics, so an
+ * authenticated caller's bad requests show in the log like every other request.
+ */
+export function recordEdgeRefusal(deps: RecordDeps, r: EdgeRefusal): void {
+  const now = deps.clock.now();
+  deps.sink.record({
+    ts: r.startedMs,
+    requestId: r.requestId,
+    tenant: r.tenant,
+    endpoint: r.endpoint,
+    requestedModel: r.model,
+    model: r.model,
+    tags: [],
+    sensitivity: '',
+    rules: [],
+    stream: false,
+    status: r.error.status,
+    errorCode: r.error.code,
+    attempts: [],
+    latencyMs: now - r.startedMs,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    costPico: 0n,
+    estimated: false,
+  });
+  deps.metrics.denied.inc({ code: r.error.code });
+  deps.metrics.requests.inc({ route: 'none', kind: 'none', status: String(r.error.status) });
 }
