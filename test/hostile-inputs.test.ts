@@ -189,6 +189,36 @@ describe('upstreams that misbehave', () => {
     expect(Number(row?.output_tokens)).toBeGreaterThan(0);
   });
 
+  it('a caller that reads part of a stream and hangs up is billed for what was relayed (499, estimated)', async () => {
+    mocks.aggregator.behave({ chunkDelayMs: 10, reply: 'word '.repeat(40) });
+    const closed = mocks.aggregator.nextEarlyClose();
+    const controller = new AbortController();
+    const res = await request(`${gw.url}/v1/chat/completions`, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', authorization: `Bearer ${OTHER_KEY}` }, body: JSON.stringify({ model: 'gpt-5-mini', messages: hi, stream: true }) });
+    const id = String(res.headers['x-request-id']);
+    let events = 0;
+    try {
+      for await (const chunk of res.body) {
+        events += String(chunk).split('\n\n').length - 1;
+        if (events >= 20) controller.abort();
+      }
+    } catch (err) {
+      expect((err as Error).name).toBe('AbortError');
+    }
+    await closed;
+    // The row is written once the gateway has seen the hang-up: a bounded wait for it.
+    let row: Record<string, unknown> | undefined;
+    for (let i = 0; i < 200 && !row; i++) {
+      row = (await gw.deps.sink.liveRows()).find((r) => r.request_id === id);
+      if (!row) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(row).toMatchObject({ status: 499, error_code: 'client_closed', estimated: true });
+    expect(Number(row?.output_tokens)).toBeGreaterThanOrEqual(18);
+    expect(Number(row?.output_tokens)).toBeLessThan(40);
+    expect(Number(row?.cost_usd)).toBeGreaterThan(0);
+    const spent = await gw.deps.ledger.snapshot('other', Date.now());
+    expect(spent.dailyPico).toBeGreaterThan(0n);
+  });
+
   it('usage of 1e15 tokens is not believed: the answer is served and metered by estimate, flagged', async () => {
     mocks.aggregator.behave({ usage: { prompt_tokens: 1e15, completion_tokens: 1e15 } });
     for (const stream of [false, true]) {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_CATALOGUE } from '../src/engine/builtin-catalogue.js';
 import { formatUsd } from '../src/engine/money.js';
-import { costOfUsage, readLiteLlmCatalogue, withFee } from '../src/engine/prices.js';
+import { costOfUsage, costOfUsagePico, readLiteLlmCatalogue, withFee } from '../src/engine/prices.js';
 
 const SHARED_CATALOGUE = new URL('../../shared/data/litellm-model-prices.json', import.meta.url);
 
@@ -23,8 +23,12 @@ describe('request cost', () => {
     const price = { input: 10, output: 100, cachedInput: 1, cacheWrite: 20 };
     expect(costOfUsage({ input: 5, output: 0, cachedInput: 4, cacheWrite: 4 }, price)).toBe(4 * 1 + 4 * 20);
   });
-  it('refuses a cost past exact integer range rather than round it', () => {
-    expect(() => costOfUsage({ input: 1e10, output: 0 }, { input: 1e7, output: 0, cachedInput: 0, cacheWrite: 0 })).toThrow('request cost out of exact range');
+  it('refuses a cost past exact integer range rather than round it; the bigint form is exact at any size', () => {
+    const dear = { input: 1e7, output: 6e8, cachedInput: 0, cacheWrite: 0 };
+    expect(() => costOfUsage({ input: 1e10, output: 0 }, dear)).toThrow('request cost out of exact range');
+    expect(costOfUsagePico({ input: 1e10, output: 1e8 }, dear)).toBe(10n ** 17n + 6n * 10n ** 16n);
+    const price = { input: 10, output: 100, cachedInput: 1, cacheWrite: 20 };
+    expect(costOfUsagePico({ input: 5, output: 3, cachedInput: 2, cacheWrite: 1 }, price)).toBe(BigInt(costOfUsage({ input: 5, output: 3, cachedInput: 2, cacheWrite: 1 }, price)));
   });
   it('folds an aggregator fee and a flat markup into every per-token price, keeping the output limit', () => {
     const feed = withFee(catalogue.get('gpt-5')!, 550, 0);

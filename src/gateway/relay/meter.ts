@@ -1,5 +1,5 @@
 import { estimateTokensOfChars } from '../../engine/estimate-tokens.js';
-import { costOfUsage, type ModelPrice } from '../../engine/prices.js';
+import { costOfUsagePico, type ModelPrice } from '../../engine/prices.js';
 import type { Json, StreamItem } from '../formats/wire-format.js';
 import { usageFromOpenAi, type MeteredUsage } from './usage.js';
 
@@ -12,7 +12,7 @@ export interface Metered {
 /** Usage and its exact cost for one served request, estimated from the text when the upstream reported none. */
 export function meter(reported: MeteredUsage | undefined, inputEstimate: number, outputChars: number, price: ModelPrice): Metered {
   const usage = reported ?? { input: inputEstimate, output: estimateTokensOfChars(outputChars), cachedInput: 0, reasoning: 0, estimated: true };
-  return { usage, costPico: BigInt(costOfUsage(usage, price)) };
+  return { usage, costPico: costOfUsagePico(usage, price) };
 }
 
 /** Characters of text in a non-streamed answer (for estimates). */
