@@ -163,8 +163,8 @@ describe('HTTP the parser refuses, in OpenAI shape', () => {
 });
 
 describe('upstreams that misbehave', () => {
-  it('a non-streamed answer past server.max_upstream_body_bytes fails the route (502), unbuffered', async () => {
-    mocks.aggregator.behave({ padBytes: 1_000_000 });
+  it.each([false, true])('a non-streamed answer past server.max_upstream_body_bytes fails the route (502), unbuffered (Content-Length sent: %s)', async (declareLength) => {
+    mocks.aggregator.behave({ padBytes: 1_000_000, declareLength });
     const { status, body } = await errorOf(await post({ model: 'gpt-5-mini', messages: hi }));
     expect(status).toBe(502);
     expect(body.error.message).toContain('open too_large');

@@ -43,6 +43,8 @@ export interface MockBehavior {
   usage?: { prompt_tokens: number; completion_tokens: number };
   /** Add this many bytes of padding to a non-streamed answer (an upstream that sends far too much). */
   padBytes?: number;
+  /** Send a non-streamed answer's Content-Length (otherwise it is chunked). */
+  declareLength?: boolean;
 }
 
 export interface ReceivedRequest {
@@ -150,8 +152,10 @@ async function answerChat(res: ServerResponse, body: Record<string, unknown>, be
   const wire = WIRE_FORMATS[format];
   const { completion, chunks } = chatAnswer(wire.readRequest(body), behavior, name, format);
   if (body.stream !== true) {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(wire.writeAnswer(completion));
+    const text = wire.writeAnswer(completion);
+    // Chunked unless asked to declare the length up front (both are common).
+    res.writeHead(200, { 'content-type': 'application/json', ...(behavior.declareLength ? { 'content-length': Buffer.byteLength(text) } : {}) });
+    res.end(text);
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

@@ -98,7 +98,11 @@ export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
       return { kind: 'rejected', status: res.statusCode, message: req.format.readErrorMessage(text) ?? text.slice(0, 300) };
     }
     if (!req.stream) {
-      // Bounded: an upstream that sends a gigabyte is broken, not buffered.
+      // Bounded: an upstream that sends a gigabyte is broken, not buffered (nor read, when it says so first).
+      if (Number(res.headers['content-length'] ?? 0) > req.maxBodyBytes) {
+        res.body.destroy();
+        return { kind: 'failed', failure: 'too_large' };
+      }
       const { text, overflow } = await readUpTo(res.body, req.maxBodyBytes);
       if (overflow) return { kind: 'failed', failure: 'too_large' };
       try {
