@@ -93,6 +93,13 @@ describe('tenants, tags and rules', () => {
     expect(routes(planRoute(req({ tenant: 'narrow', model: 'small' }), routing))).toEqual(['gpu', 'direct', 'agg']);
   });
 
+  it('a level name is a tag for that level', () => {
+    expect(planRoute(req({ tags: ['restricted'], nowMs: SUNDAY }), routing)).toMatchObject({ sensitivity: 'restricted', candidates: [{ route: 'gpu' }] });
+    expect(planRoute(req({ tags: ['confidential'], nowMs: SUNDAY }), routing).sensitivity).toBe('confidential');
+    expect(routing.knownTags.has('restricted') && routing.knownTags.has('a') && routing.knownTags.has('phi') && routing.knownTags.has('zeta')).toBe(true);
+    expect(routing.knownTags.has('nonsense')).toBe(false);
+  });
+
   it('rules see the hour and the weekday in UTC', () => {
     expect(planRoute(req(), routing).tags).toEqual(['hour-13', 'monday', 'zeta']);
     const sundayNoon = Date.UTC(2026, 10, 29, 12);

@@ -4,7 +4,7 @@ import { buildFacts, NO_SPEND, parseTagList, type CanonicalRequest } from '../sr
 import type { ChatCompletionRequest } from '../src/engine/request-schema.js';
 import type { Tenant } from '../src/engine/routing-config.js';
 
-const tenant: Tenant = { id: 'acme', defaultTags: ['internal'], autoTag: false };
+const tenant: Tenant = { id: 'acme', defaultTags: ['internal'], autoTag: false, acceptHeaderTags: true };
 const autoTagged: Tenant = { ...tenant, autoTag: true };
 const NOW = Date.UTC(2026, 10, 30, 12);
 const SPEND = { dailyPico: 5n, monthlyPico: 7n };
@@ -18,6 +18,12 @@ const facts = (request: CanonicalRequest, t: Tenant = tenant, hints: { tags: str
 describe('parseTagList', () => {
   it('lower-cases, trims, sorts, de-duplicates and drops empty parts', () => {
     expect(parseTagList(' PHI , internal,,phi ,  ')).toEqual(['internal', 'phi']);
+  });
+  it('splits on commas or whitespace, normalises Unicode and drops zero-width characters', () => {
+    expect(parseTagList('phi pii\tsecret')).toEqual(['phi', 'pii', 'secret']);
+    expect(parseTagList('ｐｈｉ')).toEqual(['phi']);
+    expect(parseTagList('ph\u200bi\uFEFF, P\u00ADII')).toEqual(['phi', 'pii']);
+    expect(parseTagList('phi;pii')).toEqual(['phi;pii']);
   });
   it('is empty for an absent or empty header', () => {
     expect(parseTagList(undefined)).toEqual([]);

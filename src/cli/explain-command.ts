@@ -46,7 +46,10 @@ async function explain(file: string, options: ExplainOptions): Promise<number> {
   const { routing } = await loadConfig(options.config);
   const tenant = routing.tenants.get(options.tenant);
   if (!tenant) throw new UsageError(`unknown tenant '${options.tenant}' (config has: ${[...routing.tenants.keys()].join(', ')})`);
-  const hints = { tags: parseTagList(options.tags), ...(options.sloMs === undefined ? {} : { sloMs: parsePositiveInt(options.sloMs, '--slo-ms') }) };
+  const tags = parseTagList(options.tags);
+  const unknown = tags.filter((t) => !routing.knownTags.has(t));
+  if (unknown.length > 0) throw new UsageError(`unknown tag${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (the config knows: ${[...routing.knownTags].sort().join(', ')})`);
+  const hints = { tags, ...(options.sloMs === undefined ? {} : { sloMs: parsePositiveInt(options.sloMs, '--slo-ms') }) };
   // No gateway is asked for the tenant's spend: the decision as for a tenant that has spent nothing today.
   const request = buildFacts({ endpoint: 'chat', body }, tenant, hints, NO_SPEND, nowMs);
   const decision = planRoute(request, routing);

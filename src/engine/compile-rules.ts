@@ -16,6 +16,8 @@ export interface CompiledRule {
   readonly event: PolicyEvent;
   /** Where it came from, for messages: `policies/default.rules.json#rules[2]`. */
   readonly source: string;
+  /** The tags it tests or adds: tags a caller may send because a rule gives them meaning. */
+  readonly tags: readonly string[];
 }
 
 /** Compiled rules in evaluation order: priority high to low, then as written. */
@@ -105,6 +107,16 @@ function compileLeaf(node: Record<string, unknown>, path: string, problems: Sche
   return (f) => compare(f[name], value);
 }
 
+/** Tag values in a condition tree's leaves on the `tags` fact. */
+function tagsIn(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const n of node) tagsIn(n, out);
+  else if (isObject(node)) {
+    if (node.fact === 'tags') for (const v of [node.value].flat()) if (typeof v === 'string') out.push(v);
+    for (const key of ['all', 'any', 'not']) if (key in node) tagsIn(node[key], out);
+  }
+  return out;
+}
+
 /**
  * Compiles the rules of one policy file (already parsed JSON). Every problem is collected, with its path
  * under `source`, before a `PolicyError` is thrown: a typo in a fact name fails the load, not a request.
@@ -131,7 +143,8 @@ export function compilePolicyFile(json: unknown, source: string): CompiledRule[]
     }
     const params = rule.event.params ?? {};
     for (const p of validator.problems(params)) found.push({ path: `${at}.event.params${p.path === '(root)' ? '' : `.${p.path}`}`, message: p.message });
-    compiled.push({ name: rule.name, priority: rule.priority ?? 1, test, event: { type, params } as PolicyEvent, source: `${source}#rules[${i}]` });
+    const added = type === 'add-tags' ? (params as { tags: string[] }).tags : [];
+    compiled.push({ name: rule.name, priority: rule.priority ?? 1, test, event: { type, params } as PolicyEvent, source: `${source}#rules[${i}]`, tags: [...tagsIn(conditions), ...added] });
   });
   if (found.length > 0) throw new PolicyError(found);
   return compiled;

@@ -94,6 +94,8 @@ export const TenantSchema = Type.Object(
     slo_ms: Type.Optional(Millis),
     /** Run the sensitive-content detector over the messages of untagged requests. */
     auto_tag: Type.Optional(Type.Boolean()),
+    /** `false`: a request with the tags header is refused (400); only default tags and the detector decide. */
+    accept_header_tags: Type.Optional(Type.Boolean()),
     /** Public model names this tenant may use; all that some route serves when absent. */
     models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     budget: Type.Optional(BudgetSchema),

@@ -42,10 +42,18 @@ export interface CallerHints {
   readonly sloMs?: number;
 }
 
-/** `"phi, internal"` → `['internal', 'phi']`; empty parts dropped. */
+/** Zero-width characters: invisible, so a tag that holds one looks right and matches nothing. */
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+
+/**
+ * `"phi, internal"` or `"PHI internal"` → `['internal', 'phi']`: commas or whitespace between tags, any case,
+ * Unicode normalised (NFKC: a full-width `ｐｈｉ` is `phi`) and zero-width characters removed. Whether each
+ * tag means anything is the caller's check (`RoutingConfig.knownTags`).
+ */
 export function parseTagList(value: string | undefined): string[] {
   if (!value) return [];
-  return [...new Set(value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0))].sort();
+  const words = value.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase().split(/[\s,]+/);
+  return [...new Set(words.filter((t) => t.length > 0))].sort();
 }
 
 /** A request in the gateway's own (OpenAI) shape, whichever format the caller spoke. */

@@ -51,6 +51,8 @@ export interface Tenant {
   readonly defaultTags: readonly string[];
   readonly sloMs?: number;
   readonly autoTag: boolean;
+  /** Whether callers may add tags with the header; when not, only the defaults and the detector decide. */
+  readonly acceptHeaderTags: boolean;
   /** Models the tenant may use; undefined = any a route serves. */
   readonly models?: ReadonlySet<string>;
   readonly budget?: TenantBudget;
@@ -64,6 +66,11 @@ export interface RoutingConfig {
   serves(model: string): boolean;
   readonly tenants: ReadonlyMap<string, Tenant>;
   readonly policy: CompiledPolicy;
+  /**
+   * Every tag this config gives a meaning: the sensitivity map's tags, the level names, the tags rules test
+   * or add, and tenants' default tags. A caller's tag outside it is refused, never silently ignored.
+   */
+  readonly knownTags: ReadonlySet<string>;
   readonly minLatencySamples: number;
   readonly expectedOutputTokens: number;
 }
@@ -139,6 +146,7 @@ function buildTenant(config: TenantConfig): Tenant {
     id: config.id,
     defaultTags: [...new Set(config.default_tags ?? [])].sort(),
     autoTag: config.auto_tag ?? false,
+    acceptHeaderTags: config.accept_header_tags ?? true,
     ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),
     ...(config.models === undefined ? {} : { models: new Set(config.models) }),
     ...(b === undefined
@@ -233,6 +241,7 @@ export function prepareRouting(file: RoutingFile, catalogue: PriceCatalogue, pol
     serves: (model: string) => anyModel || named.has(model),
     tenants: new Map(file.tenants.map((t) => [t.id, buildTenant(t)])),
     policy,
+    knownTags: new Set([...Object.keys(file.sensitivity?.tags ?? DEFAULT_TAG_LEVELS), ...sensitivity.levels, ...policy.rules.flatMap((r) => r.tags), ...file.tenants.flatMap((t) => t.default_tags ?? [])]),
     minLatencySamples: file.planner?.min_latency_samples ?? 20,
     expectedOutputTokens: file.planner?.expected_output_tokens ?? 512,
   });

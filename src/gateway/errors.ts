@@ -18,6 +18,8 @@ export type OpenAiErrorType =
 const ERROR_CATALOGUE = {
   invalid_request: [400, 'invalid_request_error'],
   unsupported_endpoint: [400, 'invalid_request_error'],
+  unknown_tag: [400, 'invalid_request_error'],
+  header_tags_refused: [400, 'invalid_request_error'],
   request_too_large: [413, 'invalid_request_error'],
   headers_too_large: [431, 'invalid_request_error'],
   request_timeout: [408, 'invalid_request_error'],

@@ -28,7 +28,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     const tenant = authenticate(request.headers, loaded);
     const now = ctx.clock.now();
     const spend = await ctx.ledger.snapshot(tenant.id, now);
-    const facts = buildFacts({ endpoint: 'chat', body: request.body as ChatCompletionRequest }, tenant, hintsFromHeaders(request.headers), spend, now);
+    const facts = buildFacts({ endpoint: 'chat', body: request.body as ChatCompletionRequest }, tenant, hintsFromHeaders(request.headers, loaded.routing, tenant), spend, now);
     return { ...decisionToJson(planRoute(facts, loaded.routing, ctx.health)), tenant: tenant.id, input_tokens: facts.inputTokens };
   });
 

@@ -58,7 +58,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const tenant = request.tenant as Tenant;
     const canonical = { endpoint, body: caller.readRequest(request.body as Json) } as CanonicalRequest;
     const spend = await ledger.snapshot(tenant.id, startedMs);
-    const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers), spend, startedMs);
+    const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers, runtime.loaded.routing, tenant), spend, startedMs);
     const decision = planRoute(facts, runtime.loaded.routing, health);
     const reservation = decision.denial ? undefined : await ledger.reserve(tenant.id, tenant.budget, worstCase(decision), startedMs);
     const signal = callerGone(reply);
