@@ -112,3 +112,53 @@ describe('planner invariants under random rules, configs and health', () => {
     expect(served / planned).toBeGreaterThan(0.6);
   });
 });
+
+// Residency: whatever the routes' regions, the tenant's and the tags' rules, no decision lists a route
+// outside a region every rule allows.
+const REGIONS = ['eu', 'eu-west-1', 'eu-central-1', 'us', 'us-east-1', 'ch'];
+const regionArb = fc.option(fc.oneof(fc.constantFrom(...REGIONS), fc.subarray(REGIONS, { minLength: 1, maxLength: 2 })), { nil: undefined, freq: 6 });
+const rulesOfRegions = fc.option(fc.subarray(['eu', 'us', 'ch', 'eu-west-1'], { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 2 });
+const residencyArb = fc.record({
+  routes: fc.array(fc.record({ kind: fc.constantFrom(...KINDS), region: regionArb }), { minLength: 1, maxLength: 6 }),
+  tenantRegions: fc.array(rulesOfRegions, { minLength: TENANTS.length, maxLength: TENANTS.length }),
+  piiRegions: rulesOfRegions,
+  requests: fc.array(fc.record({ tenant: fc.constantFrom(...TENANTS), tags: fc.subarray(['pii', 'finance'], { maxLength: 2 }) }), { minLength: 1, maxLength: 10 }),
+});
+const within = (region: string, allowed: string) => region === allowed || region.startsWith(`${allowed}-`);
+
+describe('residency under random regions', () => {
+  it('never lists a route outside the regions the tenant and every tag require', () => {
+    let planned = 0;
+    let served = 0;
+    fc.assert(
+      fc.property(residencyArb, ({ routes, tenantRegions, piiRegions, requests }) => {
+        const file: RoutingFile = {
+          // pii is only confidential here, so residency alone decides between the clouds.
+          sensitivity: { levels: LEVELS, tags: { pii: 'confidential' } },
+          ...(piiRegions ? { residency: { pii: piiRegions } } : {}),
+          routes: [
+            ...routes.map((r, i) => ({ id: `r${i}`, kind: r.kind, clearance: r.kind === 'onprem' ? 'restricted' : 'confidential', models: ['m'], pricing: { models: { m: { input_per_mtok: 1, output_per_mtok: 2 } } }, ...(r.region ? { region: r.region } : {}) })),
+            { id: 'eu-gpu', kind: 'onprem' as const, clearance: 'restricted', models: ['m'], region: 'eu-west-1', pricing: { fixed_per_hour_usd: 1 } },
+          ],
+          tenants: TENANTS.map((id, i) => ({ id, api_keys: ['x'], ...(tenantRegions[i] ? { regions: tenantRegions[i] } : {}) })),
+        };
+        const routing = prepareRouting(file, readLiteLlmCatalogue({}), buildPolicy([]));
+        for (const req of requests) {
+          const d = planRoute({ ...req, model: 'm', endpoint: 'chat', inputTokens: 10, stream: false, nowMs: 0, spend: NO_SPEND }, routing);
+          planned++;
+          if (d.candidates.length > 0) served++;
+          const rules = [tenantRegions[TENANTS.indexOf(req.tenant)], req.tags.includes('pii') ? piiRegions : undefined].filter((r): r is string[] => r !== undefined);
+          expect(d.residency ?? []).toEqual(rules.map((r) => r.join('|')));
+          for (const c of d.candidates) {
+            const regions = [file.routes.find((r) => r.id === c.route)?.region ?? []].flat();
+            for (const rule of rules) expect(regions.some((region) => rule.some((allowed) => within(region, allowed)))).toBe(true);
+          }
+          for (const e of d.excluded.filter((x) => x.reason === 'residency')) expect(d.candidates.map((c) => c.route)).not.toContain(e.route);
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+    console.log(`residency property: ${served} of ${planned} random requests served (${((100 * served) / planned).toFixed(1)} %)`);
+    expect(served / planned).toBeGreaterThan(0.3);
+  });
+});

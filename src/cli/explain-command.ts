@@ -21,7 +21,7 @@ interface ExplainOptions {
 
 function renderDecision(d: Decision, tenant: string, inputTokens: number): string {
   const lines = [
-    `tenant ${tenant} · model ${d.model} · tags ${d.tags.join(',') || '(none)'} → ${d.sensitivity} · ~${inputTokens} input tokens`,
+    `tenant ${tenant} · model ${d.model} · tags ${d.tags.join(',') || '(none)'} → ${d.sensitivity}${d.residency ? ` · stays in ${d.residency.join(' and ')}` : ''} · ~${inputTokens} input tokens`,
     `rules fired: ${d.rulesFired.join(', ') || '(none)'}`,
   ];
   if (d.notes.length > 0) lines.push(`notes: ${d.notes.join(', ')}`);

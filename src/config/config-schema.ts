@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PlannerSchema, RouteSchema, SensitivitySchema, TenantSchema } from '../engine/config-schema.js';
+import { PlannerSchema, ResidencySchema, RouteSchema, SensitivitySchema, TenantSchema } from '../engine/config-schema.js';
 
 /**
  * The whole config file (`switchyard.yaml`): the planner's part (`src/engine/config-schema.ts`) plus how the
@@ -58,6 +58,8 @@ export const ConfigSchema = Type.Object(
   {
     server: Type.Optional(ServerSchema),
     sensitivity: Type.Optional(SensitivitySchema),
+    /** Tag → regions its data may be processed in. */
+    residency: Type.Optional(ResidencySchema),
     /** LiteLLM-format catalogue files, paths relative to this file; later ones override earlier and the built-in. */
     catalogues: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     /** `*.rules.json` files, paths relative to this file. */

@@ -24,6 +24,8 @@ export const LogRowSchema = Type.Object({
   routeKind: Type.Optional(Type.String()),
   tags: Type.Array(Type.String()),
   sensitivity: Type.String(),
+  /** The residency rules the request was under (`eu`, `eu|ch`); none when its data could go anywhere. */
+  residency: Type.Optional(Type.Array(Type.String())),
   rules: Type.Array(Type.String()),
   stream: Type.Boolean(),
   status: Type.Integer(),
@@ -68,6 +70,7 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   routeKind: optionalText('route_kind'),
   tags: textList('tags'),
   sensitivity: text('sensitivity'),
+  residency: { name: 'residency', sql: 'VARCHAR[] NOT NULL', append: (a, v) => a.appendList([...(v ?? [])], VARCHAR_LIST) },
   rules: textList('rules'),
   stream: bool('stream'),
   status: integer('status'),

@@ -50,6 +50,13 @@ export const LatencyPriorSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const RegionName = Type.String({ minLength: 1, pattern: '^[a-z0-9][a-z0-9-]*$' });
+/** Regions a request may be processed in: any one of them. */
+const Regions = Type.Array(RegionName, { minItems: 1 });
+
+/** Data residency: tag → the regions a request with that tag may be processed in (any one of them). */
+export const ResidencySchema = Type.Record(Type.String({ minLength: 1 }), Regions);
+
 export const RouteSchema = Type.Object(
   {
     id: Id,
@@ -64,6 +71,8 @@ export const RouteSchema = Type.Object(
     ]),
     pricing: Type.Optional(RoutePricingSchema),
     latency: Type.Optional(LatencyPriorSchema),
+    /** Where the route processes data: `eu`, `eu-west-1`, `us`, or several. `eu` also covers `eu-west-1`. */
+    region: Type.Optional(Type.Union([RegionName, Type.Array(RegionName, { minItems: 1 })])),
   },
   { additionalProperties: false },
 );
@@ -99,6 +108,8 @@ export const TenantSchema = Type.Object(
     /** Public model names this tenant may use; all that some route serves when absent. */
     models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     budget: Type.Optional(BudgetSchema),
+    /** All of this tenant's data stays in these regions (any one of them), whatever its tags. */
+    regions: Type.Optional(Regions),
   },
   { additionalProperties: false },
 );
@@ -136,6 +147,7 @@ export const PlannerSchema = Type.Object(
 /** The parts of the config file the planner reads; the full file (`src/config/config-schema.ts`) adds the rest. */
 export const RoutingFileSchema = Type.Object({
   sensitivity: Type.Optional(SensitivitySchema),
+  residency: Type.Optional(ResidencySchema),
   planner: Type.Optional(PlannerSchema),
   routes: Type.Array(RouteSchema, { minItems: 1 }),
   tenants: Type.Array(TenantSchema, { minItems: 1 }),

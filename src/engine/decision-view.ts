@@ -11,6 +11,7 @@ export function decisionToJson(decision: Decision) {
     model: decision.model,
     tags: decision.tags,
     sensitivity: decision.sensitivity,
+    ...(decision.residency ? { residency: decision.residency } : {}),
     rules_fired: decision.rulesFired,
     routes: decision.candidates.map((c) => ({
       route: c.route,

@@ -14,6 +14,7 @@ const PriceSchema = Type.Object({
 /** Why a route is not in a decision's list. */
 export const ExclusionReason = Type.Union([
   Type.Literal('clearance'),
+  Type.Literal('residency'),
   Type.Literal('model'),
   Type.Literal('unhealthy'),
   Type.Literal('policy'),
@@ -73,6 +74,8 @@ export const DecisionSchema = Type.Object({
   model: Type.String(),
   tags: Type.Array(Type.String()),
   sensitivity: Type.String(),
+  /** Where the data must stay, one entry per residency rule (`eu`, or `eu|ch` for either); absent when free. */
+  residency: Type.Optional(Type.Array(Type.String())),
   denial: Type.Optional(DenialSchema),
   /** Things that bent: `slo_unmet` (no route met the SLO, so it was ignored), `budget_downgrade`, `budget_cheapest`. */
   notes: Type.Array(Type.String()),

@@ -1,14 +1,26 @@
 import type { Exclusion } from './decision.js';
 import type { Route } from './routing-config.js';
 
-/** What an invariant needs to know of a request: the rank of its sensitivity among `levels`. */
+/** One residency rule on a request: where its data may be processed (any of `regions`), and who says so. */
+export interface RegionRule {
+  readonly regions: readonly string[];
+  /** `tenant eu-clinic` or `tag eu-personal`, for the exclusion's detail. */
+  readonly source: string;
+}
+
+/** What an invariant needs to know of a request: the rank of its sensitivity among `levels`, its residency rules. */
 export interface InvariantFacts {
   readonly rank: number;
   /** The rank of the top level (the one only on-prem routes may carry). */
   readonly top: number;
   /** The name of the request's level. */
   readonly level: string;
+  /** Every rule must be met; none when the data may go anywhere. */
+  readonly regions: readonly RegionRule[];
 }
+
+/** `eu` covers `eu` and `eu-west-1`; `eu-west-1` covers only itself. */
+const within = (routeRegion: string, allowed: string) => routeRegion === allowed || routeRegion.startsWith(`${allowed}-`);
 
 /**
  * A safety rule in code: given a route and a request, the exclusion that keeps the request off that route,
@@ -24,6 +36,14 @@ const INVARIANTS: readonly Invariant[] = [
   // The top level stays in the building: only on-prem routes carry it, whatever their declared clearance.
   (route, { rank, top, level }) =>
     rank === top && top > 0 && route.kind !== 'onprem' ? { route: route.id, kind: route.kind, reason: 'clearance', detail: `only onprem routes may carry ${level} data; this route is ${route.kind}` } : undefined,
+  // Data stays in the regions its tenant or its tags require, whatever its level: a route in none of them,
+  // or that declares no region, never carries it.
+  (route, { regions }) => {
+    const unmet = regions.find((rule) => !route.regions.some((r) => rule.regions.some((allowed) => within(r, allowed))));
+    if (!unmet) return undefined;
+    const where = route.regions.length > 0 ? `is in ${route.regions.join(', ')}` : 'declares no region';
+    return { route: route.id, kind: route.kind, reason: 'residency', detail: `${unmet.source} keeps data in ${unmet.regions.join(' or ')}; this route ${where}` };
+  },
 ];
 
 /** The first invariant that keeps the request off the route, or undefined when none does. */

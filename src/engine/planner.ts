@@ -1,7 +1,7 @@
 import type { RouteSelector } from './policy-schema.js';
 import { evaluatePolicy, type CompiledRule } from './compile-rules.js';
 import type { Candidate, Decision, Denial, Exclusion } from './decision.js';
-import { violatedInvariant, type InvariantFacts } from './invariants.js';
+import { violatedInvariant, type InvariantFacts, type RegionRule } from './invariants.js';
 import { picoToUsdNumber } from './money.js';
 import type { RequestFacts, SpendSnapshot } from './request-facts.js';
 import type { RuleFacts } from './rule-facts.js';
@@ -86,6 +86,19 @@ function collectEffects(fired: readonly CompiledRule[]): Effects {
     }
   }
   return { ...(deny ? { deny } : {}), ...(model ? { model } : {}), requires, excludes, prefers, addTags };
+}
+
+const NO_REGION_RULES: readonly RegionRule[] = Object.freeze([]);
+
+/** The residency rules a request is under: its tenant's regions, and those of each of its tags. */
+function regionRules(tenant: Tenant, tags: readonly string[], routing: RoutingConfig): readonly RegionRule[] {
+  if (!tenant.regions && routing.residency.size === 0) return NO_REGION_RULES;
+  const rules: RegionRule[] = tenant.regions ? [{ regions: tenant.regions, source: `tenant ${tenant.id}` }] : [];
+  for (const tag of tags) {
+    const regions = routing.residency.get(tag);
+    if (regions) rules.push({ regions, source: `tag ${tag}` });
+  }
+  return rules;
 }
 
 const matches = (route: Route, s: RouteSelector) => (s.kinds?.includes(route.kind) ?? false) || (s.routes?.includes(route.id) ?? false);
@@ -292,7 +305,9 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
   const rank = routing.sensitivity.rankOfTags(tags);
   const sensitivity = levels[rank] as string;
   const model = effects.model ?? req.model;
-  const base = { excluded: [] as Exclusion[], rulesFired: fired.map((r) => r.name), model, tags, sensitivity, notes: [] as string[] };
+  const regions = regionRules(tenant, tags, routing);
+  const residency = regions.length === 0 ? {} : { residency: regions.map((r) => r.regions.join('|')) };
+  const base = { excluded: [] as Exclusion[], rulesFired: fired.map((r) => r.name), model, tags, sensitivity, ...residency, notes: [] as string[] };
 
   if (effects.deny && effects.deny.event.type === 'deny') {
     const { code, message } = effects.deny.event.params;
@@ -301,7 +316,7 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
   if ((tenant.models && !tenant.models.has(model)) || !routing.serves(model)) {
     return deny(base, { code: 'model_not_found', message: `the model '${model}' does not exist or tenant '${tenant.id}' may not use it` });
   }
-  const invariantFacts: InvariantFacts = { rank, top: levels.length - 1, level: sensitivity };
+  const invariantFacts: InvariantFacts = { rank, top: levels.length - 1, level: sensitivity, regions };
   const planModel = (m: string) => selectRoutes(m, invariantFacts, req, effects, routing, stats, sloMs);
   let selection = planModel(model);
   let served = model;
@@ -325,5 +340,5 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
         : { code: 'no_eligible_route', message: `no route may carry this ${sensitivity} request for ${served} (${why})` };
     return deny({ ...base, model: served, notes: selection.notes }, denial, selection.excluded);
   }
-  return { candidates: selection.candidates, excluded: selection.excluded, rulesFired: base.rulesFired, model: served, tags, sensitivity, notes: selection.notes };
+  return { candidates: selection.candidates, excluded: selection.excluded, rulesFired: base.rulesFired, model: served, tags, sensitivity, ...residency, notes: selection.notes };
 }

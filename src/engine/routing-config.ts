@@ -37,6 +37,8 @@ export interface Route {
   /** `clearance X < Y` for each level Y above this route's, by rank: built once, used on every request. */
   readonly clearanceDetails: readonly string[];
   readonly pricing: NonNullable<RouteConfig['pricing']>;
+  /** Where it processes data; empty when the config does not say (then no residency rule can be met). */
+  readonly regions: readonly string[];
 }
 
 export interface TenantBudget {
@@ -53,6 +55,8 @@ export interface Tenant {
   readonly autoTag: boolean;
   /** Whether callers may add tags with the header; when not, only the defaults and the detector decide. */
   readonly acceptHeaderTags: boolean;
+  /** Regions all its requests must stay in (any one of them); undefined when free. */
+  readonly regions?: readonly string[];
   /** Models the tenant may use; undefined = any a route serves. */
   readonly models?: ReadonlySet<string>;
   readonly budget?: TenantBudget;
@@ -71,6 +75,8 @@ export interface RoutingConfig {
    * or add, and tenants' default tags. A caller's tag outside it is refused, never silently ignored.
    */
   readonly knownTags: ReadonlySet<string>;
+  /** Tag → the regions a request carrying it may be processed in. */
+  readonly residency: ReadonlyMap<string, readonly string[]>;
   readonly minLatencySamples: number;
   readonly expectedOutputTokens: number;
 }
@@ -137,6 +143,7 @@ function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity
     models: modelNames(config.models),
     clearanceDetails: sensitivity.levels.map((level) => `clearance ${config.clearance} < ${level}`),
     pricing,
+    regions: config.region === undefined ? [] : [config.region].flat(),
   };
 }
 
@@ -147,6 +154,7 @@ function buildTenant(config: TenantConfig): Tenant {
     defaultTags: [...new Set(config.default_tags ?? [])].sort(),
     autoTag: config.auto_tag ?? false,
     acceptHeaderTags: config.accept_header_tags ?? true,
+    ...(config.regions === undefined ? {} : { regions: config.regions }),
     ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),
     ...(config.models === undefined ? {} : { models: new Set(config.models) }),
     ...(b === undefined
@@ -190,7 +198,7 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
     if (route.clearanceRank < 0) add(`${at}.clearance`, `unknown level '${route.clearance}' (levels: ${levels.join(', ')})`);
     else {
       // The config may not declare what the planner would refuse: the invariants at the level the route claims.
-      const refused = violatedInvariant(route, { rank: route.clearanceRank, top, level: route.clearance });
+      const refused = violatedInvariant(route, { rank: route.clearanceRank, top, level: route.clearance, regions: [] });
       if (refused) add(`${at}.clearance`, refused.detail);
     }
     const p = route.pricing;
@@ -241,7 +249,14 @@ export function prepareRouting(file: RoutingFile, catalogue: PriceCatalogue, pol
     serves: (model: string) => anyModel || named.has(model),
     tenants: new Map(file.tenants.map((t) => [t.id, buildTenant(t)])),
     policy,
-    knownTags: new Set([...Object.keys(file.sensitivity?.tags ?? DEFAULT_TAG_LEVELS), ...sensitivity.levels, ...policy.rules.flatMap((r) => r.tags), ...file.tenants.flatMap((t) => t.default_tags ?? [])]),
+    knownTags: new Set([
+      ...Object.keys(file.sensitivity?.tags ?? DEFAULT_TAG_LEVELS),
+      ...sensitivity.levels,
+      ...Object.keys(file.residency ?? {}),
+      ...policy.rules.flatMap((r) => r.tags),
+      ...file.tenants.flatMap((t) => t.default_tags ?? []),
+    ]),
+    residency: new Map(Object.entries(file.residency ?? {})),
     minLatencySamples: file.planner?.min_latency_samples ?? 20,
     expectedOutputTokens: file.planner?.expected_output_tokens ?? 512,
   });

@@ -38,6 +38,7 @@ const STREAM_FAILED = { message: 'The upstream stream failed after it started; t
 function servedHeaders(ctx: RespondContext, served: Candidate): Record<string, string> {
   const headers: Record<string, string> = { 'x-request-id': ctx.requestId, 'x-switchyard-route': served.route, 'x-switchyard-model': served.upstreamModel };
   if (ctx.decision.rulesFired.length > 0) headers['x-switchyard-rule'] = ctx.decision.rulesFired.join(',');
+  if (ctx.decision.residency) headers['x-switchyard-residency'] = ctx.decision.residency.join(',');
   return headers;
 }
 

@@ -44,6 +44,7 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
     ...(served ? { upstreamModel: served.upstreamModel, route: served.route, routeKind: served.kind } : {}),
     tags: decision.tags,
     sensitivity: decision.sensitivity,
+    ...(decision.residency ? { residency: decision.residency } : {}),
     rules: decision.rulesFired,
     stream: facts.stream,
     status: delivery.status,
