@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectSensitiveTags, passesIbanChecksum, passesLuhn } from '../src/engine/detect-sensitive.js';
+import { buildFacts, NO_SPEND } from '../src/engine/request-facts.js';
+import { fromAnthropicRequest } from '../src/gateway/formats/anthropic/anthropic-request.js';
 
 // The detector's precision and recall on a labelled set of positives and look-alike negatives
 // (order numbers, ISBNs, tracking numbers, versions, UUIDs, non-Luhn digit runs).
@@ -34,5 +36,55 @@ describe('sensitive-content detector', () => {
 
   it('reads text in every message shape', () => {
     expect(detectSensitiveTags(['no', 'mail me: a.b@c.io'])).toEqual(['pii']);
+  });
+
+  it('reads normalised text: full-width and other-script digits, zero-width characters, spelled-out addresses', () => {
+    expect(detectSensitiveTags(['SSN １２３-４５-６７８９'])).toEqual(['pii']);
+    expect(detectSensitiveTags(['SSN \u0661\u0662\u0663-\u0664\u0665-\u0666\u0667\u0668\u0669'])).toEqual(['pii']);
+    expect(detectSensitiveTags(['card 4111\u200b1111 1111 1111'])).toEqual(['pci']);
+    expect(detectSensitiveTags(['write to jane at example dot com'])).toEqual(['pii']);
+    expect(detectSensitiveTags(['jane (at) example [dot] co [dot] uk'])).toEqual(['pii']);
+    expect(detectSensitiveTags(['look at this dot product', 'meet at noon dot'])).toEqual([]);
+  });
+
+  it('finds a number split across parts or messages', () => {
+    expect(detectSensitiveTags(['my SSN is 123-45-', '6789'])).toEqual(['pii']);
+    expect(detectSensitiveTags(['card 4111 1111', ' 1111 1111'])).toEqual(['pci']);
+  });
+});
+
+describe('every field a request sends is scanned', () => {
+  const tenant = { id: 't', defaultTags: [], autoTag: true, acceptHeaderTags: true };
+  const ssn = '123-45-6789';
+  const chat = (body: Record<string, unknown>) => buildFacts({ endpoint: 'chat', body: { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], ...body } as never }, tenant, { tags: [] }, NO_SPEND, 0).tags;
+  it.each([
+    ['tools[].function.description', { tools: [{ type: 'function', function: { name: 'f', description: `look up ${ssn}` } }] }],
+    ['a tool schema', { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { ssn: { enum: [ssn] } } } } }] }],
+    ['message.name', { messages: [{ role: 'user', name: 'jane@example.com', content: 'hi' }] }],
+    ['a legacy function_call', { messages: [{ role: 'assistant', content: null, function_call: { name: 'f', arguments: `{"ssn":"${ssn}"}` } }] }],
+    ['tool-call arguments given as an object', { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: { ssn } } }] }] }],
+    ['a tool result', { messages: [{ role: 'tool', tool_call_id: 'c', content: `found ${ssn}` }] }],
+    ['prediction.content', { prediction: { type: 'content', content: `SSN ${ssn}` } }],
+    ['user', { user: 'jane@example.com' }],
+    ['metadata', { metadata: { patient: ssn } }],
+    ['a system prompt', { messages: [{ role: 'system', content: `caller ${ssn}` }, { role: 'user', content: 'hi' }] }],
+    ['an SSN split across two text parts', { messages: [{ role: 'user', content: [{ type: 'text', text: 'SSN 123-45-' }, { type: 'text', text: '6789' }] }] }],
+    ['an SSN split across two messages', { messages: [{ role: 'user', content: 'SSN 123-45-' }, { role: 'user', content: '6789' }] }],
+    ['a base64 text part', { messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: `data:text/plain;base64,${btoa(`SSN ${ssn}`)}` } }] }] }],
+  ])('%s', (_where, body) => {
+    expect(chat(body)).toEqual(['pii']);
+  });
+
+  it('Anthropic tools[].description, through the translation every Anthropic request takes', () => {
+    const body = fromAnthropicRequest({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], tools: [{ name: 'f', description: `find ${ssn}`, input_schema: { type: 'object' } }] });
+    expect(chat(body)).toEqual(['pii']);
+  });
+
+  it('embeddings inputs', () => {
+    expect(buildFacts({ endpoint: 'embeddings', body: { model: 'e', input: [`id ${ssn}`] } }, tenant, { tags: [] }, NO_SPEND, 0).tags).toEqual(['pii']);
+  });
+
+  it('a clean request stays untagged, images unread', () => {
+    expect(chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'explain how HIV therapy works' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(4000)}` } }] }] })).toEqual([]);
   });
 });

@@ -71,10 +71,35 @@ function hasIban(text: string): boolean {
   return false;
 }
 
+// "jane at example dot com", "jane (at) example [dot] org": the last part must be a common top-level
+// domain, so "look at this dot product" is not an address.
+const OBFUSCATED_EMAIL = /\b[A-Za-z0-9._%+-]+\s*(?:\(at\)|\[at\]|\s+at\s+)\s*[A-Za-z0-9-]+(?:\s*(?:\(dot\)|\[dot\]|\s+dot\s+)\s*[A-Za-z0-9-]+)*\s*(?:\(dot\)|\[dot\]|\s+dot\s+)\s*(?:com|org|net|edu|gov|io|co|uk|de|fr|es|it|nl|eu|ch|ca|au|info|biz|me)\b/i;
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+const ANY_DIGIT = /\p{Nd}/gu;
+const isDigit = (cp: number) => /\p{Nd}/u.test(String.fromCodePoint(cp));
+
+/** A digit of any script as its ASCII digit: digits come in runs of ten, starting at zero. */
+function asciiDigit(d: string): string {
+  const cp = d.codePointAt(0) as number;
+  if (cp < 128) return d;
+  let zero = cp;
+  while (zero > cp - 9 && isDigit(zero - 1)) zero--;
+  return String((cp - zero) % 10);
+}
+
+/**
+ * Text as the detector reads it: Unicode-normalised (NFKC: full-width letters and digits become ASCII),
+ * digits of every script as ASCII digits, zero-width characters removed — so `１２３-４５-６７８９` or an
+ * Arabic-Indic number is matched like the plain one.
+ */
+export function normaliseForDetection(text: string): string {
+  return text.normalize('NFKC').replace(ZERO_WIDTH, '').replace(ANY_DIGIT, asciiDigit);
+}
+
 /** The kinds of sensitive content in `text`, each once. */
 export function findSensitive(text: string): FindingKind[] {
   const found: FindingKind[] = [];
-  if (EMAIL.test(text)) found.push('email');
+  if (EMAIL.test(text) || OBFUSCATED_EMAIL.test(text)) found.push('email');
   if (SSN.test(text)) found.push('ssn');
   if (hasCard(text)) found.push('card');
   if (hasIban(text)) found.push('iban');
@@ -83,9 +108,18 @@ export function findSensitive(text: string): FindingKind[] {
   return found;
 }
 
-/** The tags that the content of these texts calls for, sorted. */
+/**
+ * The tags that the content of these texts calls for, sorted. Each text is read alone and all of them are
+ * read again joined end to end, so a number or address split across parts or messages is still found.
+ */
 export function detectSensitiveTags(texts: Iterable<string>): string[] {
   const tags = new Set<string>();
-  for (const text of texts) for (const kind of findSensitive(text)) tags.add(TAG_OF[kind]);
+  const all: string[] = [];
+  for (const raw of texts) {
+    const text = normaliseForDetection(raw);
+    all.push(text);
+    for (const kind of findSensitive(text)) tags.add(TAG_OF[kind]);
+  }
+  if (all.length > 1) for (const kind of findSensitive(all.join(''))) tags.add(TAG_OF[kind]);
   return [...tags].sort();
 }

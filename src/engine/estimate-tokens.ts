@@ -22,7 +22,7 @@ export function estimateTokensOfChars(chars: number): number {
 }
 
 /** Every piece of text in chat messages: string content, text parts, tool call arguments. */
-export function* messageTexts(messages: unknown): Generator<string> {
+function* messageTexts(messages: unknown): Generator<string> {
   if (!Array.isArray(messages)) return;
   for (const message of messages) {
     if (typeof message !== 'object' || message === null) continue;

@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Frozen } from './frozen.js';
 import { detectSensitiveTags } from './detect-sensitive.js';
-import { estimateChatInputTokens, estimateTextTokens, messageTexts } from './estimate-tokens.js';
+import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
+import { requestStrings } from './request-text.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './request-schema.js';
 import type { Tenant } from './routing-config.js';
 
@@ -87,7 +88,7 @@ export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: Cal
       tenant: tenant.id,
       model: request.body.model,
       endpoint: 'embeddings',
-      tags: requestTags(tenant, hints, () => texts),
+      tags: requestTags(tenant, hints, () => requestStrings(request.body)),
       inputTokens: texts.reduce((n, t) => n + estimateTextTokens(t), tokenIds),
       stream: false,
       nowMs,
@@ -101,7 +102,7 @@ export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: Cal
     tenant: tenant.id,
     model: body.model,
     endpoint: 'chat',
-    tags: requestTags(tenant, hints, () => messageTexts(body.messages)),
+    tags: requestTags(tenant, hints, () => requestStrings(body)),
     inputTokens: estimateChatInputTokens(body),
     stream: body.stream === true,
     nowMs,
