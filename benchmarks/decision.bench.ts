@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
 import { loadConfig } from '../dist/config/load-config.js';
 import { buildPolicy, compilePolicyFile, evaluatePolicy } from '../dist/engine/compile-rules.js';
+import { detectSensitiveTags } from '../dist/engine/detect-sensitive.js';
 import { planRoute } from '../dist/engine/planner.js';
 import { NO_SPEND, type RequestFacts } from '../dist/engine/request-facts.js';
 import type { RuleFacts } from '../dist/engine/rule-facts.js';
@@ -33,6 +34,10 @@ const requests: RequestFacts[] = [
 ];
 const facts: RuleFacts[] = fc.sample(factsArb, { seed: 7, numRuns: 64 });
 
+// The detector per KB of prompt: a 4 KB clinical-style prompt (realistic) and 50 KB crafted inputs.
+const PROMPT_4K = 'Summarise the visit: the patient reported mild headaches for two weeks, no fever, normal appetite. Blood pressure was within range and the plan is to review in a month. '.repeat(26).slice(0, 4096);
+const CRAFTED: Record<string, string> = { 'crafted: one long word': 'a'.repeat(51_200), 'crafted: digits and spaces': '1 '.repeat(25_600), 'crafted: almost an email': `${'a.'.repeat(25_600)}@` };
+
 function engineFor(rules: object[]): Engine {
   return new Engine(structuredClone(rules) as never[], { allowUndefinedFacts: true });
 }
@@ -48,7 +53,9 @@ export async function run(): Promise<{ lines: string[]; results: Record<string, 
     .add('compiled rules only, default policy', () => void evaluatePolicy(routing.policy, facts[i++ & 63]!))
     .add('json-rules-engine Engine.run, default policy', async () => void (await defaultEngine.run({ ...facts[i++ & 63]! })))
     .add('compiled rules only, 100 rules', () => void evaluatePolicy(routing100.policy, facts[i++ & 63]!))
-    .add('json-rules-engine Engine.run, 100 rules', async () => void (await engine100.run({ ...facts[i++ & 63]! })));
+    .add('json-rules-engine Engine.run, 100 rules', async () => void (await engine100.run({ ...facts[i++ & 63]! })))
+    .add('detector, 4 KB prompt', () => void detectSensitiveTags([PROMPT_4K]));
+  for (const [name, text] of Object.entries(CRAFTED)) bench.add(`detector, 50 KB ${name}`, () => void detectSensitiveTags([text]));
 
   await bench.run();
 
@@ -68,7 +75,9 @@ export async function run(): Promise<{ lines: string[]; results: Record<string, 
   const headline =
     `planner median ${decisionResults.plannerDefaultMedianUs} µs (goal ≤ 5), ${decisionResults.speedupDefault.toFixed(0)}x faster than Engine.run on the default policy, ` +
       `${decisionResults.speedup100.toFixed(0)}x on 100 rules (goal ≥ 20x)`;
-  const lines = ['| task | median µs | p99 µs |', '|---|---:|---:|', ...rows.map((r) => `| ${r.task} | ${r.median_us} | ${r.p99_us} |`), '', headline];
+  const perKb = (name: string, kb: number) => (median(name) / kb).toFixed(1);
+  const detector = `detector: ${perKb('detector, 4 KB prompt', 4)} µs per KB on a 4 KB prompt (goal ≤ 50); crafted 50 KB inputs ${Object.keys(CRAFTED).map((n) => `${perKb(`detector, 50 KB ${n}`, 50)}`).join(', ')} µs per KB`;
+  const lines = ['| task | median µs | p99 µs |', '|---|---:|---:|', ...rows.map((r) => `| ${r.task} | ${r.median_us} | ${r.p99_us} |`), '', headline, '', detector];
   return { lines, results: decisionResults };
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectSensitiveTags, passesIbanChecksum, passesLuhn } from '../src/engine/detect-sensitive.js';
+import { detectSensitiveTags, findSensitive, normaliseForDetection } from '../src/engine/detect-sensitive.js';
+import { passesIbanChecksum, passesLuhn } from '../src/engine/detect/checksums.js';
 import { buildFacts, NO_SPEND } from '../src/engine/request-facts.js';
 import { fromAnthropicRequest } from '../src/gateway/formats/anthropic/anthropic-request.js';
 
@@ -50,6 +51,58 @@ describe('sensitive-content detector', () => {
   it('finds a number split across parts or messages', () => {
     expect(detectSensitiveTags(['my SSN is 123-45-', '6789'])).toEqual(['pii']);
     expect(detectSensitiveTags(['card 4111 1111', ' 1111 1111'])).toEqual(['pci']);
+  });
+});
+
+// A harder set: clinical notes, MRNs, dates of birth, passports, bank and routing numbers, SIN, NHS numbers,
+// local phones, addresses, credentials and DSNs, and negatives that look like them (general medical
+// questions, placeholders in DSNs, a patient-facing app). Written alongside the rules: a regression floor.
+const hard = JSON.parse(readFileSync(new URL('./fixtures/detector-hard.json', import.meta.url), 'utf8')) as { text: string; tags: string[]; kind?: string }[];
+
+describe('detector v2 on the harder labelled set', () => {
+  it('finds each kind, tags no negative, and keeps precision at 0.95 or more', () => {
+    const byKind = new Map<string, { found: number; total: number }>();
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    for (const { text, tags, kind } of hard) {
+      const found = detectSensitiveTags([text]);
+      for (const t of found) (tags.includes(t) ? tp++ : fp++);
+      for (const t of tags) if (!found.includes(t)) fn++;
+      if (kind) {
+        const row = byKind.get(kind) ?? { found: 0, total: 0 };
+        row.total++;
+        if (findSensitive(normaliseForDetection(text)).some((f) => f.kind === kind)) row.found++;
+        byKind.set(kind, row);
+      }
+    }
+    const precision = tp / (tp + fp);
+    const recall = tp / (tp + fn);
+    console.log(`detector v2 on ${hard.length} texts: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (tp ${tp}, fp ${fp}, fn ${fn}); by kind: ${[...byKind].map(([k, r]) => `${k} ${r.found}/${r.total}`).join(', ')}`);
+    expect(precision).toBeGreaterThanOrEqual(0.95);
+    expect(recall).toBeGreaterThanOrEqual(0.9);
+    for (const [kind, r] of byKind) expect(r.found, kind).toBe(r.total);
+  });
+
+  it('reports kinds with a confidence, and the tags come from the kinds', () => {
+    expect(findSensitive('NHS number 943 476 5919')).toEqual([{ kind: 'nhs_number', confidence: 0.95 }]);
+    expect(findSensitive('NHS number 943 476 5918')).toEqual([]);
+    expect(findSensitive('routing 021000021')).toEqual([{ kind: 'routing_number', confidence: 0.95 }]);
+    expect(findSensitive('routing 021000022')).toEqual([]);
+  });
+
+  // Crafted input that would make a backtracking pattern explode: each must come back (the test's timeout
+  // catches a pattern gone quadratic or worse; the time per KB is measured in the decision benchmark).
+  it.each([
+    ['one long word', 'a'.repeat(50_000)],
+    ['digits and spaces', '1 '.repeat(25_000)],
+    ['almost an address', `${'12 Main '.repeat(6_000)}St`],
+    ['almost a password', `password: ${'x'.repeat(50_000)}`],
+    ['honorifics without names', 'Mr. '.repeat(12_500)],
+    ['almost an email', `${'a.'.repeat(25_000)}@`],
+    ['almost a DSN', `postgres://${'u'.repeat(25_000)}:${'p'.repeat(25_000)}`],
+  ])('50 KB of %s finishes', { timeout: 2000 }, (_name, text) => {
+    expect(Array.isArray(detectSensitiveTags([text]))).toBe(true);
   });
 });
 

@@ -1,20 +1,62 @@
+import { isCardNumber, passesIbanChecksum } from './detect/checksums.js';
+import { hasClinicalDetailAboutPerson } from './detect/clinical.js';
+import { CONTEXT_KINDS } from './detect/context-patterns.js';
+
 /**
- * Finds sensitive content in text and says which tags it calls for. Pure and allocation-light: it runs on
- * every message of a tenant that opts in to auto-tagging. It reports kinds, never the matched text.
+ * Finds sensitive content in text and says which tags it calls for, in three layers: numbers with their
+ * own check digit (`detect/checksums.ts`), identifiers next to the words that name them
+ * (`detect/context-patterns.ts`), and health details about a named person (`detect/clinical.ts`). Pure,
+ * synchronous and linear in the text: it runs on every request of a tenant that opts in to auto-tagging.
+ * It reports kinds and confidence, never the matched text.
  */
 
-export type FindingKind = 'email' | 'phone' | 'card' | 'ssn' | 'iban' | 'secret';
+export type FindingKind =
+  | 'email'
+  | 'phone'
+  | 'card'
+  | 'ssn'
+  | 'iban'
+  | 'secret'
+  | 'mrn'
+  | 'dob'
+  | 'passport'
+  | 'account_number'
+  | 'routing_number'
+  | 'sin'
+  | 'nhs_number'
+  | 'address'
+  | 'credential'
+  | 'clinical';
 
+export interface Finding {
+  readonly kind: FindingKind;
+  /** How sure the match is, 0–1: a checksum-bearing number is surer than a word in context. */
+  readonly confidence: number;
+}
+
+/** The tag each kind calls for (every default tag needs the top level: see config-schema's DEFAULT_TAG_LEVELS). */
 export const TAG_OF: Readonly<Record<FindingKind, string>> = {
   email: 'pii',
   phone: 'pii',
   ssn: 'pii',
   iban: 'pii',
+  passport: 'pii',
+  dob: 'pii',
+  address: 'pii',
+  sin: 'pii',
+  account_number: 'pii',
+  routing_number: 'pii',
   card: 'pci',
   secret: 'secret',
+  credential: 'secret',
+  mrn: 'phi',
+  nhs_number: 'phi',
+  clinical: 'phi',
 };
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
+// The local part starts where a run of its characters starts (the lookbehind), and every part is bounded:
+// each position is tried once, so a 50 KB run of letters costs linear time, not quadratic.
+const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z])/;
 // International (+CC …) or North American ((555) 123-4567, 555-123-4567) forms; bare digit runs are not phones.
 const PHONE = /(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b/;
 const SSN = /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/;
@@ -30,39 +72,8 @@ const SECRETS = [
   /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/,
 ];
 
-/** The Luhn check digit test that every payment card number passes. */
-export function passesLuhn(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double && (d *= 2) > 9) d -= 9;
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
-
-/** ISO 13616 mod-97 check: move the first four characters to the end, letters to numbers, remainder 1. */
-export function passesIbanChecksum(iban: string): boolean {
-  const s = iban.replace(/ /g, '');
-  if (s.length < 15 || s.length > 34) return false;
-  const rearranged = s.slice(4) + s.slice(0, 4);
-  let remainder = 0;
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0);
-    const value = code >= 65 ? String(code - 55) : ch;
-    for (const digit of value) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97;
-  }
-  return remainder === 1;
-}
-
 function hasCard(text: string): boolean {
-  for (const m of text.matchAll(CARD_CANDIDATE)) {
-    const digits = m[0].replace(/[ -]/g, '');
-    // Same digit repeated (0000…) passes Luhn but is filler, not a card.
-    if (digits.length >= 13 && digits.length <= 19 && !/^(\d)\1+$/.test(digits) && passesLuhn(digits)) return true;
-  }
+  for (const m of text.matchAll(CARD_CANDIDATE)) if (isCardNumber(m[0].replace(/[ -]/g, ''))) return true;
   return false;
 }
 
@@ -73,15 +84,17 @@ function hasIban(text: string): boolean {
 
 // "jane at example dot com", "jane (at) example [dot] org": the last part must be a common top-level
 // domain, so "look at this dot product" is not an address.
-const OBFUSCATED_EMAIL = /\b[A-Za-z0-9._%+-]+\s*(?:\(at\)|\[at\]|\s+at\s+)\s*[A-Za-z0-9-]+(?:\s*(?:\(dot\)|\[dot\]|\s+dot\s+)\s*[A-Za-z0-9-]+)*\s*(?:\(dot\)|\[dot\]|\s+dot\s+)\s*(?:com|org|net|edu|gov|io|co|uk|de|fr|es|it|nl|eu|ch|ca|au|info|biz|me)\b/i;
+const OBFUSCATED_EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}\s{0,3}(?:\(at\)|\[at\]|\sat\s)\s{0,3}[A-Za-z0-9-]{1,63}(?:\s{0,3}(?:\(dot\)|\[dot\]|\sdot\s)\s{0,3}[A-Za-z0-9-]{1,63}){0,4}\s{0,3}(?:\(dot\)|\[dot\]|\sdot\s)\s{0,3}(?:com|org|net|edu|gov|io|co|uk|de|fr|es|it|nl|eu|ch|ca|au|info|biz|me)\b/i;
+const URL_WITH_SCHEME = /\b[a-z][a-z0-9+.-]{1,20}:\/\/\S{1,2048}/gi;
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
-const ANY_DIGIT = /\p{Nd}/gu;
+/** A digit outside ASCII (full-width, Arabic-Indic, Devanagari, …). */
+const OTHER_DIGIT = /(?![0-9])\p{Nd}/gu;
+const ASCII_ONLY = /^[\x00-\x7F]*$/;
 const isDigit = (cp: number) => /\p{Nd}/u.test(String.fromCodePoint(cp));
 
 /** A digit of any script as its ASCII digit: digits come in runs of ten, starting at zero. */
 function asciiDigit(d: string): string {
   const cp = d.codePointAt(0) as number;
-  if (cp < 128) return d;
   let zero = cp;
   while (zero > cp - 9 && isDigit(zero - 1)) zero--;
   return String((cp - zero) % 10);
@@ -93,18 +106,25 @@ function asciiDigit(d: string): string {
  * Arabic-Indic number is matched like the plain one.
  */
 export function normaliseForDetection(text: string): string {
-  return text.normalize('NFKC').replace(ZERO_WIDTH, '').replace(ANY_DIGIT, asciiDigit);
+  // Plain ASCII (most prompts) is already what the patterns read.
+  if (ASCII_ONLY.test(text)) return text;
+  return text.normalize('NFKC').replace(ZERO_WIDTH, '').replace(OTHER_DIGIT, asciiDigit);
 }
 
-/** The kinds of sensitive content in `text`, each once. */
-export function findSensitive(text: string): FindingKind[] {
-  const found: FindingKind[] = [];
-  if (EMAIL.test(text) || OBFUSCATED_EMAIL.test(text)) found.push('email');
-  if (SSN.test(text)) found.push('ssn');
-  if (hasCard(text)) found.push('card');
-  if (hasIban(text)) found.push('iban');
-  if (PHONE.test(text) && !found.includes('ssn')) found.push('phone');
-  if (SECRETS.some((re) => re.test(text))) found.push('secret');
+/** The kinds of sensitive content in `text`, each once, with how sure each is. */
+export function findSensitive(text: string): Finding[] {
+  const found: Finding[] = [];
+  const add = (kind: FindingKind, confidence: number) => found.push({ kind, confidence });
+  // A URL's `user:password@host` is a credential, not an email address.
+  if (EMAIL.test(text.replace(URL_WITH_SCHEME, ' '))) add('email', 0.95);
+  else if (OBFUSCATED_EMAIL.test(text)) add('email', 0.8);
+  if (SSN.test(text)) add('ssn', 0.9);
+  if (hasCard(text)) add('card', 0.99);
+  if (hasIban(text)) add('iban', 0.99);
+  if (PHONE.test(text) && !found.some((f) => f.kind === 'ssn')) add('phone', 0.8);
+  if (SECRETS.some((re) => re.test(text))) add('secret', 0.99);
+  for (const c of CONTEXT_KINDS) if (!found.some((f) => f.kind === c.kind) && c.test(text)) add(c.kind, c.confidence);
+  if (hasClinicalDetailAboutPerson(text)) add('clinical', 0.8);
   return found;
 }
 
@@ -118,8 +138,8 @@ export function detectSensitiveTags(texts: Iterable<string>): string[] {
   for (const raw of texts) {
     const text = normaliseForDetection(raw);
     all.push(text);
-    for (const kind of findSensitive(text)) tags.add(TAG_OF[kind]);
+    for (const f of findSensitive(text)) tags.add(TAG_OF[f.kind]);
   }
-  if (all.length > 1) for (const kind of findSensitive(all.join(''))) tags.add(TAG_OF[kind]);
+  if (all.length > 1) for (const f of findSensitive(all.join(''))) tags.add(TAG_OF[f.kind]);
   return [...tags].sort();
 }
