@@ -85,6 +85,11 @@ tenants:
     expect(await problemsOf(spaced)).toEqual(['routes[1].base_url: must be an http(s) URL without spaces']);
   });
 
+  it('refuses a detection table entry that names a tag the config does not define', async () => {
+    const path = write('detect.yaml', `${ROUTES}sensitivity: { detect: { mrn: phii, email: internal } }\n`);
+    expect(await problemsOf(path)).toEqual(["sensitivity.detect.mrn: 'phii' is not a tag this config defines (a sensitivity tag, a level, a residency tag or one a rule uses)"]);
+  });
+
   it('reports YAML syntax errors with the line', async () => {
     const problems = await problemsOf(write('syntax.yaml', 'routes:\n  - id: [unclosed\n'));
     expect(problems[0]).toMatch(/^line \d+:\d+: /);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectSensitiveTags, findSensitive, normaliseForDetection } from '../src/engine/detect-sensitive.js';
+import { detectSensitiveTags, findSensitive, normaliseForDetection, TAG_OF } from '../src/engine/detect-sensitive.js';
 import { passesIbanChecksum, passesLuhn } from '../src/engine/detect/checksums.js';
 import { buildFacts, NO_SPEND } from '../src/engine/request-facts.js';
 import { fromAnthropicRequest } from '../src/gateway/formats/anthropic/anthropic-request.js';
@@ -109,7 +109,7 @@ describe('detector v2 on the harder labelled set', () => {
 describe('every field a request sends is scanned', () => {
   const tenant = { id: 't', defaultTags: [], autoTag: true, acceptHeaderTags: true };
   const ssn = '123-45-6789';
-  const chat = (body: Record<string, unknown>) => buildFacts({ endpoint: 'chat', body: { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], ...body } as never }, tenant, { tags: [] }, NO_SPEND, 0).tags;
+  const chat = (body: Record<string, unknown>) => buildFacts({ endpoint: 'chat', body: { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], ...body } as never }, tenant, { tags: [] }, NO_SPEND, 0).detected?.map((k) => TAG_OF[k as keyof typeof TAG_OF]) ?? [];
   it.each([
     ['tools[].function.description', { tools: [{ type: 'function', function: { name: 'f', description: `look up ${ssn}` } }] }],
     ['a tool schema', { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { ssn: { enum: [ssn] } } } } }] }],
@@ -134,7 +134,7 @@ describe('every field a request sends is scanned', () => {
   });
 
   it('embeddings inputs', () => {
-    expect(buildFacts({ endpoint: 'embeddings', body: { model: 'e', input: [`id ${ssn}`] } }, tenant, { tags: [] }, NO_SPEND, 0).tags).toEqual(['pii']);
+    expect(buildFacts({ endpoint: 'embeddings', body: { model: 'e', input: [`id ${ssn}`] } }, tenant, { tags: [] }, NO_SPEND, 0).detected).toEqual(['ssn']);
   });
 
   it('a clean request stays untagged, images unread', () => {

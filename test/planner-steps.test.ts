@@ -100,6 +100,16 @@ describe('tenants, tags and rules', () => {
     expect(routing.knownTags.has('nonsense')).toBe(false);
   });
 
+  it("what the detector found becomes tags through the config's table", () => {
+    expect(planRoute(req({ detected: ['ssn'], nowMs: SUNDAY }), routing)).toMatchObject({ tags: ['pii', 'zeta'], sensitivity: 'restricted' });
+    // An analyzer that failed means the top level unless the config fails open; a kind no table lists means nothing.
+    expect(planRoute(req({ detected: ['analyzer_failed'], nowMs: SUNDAY }), routing).sensitivity).toBe('restricted');
+    expect(planRoute(req({ detected: ['PERSON'], nowMs: SUNDAY }), routing).tags).toEqual(['zeta']);
+    const relaxed = prepareRouting({ ...file, sensitivity: { detect: { email: 'internal' }, analyzer: { url: 'http://127.0.0.1:1', on_error: 'fail_open' } } }, new Map(), policy);
+    expect(planRoute(req({ detected: ['email'], nowMs: SUNDAY }), relaxed)).toMatchObject({ tags: ['internal', 'zeta'], sensitivity: 'internal' });
+    expect(planRoute(req({ detected: ['analyzer_failed'], nowMs: SUNDAY }), relaxed).sensitivity).toBe('public');
+  });
+
   it('rules see the hour and the weekday in UTC', () => {
     expect(planRoute(req(), routing).tags).toEqual(['hour-13', 'monday', 'zeta']);
     const sundayNoon = Date.UTC(2026, 10, 29, 12);

@@ -61,19 +61,25 @@ describe('buildFacts: chat', () => {
     expect(facts(chat(), tenant, { tags: [], sloMs: 900 }).sloMs).toBe(900);
   });
 
-  it('keeps the caller tags, and adds no detector tags unless the tenant opted in', () => {
+  it('keeps the caller tags, and runs the detector only when the tenant opted in', () => {
     const text = chat({ messages: [{ role: 'user', content: 'mail me at jane@example.com' }] });
-    expect(facts(text, tenant, { tags: ['finance'] }).tags).toEqual(['finance']);
-    expect([...facts(text, autoTagged, { tags: ['finance'] }).tags].sort()).toEqual(['finance', 'pii']);
-    // The default tags are the planner's to add, not the facts'.
-    expect(facts(chat(), autoTagged).tags).toEqual([]);
+    expect(facts(text, tenant, { tags: ['finance'] })).not.toHaveProperty('detected');
+    expect(facts(text, autoTagged, { tags: ['finance'] })).toMatchObject({ tags: ['finance'], detected: ['email'] });
+    // The default tags are the planner's to add, not the facts'; nothing found is no `detected`.
+    expect(facts(chat(), autoTagged)).toMatchObject({ tags: [] });
+    expect(facts(chat(), autoTagged)).not.toHaveProperty('detected');
+  });
+
+  it("adds what an external analyzer found, whether or not the tenant's own detector runs", () => {
+    expect(buildFacts(chat(), tenant, { tags: [] }, SPEND, NOW, ['US_SSN']).detected).toEqual(['US_SSN']);
+    expect(buildFacts(chat({ messages: [{ role: 'user', content: 'jane@example.com' }] }), autoTagged, { tags: [] }, SPEND, NOW, ['analyzer_failed']).detected).toEqual(['analyzer_failed', 'email']);
   });
 
   it('runs the detector over text parts and tool call arguments too', () => {
     const parts = chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'card 4111 1111 1111 1111' }] }] });
-    expect(facts(parts, autoTagged).tags).toEqual(['pci']);
+    expect(facts(parts, autoTagged).detected).toEqual(['card']);
     const calls = chat({ messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"to":"jane@example.com"}' } }] }] });
-    expect(facts(calls, autoTagged).tags).toEqual(['pii']);
+    expect(facts(calls, autoTagged).detected).toEqual(['email']);
   });
 });
 
@@ -130,8 +136,8 @@ describe('buildFacts: embeddings', () => {
   });
 
   it('runs the detector over string inputs when the tenant opted in', () => {
-    expect(facts(embed(['call +1 415 555 0100 now']), autoTagged).tags).toEqual(['pii']);
-    expect(facts(embed('jane@example.com'), tenant).tags).toEqual([]);
+    expect(facts(embed(['call +1 415 555 0100 now']), autoTagged).detected).toEqual(['phone']);
+    expect(facts(embed('jane@example.com'), tenant)).not.toHaveProperty('detected');
   });
 
   it('spend defaults to none', () => {

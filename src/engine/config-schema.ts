@@ -127,9 +127,23 @@ export const DEFAULT_TAG_LEVELS: Readonly<Record<string, string>> = {
 export const SensitivitySchema = Type.Object(
   {
     /** Lowest first. Untagged traffic is at the lowest level. */
-    levels: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    levels: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     /** Tag → the level it needs. Tags not listed need the lowest level. */
-    tags: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 })),
+    tags: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }))),
+    /** What the detector or an analyzer finds (a kind such as `mrn`, or an analyzer's entity type) → the tag it means. */
+    detect: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }))),
+    /** A Presidio-compatible analyzer the gateway also asks (`POST {url}/analyze`). */
+    analyzer: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://[^\\s]+$' }),
+          timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** What an analyzer that fails or times out means: the request is treated as top level (default), or as not found. */
+          on_error: Type.Optional(Type.Union([Type.Literal('fail_closed'), Type.Literal('fail_open')])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

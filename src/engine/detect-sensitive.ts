@@ -129,17 +129,22 @@ export function findSensitive(text: string): Finding[] {
 }
 
 /**
- * The tags that the content of these texts calls for, sorted. Each text is read alone and all of them are
- * read again joined end to end, so a number or address split across parts or messages is still found.
+ * The kinds of sensitive content in these texts, sorted. Each text is read alone and all of them are read
+ * again joined end to end, so a number or address split across parts or messages is still found.
  */
-export function detectSensitiveTags(texts: Iterable<string>): string[] {
-  const tags = new Set<string>();
+export function detectSensitiveKinds(texts: Iterable<string>): FindingKind[] {
+  const kinds = new Set<FindingKind>();
   const all: string[] = [];
   for (const raw of texts) {
     const text = normaliseForDetection(raw);
     all.push(text);
-    for (const f of findSensitive(text)) tags.add(TAG_OF[f.kind]);
+    for (const f of findSensitive(text)) kinds.add(f.kind);
   }
-  if (all.length > 1) for (const f of findSensitive(all.join(''))) tags.add(TAG_OF[f.kind]);
-  return [...tags].sort();
+  if (all.length > 1) for (const f of findSensitive(all.join(''))) kinds.add(f.kind);
+  return [...kinds].sort();
+}
+
+/** The tags the content of these texts calls for with the default kind → tag table, sorted. */
+export function detectSensitiveTags(texts: Iterable<string>): string[] {
+  return [...new Set(detectSensitiveKinds(texts).map((k) => TAG_OF[k]))].sort();
 }

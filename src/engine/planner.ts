@@ -88,6 +88,17 @@ function collectEffects(fired: readonly CompiledRule[]): Effects {
   return { ...(deny ? { deny } : {}), ...(model ? { model } : {}), requires, excludes, prefers, addTags };
 }
 
+/** The tags what the detector found means, by the config's table; a kind it does not list means nothing. */
+function detectedTags(detected: readonly string[] | undefined, routing: RoutingConfig): readonly string[] {
+  if (!detected || detected.length === 0) return [];
+  const tags: string[] = [];
+  for (const kind of detected) {
+    const tag = routing.detectTags.get(kind);
+    if (tag !== undefined && !tags.includes(tag)) tags.push(tag);
+  }
+  return tags;
+}
+
 const NO_REGION_RULES: readonly RegionRule[] = Object.freeze([]);
 
 /** The residency rules a request is under: its tenant's regions, and those of each of its tags. */
@@ -285,7 +296,7 @@ function applyBudget(selection: Selection, model: string, remaining: bigint, ten
 export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: RouteStats = NO_STATS): Decision {
   const levels = routing.sensitivity.levels;
   const tenant = routing.tenants.get(req.tenant);
-  const requestTags = mergeTags(tenant ? tenant.defaultTags : [], req.tags);
+  const requestTags = mergeTags(mergeTags(tenant ? tenant.defaultTags : [], req.tags), detectedTags(req.detected, routing));
   if (!tenant) {
     const sensitivity = levels[routing.sensitivity.rankOfTags(requestTags)] as string;
     return { candidates: [], excluded: [], rulesFired: [], model: req.model, tags: requestTags, sensitivity, notes: [], denial: { code: 'unknown_tenant', message: `unknown tenant '${req.tenant}'` } };

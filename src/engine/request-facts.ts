@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Frozen } from './frozen.js';
-import { detectSensitiveTags } from './detect-sensitive.js';
+import { detectSensitiveKinds } from './detect-sensitive.js';
 import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
 import { requestStrings } from './request-text.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './request-schema.js';
@@ -22,8 +22,10 @@ export const RequestFactsSchema = Type.Object({
   /** The public model name asked for. */
   model: Type.String(),
   endpoint: Type.Union([Type.Literal('chat'), Type.Literal('embeddings')]),
-  /** Tags from the request (header, detector); the tenant's default tags are added by the planner. */
+  /** Tags the caller sent; the tenant's default tags are added by the planner. */
   tags: Type.Array(Type.String()),
+  /** What the detector (and an external analyzer) found in the request: kinds, made tags by the config. */
+  detected: Type.Optional(Type.Array(Type.String())),
   inputTokens: Type.Integer({ minimum: 0 }),
   maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
   /** How many answers are asked for (`n`): each is billed its output; 1 when absent. */
@@ -60,10 +62,11 @@ export function parseTagList(value: string | undefined): string[] {
 /** A request in the gateway's own (OpenAI) shape, whichever format the caller spoke. */
 export type CanonicalRequest = { readonly endpoint: 'chat'; readonly body: ChatCompletionRequest } | { readonly endpoint: 'embeddings'; readonly body: EmbeddingsRequest };
 
-/** Tags for a request: the caller's, plus the detector's when the tenant opted in. */
-function requestTags(tenant: Tenant, hints: CallerHints, texts: () => Iterable<string>): readonly string[] {
-  if (!tenant.autoTag) return hints.tags;
-  return [...new Set([...hints.tags, ...detectSensitiveTags(texts())])];
+/** What the detector finds in the request when the tenant opted in, with what an analyzer found already. */
+function detected(tenant: Tenant, texts: () => Iterable<string>, external: readonly string[]): { detected?: string[] } {
+  if (!tenant.autoTag && external.length === 0) return {};
+  const kinds = [...new Set([...(tenant.autoTag ? detectSensitiveKinds(texts()) : []), ...external])].sort();
+  return kinds.length > 0 ? { detected: kinds } : {};
 }
 
 function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
@@ -78,7 +81,7 @@ function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
  * @example
  * buildFacts({ endpoint: 'chat', body }, tenant, { tags: ['phi'] }, ledgerSnapshot, clock.now())
  */
-export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: CallerHints, spend: SpendSnapshot, nowMs: number): RequestFacts {
+export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: CallerHints, spend: SpendSnapshot, nowMs: number, external: readonly string[] = []): RequestFacts {
   const slo = hints.sloMs === undefined ? {} : { sloMs: hints.sloMs };
   if (request.endpoint === 'embeddings') {
     const { input } = request.body;
@@ -88,7 +91,8 @@ export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: Cal
       tenant: tenant.id,
       model: request.body.model,
       endpoint: 'embeddings',
-      tags: requestTags(tenant, hints, () => requestStrings(request.body)),
+      tags: hints.tags,
+      ...detected(tenant, () => requestStrings(request.body), external),
       inputTokens: texts.reduce((n, t) => n + estimateTextTokens(t), tokenIds),
       stream: false,
       nowMs,
@@ -102,7 +106,8 @@ export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: Cal
     tenant: tenant.id,
     model: body.model,
     endpoint: 'chat',
-    tags: requestTags(tenant, hints, () => requestStrings(body)),
+    tags: hints.tags,
+    ...detected(tenant, () => requestStrings(body), external),
     inputTokens: estimateChatInputTokens(body),
     stream: body.stream === true,
     nowMs,

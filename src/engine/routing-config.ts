@@ -15,6 +15,7 @@ import { picoPerTokenFromUsdPerMillion, usdToPico } from './money.js';
 import { withFee, ZERO_PRICE, type ModelPrice, type PriceCatalogue } from './prices.js';
 import type { SchemaProblem } from './schema-errors.js';
 import { createSensitivity, type Sensitivity } from './sensitivity.js';
+import { TAG_OF } from './detect-sensitive.js';
 
 /** A route with everything the planner asks of it answered in advance. */
 export interface Route {
@@ -77,6 +78,8 @@ export interface RoutingConfig {
   readonly knownTags: ReadonlySet<string>;
   /** Tag → the regions a request carrying it may be processed in. */
   readonly residency: ReadonlyMap<string, readonly string[]>;
+  /** A detected kind (or an analyzer's entity type) → the tag it means. */
+  readonly detectTags: ReadonlyMap<string, string>;
   readonly minLatencySamples: number;
   readonly expectedOutputTokens: number;
 }
@@ -221,6 +224,12 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
     });
   });
 
+  // A finding must mean a tag the config defines: a typo here would leave what the detector finds unprotected.
+  const defined = definedTags(file, sensitivity, policy);
+  for (const [kind, tag] of Object.entries(file.sensitivity?.detect ?? {})) {
+    if (!defined.has(tag)) add(`sensitivity.detect.${kind}`, `'${tag}' is not a tag this config defines (a sensitivity tag, a level, a residency tag or one a rule uses)`);
+  }
+
   for (const rule of policy.rules) {
     const e = rule.event;
     if (e.type === 'require' || e.type === 'exclude' || e.type === 'prefer') {
@@ -229,6 +238,33 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
     if (e.type === 'set-model' && !served(e.params.model)) add(rule.source, `rule '${rule.name}' sets model '${e.params.model}', which no route serves`);
   }
   return problems;
+}
+
+/**
+ * Presidio's entity types the analyzer may report, with the tag each means by default (the detector's own
+ * kinds are in `TAG_OF`). An analyzer's failure is `analyzer_failed`, which means the top level unless the
+ * config says `on_error: fail_open`.
+ */
+const ANALYZER_ENTITY_TAGS: Readonly<Record<string, string>> = {
+  CREDIT_CARD: 'pci', US_BANK_NUMBER: 'pii', IBAN_CODE: 'pii', US_SSN: 'pii', US_PASSPORT: 'pii', US_DRIVER_LICENSE: 'pii', US_ITIN: 'pii',
+  UK_NHS: 'phi', MEDICAL_LICENSE: 'phi', EMAIL_ADDRESS: 'pii', PHONE_NUMBER: 'pii', IP_ADDRESS: 'pii', CRYPTO: 'pci',
+};
+
+/** Every tag the config gives a meaning (see `RoutingConfig.knownTags`). */
+function definedTags(file: RoutingFile, sensitivity: Sensitivity, policy: CompiledPolicy): ReadonlySet<string> {
+  return new Set([
+    ...Object.keys(file.sensitivity?.tags ?? DEFAULT_TAG_LEVELS),
+    ...sensitivity.levels,
+    ...Object.keys(file.residency ?? {}),
+    ...policy.rules.flatMap((r) => r.tags),
+    ...file.tenants.flatMap((t) => t.default_tags ?? []),
+  ]);
+}
+
+function detectTagsOf(file: RoutingFile, sensitivity: Sensitivity): ReadonlyMap<string, string> {
+  const top = sensitivity.levels[sensitivity.levels.length - 1] as string;
+  const onError = file.sensitivity?.analyzer?.on_error === 'fail_open' ? [] : [['analyzer_failed', top] as const];
+  return new Map([...Object.entries(TAG_OF), ...Object.entries(ANALYZER_ENTITY_TAGS), ...onError, ...Object.entries(file.sensitivity?.detect ?? {})]);
 }
 
 /**
@@ -249,14 +285,9 @@ export function prepareRouting(file: RoutingFile, catalogue: PriceCatalogue, pol
     serves: (model: string) => anyModel || named.has(model),
     tenants: new Map(file.tenants.map((t) => [t.id, buildTenant(t)])),
     policy,
-    knownTags: new Set([
-      ...Object.keys(file.sensitivity?.tags ?? DEFAULT_TAG_LEVELS),
-      ...sensitivity.levels,
-      ...Object.keys(file.residency ?? {}),
-      ...policy.rules.flatMap((r) => r.tags),
-      ...file.tenants.flatMap((t) => t.default_tags ?? []),
-    ]),
+    knownTags: definedTags(file, sensitivity, policy),
     residency: new Map(Object.entries(file.residency ?? {})),
+    detectTags: detectTagsOf(file, sensitivity),
     minLatencySamples: file.planner?.min_latency_samples ?? 20,
     expectedOutputTokens: file.planner?.expected_output_tokens ?? 512,
   });

@@ -6,6 +6,7 @@ import { buildFacts } from '../../engine/request-facts.js';
 import { ChatCompletionRequestSchema, type ChatCompletionRequest } from '../../engine/request-schema.js';
 import type { AppContext } from '../build-app.js';
 import { authenticate } from './auth.js';
+import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 
 /** Endpoints that answer from the gateway itself: models, explain, liveness and readiness. */
@@ -28,7 +29,8 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     const tenant = authenticate(request.headers, loaded);
     const now = ctx.clock.now();
     const spend = await ctx.ledger.snapshot(tenant.id, now);
-    const facts = buildFacts({ endpoint: 'chat', body: request.body as ChatCompletionRequest }, tenant, hintsFromHeaders(request.headers, loaded.routing, tenant), spend, now);
+    const canonical = { endpoint: 'chat', body: request.body as ChatCompletionRequest } as const;
+    const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers, loaded.routing, tenant), spend, now, await externalFindings(loaded, tenant, canonical));
     return { ...decisionToJson(planRoute(facts, loaded.routing, ctx.health)), tenant: tenant.id, input_tokens: facts.inputTokens };
   });
 

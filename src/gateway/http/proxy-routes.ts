@@ -14,6 +14,7 @@ import { record } from '../record/record.js';
 import type { Outcome } from '../relay/relay.js';
 import { authenticate } from './auth.js';
 import { toGatewayError } from './error-mapping.js';
+import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { respond } from './respond.js';
 
@@ -58,7 +59,8 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const tenant = request.tenant as Tenant;
     const canonical = { endpoint, body: caller.readRequest(request.body as Json) } as CanonicalRequest;
     const spend = await ledger.snapshot(tenant.id, startedMs);
-    const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers, runtime.loaded.routing, tenant), spend, startedMs);
+    const hints = hintsFromHeaders(request.headers, runtime.loaded.routing, tenant);
+    const facts = buildFacts(canonical, tenant, hints, spend, startedMs, await externalFindings(runtime.loaded, tenant, canonical));
     const decision = planRoute(facts, runtime.loaded.routing, health);
     const reservation = decision.denial ? undefined : await ledger.reserve(tenant.id, tenant.budget, worstCase(decision), startedMs);
     const signal = callerGone(reply);
