@@ -54,9 +54,21 @@ export const LogSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Shared state for several gateway instances: without it, everything stays in this process. */
+export const StateSchema = Type.Object(
+  {
+    /** `redis://[user:password@]host:port[/db]`; use `${REDIS_URL}` to keep a password out of the file. */
+    redis_url: Type.String({ pattern: '^rediss?://[^\\s]+$' }),
+    /** Keys start with this, so several deployments (or test suites) share one Redis without meeting. */
+    key_prefix: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' })),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     server: Type.Optional(ServerSchema),
+    state: Type.Optional(StateSchema),
     sensitivity: Type.Optional(SensitivitySchema),
     /** Tag → regions its data may be processed in. */
     residency: Type.Optional(ResidencySchema),

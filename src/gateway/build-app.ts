@@ -101,6 +101,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
   app.addHook('onClose', async () => {
     await runtime.close();
     await deps.sink.close();
+    await deps.ledger.close();
   });
   return app;
 }

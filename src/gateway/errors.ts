@@ -33,6 +33,8 @@ const ERROR_CATALOGUE = {
   not_found: [404, 'not_found_error'],
   model_not_found: [404, 'not_found_error'],
   budget_exceeded: [429, 'insufficient_quota'],
+  /** The shared state (Redis) does not answer: budgets fail closed. */
+  state_unavailable: [429, 'rate_limit_error'],
   invalid_config: [400, 'invalid_request_error'],
   /** The planner found no route that may carry the request (clearance, model, policy, budget). */
   no_eligible_route: [503, 'service_unavailable'],

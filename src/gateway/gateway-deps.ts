@@ -7,6 +7,7 @@ import type { CircuitOptions } from './state/circuit-breaker.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { MemoryRouteHealth } from './state/memory-route-health.js';
 import { MemorySpendLedger } from './state/memory-spend-ledger.js';
+import { RedisSpendLedger } from './state/redis-spend-ledger.js';
 import type { RouteHealthStore } from './state/route-health-store.js';
 import type { SpendLedger } from './state/spend-ledger.js';
 
@@ -34,7 +35,26 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const dir = options.logDir ?? logDirOf(loaded);
   const rollSeconds = loaded.file.log?.roll_seconds;
   const sink = await DuckDbDecisionSink.open({ dir, ...(rollSeconds === undefined ? {} : { rollMs: rollSeconds * 1000 }) }, clock);
-  const ledger = new MemorySpendLedger();
-  await restoreLedgerFromLog(ledger, dir, clock.now());
+  const ledger = await ledgerFor(loaded, dir, clock);
   return { ledger, health: new MemoryRouteHealth(clock, options.circuit), sink, clock };
+}
+
+/** A reservation outlives the slowest route's whole attempt by this much before Redis gives it back. */
+const RESERVATION_MARGIN_MS = 60_000;
+
+/**
+ * In memory, restored from this instance's log; or shared in Redis (`state.redis_url`), restored from the log
+ * only by the first instance to find the shared ledger empty this month, so no spend is counted twice.
+ */
+async function ledgerFor(loaded: LoadedConfig, dir: string, clock: Clock): Promise<SpendLedger> {
+  const state = loaded.file.state;
+  if (!state) {
+    const ledger = new MemorySpendLedger();
+    await restoreLedgerFromLog(ledger, dir, clock.now());
+    return ledger;
+  }
+  const ttl = Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) + RESERVATION_MARGIN_MS;
+  const ledger = await RedisSpendLedger.connect(state.redis_url, state.key_prefix ?? 'switchyard', ttl);
+  if (await ledger.claimRestore(clock.now())) await restoreLedgerFromLog(ledger, dir, clock.now());
+  return ledger;
 }

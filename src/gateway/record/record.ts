@@ -71,8 +71,13 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   const now = deps.clock.now();
   const served = delivery.served;
   if (r.reservation) {
-    if (served && delivery.metered) await deps.ledger.settle(r.reservation, delivery.metered.costPico, served.route, now);
-    else await deps.ledger.release(r.reservation, now);
+    try {
+      if (served && delivery.metered) await deps.ledger.settle(r.reservation, delivery.metered.costPico, served.route, now);
+      else await deps.ledger.release(r.reservation, now);
+    } catch (err) {
+      // A shared ledger that stopped answering lets its reservation expire by itself; the row is still written.
+      r.log.error({ err }, 'settling the reservation failed');
+    }
   }
   const latencyMs = now - r.startedMs;
   deps.sink.record(logRow(r, latencyMs));

@@ -90,6 +90,8 @@ export class MemorySpendLedger implements SpendLedger {
     });
   }
 
+  async close(): Promise<void> {}
+
   /** Takes the reservation out of the reserved sums (of its own day and month); false when already gone. */
   private drop(r: Reservation, nowMs: number): boolean {
     const held = this.held.get(r.id);

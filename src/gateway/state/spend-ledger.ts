@@ -24,7 +24,7 @@ export interface TenantSpend {
  * (the most that requests in flight can still cost). A request reserves its worst case before it is
  * forwarded and settles its actual cost after, so concurrent requests cannot overspend by more than what
  * was reserved. `reserve` checks and holds in one atomic step; `settle` and `release` are idempotent.
- * In memory today (`memory-spend-ledger.ts`); a shared store plugs in here.
+ * In memory (`memory-spend-ledger.ts`) or shared by several instances through Redis (`redis-spend-ledger.ts`).
  */
 export interface SpendLedger {
   /** Settled + reserved in the current windows: what the planner compares with the budget. */
@@ -39,4 +39,6 @@ export interface SpendLedger {
   restore(tenant: string, daily: bigint, monthly: bigint, nowMs: number): Promise<void>;
   /** Every tenant's windows, for `/admin/spend` and the metrics. */
   report(nowMs: number): Promise<TenantSpend[]>;
+  /** Lets go of connections (a shared store); the in-memory ledger has none. */
+  close(): Promise<void>;
 }

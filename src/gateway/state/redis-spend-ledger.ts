@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { SpendSnapshot } from '../../engine/request-facts.js';
+import type { TenantBudget } from '../../engine/routing-config.js';
+import { GatewayError } from '../errors.js';
+import { monthOf } from './memory-spend-ledger.js';
+import type { Reservation, SpendLedger, TenantSpend } from './spend-ledger.js';
+
+const DAY_MS = 86_400_000;
+/** Window keys outlive their window by a margin, then Redis drops them. */
+const DAY_KEY_TTL_MS = 3 * DAY_MS;
+const MONTH_KEY_TTL_MS = 62 * DAY_MS;
+
+/**
+ * Reservations that outlived their TTL (their instance died) are given back first, in every script: a
+ * hold is `tenant|amount|day|month` in `{p}:holds`, its deadline in the `{p}:expiry` sorted set.
+ * Amounts are added with HINCRBY (exact 64-bit integers); Lua compares them as doubles, exact up to 2^53
+ * pico-dollars ($9,007) and within a nano-dollar above — the sums themselves stay exact.
+ */
+const PURGE = `
+local function purge(p, now)
+  local ids = redis.call('ZRANGEBYSCORE', p .. ':expiry', '-inf', now)
+  for _, id in ipairs(ids) do
+    local h = redis.call('HGET', p .. ':holds', id)
+    if h then
+      local tenant, amount, day, month = string.match(h, '^(.+)|(%d+)|(%d+)|([%d%-]+)$')
+      redis.call('HINCRBY', p .. ':t:' .. tenant .. ':d:' .. day, 'reserved', '-' .. amount)
+      redis.call('HINCRBY', p .. ':t:' .. tenant .. ':m:' .. month, 'reserved', '-' .. amount)
+      redis.call('HDEL', p .. ':holds', id)
+    end
+    redis.call('ZREM', p .. ':expiry', id)
+  end
+end
+local function sum(key)
+  local v = redis.call('HMGET', key, 'settled', 'reserved')
+  return (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0)
+end
+`;
+
+// ARGV: prefix, tenant, day, month, amount, daily limit or '', monthly limit or '', now, ttl, id
+const RESERVE = `${PURGE}
+local p, tenant, day, month, amount, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[8])
+purge(p, now)
+local dk, mk = p .. ':t:' .. tenant .. ':d:' .. day, p .. ':t:' .. tenant .. ':m:' .. month
+if ARGV[6] ~= '' and sum(dk) + tonumber(amount) > tonumber(ARGV[6]) then return 0 end
+if ARGV[7] ~= '' and sum(mk) + tonumber(amount) > tonumber(ARGV[7]) then return 0 end
+redis.call('HINCRBY', dk, 'reserved', amount)
+redis.call('HINCRBY', mk, 'reserved', amount)
+redis.call('PEXPIRE', dk, ${DAY_KEY_TTL_MS})
+redis.call('PEXPIRE', mk, ${MONTH_KEY_TTL_MS})
+redis.call('HSET', p .. ':holds', ARGV[10], tenant .. '|' .. amount .. '|' .. day .. '|' .. month)
+redis.call('ZADD', p .. ':expiry', now + tonumber(ARGV[9]), ARGV[10])
+redis.call('SADD', p .. ':tenants', tenant)
+return 1`;
+
+// ARGV: prefix, id, now, actual or '' (release), route, current day, current month. Returns 0 when already gone.
+const FINISH = `${PURGE}
+local p, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+purge(p, now)
+local h = redis.call('HGET', p .. ':holds', id)
+if not h then return 0 end
+local tenant, amount, day, month = string.match(h, '^(.+)|(%d+)|(%d+)|([%d%-]+)$')
+redis.call('HINCRBY', p .. ':t:' .. tenant .. ':d:' .. day, 'reserved', '-' .. amount)
+redis.call('HINCRBY', p .. ':t:' .. tenant .. ':m:' .. month, 'reserved', '-' .. amount)
+redis.call('HDEL', p .. ':holds', id)
+redis.call('ZREM', p .. ':expiry', id)
+if ARGV[4] ~= '' then
+  local dk, mk = p .. ':t:' .. tenant .. ':d:' .. ARGV[6], p .. ':t:' .. tenant .. ':m:' .. ARGV[7]
+  redis.call('HINCRBY', dk, 'settled', ARGV[4])
+  redis.call('HINCRBY', mk, 'settled', ARGV[4])
+  redis.call('HINCRBY', dk, 'route:' .. ARGV[5], ARGV[4])
+  redis.call('PEXPIRE', dk, ${DAY_KEY_TTL_MS})
+  redis.call('PEXPIRE', mk, ${MONTH_KEY_TTL_MS})
+end
+return 1`;
+
+// ARGV: prefix, now. Gives back what expired; used before reads.
+const PURGE_ONLY = `${PURGE}
+purge(ARGV[1], tonumber(ARGV[2]))
+return 1`;
+
+interface LedgerCommands {
+  switchyardReserve(...args: string[]): Promise<number>;
+  switchyardFinish(...args: string[]): Promise<number>;
+  switchyardPurge(...args: string[]): Promise<number>;
+}
+
+const unavailable = (err: unknown) =>
+  new GatewayError('state_unavailable', 'The shared budget store (Redis) is not answering; budgets fail closed until it is back.', { cause: err });
+
+/**
+ * The spend ledger shared by every gateway instance through Redis: each step (reserve, settle, release) is
+ * one Lua script, atomic across instances; a reservation carries a TTL longer than any route's total
+ * deadline, so one held by an instance that died is given back by itself. When Redis does not answer,
+ * budgets fail closed (429 `state_unavailable`); the client reconnects by itself.
+ */
+export class RedisSpendLedger implements SpendLedger {
+  private nextId = 0;
+  private readonly instance = randomUUID().slice(0, 8);
+
+  private constructor(
+    private readonly redis: Redis & LedgerCommands,
+    private readonly prefix: string,
+    private readonly reservationTtlMs: number,
+  ) {}
+
+  static async connect(url: string, prefix: string, reservationTtlMs: number): Promise<RedisSpendLedger> {
+    // No offline queue: while Redis is away a call fails at once (and the request with it), never waits.
+    const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+    redis.on('error', () => undefined); // reported per call; the client keeps reconnecting
+    redis.defineCommand('switchyardReserve', { numberOfKeys: 0, lua: RESERVE });
+    redis.defineCommand('switchyardFinish', { numberOfKeys: 0, lua: FINISH });
+    redis.defineCommand('switchyardPurge', { numberOfKeys: 0, lua: PURGE_ONLY });
+    await redis.connect();
+    return new RedisSpendLedger(redis as Redis & LedgerCommands, prefix, reservationTtlMs);
+  }
+
+  /** Marks the shared ledger as filled; true for the one instance that should restore it from the logs. */
+  async claimRestore(nowMs: number): Promise<boolean> {
+    return (await this.call(() => this.redis.set(`${this.prefix}:restored:${monthOf(nowMs)}`, '1', 'PX', MONTH_KEY_TTL_MS, 'NX'))) === 'OK';
+  }
+
+  async snapshot(tenant: string, nowMs: number): Promise<SpendSnapshot> {
+    const [day, month] = await this.windows(tenant, nowMs);
+    return { dailyPico: day.settled + day.reserved, monthlyPico: month.settled + month.reserved };
+  }
+
+  async reserve(tenant: string, budget: TenantBudget | undefined, amount: bigint, nowMs: number): Promise<Reservation | undefined> {
+    const id = `${this.instance}:${this.nextId++}`;
+    const { day, month } = windowIds(nowMs);
+    const ok = await this.call(() =>
+      this.redis.switchyardReserve(this.prefix, tenant, day, month, String(amount), limit(budget?.dailyPico), limit(budget?.monthlyPico), String(nowMs), String(this.reservationTtlMs), id),
+    );
+    return ok === 1 ? { id, tenant, amount } : undefined;
+  }
+
+  async settle(r: Reservation, actual: bigint, route: string, nowMs: number): Promise<void> {
+    const { day, month } = windowIds(nowMs);
+    await this.call(() => this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), String(actual), route, day, month));
+  }
+
+  async release(r: Reservation, nowMs: number): Promise<void> {
+    await this.call(() => this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), '', '', '', ''));
+  }
+
+  async restore(tenant: string, daily: bigint, monthly: bigint, nowMs: number): Promise<void> {
+    const { day, month } = windowIds(nowMs);
+    const dk = `${this.prefix}:t:${tenant}:d:${day}`;
+    const mk = `${this.prefix}:t:${tenant}:m:${month}`;
+    await this.call(() =>
+      this.redis
+        .multi()
+        .hincrby(dk, 'settled', String(daily))
+        .hincrby(dk, 'route:restored', String(daily))
+        .hincrby(mk, 'settled', String(monthly))
+        .pexpire(dk, DAY_KEY_TTL_MS)
+        .pexpire(mk, MONTH_KEY_TTL_MS)
+        .sadd(`${this.prefix}:tenants`, tenant)
+        .exec(),
+    );
+  }
+
+  async report(nowMs: number): Promise<TenantSpend[]> {
+    const tenants = await this.call(() => this.redis.smembers(`${this.prefix}:tenants`));
+    const out: TenantSpend[] = [];
+    for (const tenant of tenants.sort()) {
+      const [day, month] = await this.windows(tenant, nowMs);
+      out.push({ tenant, daySettled: day.settled, dayReserved: day.reserved, monthSettled: month.settled, monthReserved: month.reserved, dayByRoute: day.byRoute });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  private async windows(tenant: string, nowMs: number) {
+    const { day, month } = windowIds(nowMs);
+    await this.call(() => this.redis.switchyardPurge(this.prefix, String(nowMs)));
+    const [d, m] = await this.call(() => Promise.all([this.redis.hgetall(`${this.prefix}:t:${tenant}:d:${day}`), this.redis.hgetall(`${this.prefix}:t:${tenant}:m:${month}`)]));
+    const byRoute = new Map(Object.entries(d).filter(([k]) => k.startsWith('route:')).map(([k, v]) => [k.slice(6), BigInt(v)]));
+    const read = (h: Record<string, string>) => ({ settled: BigInt(h.settled ?? 0), reserved: BigInt(h.reserved ?? 0) });
+    return [{ ...read(d), byRoute }, read(m)] as const;
+  }
+
+  private async call<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+}
+
+const limit = (pico: bigint | undefined) => (pico === undefined ? '' : String(pico));
+const windowIds = (nowMs: number) => ({ day: String(Math.floor(nowMs / DAY_MS)), month: monthOf(nowMs) });

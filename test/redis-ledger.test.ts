@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../src/config/tenant-keys.js';
+import { usdToPico } from '../src/engine/money.js';
+import { RedisSpendLedger } from '../src/gateway/state/redis-spend-ledger.js';
+import { closeMocks, ENV, startMocks, type Mocks } from './helpers/gateway-fixture.js';
+import { tempDir } from './helpers/hermetic.js';
+import { ROOT } from './helpers/run-cli.js';
+import { startProcess, type Started } from './helpers/start-process.js';
+
+// The spend ledger shared by several gateway instances through the real Redis on 127.0.0.1:6379. Each
+// suite uses its own key prefix, removed afterwards. Without Redis (a user's machine), the suite is skipped
+// and says why.
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const redisUp = await new Promise<boolean>((resolve) => {
+  const socket = connect(6379, '127.0.0.1', () => (socket.end(), resolve(true)));
+  socket.on('error', () => resolve(false));
+});
+const prefixes: string[] = [];
+const freshPrefix = () => {
+  const p = `switchyard-test:${randomUUID().slice(0, 8)}`;
+  prefixes.push(p);
+  return p;
+};
+afterAll(async () => {
+  if (!redisUp) return;
+  const redis = new Redis(REDIS_URL);
+  for (const p of prefixes) {
+    const keys = await redis.keys(`${p}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  redis.disconnect();
+});
+
+const NOW = Date.UTC(2026, 10, 20, 12);
+const budget = { dailyPico: 1000n, monthlyPico: 5000n, onExceed: 'deny' as const };
+
+describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 127.0.0.1:6379)', () => {
+  it('reserves atomically against the daily and monthly budget; settle and release count once', async () => {
+    const ledger = await RedisSpendLedger.connect(REDIS_URL, freshPrefix(), 60_000);
+    try {
+      const a = await ledger.reserve('acme', budget, 600n, NOW);
+      expect(a).toBeDefined();
+      expect(await ledger.reserve('acme', budget, 500n, NOW)).toBeUndefined();
+      expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 600n, monthlyPico: 600n });
+      await ledger.settle(a!, 250n, 'direct', NOW);
+      await ledger.settle(a!, 250n, 'direct', NOW);
+      await ledger.release(a!, NOW);
+      expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 250n, monthlyPico: 250n });
+      const b = await ledger.reserve('acme', budget, 750n, NOW);
+      expect(b).toBeDefined();
+      await ledger.release(b!, NOW);
+      await ledger.release(b!, NOW);
+      expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 250n, monthlyPico: 250n });
+      // The next day starts fresh; the month remembers.
+      expect(await ledger.snapshot('acme', NOW + 86_400_000)).toEqual({ dailyPico: 0n, monthlyPico: 250n });
+      const [report] = await ledger.report(NOW);
+      expect(report).toMatchObject({ tenant: 'acme', daySettled: 250n, dayReserved: 0n, monthSettled: 250n });
+      expect([...report!.dayByRoute]).toEqual([['direct', 250n]]);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('amounts past 2^53 pico-dollars stay exact', async () => {
+    const ledger = await RedisSpendLedger.connect(REDIS_URL, freshPrefix(), 60_000);
+    try {
+      const big = usdToPico(12_345.678901234567);
+      const r = await ledger.reserve('acme', undefined, big, NOW);
+      await ledger.settle(r!, big + 1n, 'direct', NOW);
+      expect((await ledger.snapshot('acme', NOW)).dailyPico).toBe(big + 1n);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it("gives back a dead instance's reservation once its TTL has passed", async () => {
+    const prefix = freshPrefix();
+    const dead = await RedisSpendLedger.connect(REDIS_URL, prefix, 30_000);
+    expect(await dead.reserve('acme', budget, 900n, NOW)).toBeDefined();
+    await dead.close();
+    const alive = await RedisSpendLedger.connect(REDIS_URL, prefix, 30_000);
+    try {
+      expect(await alive.reserve('acme', budget, 900n, NOW + 29_999)).toBeUndefined();
+      expect(await alive.reserve('acme', budget, 900n, NOW + 30_001)).toBeDefined();
+    } finally {
+      await alive.close();
+    }
+  });
+
+  it('only the first instance restores the month from the logs', async () => {
+    const prefix = freshPrefix();
+    const [a, b] = await Promise.all([RedisSpendLedger.connect(REDIS_URL, prefix, 1000), RedisSpendLedger.connect(REDIS_URL, prefix, 1000)]);
+    try {
+      expect(await Promise.all([a.claimRestore(NOW), b.claimRestore(NOW)])).toEqual(expect.arrayContaining([true, false]));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe.skipIf(!redisUp)('three gateway instances sharing one Redis (skipped: no Redis answering on 127.0.0.1:6379)', () => {
+  const KEY = 'sk-test-shared-0123456789abcdef';
+  let mocks: Mocks;
+  let gateways: Started[] = [];
+  let prefix: string;
+  beforeAll(async () => {
+    mocks = await startMocks();
+    prefix = freshPrefix();
+  });
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await closeMocks(mocks);
+  });
+
+  it('600 concurrent requests split across them spend at most the budget plus one reservation per instance', async () => {
+    // gpt-5-mini on direct: 8 prompt tokens at $0.25/M + 50 completion at $2/M = $0.000102 a request.
+    const usage = { prompt_tokens: 8, completion_tokens: 50 };
+    const actual = 8n * 250_000n + 50n * 2_000_000n;
+    // Slow enough that many requests are in flight at once on every instance.
+    mocks.direct.behave({ usage, delayMs: 200 });
+    mocks.aggregator.behave({ usage, delayMs: 200 });
+    const budgetUsd = Number(100n * actual) / 1e12;
+    const dir = tempDir('switchyard-redis');
+    const config = join(dir, 'switchyard.yaml');
+    writeFileSync(
+      config,
+      `
+state: { redis_url: "${REDIS_URL}", key_prefix: "${prefix}" }
+log: { dir: log, roll_seconds: 3600 }
+routes:
+  - { id: agg, kind: aggregator, base_url: "${mocks.aggregator.url}", api_key: "\${AGG_KEY}", clearance: internal, models: { gpt-5-mini: openai/gpt-5-mini }, pricing: { fee_percent: 5.5 } }
+  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
+tenants:
+  - { id: shared, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: ${budgetUsd}, on_exceed: deny } }
+`,
+    );
+    const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
+    gateways = await Promise.all([0, 1, 2].map(() => startProcess([bin, 'serve', '--config', config, '--port', '0'], ENV, ROOT)));
+    const agent = new Agent({ connections: 300 });
+    const statuses = await Promise.all(
+      Array.from({ length: 600 }, async (_, i) => {
+        const res = await request(`http://127.0.0.1:${gateways[i % 3]!.port}/v1/chat/completions`, {
+          dispatcher: agent,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+          body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100 }),
+        });
+        await res.body.dump();
+        return res.statusCode;
+      }),
+    );
+    await agent.close();
+    const ledger = await RedisSpendLedger.connect(REDIS_URL, prefix, 1000);
+    try {
+      const [spend] = await ledger.report(Date.now());
+      // The reservation: the aggregator's price (fee included) with max_tokens 100.
+      const reservation = 8n * 263_750n + 100n * 2_110_000n;
+      expect(spend!.dayReserved).toBe(0n);
+      expect(spend!.daySettled).toBeLessThanOrEqual(usdToPico(budgetUsd) + 3n * reservation);
+      expect(spend!.daySettled).toBe(BigInt(statuses.filter((s) => s === 200).length) * actual);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(400);
+      // Every instance served some of them: the budget was shared, not split.
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(30);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
