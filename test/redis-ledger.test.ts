@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +92,44 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
       expect(await alive.reserve('acme', budget, 900n, NOW + 30_001)).toBeDefined();
     } finally {
       await alive.close();
+    }
+  });
+
+  it('fails closed while Redis is away (429 state_unavailable), and works again when it is back', async () => {
+    // A TCP relay in front of Redis stands in for Redis going away: the relay is cut, then restored.
+    let cut = false;
+    const sockets = new Set<import('node:net').Socket>();
+    const relay = createServer((client) => {
+      if (cut) return void client.destroy();
+      const upstream = connect(6379, '127.0.0.1');
+      sockets.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      const drop = () => (client.destroy(), upstream.destroy());
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    });
+    relay.listen(0, '127.0.0.1');
+    await once(relay, 'listening');
+    const ledger = await RedisSpendLedger.connect(`redis://127.0.0.1:${(relay.address() as AddressInfo).port}`, freshPrefix(), 60_000);
+    try {
+      expect(await ledger.reserve('acme', budget, 10n, NOW)).toBeDefined();
+      cut = true;
+      for (const s of sockets) s.destroy();
+      await expect(ledger.reserve('acme', budget, 10n, NOW)).rejects.toMatchObject({ code: 'state_unavailable', status: 429 });
+      await expect(ledger.snapshot('acme', NOW)).rejects.toMatchObject({ code: 'state_unavailable' });
+      cut = false;
+      // The client reconnects by itself: a bounded wait for it.
+      let back: unknown;
+      for (let i = 0; i < 100 && back === undefined; i++) {
+        back = await ledger.snapshot('acme', NOW).catch(() => undefined);
+        if (back === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      // The first reservation, and perhaps the one sent as the link was cut: Redis may have taken it before
+      // the client saw the error. A reservation whose outcome is unknown is what the TTL gives back.
+      expect([10n, 20n]).toContain((back as { dailyPico: bigint }).dailyPico);
+    } finally {
+      await ledger.close();
+      relay.close();
     }
   });
 

@@ -7,6 +7,8 @@ import { monthOf } from './memory-spend-ledger.js';
 import type { Reservation, SpendLedger, TenantSpend } from './spend-ledger.js';
 
 const DAY_MS = 86_400_000;
+/** The longest a budget call may wait for Redis before the request fails closed. */
+const COMMAND_TIMEOUT_MS = 1000;
 /** Window keys outlive their window by a margin, then Redis drops them. */
 const DAY_KEY_TTL_MS = 3 * DAY_MS;
 const MONTH_KEY_TTL_MS = 62 * DAY_MS;
@@ -105,8 +107,9 @@ export class RedisSpendLedger implements SpendLedger {
   ) {}
 
   static async connect(url: string, prefix: string, reservationTtlMs: number): Promise<RedisSpendLedger> {
-    // No offline queue: while Redis is away a call fails at once (and the request with it), never waits.
-    const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+    // No offline queue and no retries: while Redis is away a call fails at once, and one sent as the
+    // connection dropped fails after COMMAND_TIMEOUT_MS — the request is refused, never left waiting.
+    const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: true });
     redis.on('error', () => undefined); // reported per call; the client keeps reconnecting
     redis.defineCommand('switchyardReserve', { numberOfKeys: 0, lua: RESERVE });
     redis.defineCommand('switchyardFinish', { numberOfKeys: 0, lua: FINISH });
