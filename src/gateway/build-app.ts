@@ -102,6 +102,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await runtime.close();
     await deps.sink.close();
     await deps.ledger.close();
+    await deps.health.close();
   });
   return app;
 }

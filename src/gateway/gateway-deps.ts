@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './state/clock.js';
 import { MemoryRouteHealth } from './state/memory-route-health.js';
 import { MemorySpendLedger } from './state/memory-spend-ledger.js';
 import { RedisSpendLedger } from './state/redis-spend-ledger.js';
+import { SharedRouteHealth } from './state/shared-route-health.js';
 import type { RouteHealthStore } from './state/route-health-store.js';
 import type { SpendLedger } from './state/spend-ledger.js';
 
@@ -36,8 +37,13 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const rollSeconds = loaded.file.log?.roll_seconds;
   const sink = await DuckDbDecisionSink.open({ dir, ...(rollSeconds === undefined ? {} : { rollMs: rollSeconds * 1000 }) }, clock);
   const ledger = await ledgerFor(loaded, dir, clock);
-  return { ledger, health: new MemoryRouteHealth(clock, options.circuit), sink, clock };
+  const local = new MemoryRouteHealth(clock, options.circuit);
+  const state = loaded.file.state;
+  const health = state ? await SharedRouteHealth.connect(local, state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX) : local;
+  return { ledger, health, sink, clock };
 }
+
+const DEFAULT_KEY_PREFIX = 'switchyard';
 
 /** A reservation outlives the slowest route's whole attempt by this much before Redis gives it back. */
 const RESERVATION_MARGIN_MS = 60_000;
@@ -54,7 +60,7 @@ async function ledgerFor(loaded: LoadedConfig, dir: string, clock: Clock): Promi
     return ledger;
   }
   const ttl = Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) + RESERVATION_MARGIN_MS;
-  const ledger = await RedisSpendLedger.connect(state.redis_url, state.key_prefix ?? 'switchyard', ttl);
+  const ledger = await RedisSpendLedger.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, ttl);
   if (await ledger.claimRestore(clock.now())) await restoreLedgerFromLog(ledger, dir, clock.now());
   return ledger;
 }

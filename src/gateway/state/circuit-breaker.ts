@@ -45,15 +45,26 @@ export class CircuitBreaker {
     this.probing = false;
   }
 
-  recordFailure(now: number): void {
+  /** Records a failed attempt; true when this failure opened the circuit. */
+  recordFailure(now: number): boolean {
     this.record(false);
     this.consecutive++;
     const failures = this.outcomes.filter((ok) => !ok).length;
     const rateTripped = this.outcomes.length >= this.options.minAttempts && failures / this.outcomes.length > this.options.errorRate;
-    if (this.probing || this.consecutive >= this.options.consecutiveFailures || rateTripped) {
+    const opens = this.probing || this.consecutive >= this.options.consecutiveFailures || rateTripped;
+    if (opens) {
       this.openedAt = now;
       this.outcomes.length = 0;
     }
+    this.probing = false;
+    return opens;
+  }
+
+  /** Opens the circuit now because another instance saw the route fail (a cooldown from here, then a probe). */
+  openAt(now: number): void {
+    this.openedAt = now;
+    this.outcomes.length = 0;
+    this.consecutive = 0;
     this.probing = false;
   }
 

@@ -50,9 +50,16 @@ export class MemoryRouteHealth implements RouteHealthStore {
     if (w.add(totalMs, ttftMs)) r.latency.set(model, w.current as LatencySnapshot);
   }
 
-  failed(route: string): void {
-    this.record(route).circuit.recordFailure(this.clock.now());
+  failed(route: string): boolean {
+    return this.record(route).circuit.recordFailure(this.clock.now());
   }
+
+  /** Another instance opened this route's circuit: open it here too. */
+  openedElsewhere(route: string): void {
+    this.record(route).circuit.openAt(this.clock.now());
+  }
+
+  async close(): Promise<void> {}
 
   released(route: string): void {
     this.routes.get(route)?.circuit.release();

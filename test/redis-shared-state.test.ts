@@ -212,3 +212,60 @@ tenants:
     }
   });
 });
+
+describe.skipIf(!redisUp)('route health shared between instances (skipped: no Redis answering on 127.0.0.1:6379)', () => {
+  const KEY = 'sk-test-health-0123456789abcdef';
+  let mocks: Mocks;
+  let gateways: Started[] = [];
+  beforeAll(async () => {
+    mocks = await startMocks();
+  });
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await closeMocks(mocks);
+  });
+
+  it('a circuit opened by one instance is avoided by the other within a second', async () => {
+    const config = join(tempDir('switchyard-redis'), 'switchyard.yaml');
+    writeFileSync(
+      config,
+      `
+state: { redis_url: "${REDIS_URL}", key_prefix: "${freshPrefix()}" }
+log: { dir: log, roll_seconds: 3600 }
+routes:
+  - { id: agg, kind: aggregator, base_url: "${mocks.aggregator.url}", api_key: "\${AGG_KEY}", clearance: internal, models: { gpt-5-mini: openai/gpt-5-mini }, pricing: { fee_percent: 5.5 } }
+  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
+tenants:
+  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"] }
+`,
+    );
+    const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
+    gateways = await Promise.all([0, 1].map(() => startProcess([bin, 'serve', '--config', config, '--port', '0'], ENV, ROOT)));
+    const [a, b] = gateways as [Started, Started];
+    const body = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+    const directOn = async (g: Started) => {
+      const d = (await (await request(`http://127.0.0.1:${g.port}/v1/route/explain`, { method: 'POST', headers, body })).body.json()) as { excluded: { route: string; reason: string }[] };
+      return !d.excluded.some((e) => e.route === 'direct' && e.reason === 'unhealthy');
+    };
+    expect(await directOn(b)).toBe(true);
+    // Direct fails five times in a row on instance A (each request is then served by the aggregator).
+    mocks.direct.behave({ status: 500 });
+    for (let i = 0; i < 5; i++) {
+      const res = await request(`http://127.0.0.1:${a.port}/v1/chat/completions`, { method: 'POST', headers, body });
+      await res.body.dump();
+      expect(res.headers['x-switchyard-route']).toBe('agg');
+    }
+    expect(await directOn(a)).toBe(false);
+    // Instance B never tried direct, yet avoids it within a second.
+    const heardBy = Date.now() + 1000;
+    let avoided = false;
+    while (!avoided && Date.now() < heardBy) avoided = !(await directOn(b));
+    expect(avoided).toBe(true);
+    const before = mocks.direct.stats.requests;
+    const res = await request(`http://127.0.0.1:${b.port}/v1/chat/completions`, { method: 'POST', headers, body });
+    await res.body.dump();
+    expect(res.headers['x-switchyard-route']).toBe('agg');
+    expect(mocks.direct.stats.requests).toBe(before);
+  });
+});
