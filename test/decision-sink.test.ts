@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLogReader } from '../src/duckdb/log-reader.js';
@@ -58,7 +59,7 @@ describe('DuckDB decision sink', () => {
     const rows = await readLog(dir);
     expect(rows.map((r) => r.request_id)).toEqual(['r0', 'r1', 'r2', 'r3']);
     expect(rows[0]).toMatchObject({ input_tokens: 10, output_tokens: 2_147_483_647, latency_ms: 0, cost: '0.000000000000', row_problem: 'inputTokens 10.3; outputTokens 3000000000; latencyMs NaN; costPico -5' });
-    expect(rows[1]).toMatchObject({ input_tokens: 10, row_problem: null });
+    expect(rows[1]).toMatchObject({ input_tokens: 10, row_problem: null, instance: `${hostname()}:${process.pid}` });
   });
 
   it("replays a dead writer's write-ahead segment into Parquet on open, skipping a torn last line, once", async () => {

@@ -41,6 +41,8 @@ export const LogRowSchema = Type.Object({
   estimated: Type.Boolean(),
   /** Why a value of this row was replaced before it was written (a count out of range, a time not finite). */
   rowProblem: Type.Optional(Type.String()),
+  /** The gateway instance that served it (`host:pid`), so the logs of several instances read as one. */
+  instance: Type.Optional(Type.String()),
 });
 export type LogRow = Frozen<Static<typeof LogRowSchema>>;
 
@@ -85,6 +87,7 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   costPico: { name: 'cost_usd', sql: 'DECIMAL(38, 12) NOT NULL', append: (a, v) => a.appendDecimal(picoToDecimal(v)) },
   estimated: bool('estimated'),
   rowProblem: optionalText('row_problem'),
+  instance: optionalText('instance'),
 };
 const ORDERED = Object.entries(COLUMNS) as [keyof LogRow, Column<unknown>][];
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
@@ -22,6 +23,8 @@ export interface DecisionLogOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** This gateway process, as its log rows name it. */
+const INSTANCE = `${hostname()}:${process.pid}`;
 
 /** Where the write-ahead segments live, beside the Parquet segments they become. */
 export const walDirOf = (dir: string) => join(dir, 'wal');
@@ -88,7 +91,7 @@ export class DuckDbDecisionSink implements DecisionSink {
   }
 
   record(row: LogRow): void {
-    const loggable = loggableRow(row);
+    const loggable = loggableRow({ ...row, instance: INSTANCE });
     this.buffer.push(loggable);
     this.wal.append(rowToLine(loggable));
   }
