@@ -117,6 +117,7 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
       for (const s of sockets) s.destroy();
       await expect(ledger.reserve('acme', budget, 10n, NOW)).rejects.toMatchObject({ code: 'state_unavailable', status: 429 });
       await expect(ledger.snapshot('acme', NOW)).rejects.toMatchObject({ code: 'state_unavailable' });
+      expect(ledger.ready()).toBe(false);
       cut = false;
       // The client reconnects by itself: a bounded wait for it.
       let back: unknown;
@@ -127,6 +128,7 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
       // The first reservation, and perhaps the one sent as the link was cut: Redis may have taken it before
       // the client saw the error. A reservation whose outcome is unknown is what the TTL gives back.
       expect([10n, 20n]).toContain((back as { dailyPico: bigint }).dailyPico);
+      expect(ledger.ready()).toBe(true);
     } finally {
       await ledger.close();
       relay.close();

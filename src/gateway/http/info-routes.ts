@@ -39,6 +39,9 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
   typed.get('/ready', async (_request, reply) => {
     const routes = ctx.runtime.current.loaded.routing.routes;
     const healthy = routes.filter((r) => ctx.health.circuitState(r.id) !== 'open').map((r) => r.id);
-    return reply.code(healthy.length > 0 ? 200 : 503).send({ status: healthy.length > 0 ? 'ready' : 'no_healthy_route', routes_healthy: healthy.length, routes_total: routes.length });
+    // Budgets that cannot be checked refuse every budgeted request: not ready either.
+    const ledger = ctx.ledger.ready();
+    const status = !ledger ? 'state_unavailable' : healthy.length > 0 ? 'ready' : 'no_healthy_route';
+    return reply.code(status === 'ready' ? 200 : 503).send({ status, routes_healthy: healthy.length, routes_total: routes.length, budget_store: ledger ? 'up' : 'down' });
   });
 }

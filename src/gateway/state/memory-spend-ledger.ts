@@ -90,6 +90,10 @@ export class MemorySpendLedger implements SpendLedger {
     });
   }
 
+  ready(): boolean {
+    return true;
+  }
+
   async close(): Promise<void> {}
 
   /** Takes the reservation out of the reserved sums (of its own day and month); false when already gone. */

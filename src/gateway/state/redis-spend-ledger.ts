@@ -173,6 +173,10 @@ export class RedisSpendLedger implements SpendLedger {
     return out;
   }
 
+  ready(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

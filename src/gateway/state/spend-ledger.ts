@@ -39,6 +39,8 @@ export interface SpendLedger {
   restore(tenant: string, daily: bigint, monthly: bigint, nowMs: number): Promise<void>;
   /** Every tenant's windows, for `/admin/spend` and the metrics. */
   report(nowMs: number): Promise<TenantSpend[]>;
+  /** Whether budgets can be checked right now (a shared store answers); `/ready` reports it. */
+  ready(): boolean;
   /** Lets go of connections (a shared store); the in-memory ledger has none. */
   close(): Promise<void>;
 }
