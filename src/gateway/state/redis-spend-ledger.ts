@@ -76,6 +76,15 @@ if ARGV[4] ~= '' then
 end
 return 1`;
 
+// ARGV: prefix, now, tenant, day, month. Gives back what expired, then reads both windows in the same round
+// trip; the values go back as Redis's own decimal strings, so the client reads them exactly.
+const SNAPSHOT = `${PURGE}
+local p, tenant = ARGV[1], ARGV[3]
+purge(p, tonumber(ARGV[2]))
+local d = redis.call('HMGET', p .. ':t:' .. tenant .. ':d:' .. ARGV[4], 'settled', 'reserved')
+local m = redis.call('HMGET', p .. ':t:' .. tenant .. ':m:' .. ARGV[5], 'settled', 'reserved')
+return { d[1] or '0', d[2] or '0', m[1] or '0', m[2] or '0' }`;
+
 // ARGV: prefix, now. Gives back what expired; used before reads.
 const PURGE_ONLY = `${PURGE}
 purge(ARGV[1], tonumber(ARGV[2]))
@@ -85,6 +94,7 @@ interface LedgerCommands {
   switchyardReserve(...args: string[]): Promise<number>;
   switchyardFinish(...args: string[]): Promise<number>;
   switchyardPurge(...args: string[]): Promise<number>;
+  switchyardSnapshot(...args: string[]): Promise<string[]>;
 }
 
 const unavailable = (err: unknown) =>
@@ -114,6 +124,7 @@ export class RedisSpendLedger implements SpendLedger {
     redis.defineCommand('switchyardReserve', { numberOfKeys: 0, lua: RESERVE });
     redis.defineCommand('switchyardFinish', { numberOfKeys: 0, lua: FINISH });
     redis.defineCommand('switchyardPurge', { numberOfKeys: 0, lua: PURGE_ONLY });
+    redis.defineCommand('switchyardSnapshot', { numberOfKeys: 0, lua: SNAPSHOT });
     await redis.connect();
     return new RedisSpendLedger(redis as Redis & LedgerCommands, prefix, reservationTtlMs);
   }
@@ -123,9 +134,11 @@ export class RedisSpendLedger implements SpendLedger {
     return (await this.call(() => this.redis.set(`${this.prefix}:restored:${monthOf(nowMs)}`, '1', 'PX', MONTH_KEY_TTL_MS, 'NX'))) === 'OK';
   }
 
+  /** One round trip: on the request path before every plan. */
   async snapshot(tenant: string, nowMs: number): Promise<SpendSnapshot> {
-    const [day, month] = await this.windows(tenant, nowMs);
-    return { dailyPico: day.settled + day.reserved, monthlyPico: month.settled + month.reserved };
+    const { day, month } = windowIds(nowMs);
+    const [ds, dr, ms, mr] = (await this.call(() => this.redis.switchyardSnapshot(this.prefix, String(nowMs), tenant, day, month))).map((v) => BigInt(v));
+    return { dailyPico: ds! + dr!, monthlyPico: ms! + mr! };
   }
 
   async reserve(tenant: string, budget: TenantBudget | undefined, amount: bigint, nowMs: number): Promise<Reservation | undefined> {
