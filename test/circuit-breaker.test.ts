@@ -14,6 +14,23 @@ function trippedByRate(at: number): CircuitBreaker {
 }
 
 describe('circuit breaker transitions', () => {
+  it('says which failure opened it, and opens on word from another instance for a whole cool-down', () => {
+    const c = new CircuitBreaker(OPTIONS);
+    expect([1, 2, 3, 4, 5].map(() => c.recordFailure(0))).toEqual([false, false, false, false, true]);
+    const told = new CircuitBreaker(OPTIONS);
+    for (let i = 0; i < 4; i++) told.recordFailure(0);
+    told.openAt(100);
+    expect(told.state(1099)).toBe('open');
+    expect(told.tryAcquire(1100)).toBe(true);
+    expect(told.state(1100)).toBe('open');
+    // The failures seen before were forgotten: one more after recovery does not reopen it.
+    told.recordSuccess();
+    expect(told.recordFailure(1200)).toBe(false);
+    const health = new MemoryRouteHealth({ now: () => 50 }, OPTIONS);
+    health.openedElsewhere('direct');
+    expect(health.circuitState('direct')).toBe('open');
+  });
+
   it('stays closed below both thresholds', () => {
     const c = new CircuitBreaker(OPTIONS);
     for (let i = 0; i < 4; i++) c.recordFailure(0);

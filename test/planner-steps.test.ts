@@ -259,3 +259,49 @@ describe('budgets', () => {
     expect(planRoute(req({ tenant: 'cheap', ...paid, tags: ['prefer-paid', 'no-agg', 'req-direct'], spend: spend(1) }), routing).denial?.code).toBe('budget_exceeded');
   });
 });
+
+describe('residency', () => {
+  const regional = (region?: string | string[]) => ({ kind: 'direct' as const, clearance: 'confidential', models: ['m'], pricing: { models: { m: P(1, 2) } }, ...(region ? { region } : {}) });
+  const residencyFile: RoutingFile = {
+    residency: { 'eu-personal': ['eu'], 'frankfurt-only': ['eu-central-1'] },
+    routes: [
+      { id: 'eu', ...regional('eu') },
+      { id: 'eu-west', ...regional('eu-west-1') },
+      { id: 'europe', ...regional('europe') },
+      { id: 'us', ...regional(['us', 'us-east-1']) },
+      { id: 'nowhere', ...regional() },
+      { id: 'both', ...regional(['us-east-1', 'eu-central-1']) },
+    ],
+    tenants: [{ id: 'plain', api_keys: ['x'] }, { id: 'eu-tenant', api_keys: ['x'], regions: ['eu'] }],
+  };
+  const r = prepareRouting(residencyFile, new Map(), buildPolicy([]));
+  const plan = (over: Partial<RequestFacts>) => planRoute(req({ nowMs: SUNDAY, ...over }), r);
+
+  it("`eu` covers eu and eu-west-1, not 'europe'; a route in several regions qualifies through any", () => {
+    expect(routes(plan({ tags: ['eu-personal'] })).sort()).toEqual(['both', 'eu', 'eu-west']);
+    expect(routes(plan({ tags: ['frankfurt-only'] }))).toEqual(['both']);
+    expect(routes(plan({ tenant: 'eu-tenant' })).sort()).toEqual(['both', 'eu', 'eu-west']);
+    expect(routes(plan({})).sort()).toEqual(['both', 'eu', 'eu-west', 'europe', 'nowhere', 'us']);
+  });
+
+  it('every rule must hold, and each exclusion says whose rule and where the route is', () => {
+    const d = plan({ tenant: 'eu-tenant', tags: ['frankfurt-only'] });
+    expect(routes(d)).toEqual(['both']);
+    expect(d.residency).toEqual(['eu', 'eu-central-1']);
+    expect(excluded(d)).toEqual({
+      eu: 'residency: tag frankfurt-only keeps data in eu-central-1; this route is in eu',
+      'eu-west': 'residency: tag frankfurt-only keeps data in eu-central-1; this route is in eu-west-1',
+      europe: 'residency: tenant eu-tenant keeps data in eu; this route is in europe',
+      us: 'residency: tenant eu-tenant keeps data in eu; this route is in us, us-east-1',
+      nowhere: 'residency: tenant eu-tenant keeps data in eu; this route declares no region',
+    });
+    expect(plan({}).residency).toBeUndefined();
+  });
+
+  it('the top level still needs an on-prem route, whatever the region', () => {
+    const d = plan({ tags: ['restricted', 'eu-personal'] });
+    expect(d.denial?.code).toBe('no_eligible_route');
+    expect(excluded(d).eu).toBe('clearance: clearance confidential < restricted');
+  });
+});
+
