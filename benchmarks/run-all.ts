@@ -17,6 +17,7 @@ async function section(title: string, command: string, produce: () => Promise<{ 
 await section('Decision: planner vs json-rules-engine', 'npx tsx benchmarks/decision.bench.ts', async () => (await import('./decision.bench.js')).run());
 await section('Replay into DuckDB', 'npx tsx benchmarks/replay.bench.ts', async () => (await import('./replay.bench.js')).run());
 await section('Gateway overhead', 'npx tsx benchmarks/gateway-overhead.bench.ts', async () => (await import('./gateway-overhead.bench.js')).run());
+await section('Budget ledger: in memory vs Redis', 'npx tsx benchmarks/redis-ledger.bench.ts', async () => (await import('./redis-ledger.bench.js')).run());
 await section('Upstreams that send too much', 'npx tsx benchmarks/hostile-upstream.bench.ts', async () => (await import('./hostile-upstream.bench.js')).run());
 await section('Memory under sustained load', 'npx tsx benchmarks/memory.bench.ts 200000', async () => (await import('./memory.bench.js')).run());
 
