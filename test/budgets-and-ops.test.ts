@@ -249,4 +249,20 @@ describe('what the budget holds and what whatif prices', () => {
     expect(result.actual.total_usd).toBe('0.000201');
     expect(result.what_if.total_usd).toBe('0.000201');
   });
+
+  it('whatif counts a request every route failed as failed, not denied, and says "1 logged request"', async () => {
+    const config = writeGatewayConfig(mocks, cappedTenant(1));
+    gw = await startGateway(config);
+    const res = await send(gw.url, CAPPED_KEY, { mock: { status: 500 } });
+    await res.body.dump();
+    expect(res.statusCode).toBe(502);
+    await gw.close();
+    gw = undefined;
+    const log = join(dirname(config), 'log');
+    const env = { env: { AGG_KEY: 'x', DIRECT_KEY: 'y' } };
+    const json = JSON.parse((await runCli(['whatif', '--log', log, '-c', config, '--json'], env)).stdout) as { actual: { by_kind: Record<string, { requests: number }> }; moved: number };
+    expect(json.actual.by_kind).toEqual({ failed: { requests: 1, usd: '0.000000' } });
+    expect(json.moved).toBe(0);
+    expect((await runCli(['whatif', '--log', log, '-c', config], env)).stdout).toContain('1 logged request replayed');
+  });
 });

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -35,6 +35,26 @@ describe('switchyard serve', () => {
     expect(r.stderr).toContain('routes[0].api_key: environment variable OPENROUTER_API_KEY is not set');
     expect(r.stderr).toContain('routes[1].api_key: environment variable OPENAI_API_KEY is not set');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('with --mock-upstreams, a bad --port or a busy one exits 2 with one line instead of hanging', async () => {
+    const bad = await runCli(['serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', 'abc']);
+    expect(bad).toMatchObject({ code: 2, stderr: "switchyard: --port must be a positive whole number, not 'abc'\n" });
+    const busy = createServer();
+    busy.listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    try {
+      const port = String((busy.address() as AddressInfo).port);
+      const taken = await runCli(['serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', port]);
+      expect(taken).toMatchObject({ code: 2, stderr: `switchyard: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n` });
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('prints its version', async () => {
+    const r = await runCli(['--version']);
+    expect(r).toMatchObject({ code: 0, stdout: `${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n` });
   });
 
   it('serves on the given port and stops cleanly on SIGTERM', async () => {

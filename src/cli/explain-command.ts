@@ -63,7 +63,7 @@ export function registerExplain(program: Command): void {
     .command('explain')
     .description('show where a chat request would go, and why, without sending it')
     .argument('[request]', 'chat completion request JSON file, or - for stdin', '-')
-    .requiredOption('--tenant <id>', 'tenant the request comes from')
+    .requiredOption('--tenant <id>', 'tenant the request comes from (required)')
     .option('--tags <list>', 'comma-separated tags, as in the x-switchyard-tags header')
     .option('--slo-ms <ms>', 'latency SLO, as in the x-switchyard-slo-ms header')
     .option('--at <iso>', 'time of the request (default: now)')

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerExplain } from './explain-command.js';
 import { registerHashKey } from './hash-key-command.js';
@@ -6,8 +7,12 @@ import { registerScenario } from './scenario-command.js';
 import { registerServe } from './serve-command.js';
 import { registerWhatIf } from './whatif-command.js';
 
+// dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('switchyard')
   .description('Policy-routed LLM gateway and cost scenario harness')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError(false)
   .exitOverride();
 

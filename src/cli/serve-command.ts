@@ -18,28 +18,36 @@ interface ServeOptions {
 async function serve(options: ServeOptions): Promise<number> {
   // The gateway needs its keys: an unset ${ENV} reference is a config problem here, unless every route is mocked.
   const configured = await loadConfig(options.config, { requireSecrets: options.mockUpstreams !== true });
-  const mocked = options.mockUpstreams ? await withMockUpstreams(configured.file, configured.path) : undefined;
-  const loaded = mocked?.loaded ?? configured;
-  const server = loaded.file.server ?? {};
+  const server = configured.file.server ?? {};
   const host = options.host ?? server.host ?? '127.0.0.1';
+  // Flags are checked before anything starts: a bad one must not leave mock servers holding the process.
   const port = options.port === undefined ? (server.port ?? 4000) : options.port === '0' ? 0 : parsePositiveInt(options.port, '--port');
-  const deps = await createDefaultDeps(loaded, options.log === undefined ? {} : { logDir: options.log });
-  const app = buildApp(loaded, deps);
+  const mocked = options.mockUpstreams ? await withMockUpstreams(configured.file, configured.path) : undefined;
+  const closeMocks = () => Promise.all([...(mocked?.mocks.values() ?? [])].map((m) => m.close()));
+  const loaded = mocked?.loaded ?? configured;
+  let app: ReturnType<typeof buildApp> | undefined;
   try {
-    await app.listen({ host, port });
+    app = buildApp(loaded, await createDefaultDeps(loaded, options.log === undefined ? {} : { logDir: options.log }));
+    await app.listen({ host, port }).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`);
+    });
   } catch (err) {
-    throw new UsageError(`cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    // Whatever was started is stopped again, so the process exits with the message instead of hanging.
+    await app?.close();
+    await closeMocks();
+    throw err;
   }
+  const started = app;
   const stop = new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
-      app.log.info({ signal }, 'shutting down');
+      started.log.info({ signal }, 'shutting down');
       // Requests in flight finish (and are logged); keep-alive connections are closed as soon as they go
       // idle instead of waiting for the client to drop them, and nothing waits past the deadline.
-      const idle = setInterval(() => app.server.closeIdleConnections(), 50);
-      const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
-      void app
+      const idle = setInterval(() => started.server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => started.server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
+      void started
         .close()
-        .then(() => Promise.all([...(mocked?.mocks.values() ?? [])].map((m) => m.close())))
+        .then(closeMocks)
         .then(() => {
           clearInterval(idle);
           clearTimeout(deadline);

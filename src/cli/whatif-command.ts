@@ -23,11 +23,13 @@ async function run(options: WhatIfOptions): Promise<number> {
   const table = createTable(['route kind', 'actual requests', 'actual $', 'what-if requests', 'what-if $'], ['left', 'right', 'right', 'right', 'right']);
   for (const k of kinds) table.push([k, result.actual[k]?.requests ?? 0, formatUsd(result.actual[k]?.pico ?? 0n, 6), result.whatIf[k]?.requests ?? 0, formatUsd(result.whatIf[k]?.pico ?? 0n, 6)]);
   table.push(['total', result.requests, formatUsd(result.actualPico, 6), result.requests, formatUsd(result.whatIfPico, 6)]);
-  console.log(`${result.requests} logged requests replayed under ${options.config}\n`);
+  console.log(`${plural(result.requests, 'logged request')} replayed under ${options.config}\n`);
   console.log(renderTable(table));
-  console.log(`\n${result.moved} requests would go to another route kind${result.unknownTenant ? `; ${result.unknownTenant} from tenants the config does not know (denied)` : ''}`);
+  console.log(`\n${plural(result.moved, 'request')} would go to another route kind${result.unknownTenant ? `; ${result.unknownTenant} from tenants the config does not know (denied)` : ''}`);
   return 0;
 }
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 export function registerWhatIf(program: Command): void {
   program

@@ -5,7 +5,7 @@ import { NO_SPEND } from '../engine/request-facts.js';
 import { costOfUsage } from '../engine/prices.js';
 import type { RoutingConfig } from '../engine/routing-config.js';
 
-/** Requests and spend per route kind (`denied` for requests no route would take). */
+/** Requests and spend per route kind (`denied` for requests no route would take, `failed` for those every route failed). */
 export type KindTotals = Record<string, { requests: number; pico: bigint }>;
 
 export interface WhatIfResult {
@@ -27,6 +27,7 @@ interface LoggedRequest {
   requested_model: string;
   tags: string[];
   stream: boolean;
+  status: number;
   route_kind: string | null;
   input_tokens: number;
   output_tokens: number;
@@ -43,14 +44,14 @@ const add = (totals: KindTotals, kind: string, pico: bigint) => {
 /**
  * Replays the requests a gateway recorded (their tenants, tags and token counts) through the planner with
  * another config, and prices each on the route it would have taken, beside what actually happened.
- * Requests the gateway refused count under `denied` on the actual side.
+ * Requests the gateway refused count under `denied` on the actual side, those every route failed under `failed`.
  */
 export async function whatIf(logPath: string, routing: RoutingConfig): Promise<WhatIfResult> {
   const reader = await openLogReader(logPath);
   let rows: LoggedRequest[];
   try {
     const result = await reader.connection.runAndReadAll(
-      `SELECT ts::VARCHAR AS ts, tenant, endpoint, requested_model, tags, stream, route_kind, input_tokens, output_tokens, cached_tokens, cost_usd::VARCHAR AS cost_usd FROM ${reader.source} ORDER BY ts`,
+      `SELECT ts::VARCHAR AS ts, tenant, endpoint, requested_model, tags, stream, status, route_kind, input_tokens, output_tokens, cached_tokens, cost_usd::VARCHAR AS cost_usd FROM ${reader.source} ORDER BY ts`,
     );
     rows = result.getRowObjectsJson() as unknown as LoggedRequest[];
   } finally {
@@ -61,7 +62,8 @@ export async function whatIf(logPath: string, routing: RoutingConfig): Promise<W
   let moved = 0;
   let unknownTenant = 0;
   for (const row of rows) {
-    const actualKind = row.route_kind ?? 'denied';
+    // No route in the row: refused (4xx), or every route tried failed (5xx) — not the same thing.
+    const actualKind = row.route_kind ?? (row.status >= 500 ? 'failed' : 'denied');
     add(actual, actualKind, decimalTextToPico(row.cost_usd));
     if (!routing.tenants.has(row.tenant)) unknownTenant++;
     const decision = planRoute(
@@ -70,7 +72,8 @@ export async function whatIf(logPath: string, routing: RoutingConfig): Promise<W
     );
     const served = decision.candidates[0];
     const kind = served?.kind ?? 'denied';
-    if (kind !== actualKind) moved++;
+    // A request that failed upstream says nothing about where the planner sent it.
+    if (actualKind !== 'failed' && kind !== actualKind) moved++;
     add(other, kind, served ? BigInt(costOfUsage({ input: row.input_tokens, output: row.output_tokens, cachedInput: row.cached_tokens }, served.price)) : 0n);
   }
   const total = (t: KindTotals) => Object.values(t).reduce((s, x) => s + x.pico, 0n);
