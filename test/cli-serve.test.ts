@@ -52,6 +52,12 @@ describe('switchyard serve', () => {
     }
   });
 
+  it('a bare serve with no switchyard.yaml says how to start', async () => {
+    const r = await runCli(['serve'], { cwd: tempDir('switchyard-empty') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('copy switchyard.example.yaml to switchyard.yaml');
+  });
+
   it('prints its version', async () => {
     const r = await runCli(['--version']);
     expect(r).toMatchObject({ code: 0, stdout: `${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n` });

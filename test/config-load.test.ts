@@ -90,6 +90,12 @@ tenants:
     expect(await problemsOf(path)).toEqual(["sensitivity.detect.mrn: 'phii' is not a tag this config defines (a sensitivity tag, a level, a residency tag or one a rule uses)"]);
   });
 
+  it("reports a missing policy file together with the config's own problems", async () => {
+    const path = write('many.yaml', `policies: [nope.rules.json]\n${ROUTES.replace('clearance: internal', 'clearance: nope')}`);
+    const problems = await problemsOf(path, { AGG_KEY: 'k', T_KEY: 'k' });
+    expect(problems).toEqual([expect.stringMatching(/nope\.rules\.json: no such file$/), "routes[0].clearance: unknown level 'nope' (levels: public, internal, confidential, restricted)"]);
+  });
+
   it('reports YAML syntax errors with the line', async () => {
     const problems = await problemsOf(write('syntax.yaml', 'routes:\n  - id: [unclosed\n'));
     expect(problems[0]).toMatch(/^line \d+:\d+: /);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
 import { withMockUpstreams } from '../mock-upstream/mock-routes.js';
@@ -17,6 +18,9 @@ interface ServeOptions {
 
 async function serve(options: ServeOptions): Promise<number> {
   // The gateway needs its keys: an unset ${ENV} reference is a config problem here, unless every route is mocked.
+  if (options.config === DEFAULT_CONFIG_PATH && !existsSync(DEFAULT_CONFIG_PATH)) {
+    throw new UsageError(`no ${DEFAULT_CONFIG_PATH} here: copy switchyard.example.yaml to ${DEFAULT_CONFIG_PATH} (or pass -c FILE); to try the gateway with no keys, run: switchyard serve -c switchyard.example.yaml --mock-upstreams`);
+  }
   const configured = await loadConfig(options.config, { requireSecrets: options.mockUpstreams !== true });
   const server = configured.file.server ?? {};
   const host = options.host ?? server.host ?? '127.0.0.1';

@@ -126,12 +126,23 @@ async function loadChecked(raw: unknown, path: string, options: LoadOptions, use
   const file = deepFreeze(defaulted as ConfigFile);
 
   const base = dirname(absolute);
-  const catalogue = await loadCatalogue(file.catalogues ?? [], base, label);
-  const policy = buildPolicyOrThrow(await loadPolicies(file.policies ?? [], base, label));
-  const routing = prepareRouting(file, catalogue, policy, source);
-  const keyProblems: SchemaProblem[] = [];
-  const tenantKeys = indexTenantKeys(file, keyProblems);
-  if (keyProblems.length > 0) throw new ConfigError(source, keyProblems);
+  // Every later problem is reported together: a missing policy file does not hide the config's own.
+  const later: SchemaProblem[] = [];
+  const collect = async <T>(step: () => T | Promise<T>): Promise<T | undefined> => {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      later.push(...err.problems.map((p) => (err.source === source ? p : { path: p.path === '(file)' || p.path === '(root)' ? err.source : `${err.source}: ${p.path}`, message: p.message })));
+      return undefined;
+    }
+  };
+  const catalogue = await collect(() => loadCatalogue(file.catalogues ?? [], base, label));
+  const policy = await collect(async () => buildPolicyOrThrow(await loadPolicies(file.policies ?? [], base, label)));
+  // Without the policy, the config's own checks still run (against no rules).
+  const routing = await collect(() => prepareRouting(file, catalogue ?? new Map(), policy ?? buildPolicy([]), source));
+  const tenantKeys = indexTenantKeys(file, later);
+  if (later.length > 0 || !routing || !policy || !catalogue) throw new ConfigError(source, later);
   return Object.freeze({ path: absolute, file, routing, tenantKeys, options });
 }
 
