@@ -93,4 +93,24 @@ describe('switchyard serve', () => {
     const [code] = (await once(serve.child, 'exit')) as [number];
     expect(code).toBe(0);
   });
+
+  it('--mock-upstreams: a reload keeps the routes on their mocks', async () => {
+    const log = join(tempDir('sy-mock'), 'log');
+    const env = { OPENROUTER_API_KEY: '', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', SWITCHYARD_ADMIN_KEY: 'demo-admin-key-0123456789' };
+    const serve = await startProcess([BIN, 'serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', '0', '--log', log], env, ROOT);
+    const base = `http://127.0.0.1:${serve.port}`;
+    const reload = await request(`${base}/admin/reload`, { method: 'POST', headers: { authorization: 'Bearer demo-admin-key-0123456789' } });
+    expect(reload.statusCode).toBe(200);
+    await reload.body.dump();
+    const res = await request(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-demo-acme' },
+      body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(((await res.body.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toMatch(/^Hello from /);
+    serve.child.kill('SIGTERM');
+    const [code] = (await once(serve.child, 'exit')) as [number];
+    expect(code).toBe(0);
+  });
 });

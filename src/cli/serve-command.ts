@@ -31,7 +31,9 @@ async function serve(options: ServeOptions): Promise<number> {
   const loaded = mocked?.loaded ?? configured;
   let app: ReturnType<typeof buildApp> | undefined;
   try {
-    app = buildApp(loaded, await createDefaultDeps(loaded, options.log === undefined ? {} : { logDir: options.log }));
+    // Under --mock-upstreams a reload reads the file again and points it at the same mocks.
+    const reload = mocked ? async () => (await withMockUpstreams((await loadConfig(options.config, { requireSecrets: false })).file, configured.path, undefined, {}, mocked.mocks)).loaded : undefined;
+    app = buildApp(loaded, await createDefaultDeps(loaded, options.log === undefined ? {} : { logDir: options.log }), reload ? { reload } : {});
     await app.listen({ host, port }).catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`);
     });

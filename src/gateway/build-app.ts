@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { LoadedConfig } from '../config/load-config.js';
+import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { GatewayError } from './errors.js';
 import { WIRE_FORMATS } from './formats/registry.js';
 import type { Endpoint, WireFormat } from './formats/wire-format.js';
@@ -21,12 +21,16 @@ export interface AppOptions {
   /** pino options (or `false`); tests pass a stream to read the log lines. */
   readonly logger?: FastifyServerOptions['logger'];
   readonly bodyLimit?: number;
+  /** How `POST /admin/reload` reads the config again (default: the same file, the same options). */
+  readonly reload?: () => Promise<LoadedConfig>;
 }
 
 /** What every route handler shares: the swappable config and the state behind its interfaces. */
 export interface AppContext extends GatewayDeps {
   readonly runtime: RuntimeHolder;
   readonly metrics: GatewayMetrics;
+  /** Reads the config again for `POST /admin/reload`. */
+  readonly reload: () => Promise<LoadedConfig>;
 }
 
 declare module 'fastify' {
@@ -50,7 +54,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOptions = {}): FastifyInstance {
   const runtime = new RuntimeHolder(loaded, deps.health, deps.clock);
   const metrics = new GatewayMetrics(() => runtime.current.loaded.routing, deps.ledger, deps.health, deps.clock);
-  const ctx: AppContext = { ...deps, runtime, metrics };
+  const ctx: AppContext = { ...deps, runtime, metrics, reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)) };
   const app = Fastify({
     logger: options.logger ?? { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } },
     // One line per request, written by `record` with the decision; fastify's own per-request lines are off.

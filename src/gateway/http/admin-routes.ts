@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { loadConfig } from '../../config/load-config.js';
 import { ConfigError } from '../../engine/errors.js';
 import { formatUsd } from '../../engine/money.js';
 import type { AppContext } from '../build-app.js';
@@ -69,8 +68,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
   app.post('/admin/reload', async (request, reply) => {
     requireAdmin(request, ctx);
     try {
-      const { path, options } = ctx.runtime.current.loaded;
-      await ctx.runtime.swap(await loadConfig(path, options));
+      await ctx.runtime.swap(await ctx.reload());
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       request.log.warn({ problems: err.problems }, 'reload refused');
