@@ -108,6 +108,13 @@ export const TenantSchema = Type.Object(
     /** Public model names this tenant may use; all that some route serves when absent. */
     models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     budget: Type.Optional(BudgetSchema),
+    /** Rate limits: requests and (estimated worst-case) tokens per UTC minute, and requests in flight. */
+    limits: Type.Optional(
+      Type.Object(
+        { rpm: Type.Optional(Type.Integer({ minimum: 1 })), tpm: Type.Optional(Type.Integer({ minimum: 1 })), concurrent: Type.Optional(Type.Integer({ minimum: 1 })) },
+        { additionalProperties: false },
+      ),
+    ),
     /** All of this tenant's data stays in these regions (any one of them), whatever its tags. */
     regions: Type.Optional(Regions),
   },

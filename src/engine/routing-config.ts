@@ -49,6 +49,13 @@ export interface TenantBudget {
   readonly downgradeTo?: string;
 }
 
+/** Requests and tokens per UTC minute, requests in flight: absent ones are unlimited. */
+export interface TenantLimits {
+  readonly rpm?: number;
+  readonly tpm?: number;
+  readonly concurrent?: number;
+}
+
 export interface Tenant {
   readonly id: string;
   readonly defaultTags: readonly string[];
@@ -61,6 +68,7 @@ export interface Tenant {
   /** Models the tenant may use; undefined = any a route serves. */
   readonly models?: ReadonlySet<string>;
   readonly budget?: TenantBudget;
+  readonly limits?: TenantLimits;
 }
 
 /** Everything the planner needs that changes only when the config is (re)loaded. */
@@ -158,6 +166,7 @@ function buildTenant(config: TenantConfig): Tenant {
     autoTag: config.auto_tag ?? false,
     acceptHeaderTags: config.accept_header_tags ?? true,
     ...(config.regions === undefined ? {} : { regions: config.regions }),
+    ...(config.limits === undefined ? {} : { limits: config.limits }),
     ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),
     ...(config.models === undefined ? {} : { models: new Set(config.models) }),
     ...(b === undefined

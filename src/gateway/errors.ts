@@ -33,6 +33,8 @@ const ERROR_CATALOGUE = {
   not_found: [404, 'not_found_error'],
   model_not_found: [404, 'not_found_error'],
   budget_exceeded: [429, 'insufficient_quota'],
+  /** A tenant's requests or tokens per minute, or requests in flight, are at their limit. */
+  rate_limited: [429, 'rate_limit_error'],
   /** The shared state (Redis) does not answer: budgets fail closed. */
   state_unavailable: [429, 'rate_limit_error'],
   invalid_config: [400, 'invalid_request_error'],
@@ -51,6 +53,8 @@ export interface GatewayErrorOptions {
   /** Overrides the catalogue's status: an upstream's own 4xx passed back, or a policy rule's code. */
   readonly status?: number;
   readonly type?: OpenAiErrorType;
+  /** When trying again can succeed (a rate limit): sent as `retry-after`, in seconds. */
+  readonly retryAfterMs?: number;
 }
 
 /**
@@ -74,7 +78,10 @@ export class GatewayError extends Error {
     this.status = options.status ?? status;
     this.type = options.type ?? type;
     this.param = options.param ?? null;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
+
+  readonly retryAfterMs?: number;
 
   /** OpenAI's error body. */
   toJSON() {

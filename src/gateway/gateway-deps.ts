@@ -6,7 +6,9 @@ import { logDirOf } from './runtime.js';
 import type { CircuitOptions } from './state/circuit-breaker.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { MemoryRouteHealth } from './state/memory-route-health.js';
+import { MemoryRateLimiter } from './state/memory-rate-limiter.js';
 import { MemorySpendLedger } from './state/memory-spend-ledger.js';
+import type { RateLimiter } from './state/rate-limiter.js';
 import { RedisSpendLedger } from './state/redis-spend-ledger.js';
 import { SharedRouteHealth } from './state/shared-route-health.js';
 import type { RouteHealthStore } from './state/route-health-store.js';
@@ -15,6 +17,7 @@ import type { SpendLedger } from './state/spend-ledger.js';
 /** The gateway's state, behind interfaces: `buildApp` takes them, so a test or a shared store swaps them. */
 export interface GatewayDeps {
   readonly ledger: SpendLedger;
+  readonly limiter: RateLimiter;
   readonly health: RouteHealthStore;
   readonly sink: DecisionSink;
   readonly clock: Clock;
@@ -40,7 +43,8 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const local = new MemoryRouteHealth(clock, options.circuit);
   const state = loaded.file.state;
   const health = state ? await SharedRouteHealth.connect(local, state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX) : local;
-  return { ledger, health, sink, clock };
+  // Rate limits are counted per instance for now (in Redis mode too): see the README.
+  return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock };
 }
 
 const DEFAULT_KEY_PREFIX = 'switchyard';

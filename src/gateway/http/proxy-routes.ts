@@ -17,6 +17,7 @@ import { toGatewayError } from './error-mapping.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { respond } from './respond.js';
+import { isRefusal } from '../state/rate-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,6 +46,9 @@ function worstCase(decision: Decision): bigint {
 
 const refused = (error: GatewayError): Outcome => ({ kind: 'failed', error, attempts: [] });
 
+/** The tokens a request counts against a per-minute token limit: its prompt and the most it may answer. */
+const worstTokens = (facts: { inputTokens: number; maxOutputTokens?: number; choices?: number }) => facts.inputTokens + (facts.maxOutputTokens ?? 0) * (facts.choices ?? 1);
+
 /**
  * One request, one line: edge (auth, body in the caller's format) → buildFacts → plan → reserve → relay →
  * respond → record. Each step returns a value to the next; only `respond` writes to the caller and only
@@ -62,13 +66,17 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const hints = hintsFromHeaders(request.headers, runtime.loaded.routing, tenant);
     const facts = buildFacts(canonical, tenant, hints, spend, startedMs, await externalFindings(runtime.loaded, tenant, canonical));
     const decision = planRoute(facts, runtime.loaded.routing, health);
-    const reservation = decision.denial ? undefined : await ledger.reserve(tenant.id, tenant.budget, worstCase(decision), startedMs);
+    const admission = tenant.limits && !decision.denial ? await ctx.limiter.admit(tenant.id, tenant.limits, worstTokens(facts), startedMs) : undefined;
+    const limited = admission && isRefusal(admission) ? admission : undefined;
+    const reservation = decision.denial || limited ? undefined : await ledger.reserve(tenant.id, tenant.budget, worstCase(decision), startedMs);
     const signal = callerGone(reply);
     let outcome: Outcome;
     try {
       outcome = decision.denial
         ? refused(denialToError(decision.denial))
-        : !reservation
+        : limited
+          ? refused(new GatewayError('rate_limited', `tenant ${tenant.id} is at its ${limited.limit} limit; retry in ${Math.ceil(limited.retryAfterMs / 1000)} s`, { retryAfterMs: limited.retryAfterMs }))
+          : !reservation
           ? refused(new GatewayError('budget_exceeded', `tenant ${tenant.id} has no budget left for this request`))
           : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal });
     } catch (err) {
@@ -77,8 +85,13 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
       outcome = refused(toGatewayError(err));
     }
     const wantsUsage = (canonical.body as Json).stream_options?.include_usage === true;
-    const delivery = await respond(outcome, reply, { caller, requestId: request.id, decision, wantsUsage, inputEstimate: facts.inputTokens, signal });
-    await record(ctx, { requestId: request.id, startedMs, facts, decision, reservation, attempts: outcome.attempts, delivery, log: request.log });
+    try {
+      const delivery = await respond(outcome, reply, { caller, requestId: request.id, decision, wantsUsage, inputEstimate: facts.inputTokens, signal });
+      await record(ctx, { requestId: request.id, startedMs, facts, decision, reservation, attempts: outcome.attempts, delivery, log: request.log });
+    } finally {
+      // Its place in flight is given back however the request ended.
+      if (admission && !isRefusal(admission)) await ctx.limiter.finish(admission);
+    }
     return reply;
   };
 }

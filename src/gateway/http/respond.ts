@@ -44,6 +44,7 @@ function servedHeaders(ctx: RespondContext, served: Candidate): Record<string, s
 
 /** An error, in the caller's format, before any byte of an answer went out. */
 export function respondError(reply: FastifyReply, caller: WireFormat, requestId: string, error: GatewayError): void {
+  if (error.retryAfterMs !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
   void reply.code(error.status).header('x-request-id', requestId).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(caller.errorBody(error)));
 }
 

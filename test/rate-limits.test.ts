@@ -1,0 +1,72 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../src/config/tenant-keys.js';
+import { MemoryRateLimiter } from '../src/gateway/state/memory-rate-limiter.js';
+import { isRefusal } from '../src/gateway/state/rate-limiter.js';
+import { closeMocks, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+
+const T0 = Date.UTC(2026, 10, 30, 12, 0, 15);
+
+describe('rate limiter', () => {
+  it('counts requests and tokens per UTC minute and says when to retry', async () => {
+    const limiter = new MemoryRateLimiter();
+    const limits = { rpm: 2, tpm: 100 };
+    expect(isRefusal(await limiter.admit('t', limits, 40, T0))).toBe(false);
+    expect(await limiter.admit('t', limits, 70, T0)).toEqual({ limit: 'tpm', retryAfterMs: 45_000 });
+    expect(isRefusal(await limiter.admit('t', limits, 60, T0))).toBe(false);
+    expect(await limiter.admit('t', limits, 1, T0 + 44_999)).toEqual({ limit: 'rpm', retryAfterMs: 1 });
+    // A new minute starts from zero; another tenant never shared the count.
+    expect(isRefusal(await limiter.admit('t', limits, 100, T0 + 45_000))).toBe(false);
+    expect(isRefusal(await limiter.admit('u', limits, 100, T0))).toBe(false);
+  });
+
+  it('holds a place per request in flight until it finishes, once', async () => {
+    const limiter = new MemoryRateLimiter();
+    const a = await limiter.admit('t', { concurrent: 1 }, 0, T0);
+    expect(await limiter.admit('t', { concurrent: 1 }, 0, T0)).toEqual({ limit: 'concurrent', retryAfterMs: 1000 });
+    if (isRefusal(a)) throw new Error('first request refused');
+    await limiter.finish(a);
+    await limiter.finish(a);
+    const b = await limiter.admit('t', { concurrent: 1 }, 0, T0);
+    expect(isRefusal(b)).toBe(false);
+    expect(isRefusal(await limiter.admit('t', { concurrent: 1 }, 0, T0))).toBe(true);
+  });
+});
+
+describe('rate limits at the gateway', () => {
+  const KEY = 'sk-test-limited-0123456789abcdef';
+  let mocks: Mocks;
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    mocks = await startMocks();
+    gw = await startGateway(writeGatewayConfig(mocks, `  - { id: limited, api_keys: ["sha256:${hashApiKey(KEY)}"], limits: { rpm: 4, concurrent: 2 } }`), undefined, { now: () => T0 });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await closeMocks(mocks);
+  });
+  const send = () =>
+    request(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+
+  it('a third request in flight is refused with 429 rate_limited and retry-after; the minute allows four', async () => {
+    mocks.direct.behave({ delayMs: 300 });
+    const [a, b, c] = await Promise.all([send(), send(), send()]);
+    const statuses = [a, b, c].map((r) => r.statusCode).sort();
+    expect(statuses).toEqual([200, 200, 429]);
+    const refused = [a, b, c].find((r) => r.statusCode === 429)!;
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(((await refused.body.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    await Promise.all([a, b, c].map((r) => r.body.dump()));
+    mocks.direct.behave({});
+    // Two admitted so far this minute; two more fit, the fifth does not (45 s to the next minute).
+    for (let i = 0; i < 2; i++) {
+      const ok = await send();
+      await ok.body.dump();
+      expect(ok.statusCode).toBe(200);
+    }
+    const fifth = await send();
+    expect(fifth.statusCode).toBe(429);
+    expect(fifth.headers['retry-after']).toBe('45');
+    await fifth.body.dump();
+  });
+});
