@@ -9,6 +9,8 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/config/tenant-keys.js';
 import { usdToPico } from '../src/engine/money.js';
+import { isRefusal, type Admission } from '../src/gateway/state/rate-limiter.js';
+import { RedisRateLimiter } from '../src/gateway/state/redis-rate-limiter.js';
 import { RedisSpendLedger } from '../src/gateway/state/redis-spend-ledger.js';
 import { closeMocks, ENV, startMocks, type Mocks } from './helpers/gateway-fixture.js';
 import { tempDir } from './helpers/hermetic.js';
@@ -135,6 +137,31 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
     }
   });
 
+  it('rate limits are counted once for every instance: requests and tokens per minute, places in flight', async () => {
+    const prefix = freshPrefix();
+    const [a, b] = await Promise.all([RedisRateLimiter.connect(REDIS_URL, prefix, 120_000), RedisRateLimiter.connect(REDIS_URL, prefix, 120_000)]);
+    try {
+      const limits = { rpm: 3, tpm: 100, concurrent: 2 };
+      const first = await a.admit('acme', limits, 40, NOW);
+      expect(isRefusal(first)).toBe(false);
+      expect(isRefusal(await b.admit('acme', limits, 40, NOW))).toBe(false);
+      expect(await a.admit('acme', limits, 1, NOW)).toEqual({ limit: 'concurrent', retryAfterMs: 1000 });
+      await a.finish(first as Admission);
+      expect(await b.admit('acme', limits, 30, NOW)).toEqual({ limit: 'tpm', retryAfterMs: 60_000 });
+      const third = await b.admit('acme', limits, 10, NOW);
+      expect(isRefusal(third)).toBe(false);
+      await b.finish(third as Admission);
+      expect(await a.admit('acme', limits, 1, NOW)).toEqual({ limit: 'rpm', retryAfterMs: 60_000 });
+      // The next minute counts afresh; the second request still holds its place in flight.
+      expect(isRefusal(await a.admit('acme', limits, 1, NOW + 60_000))).toBe(false);
+      expect(await a.admit('acme', limits, 1, NOW + 60_000)).toEqual({ limit: 'concurrent', retryAfterMs: 1000 });
+      // Never finished (its instance died): its place is given back at its TTL.
+      expect(isRefusal(await a.admit('acme', limits, 1, NOW + 120_001))).toBe(false);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('only the first instance restores the month from the logs', async () => {
     const prefix = freshPrefix();
     const [a, b] = await Promise.all([RedisSpendLedger.connect(REDIS_URL, prefix, 1000), RedisSpendLedger.connect(REDIS_URL, prefix, 1000)]);
@@ -148,6 +175,7 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
 
 describe.skipIf(!redisUp)('three gateway instances sharing one Redis (skipped: no Redis answering on 127.0.0.1:6379)', () => {
   const KEY = 'sk-test-shared-0123456789abcdef';
+  const LIMITED_KEY = 'sk-test-limited-0123456789abcdef';
   let mocks: Mocks;
   let gateways: Started[] = [];
   let prefix: string;
@@ -180,6 +208,7 @@ routes:
   - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
 tenants:
   - { id: shared, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: ${budgetUsd}, on_exceed: deny } }
+  - { id: limited, api_keys: ["sha256:${hashApiKey(LIMITED_KEY)}"], limits: { rpm: 10 } }
 `,
     );
     const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
@@ -212,6 +241,26 @@ tenants:
     } finally {
       await ledger.close();
     }
+  });
+  it('a tenant rpm limit holds across the three instances (not three times the limit)', async () => {
+    const minute = () => Math.floor(Date.now() / 60_000);
+    const startedIn = minute();
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const res = await request(`http://127.0.0.1:${gateways[i % 3]!.port}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${LIMITED_KEY}` },
+          body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        await res.body.dump();
+        return res.statusCode;
+      }),
+    );
+    const ok = statuses.filter((s) => s === 200).length;
+    // Ten a minute in all; a burst that happened to straddle a minute boundary may see two minutes' worth.
+    if (minute() === startedIn) expect(ok).toBe(10);
+    else expect(ok).toBeLessThanOrEqual(20);
+    expect(statuses.filter((s) => s === 429).length).toBe(30 - ok);
   });
 });
 

@@ -106,6 +106,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await runtime.close();
     await deps.sink.close();
     await deps.ledger.close();
+    await deps.limiter.close();
     await deps.health.close();
   });
   return app;

@@ -9,6 +9,7 @@ import { MemoryRouteHealth } from './state/memory-route-health.js';
 import { MemoryRateLimiter } from './state/memory-rate-limiter.js';
 import { MemorySpendLedger } from './state/memory-spend-ledger.js';
 import type { RateLimiter } from './state/rate-limiter.js';
+import { RedisRateLimiter } from './state/redis-rate-limiter.js';
 import { RedisSpendLedger } from './state/redis-spend-ledger.js';
 import { SharedRouteHealth } from './state/shared-route-health.js';
 import type { RouteHealthStore } from './state/route-health-store.js';
@@ -43,14 +44,15 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const local = new MemoryRouteHealth(clock, options.circuit);
   const state = loaded.file.state;
   const health = state ? await SharedRouteHealth.connect(local, state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX) : local;
-  // Rate limits are counted per instance for now (in Redis mode too): see the README.
-  return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock };
+  const limiter = state ? await RedisRateLimiter.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded)) : new MemoryRateLimiter();
+  return { ledger, limiter, health, sink, clock };
 }
 
 const DEFAULT_KEY_PREFIX = 'switchyard';
 
-/** A reservation outlives the slowest route's whole attempt by this much before Redis gives it back. */
+/** A reservation (or a place in flight) outlives the slowest route's whole attempt by this much before Redis gives it back. */
 const RESERVATION_MARGIN_MS = 60_000;
+const reservationTtl = (loaded: LoadedConfig) => Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) + RESERVATION_MARGIN_MS;
 
 /**
  * In memory, restored from this instance's log; or shared in Redis (`state.redis_url`), restored from the log
@@ -63,8 +65,7 @@ async function ledgerFor(loaded: LoadedConfig, dir: string, clock: Clock): Promi
     await restoreLedgerFromLog(ledger, dir, clock.now());
     return ledger;
   }
-  const ttl = Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) + RESERVATION_MARGIN_MS;
-  const ledger = await RedisSpendLedger.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, ttl);
+  const ledger = await RedisSpendLedger.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded));
   if (await ledger.claimRestore(clock.now())) await restoreLedgerFromLog(ledger, dir, clock.now());
   return ledger;
 }

@@ -33,6 +33,8 @@ export class MemoryRateLimiter implements RateLimiter {
     return { id, tenant };
   }
 
+  async close(): Promise<void> {}
+
   async finish(admission: Admission): Promise<void> {
     if (!this.open.delete(admission.id)) return;
     const c = this.counts.get(admission.tenant);

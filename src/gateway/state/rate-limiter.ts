@@ -15,11 +15,13 @@ export interface LimitRefusal {
 /**
  * A tenant's rate limits: requests and tokens per UTC minute, requests in flight. `admit` checks and counts
  * in one step; `finish` gives the in-flight place back and is idempotent. In memory
- * (`memory-rate-limiter.ts`); a shared store plugs in here.
+ * (`memory-rate-limiter.ts`) or shared by every instance through Redis (`redis-rate-limiter.ts`).
  */
 export interface RateLimiter {
   admit(tenant: string, limits: TenantLimits, tokens: number, nowMs: number): Promise<Admission | LimitRefusal>;
   finish(admission: Admission): Promise<void>;
+  /** Lets go of connections (a shared store). */
+  close(): Promise<void>;
 }
 
 export const isRefusal = (a: Admission | LimitRefusal): a is LimitRefusal => 'limit' in a;

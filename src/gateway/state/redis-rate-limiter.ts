@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { TenantLimits } from '../../engine/routing-config.js';
+import { GatewayError } from '../errors.js';
+import type { Admission, LimitRefusal, RateLimiter } from './rate-limiter.js';
+
+const MINUTE_MS = 60_000;
+const COMMAND_TIMEOUT_MS = 1000;
+
+// ARGV: prefix, tenant, minute, tokens, rpm or '', tpm or '', concurrent or '', now, ttl, id.
+// Checks and counts in one step for every instance; an admission held by an instance that died leaves the
+// in-flight set at its TTL.
+const ADMIT = `
+local p, tenant, minute, tokens, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[8])
+local inflight = p .. ':rl:' .. tenant .. ':inflight'
+local counts = p .. ':rl:' .. tenant .. ':m:' .. minute
+redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+if ARGV[7] ~= '' and redis.call('ZCARD', inflight) >= tonumber(ARGV[7]) then return 'concurrent' end
+local v = redis.call('HMGET', counts, 'requests', 'tokens')
+if ARGV[5] ~= '' and (tonumber(v[1]) or 0) + 1 > tonumber(ARGV[5]) then return 'rpm' end
+if ARGV[6] ~= '' and (tonumber(v[2]) or 0) + tokens > tonumber(ARGV[6]) then return 'tpm' end
+redis.call('HINCRBY', counts, 'requests', 1)
+redis.call('HINCRBY', counts, 'tokens', ARGV[4])
+redis.call('PEXPIRE', counts, ${2 * MINUTE_MS})
+redis.call('ZADD', inflight, now + tonumber(ARGV[9]), ARGV[10])
+redis.call('PEXPIRE', inflight, tonumber(ARGV[9]))
+return 'ok'`;
+
+interface LimiterCommands {
+  switchyardAdmit(...args: string[]): Promise<string>;
+}
+
+/**
+ * Tenant rate limits counted once for every instance sharing the Redis: one Lua script checks and counts
+ * requests and tokens of the UTC minute and the requests in flight. Like the budgets, they fail closed
+ * (429 `state_unavailable`) while Redis is away.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  private nextId = 0;
+  private readonly instance = randomUUID().slice(0, 8);
+
+  private constructor(
+    private readonly redis: Redis & LimiterCommands,
+    private readonly prefix: string,
+    private readonly admissionTtlMs: number,
+  ) {}
+
+  static async connect(url: string, prefix: string, admissionTtlMs: number): Promise<RedisRateLimiter> {
+    const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: true });
+    redis.on('error', () => undefined);
+    redis.defineCommand('switchyardAdmit', { numberOfKeys: 0, lua: ADMIT });
+    await redis.connect();
+    return new RedisRateLimiter(redis as Redis & LimiterCommands, prefix, admissionTtlMs);
+  }
+
+  async admit(tenant: string, limits: TenantLimits, tokens: number, nowMs: number): Promise<Admission | LimitRefusal> {
+    const id = `${this.instance}:${this.nextId++}`;
+    const minute = Math.floor(nowMs / MINUTE_MS);
+    const opt = (n: number | undefined) => (n === undefined ? '' : String(n));
+    const verdict = await this.call(() =>
+      this.redis.switchyardAdmit(this.prefix, tenant, String(minute), String(tokens), opt(limits.rpm), opt(limits.tpm), opt(limits.concurrent), String(nowMs), String(this.admissionTtlMs), id),
+    );
+    if (verdict === 'ok') return { id, tenant };
+    const limit = verdict as LimitRefusal['limit'];
+    return { limit, retryAfterMs: limit === 'concurrent' ? 1000 : (minute + 1) * MINUTE_MS - nowMs };
+  }
+
+  async finish(admission: Admission): Promise<void> {
+    await this.call(() => this.redis.zrem(`${this.prefix}:rl:${admission.tenant}:inflight`, admission.id));
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  private async call<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      throw new GatewayError('state_unavailable', 'The shared rate-limit store (Redis) is not answering; limits fail closed until it is back.', { cause: err });
+    }
+  }
+}
