@@ -25,33 +25,25 @@ export interface TokenUsage {
   readonly cacheWrite?: number;
 }
 
-/** Tokens of each kind with their price: uncached input, cached input, cache writes, output. */
-function billedParts(usage: TokenUsage, price: ModelPrice): [tokens: number, pico: number][] {
-  const cached = usage.cachedInput ?? 0;
-  const written = usage.cacheWrite ?? 0;
-  const fresh = Math.max(0, usage.input - cached - written);
-  return [
-    [fresh, price.input],
-    [cached, price.cachedInput],
-    [written, price.cacheWrite],
-    [usage.output, price.output],
-  ];
-}
+/** Prompt tokens billed at the plain input price: neither read from nor written to the cache. */
+const freshInput = (usage: TokenUsage) => Math.max(0, usage.input - (usage.cachedInput ?? 0) - (usage.cacheWrite ?? 0));
 
 /**
  * Exact cost of a request in pico-dollars: uncached input, cached input, cache writes and output, each at
- * its own price. A `number` for the replay's hot path; past 2^53 it throws rather than round.
+ * its own price. A `number`, and no allocation: the replay prices every request with it. Past 2^53 it
+ * throws rather than round.
  * @example costOfUsage({ input: 1000, output: 500, cachedInput: 200 }, gpt5) // 800×1.25µ$ + 200×0.125µ$ + 500×10µ$ in p$
  */
 export function costOfUsage(usage: TokenUsage, price: ModelPrice): number {
-  const cost = billedParts(usage, price).reduce((sum, [tokens, pico]) => sum + tokens * pico, 0);
+  const cost = freshInput(usage) * price.input + (usage.cachedInput ?? 0) * price.cachedInput + (usage.cacheWrite ?? 0) * price.cacheWrite + usage.output * price.output;
   if (!Number.isSafeInteger(cost)) throw new RangeError(`request cost out of exact range: ${cost} pico-dollars`);
   return cost;
 }
 
 /** The same cost as a `bigint`, exact at any size: what the gateway meters a live request with. */
 export function costOfUsagePico(usage: TokenUsage, price: ModelPrice): bigint {
-  return billedParts(usage, price).reduce((sum, [tokens, pico]) => sum + BigInt(tokens) * BigInt(pico), 0n);
+  const b = (tokens: number, pico: number) => BigInt(tokens) * BigInt(pico);
+  return b(freshInput(usage), price.input) + b(usage.cachedInput ?? 0, price.cachedInput) + b(usage.cacheWrite ?? 0, price.cacheWrite) + b(usage.output, price.output);
 }
 
 /** A price with an aggregator's fee (basis points of spend) and a flat markup (pico-dollars per token) folded in. */
