@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { TenantLimits } from '../../engine/routing-config.js';
-import { GatewayError } from '../errors.js';
 import type { Admission, LimitRefusal, RateLimiter } from './rate-limiter.js';
+import { connectRedis, orUnavailable } from './redis-client.js';
 
 const MINUTE_MS = 60_000;
-const COMMAND_TIMEOUT_MS = 1000;
 
 // ARGV: prefix, tenant, minute, tokens, rpm or '', tpm or '', concurrent or '', now, ttl, id.
 // Checks and counts in one step for every instance; an admission held by an instance that died leaves the
@@ -46,10 +45,7 @@ export class RedisRateLimiter implements RateLimiter {
   ) {}
 
   static async connect(url: string, prefix: string, admissionTtlMs: number): Promise<RedisRateLimiter> {
-    const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: true });
-    redis.on('error', () => undefined);
-    redis.defineCommand('switchyardAdmit', { numberOfKeys: 0, lua: ADMIT });
-    await redis.connect();
+    const redis = await connectRedis(url, { switchyardAdmit: ADMIT });
     return new RedisRateLimiter(redis as Redis & LimiterCommands, prefix, admissionTtlMs);
   }
 
@@ -73,11 +69,7 @@ export class RedisRateLimiter implements RateLimiter {
     this.redis.disconnect();
   }
 
-  private async call<T>(step: () => Promise<T>): Promise<T> {
-    try {
-      return await step();
-    } catch (err) {
-      throw new GatewayError('state_unavailable', 'The shared rate-limit store (Redis) is not answering; limits fail closed until it is back.', { cause: err });
-    }
+  private call<T>(step: () => Promise<T>): Promise<T> {
+    return orUnavailable('rate limits', step);
   }
 }

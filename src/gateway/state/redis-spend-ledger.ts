@@ -1,37 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { SpendSnapshot } from '../../engine/request-facts.js';
 import type { TenantBudget } from '../../engine/routing-config.js';
-import { GatewayError } from '../errors.js';
 import { monthOf } from './memory-spend-ledger.js';
+import { connectRedis, orUnavailable } from './redis-client.js';
 import type { Reservation, SpendLedger, TenantSpend } from './spend-ledger.js';
 
 const DAY_MS = 86_400_000;
-/** The longest a budget call may wait for Redis before the request fails closed. */
-const COMMAND_TIMEOUT_MS = 1000;
 /** Window keys outlive their window by a margin, then Redis drops them. */
 const DAY_KEY_TTL_MS = 3 * DAY_MS;
 const MONTH_KEY_TTL_MS = 62 * DAY_MS;
 
 /**
  * Reservations that outlived their TTL (their instance died) are given back first, in every script: a
- * hold is `tenant|amount|day|month` in `{p}:holds`, its deadline in the `{p}:expiry` sorted set.
+ * hold is `tenant|amount|day|month` in `{p}:holds`, its deadline in the `{p}:expiry` sorted set; `unhold`
+ * gives one back, for the purge and for settle/release alike.
  * Amounts are added with HINCRBY (exact 64-bit integers); Lua compares them as doubles, exact up to 2^53
  * pico-dollars ($9,007) and within a nano-dollar above — the sums themselves stay exact.
  */
 const PURGE = `
+-- Takes a hold out of the reserved sums of its own day and month; the hold's tenant for the caller.
+local function unhold(p, id)
+  local h = redis.call('HGET', p .. ':holds', id)
+  redis.call('ZREM', p .. ':expiry', id)
+  if not h then return nil end
+  local tenant, amount, day, month = string.match(h, '^(.+)|(%d+)|(%d+)|([%d%-]+)$')
+  redis.call('HINCRBY', p .. ':t:' .. tenant .. ':d:' .. day, 'reserved', '-' .. amount)
+  redis.call('HINCRBY', p .. ':t:' .. tenant .. ':m:' .. month, 'reserved', '-' .. amount)
+  redis.call('HDEL', p .. ':holds', id)
+  return tenant
+end
 local function purge(p, now)
-  local ids = redis.call('ZRANGEBYSCORE', p .. ':expiry', '-inf', now)
-  for _, id in ipairs(ids) do
-    local h = redis.call('HGET', p .. ':holds', id)
-    if h then
-      local tenant, amount, day, month = string.match(h, '^(.+)|(%d+)|(%d+)|([%d%-]+)$')
-      redis.call('HINCRBY', p .. ':t:' .. tenant .. ':d:' .. day, 'reserved', '-' .. amount)
-      redis.call('HINCRBY', p .. ':t:' .. tenant .. ':m:' .. month, 'reserved', '-' .. amount)
-      redis.call('HDEL', p .. ':holds', id)
-    end
-    redis.call('ZREM', p .. ':expiry', id)
-  end
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. ':expiry', '-inf', now)) do unhold(p, id) end
 end
 local function sum(key)
   local v = redis.call('HMGET', key, 'settled', 'reserved')
@@ -57,15 +57,10 @@ return 1`;
 
 // ARGV: prefix, id, now, actual or '' (release), route, current day, current month. Returns 0 when already gone.
 const FINISH = `${PURGE}
-local p, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-purge(p, now)
-local h = redis.call('HGET', p .. ':holds', id)
-if not h then return 0 end
-local tenant, amount, day, month = string.match(h, '^(.+)|(%d+)|(%d+)|([%d%-]+)$')
-redis.call('HINCRBY', p .. ':t:' .. tenant .. ':d:' .. day, 'reserved', '-' .. amount)
-redis.call('HINCRBY', p .. ':t:' .. tenant .. ':m:' .. month, 'reserved', '-' .. amount)
-redis.call('HDEL', p .. ':holds', id)
-redis.call('ZREM', p .. ':expiry', id)
+local p = ARGV[1]
+purge(p, tonumber(ARGV[3]))
+local tenant = unhold(p, ARGV[2])
+if not tenant then return 0 end
 if ARGV[4] ~= '' then
   local dk, mk = p .. ':t:' .. tenant .. ':d:' .. ARGV[6], p .. ':t:' .. tenant .. ':m:' .. ARGV[7]
   redis.call('HINCRBY', dk, 'settled', ARGV[4])
@@ -97,9 +92,6 @@ interface LedgerCommands {
   switchyardSnapshot(...args: string[]): Promise<string[]>;
 }
 
-const unavailable = (err: unknown) =>
-  new GatewayError('state_unavailable', 'The shared budget store (Redis) is not answering; budgets fail closed until it is back.', { cause: err });
-
 /**
  * The spend ledger shared by every gateway instance through Redis: each step (reserve, settle, release) is
  * one Lua script, atomic across instances; a reservation carries a TTL longer than any route's total
@@ -117,15 +109,7 @@ export class RedisSpendLedger implements SpendLedger {
   ) {}
 
   static async connect(url: string, prefix: string, reservationTtlMs: number): Promise<RedisSpendLedger> {
-    // No offline queue and no retries: while Redis is away a call fails at once, and one sent as the
-    // connection dropped fails after COMMAND_TIMEOUT_MS — the request is refused, never left waiting.
-    const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: true });
-    redis.on('error', () => undefined); // reported per call; the client keeps reconnecting
-    redis.defineCommand('switchyardReserve', { numberOfKeys: 0, lua: RESERVE });
-    redis.defineCommand('switchyardFinish', { numberOfKeys: 0, lua: FINISH });
-    redis.defineCommand('switchyardPurge', { numberOfKeys: 0, lua: PURGE_ONLY });
-    redis.defineCommand('switchyardSnapshot', { numberOfKeys: 0, lua: SNAPSHOT });
-    await redis.connect();
+    const redis = await connectRedis(url, { switchyardReserve: RESERVE, switchyardFinish: FINISH, switchyardPurge: PURGE_ONLY, switchyardSnapshot: SNAPSHOT });
     return new RedisSpendLedger(redis as Redis & LedgerCommands, prefix, reservationTtlMs);
   }
 
@@ -203,12 +187,8 @@ export class RedisSpendLedger implements SpendLedger {
     return [{ ...read(d), byRoute }, read(m)] as const;
   }
 
-  private async call<T>(step: () => Promise<T>): Promise<T> {
-    try {
-      return await step();
-    } catch (err) {
-      throw unavailable(err);
-    }
+  private call<T>(step: () => Promise<T>): Promise<T> {
+    return orUnavailable('budgets', step);
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { connectRedis } from './redis-client.js';
 import type { RouteHealth } from '../../engine/planner.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { MemoryRouteHealth } from './memory-route-health.js';
@@ -22,10 +23,10 @@ export class SharedRouteHealth implements RouteHealthStore {
   ) {}
 
   static async connect(local: MemoryRouteHealth, url: string, prefix: string): Promise<SharedRouteHealth> {
-    const publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
+    // The subscriber waits out Redis outages on its own (it only listens); publishing is best effort.
     const subscriber = new Redis(url, { lazyConnect: true });
-    for (const r of [publisher, subscriber]) r.on('error', () => undefined); // both reconnect by themselves
-    await Promise.all([publisher.connect(), subscriber.connect()]);
+    subscriber.on('error', () => undefined);
+    const [publisher] = await Promise.all([connectRedis(url), subscriber.connect()]);
     const shared = new SharedRouteHealth(local, publisher, subscriber, `${prefix}:circuit-open`);
     await subscriber.subscribe(shared.channel);
     subscriber.on('message', (_channel: string, message: string) => shared.heard(message));
