@@ -7,6 +7,7 @@ import type { Endpoint, WireFormat } from './formats/wire-format.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { clientErrorHandler } from './http/client-errors.js';
+import { recordRefusedAtEdge } from './http/edge-refusal.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { registerRequestDeadline } from './http/request-deadline.js';
 import { toGatewayError } from './http/error-mapping.js';
@@ -14,7 +15,6 @@ import { registerInfoRoutes } from './http/info-routes.js';
 import { registerProxyRoutes } from './http/proxy-routes.js';
 import { respondError } from './http/respond.js';
 import { GatewayMetrics } from './record/metrics.js';
-import { recordEdgeRefusal } from './record/record.js';
 import { RuntimeHolder } from './runtime.js';
 
 export interface AppOptions {
@@ -75,17 +75,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     if (e.code === 'internal_error') request.log.error({ err }, 'unhandled error');
     else request.log.info({ status: e.status, code: e.code }, 'rejected');
     // An authenticated caller's request refused before planning still gets its log row.
-    if (request.tenant && !reply.raw.headersSent) {
-      const model = (request.body as { model?: unknown } | undefined)?.model;
-      recordEdgeRefusal(ctx, {
-        requestId: request.id,
-        startedMs: request.startedMs,
-        tenant: request.tenant.id,
-        endpoint: request.routeOptions.config.endpoint ?? 'chat',
-        model: typeof model === 'string' && model.length <= 256 ? model : '',
-        error: e,
-      });
-    }
+    if (!reply.raw.headersSent) recordRefusedAtEdge(ctx, request, e);
     if (reply.raw.headersSent) {
       reply.raw.end();
       return;

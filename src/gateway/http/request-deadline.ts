@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../build-app.js';
 import { GatewayError } from '../errors.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
-import { recordEdgeRefusal } from '../record/record.js';
+import { recordRefusedAtEdge } from './edge-refusal.js';
 import { respondError } from './respond.js';
 
 declare module 'fastify' {
@@ -23,7 +23,7 @@ export function registerRequestDeadline(app: FastifyInstance, ctx: AppContext, m
     request.bodyDeadline = setTimeout(() => {
       if (reply.sent || reply.raw.headersSent) return;
       const error = new GatewayError('request_timeout', `The request body did not arrive within ${ms} ms; send the whole request at once.`);
-      if (request.tenant) recordEdgeRefusal(ctx, { requestId: request.id, startedMs: request.startedMs, tenant: request.tenant.id, endpoint: request.routeOptions.config.endpoint ?? 'chat', model: '', error });
+      recordRefusedAtEdge(ctx, request, error);
       reply.header('connection', 'close');
       reply.raw.once('finish', () => request.raw.destroy());
       respondError(reply, request.routeOptions.config.callerFormat ?? WIRE_FORMATS.openai, request.id, error);
