@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
 import { loadConfig } from '../dist/config/load-config.js';
 import { buildPolicy, compilePolicyFile, evaluatePolicy } from '../dist/engine/compile-rules.js';
-import { detectSensitiveTags } from '../dist/engine/detect-sensitive.js';
+import { detectSensitiveKinds } from '../dist/engine/detect-sensitive.js';
 import { planRoute } from '../dist/engine/planner.js';
 import { NO_SPEND, type RequestFacts } from '../dist/engine/request-facts.js';
 import type { RuleFacts } from '../dist/engine/rule-facts.js';
@@ -54,8 +54,8 @@ export async function run(): Promise<{ lines: string[]; results: Record<string, 
     .add('json-rules-engine Engine.run, default policy', async () => void (await defaultEngine.run({ ...facts[i++ & 63]! })))
     .add('compiled rules only, 100 rules', () => void evaluatePolicy(routing100.policy, facts[i++ & 63]!))
     .add('json-rules-engine Engine.run, 100 rules', async () => void (await engine100.run({ ...facts[i++ & 63]! })))
-    .add('detector, 4 KB prompt', () => void detectSensitiveTags([PROMPT_4K]));
-  for (const [name, text] of Object.entries(CRAFTED)) bench.add(`detector, 50 KB ${name}`, () => void detectSensitiveTags([text]));
+    .add('detector, 4 KB prompt', () => void detectSensitiveKinds([PROMPT_4K]));
+  for (const [name, text] of Object.entries(CRAFTED)) bench.add(`detector, 50 KB ${name}`, () => void detectSensitiveKinds([text]));
 
   await bench.run();
 

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectSensitiveTags, findSensitive, normaliseForDetection, TAG_OF } from '../src/engine/detect-sensitive.js';
+import { detectSensitiveKinds, findSensitive, normaliseForDetection, TAG_OF } from '../src/engine/detect-sensitive.js';
 import { passesIbanChecksum, passesLuhn } from '../src/engine/detect/checksums.js';
 import { buildFacts, NO_SPEND } from '../src/engine/request-facts.js';
 import { fromAnthropicRequest } from '../src/gateway/formats/anthropic/anthropic-request.js';
+
+/** The tags the texts call for with the default kind → tag table, sorted: what the sets are labelled with. */
+const detectSensitiveTags = (texts: Iterable<string>) => [...new Set(detectSensitiveKinds(texts).map((k) => TAG_OF[k]))].sort();
 
 // The detector's precision and recall on a labelled set of positives and look-alike negatives
 // (order numbers, ISBNs, tracking numbers, versions, UUIDs, non-Luhn digit runs).

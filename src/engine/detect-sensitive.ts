@@ -28,6 +28,9 @@ export type FindingKind =
   | 'credential'
   | 'clinical';
 
+/** What an analyzer's failure is reported as; the config's table says what it means (the top level by default). */
+export const ANALYZER_FAILED = 'analyzer_failed';
+
 export interface Finding {
   readonly kind: FindingKind;
   /** How sure the match is, 0–1: a checksum-bearing number is surer than a word in context. */
@@ -108,7 +111,12 @@ function asciiDigit(d: string): string {
 export function normaliseForDetection(text: string): string {
   // Plain ASCII (most prompts) is already what the patterns read.
   if (ASCII_ONLY.test(text)) return text;
-  return text.normalize('NFKC').replace(ZERO_WIDTH, '').replace(OTHER_DIGIT, asciiDigit);
+  return normaliseUnicode(text).replace(OTHER_DIGIT, asciiDigit);
+}
+
+/** NFKC (a full-width `ｐｈｉ` is `phi`) with zero-width characters removed: text as people see it. */
+export function normaliseUnicode(text: string): string {
+  return text.normalize('NFKC').replace(ZERO_WIDTH, '');
 }
 
 /** The kinds of sensitive content in `text`, each once, with how sure each is. */
@@ -144,7 +152,4 @@ export function detectSensitiveKinds(texts: Iterable<string>): FindingKind[] {
   return [...kinds].sort();
 }
 
-/** The tags the content of these texts calls for with the default kind → tag table, sorted. */
-export function detectSensitiveTags(texts: Iterable<string>): string[] {
-  return [...new Set(detectSensitiveKinds(texts).map((k) => TAG_OF[k]))].sort();
-}
+

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Frozen } from './frozen.js';
-import { detectSensitiveKinds } from './detect-sensitive.js';
+import { detectSensitiveKinds, normaliseUnicode } from './detect-sensitive.js';
 import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
 import { requestStrings } from './request-text.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './request-schema.js';
@@ -45,9 +45,6 @@ export interface CallerHints {
   readonly sloMs?: number;
 }
 
-/** Zero-width characters: invisible, so a tag that holds one looks right and matches nothing. */
-const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
-
 /**
  * `"phi, internal"` or `"PHI internal"` → `['internal', 'phi']`: commas or whitespace between tags, any case,
  * Unicode normalised (NFKC: a full-width `ｐｈｉ` is `phi`) and zero-width characters removed. Whether each
@@ -55,7 +52,8 @@ const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
  */
 export function parseTagList(value: string | undefined): string[] {
   if (!value) return [];
-  const words = value.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase().split(/[\s,]+/);
+  // Zero-width characters are invisible: a tag that holds one would look right and match nothing.
+  const words = normaliseUnicode(value).toLowerCase().split(/[\s,]+/);
   return [...new Set(words.filter((t) => t.length > 0))].sort();
 }
 

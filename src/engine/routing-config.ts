@@ -15,7 +15,7 @@ import { picoPerTokenFromUsdPerMillion, usdToPico } from './money.js';
 import { withFee, ZERO_PRICE, type ModelPrice, type PriceCatalogue } from './prices.js';
 import type { SchemaProblem } from './schema-errors.js';
 import { createSensitivity, type Sensitivity } from './sensitivity.js';
-import { TAG_OF } from './detect-sensitive.js';
+import { ANALYZER_FAILED, TAG_OF } from './detect-sensitive.js';
 
 /** A route with everything the planner asks of it answered in advance. */
 export interface Route {
@@ -272,7 +272,7 @@ function definedTags(file: RoutingFile, sensitivity: Sensitivity, policy: Compil
 
 function detectTagsOf(file: RoutingFile, sensitivity: Sensitivity): ReadonlyMap<string, string> {
   const top = sensitivity.levels[sensitivity.levels.length - 1] as string;
-  const onError = file.sensitivity?.analyzer?.on_error === 'fail_open' ? [] : [['analyzer_failed', top] as const];
+  const onError = file.sensitivity?.analyzer?.on_error === 'fail_open' ? [] : [[ANALYZER_FAILED, top] as const];
   return new Map([...Object.entries(TAG_OF), ...Object.entries(ANALYZER_ENTITY_TAGS), ...onError, ...Object.entries(file.sensitivity?.detect ?? {})]);
 }
 

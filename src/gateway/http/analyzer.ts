@@ -1,12 +1,11 @@
 import { request } from 'undici';
 import type { ConfigFile } from '../../config/config-schema.js';
 import type { LoadedConfig } from '../../config/load-config.js';
+import { ANALYZER_FAILED } from '../../engine/detect-sensitive.js';
 import type { CanonicalRequest } from '../../engine/request-facts.js';
 import { requestStrings } from '../../engine/request-text.js';
 import type { Tenant } from '../../engine/routing-config.js';
 
-/** What the analyzer's failure is reported as: the config's table says what it means (top level by default). */
-export const ANALYZER_FAILED = 'analyzer_failed';
 const DEFAULT_TIMEOUT_MS = 2000;
 
 type AnalyzerSettings = NonNullable<NonNullable<ConfigFile['sensitivity']>['analyzer']>;
