@@ -4,30 +4,9 @@
  * Run: `npm run build && npx tsx benchmarks/compare-builds.ts OTHER_CHECKOUT [stream|json] [rounds]`
  */
 import { join, resolve } from 'node:path';
-import { Pool } from 'undici';
 import { startProcess, type Started } from '../test/helpers/start-process.js';
-import { benchConfig, BENCH_HEADERS, requestBody } from './servers/bench-config.js';
-
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-async function requestsPerSecond(origin: string, ms: number, body: string): Promise<number> {
-  const pool = new Pool(origin, { connections: 64, pipelining: 1 });
-  let done = 0;
-  const started = nowMs();
-  const end = started + ms;
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      while (nowMs() < end) {
-        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: BENCH_HEADERS, body });
-        await res.body.dump();
-        done++;
-      }
-    }),
-  );
-  const seconds = (nowMs() - started) / 1000;
-  await pool.close();
-  return done / seconds;
-}
+import { benchConfig, requestBody } from './servers/bench-config.js';
+import { throughput } from './servers/load.js';
 
 const [other, mode = 'stream', rounds = '6'] = process.argv.slice(2);
 if (!other) {
@@ -43,8 +22,8 @@ try {
     const server = await startProcess([join(checkout, 'bin/switchyard.js'), 'serve', '--config', benchConfig(root, upstream.port), '--port', '0']);
     builds.push({ name, server, rps: [] });
   }
-  for (const b of builds) await requestsPerSecond(`http://127.0.0.1:${b.server.port}`, 1500, body);
-  for (let r = 0; r < Number(rounds); r++) for (const b of builds) b.rps.push(await requestsPerSecond(`http://127.0.0.1:${b.server.port}`, 2000, body));
+  for (const b of builds) await throughput(`http://127.0.0.1:${b.server.port}`, 64, 1500, body);
+  for (let r = 0; r < Number(rounds); r++) for (const b of builds) b.rps.push((await throughput(`http://127.0.0.1:${b.server.port}`, 64, 2000, body)).rps);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   for (const b of builds) console.log(`${b.name} build: ${b.rps.map((x) => x.toFixed(0)).join(', ')} req/s (mean ${mean(b.rps).toFixed(0)})`);
   console.log(`this / other: ${(mean(builds[1]!.rps) / mean(builds[0]!.rps)).toFixed(3)} (${mode}, 64 connections, ${rounds} interleaved rounds)`);

@@ -6,10 +6,11 @@
  * Run: `npm run build && npx tsx benchmarks/gateway-overhead.bench.ts`
  */
 import { join } from 'node:path';
-import { Client, Pool } from 'undici';
+import { Client } from 'undici';
 import { percentile } from '../dist/gateway/state/latency-window.js';
 import { startProcess, type Started } from '../test/helpers/start-process.js';
-import { benchConfig, BENCH_HEADERS as HEADERS, requestBody } from './servers/bench-config.js';
+import { benchConfig, requestBody } from './servers/bench-config.js';
+import { sequential, throughput } from './servers/load.js';
 
 const BODY = requestBody(false);
 const STREAM_BODY = requestBody(true);
@@ -19,8 +20,6 @@ export interface Target {
   readonly origin: string;
   readonly process: Started;
 }
-
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 export async function startTargets(): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
   const root = new URL('../', import.meta.url).pathname;
@@ -36,46 +35,6 @@ export async function startTargets(): Promise<{ targets: Target[]; stop: () => P
     { name: 'switchyard', origin: `http://127.0.0.1:${switchyard.port}`, process: switchyard },
   ];
   return { targets, stop: async () => void (await Promise.all([switchyard.stop(), bare.stop()]), await upstream.stop()) };
-}
-
-/** Sequential requests on one keep-alive connection: latency (and time to first chunk for streams). */
-async function oneConnection(client: Client, n: number, stream: boolean): Promise<{ total: number[]; ttft: number[] }> {
-  const total: number[] = [];
-  const ttft: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = nowMs();
-    const res = await client.request({ method: 'POST', path: '/v1/chat/completions', headers: HEADERS, body: stream ? STREAM_BODY : BODY });
-    let first = true;
-    for await (const _ of res.body) {
-      if (first) {
-        ttft.push(nowMs() - t0);
-        first = false;
-      }
-    }
-    total.push(nowMs() - t0);
-  }
-  return { total, ttft };
-}
-
-/** `connections` loops for `ms`: requests per second and latency under load. */
-async function manyConnections(origin: string, connections: number, ms: number, stream: boolean): Promise<{ rps: number; total: number[] }> {
-  const pool = new Pool(origin, { connections, pipelining: 1 });
-  const total: number[] = [];
-  const end = nowMs() + ms;
-  const started = nowMs();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (nowMs() < end) {
-        const t0 = nowMs();
-        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: HEADERS, body: stream ? STREAM_BODY : BODY });
-        await res.body.dump();
-        total.push(nowMs() - t0);
-      }
-    }),
-  );
-  const seconds = (nowMs() - started) / 1000;
-  await pool.close();
-  return { rps: total.length / seconds, total };
 }
 
 export interface OverheadRow {
@@ -100,11 +59,11 @@ export async function run(options: { rounds?: number; perRound?: number; loadMs?
     const clients = targets.map((t) => new Client(t.origin, { pipelining: 1 }));
     for (const stream of [false, true]) {
       // Warm every path (JIT, pools, connections) before measuring.
-      await Promise.all(clients.map((c) => oneConnection(c, 300, stream)));
+      await Promise.all(clients.map((c) => sequential(c, 300, stream ? STREAM_BODY : BODY)));
       const samples = targets.map(() => ({ total: [] as number[], ttft: [] as number[] }));
       for (let r = 0; r < rounds; r++) {
         for (const [i, c] of clients.entries()) {
-          const s = await oneConnection(c, perRound, stream);
+          const s = await sequential(c, perRound, stream ? STREAM_BODY : BODY);
           samples[i]!.total.push(...s.total);
           samples[i]!.ttft.push(...s.ttft);
         }
@@ -119,7 +78,7 @@ export async function run(options: { rounds?: number; perRound?: number; loadMs?
       const load = targets.map(() => ({ rps: 0, total: [] as number[] }));
       for (let r = 0; r < 2; r++) {
         for (const [i, t] of targets.entries()) {
-          const l = await manyConnections(t.origin, 64, loadMs / 2, stream);
+          const l = await throughput(t.origin, 64, loadMs / 2, stream ? STREAM_BODY : BODY);
           load[i]!.rps += l.rps / 2;
           load[i]!.total.push(...l.total);
         }

@@ -7,43 +7,13 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Pool } from 'undici';
+import { Client } from 'undici';
 import { percentile } from '../dist/gateway/state/latency-window.js';
 import { startProcess, type Started } from '../test/helpers/start-process.js';
-import { benchConfig, BENCH_HEADERS, requestBody } from './servers/bench-config.js';
+import { benchConfig, requestBody } from './servers/bench-config.js';
+import { sequential, throughput } from './servers/load.js';
 
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const BODY = requestBody(false);
-
-async function sequential(port: number, n: number): Promise<number[]> {
-  const client = new Client(`http://127.0.0.1:${port}`);
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = nowMs();
-    const res = await client.request({ method: 'POST', path: '/v1/chat/completions', headers: BENCH_HEADERS, body: BODY });
-    await res.body.dump();
-    times.push(nowMs() - t0);
-  }
-  await client.close();
-  return times;
-}
-
-async function throughput(port: number, ms: number): Promise<number> {
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 64 });
-  let done = 0;
-  const start = nowMs();
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      while (nowMs() - start < ms) {
-        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: BENCH_HEADERS, body: BODY });
-        await res.body.dump();
-        done++;
-      }
-    }),
-  );
-  await pool.close();
-  return done / ((nowMs() - start) / 1000);
-}
 
 export async function run(): Promise<{ lines: string[] }> {
   const root = new URL('../', import.meta.url).pathname;
@@ -55,13 +25,15 @@ export async function run(): Promise<{ lines: string[] }> {
     for (const [name, config] of [['in-memory ledger', benchConfig(root, upstream.port)], ['Redis ledger', redisConfig]] as const) {
       targets.push({ name, server: await startProcess([join(root, 'bin/switchyard.js'), 'serve', '--config', config, '--port', '0']), times: [], rps: [] });
     }
-    for (const t of targets) await sequential(t.server.port, 300);
+    const clients = targets.map((t) => new Client(`http://127.0.0.1:${t.server.port}`));
+    await Promise.all(clients.map((c) => sequential(c, 300, BODY)));
     for (let round = 0; round < 5; round++) {
-      for (const t of targets) {
-        t.times.push(...(await sequential(t.server.port, 400)));
-        t.rps.push(await throughput(t.server.port, 1000));
+      for (const [i, t] of targets.entries()) {
+        t.times.push(...(await sequential(clients[i]!, 400, BODY)).total);
+        t.rps.push((await throughput(`http://127.0.0.1:${t.server.port}`, 64, 1000, BODY)).rps);
       }
     }
+    await Promise.all(clients.map((c) => c.close()));
   } finally {
     await Promise.all(targets.map((t) => t.server.stop()));
     await upstream.stop();
