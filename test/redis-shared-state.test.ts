@@ -41,6 +41,25 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+/** `count` real `switchyard serve` processes sharing one Redis (under `prefix`), routing to the mocks, with these tenants. */
+async function startInstances(count: number, mocks: Mocks, prefix: string, tenants: string): Promise<Started[]> {
+  const config = join(tempDir('switchyard-redis'), 'switchyard.yaml');
+  writeFileSync(
+    config,
+    `
+state: { redis_url: "${REDIS_URL}", key_prefix: "${prefix}" }
+log: { dir: log, roll_seconds: 3600 }
+routes:
+  - { id: agg, kind: aggregator, base_url: "${mocks.aggregator.url}", api_key: "\${AGG_KEY}", clearance: internal, models: { gpt-5-mini: openai/gpt-5-mini }, pricing: { fee_percent: 5.5 } }
+  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
+tenants:
+${tenants}
+`,
+  );
+  const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
+  return Promise.all(Array.from({ length: count }, () => startProcess([bin, 'serve', '--config', config, '--port', '0'], ENV, ROOT)));
+}
+
 const NOW = Date.UTC(2026, 10, 20, 12);
 const budget = { dailyPico: 1000n, monthlyPico: 5000n, onExceed: 'deny' as const };
 
@@ -196,23 +215,13 @@ describe.skipIf(!redisUp)('three gateway instances sharing one Redis (skipped: n
     mocks.direct.behave({ usage, delayMs: 200 });
     mocks.aggregator.behave({ usage, delayMs: 200 });
     const budgetUsd = Number(100n * actual) / 1e12;
-    const dir = tempDir('switchyard-redis');
-    const config = join(dir, 'switchyard.yaml');
-    writeFileSync(
-      config,
-      `
-state: { redis_url: "${REDIS_URL}", key_prefix: "${prefix}" }
-log: { dir: log, roll_seconds: 3600 }
-routes:
-  - { id: agg, kind: aggregator, base_url: "${mocks.aggregator.url}", api_key: "\${AGG_KEY}", clearance: internal, models: { gpt-5-mini: openai/gpt-5-mini }, pricing: { fee_percent: 5.5 } }
-  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
-tenants:
-  - { id: shared, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: ${budgetUsd}, on_exceed: deny } }
-  - { id: limited, api_keys: ["sha256:${hashApiKey(LIMITED_KEY)}"], limits: { rpm: 10 } }
-`,
+    gateways = await startInstances(
+      3,
+      mocks,
+      prefix,
+      `  - { id: shared, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: ${budgetUsd}, on_exceed: deny } }
+  - { id: limited, api_keys: ["sha256:${hashApiKey(LIMITED_KEY)}"], limits: { rpm: 10 } }`,
     );
-    const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
-    gateways = await Promise.all([0, 1, 2].map(() => startProcess([bin, 'serve', '--config', config, '--port', '0'], ENV, ROOT)));
     const agent = new Agent({ connections: 300 });
     const statuses = await Promise.all(
       Array.from({ length: 600 }, async (_, i) => {
@@ -277,21 +286,7 @@ describe.skipIf(!redisUp)('route health shared between instances (skipped: no Re
   });
 
   it('a circuit opened by one instance is avoided by the other within a second', async () => {
-    const config = join(tempDir('switchyard-redis'), 'switchyard.yaml');
-    writeFileSync(
-      config,
-      `
-state: { redis_url: "${REDIS_URL}", key_prefix: "${freshPrefix()}" }
-log: { dir: log, roll_seconds: 3600 }
-routes:
-  - { id: agg, kind: aggregator, base_url: "${mocks.aggregator.url}", api_key: "\${AGG_KEY}", clearance: internal, models: { gpt-5-mini: openai/gpt-5-mini }, pricing: { fee_percent: 5.5 } }
-  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
-tenants:
-  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"] }
-`,
-    );
-    const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
-    gateways = await Promise.all([0, 1].map(() => startProcess([bin, 'serve', '--config', config, '--port', '0'], ENV, ROOT)));
+    gateways = await startInstances(2, mocks, freshPrefix(), `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"] }`);
     const [a, b] = gateways as [Started, Started];
     const body = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] });
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
