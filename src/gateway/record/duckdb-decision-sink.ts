@@ -57,7 +57,7 @@ export class DuckDbDecisionSink implements DecisionSink {
   private segment = 0;
   private rowsInSegment = 0;
   private readonly timer: NodeJS.Timeout;
-  private readonly wal: WriteAheadLog;
+  private readonly wal: WriteAheadLog<LogRow>;
   /** Sealed write-ahead segments whose rows are in the live table, removed when it is in Parquet. */
   private sealed: Promise<string>[] = [];
   private readonly idPrefix: string;
@@ -74,7 +74,7 @@ export class DuckDbDecisionSink implements DecisionSink {
     this.compactedDay = Math.floor(this.lastRoll / DAY_MS);
     this.idPrefix = `${process.pid}-${randomUUID().slice(0, 8)}`;
     OPEN_HERE.add(this.idPrefix);
-    this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs);
+    this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs, rowToLine);
     this.timer = setInterval(() => void this.flush(), options.flushMs);
     this.timer.unref();
   }
@@ -93,7 +93,7 @@ export class DuckDbDecisionSink implements DecisionSink {
   record(row: LogRow): void {
     const loggable = loggableRow({ ...row, instance: INSTANCE });
     this.buffer.push(loggable);
-    this.wal.append(rowToLine(loggable));
+    this.wal.append(loggable);
   }
 
   /**

@@ -10,8 +10,9 @@ import { join } from 'node:path';
  * is removed once the Parquet file is in place. What a killed process leaves behind is replayed on the
  * next start (`orphanedSegments`).
  */
-export class WriteAheadLog {
-  private pending: string[] = [];
+export class WriteAheadLog<T> {
+  /** Entries not yet on disk; turned into lines only when written, off the request path. */
+  private pending: T[] = [];
   /** Every file operation, in order: a sync never interleaves with a rotation. */
   private chain: Promise<unknown>;
   private file: Promise<FileHandle>;
@@ -21,6 +22,7 @@ export class WriteAheadLog {
     private readonly dir: string,
     private id: string,
     syncMs: number,
+    private readonly toLine: (entry: T) => string,
   ) {
     this.file = open(this.pathOf(id), 'a');
     this.chain = this.file;
@@ -29,9 +31,9 @@ export class WriteAheadLog {
   }
 
   /** `id` names the first segment (`<pid>-…`, so a restart can tell a live writer's files from a dead one's). */
-  static open(dir: string, id: string, syncMs: number): WriteAheadLog {
+  static open<T>(dir: string, id: string, syncMs: number, toLine: (entry: T) => string): WriteAheadLog<T> {
     mkdirSync(dir, { recursive: true });
-    return new WriteAheadLog(dir, id, syncMs);
+    return new WriteAheadLog(dir, id, syncMs, toLine);
   }
 
   /** The segment rows are appended to now. */
@@ -39,8 +41,8 @@ export class WriteAheadLog {
     return this.id;
   }
 
-  append(line: string): void {
-    this.pending.push(line);
+  append(entry: T): void {
+    this.pending.push(entry);
   }
 
   /** Writes and fsyncs what is pending. A failure (full disk) is reported and the lines kept for the next try. */
@@ -81,10 +83,10 @@ export class WriteAheadLog {
     await this.enqueue(async () => (await this.file).close());
   }
 
-  private async writeLines(fh: FileHandle, lines: readonly string[]): Promise<void> {
+  private async writeLines(fh: FileHandle, lines: readonly T[]): Promise<void> {
     if (lines.length === 0) return;
     try {
-      await fh.write(`${lines.join('\n')}\n`);
+      await fh.write(`${lines.map(this.toLine).join('\n')}\n`);
       await fh.datasync();
     } catch (err) {
       this.pending.unshift(...lines);
