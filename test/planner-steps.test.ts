@@ -142,6 +142,15 @@ describe('route selection', () => {
     expect(excluded(planRoute(req({ tags: ['no-agg'] }), routing))).toMatchObject({ agg: "policy: rule 'no-agg' excludes it" });
   });
 
+  it('a route at its upstream rate limit is excluded for rate_limit; all of them at limits is routes_unavailable', () => {
+    const limited = new Map<string, RouteHealth>([['direct', { circuit: 'closed', rateLimited: 'tpm' }]]);
+    const d = planRoute(req(), routing, limited);
+    expect(routes(d)).toEqual(['gpu', 'agg']);
+    expect(excluded(d)).toMatchObject({ direct: 'rate_limit: at its tpm limit this minute' });
+    const all = new Map<string, RouteHealth>(['agg', 'direct', 'gpu'].map((r) => [r, { circuit: 'closed', rateLimited: 'rpm' }]));
+    expect(planRoute(req(), routing, all).denial?.code).toBe('routes_unavailable');
+  });
+
   it('an open circuit is unhealthy; all down is routes_unavailable, not no_eligible_route', () => {
     const open = new Map<string, RouteHealth>([['agg', { circuit: 'open' }], ['direct', { circuit: 'open' }], ['gpu', { circuit: 'open' }]]);
     const d = planRoute(req(), routing, open);

@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/config/tenant-keys.js';
 import { MemoryRateLimiter } from '../src/gateway/state/memory-rate-limiter.js';
 import { isRefusal } from '../src/gateway/state/rate-limiter.js';
-import { closeMocks, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import { tempDir } from './helpers/hermetic.js';
+import { closeMocks, ENV, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 15);
 
@@ -18,6 +21,18 @@ describe('rate limiter', () => {
     // A new minute starts from zero; another tenant never shared the count.
     expect(isRefusal(await limiter.admit('t', limits, 100, T0 + 45_000))).toBe(false);
     expect(isRefusal(await limiter.admit('u', limits, 100, T0))).toBe(false);
+  });
+
+  it("counts a route's attempts apart from tenants, and remembers a route at its limit until the minute ends", async () => {
+    const limiter = new MemoryRateLimiter();
+    expect(await limiter.admitRoute('r', { tpm: 100 }, 60, T0)).toBeUndefined();
+    expect(limiter.routeLimited('r', T0)).toBeUndefined();
+    // A tenant with the route's name does not share its count.
+    expect(isRefusal(await limiter.admit('r', { tpm: 100 }, 60, T0))).toBe(false);
+    expect(await limiter.admitRoute('r', { tpm: 100 }, 60, T0)).toEqual({ limit: 'tpm', retryAfterMs: 45_000 });
+    expect(limiter.routeLimited('r', T0 + 44_999)).toBe('tpm');
+    expect(limiter.routeLimited('r', T0 + 45_000)).toBeUndefined();
+    expect(await limiter.admitRoute('r', { tpm: 100 }, 60, T0 + 45_000)).toBeUndefined();
   });
 
   it('holds a place per request in flight until it finishes, once', async () => {
@@ -68,5 +83,55 @@ describe('rate limits at the gateway', () => {
     expect(fifth.statusCode).toBe(429);
     expect(fifth.headers['retry-after']).toBe('45');
     await fifth.body.dump();
+  });
+});
+
+describe('route rate limits at the gateway (the upstream account\'s own limits)', () => {
+  const KEY = 'sk-test-routes-0123456789abcdef';
+  let mocks: Mocks;
+  let gw: RunningGateway;
+  let now = T0;
+  beforeAll(async () => {
+    mocks = await startMocks();
+    const config = join(tempDir('switchyard-route-limits'), 'switchyard.yaml');
+    writeFileSync(
+      config,
+      `
+log: { dir: log, roll_seconds: 3600 }
+routes:
+  - { id: agg, kind: aggregator, base_url: "${mocks.aggregator.url}", api_key: "\${AGG_KEY}", clearance: internal, models: { gpt-5-mini: openai/gpt-5-mini }, pricing: { fee_percent: 5.5 } }
+  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini], limits: { rpm: 2 } }
+tenants:
+  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"] }
+`,
+    );
+    gw = await startGateway(config, undefined, { now: () => now });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await closeMocks(mocks);
+  });
+  const body = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+  const servedBy = async () => {
+    const res = await request(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body });
+    await res.body.dump();
+    expect(res.statusCode).toBe(200);
+    return res.headers['x-switchyard-route'];
+  };
+  const explained = async () => ((await (await request(`${gw.url}/v1/route/explain`, { method: 'POST', headers, body })).body.json()) as { excluded: { route: string; reason: string; detail: string }[] }).excluded;
+
+  it('a route at its rpm limit is skipped (rate_limit) for the next one, then planned around until its minute ends', async () => {
+    expect([await servedBy(), await servedBy()]).toEqual(['direct', 'direct']);
+    // The third finds direct at its limit as it is about to be sent: the aggregator serves, direct saw nothing.
+    expect(await servedBy()).toBe('agg');
+    expect(mocks.direct.stats.requests).toBe(2);
+    // From now on the planner leaves direct out, and says why.
+    expect(await explained()).toContainEqual({ route: 'direct', kind: 'direct', reason: 'rate_limit', detail: 'at its rpm limit this minute' });
+    expect(await servedBy()).toBe('agg');
+    now = T0 + 45_000;
+    expect(await explained()).toEqual([]);
+    expect(await servedBy()).toBe('direct');
+    expect(mocks.direct.stats.requests).toBe(3);
   });
 });

@@ -181,6 +181,27 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
     }
   });
 
+  it("a route's upstream limits are counted once for every instance, apart from the tenants' counts", async () => {
+    const prefix = freshPrefix();
+    const [a, b] = await Promise.all([RedisRateLimiter.connect(REDIS_URL, prefix, 120_000), RedisRateLimiter.connect(REDIS_URL, prefix, 120_000)]);
+    try {
+      expect(await a.admitRoute('direct', { rpm: 3, tpm: 100 }, 40, NOW)).toBeUndefined();
+      expect(await b.admitRoute('direct', { rpm: 3, tpm: 100 }, 40, NOW)).toBeUndefined();
+      // A tenant named like the route has a count of its own.
+      expect(isRefusal(await a.admit('direct', { tpm: 100 }, 90, NOW))).toBe(false);
+      expect(await a.admitRoute('direct', { rpm: 3, tpm: 100 }, 30, NOW)).toEqual({ limit: 'tpm', retryAfterMs: 60_000 });
+      expect(a.routeLimited('direct', NOW)).toBe('tpm');
+      // B did not meet the limit itself: it asks Redis, which refuses it too, then B knows as well.
+      expect(b.routeLimited('direct', NOW)).toBeUndefined();
+      expect(await b.admitRoute('direct', { rpm: 3, tpm: 100 }, 10, NOW)).toBeUndefined();
+      expect(await b.admitRoute('direct', { rpm: 3, tpm: 100 }, 1, NOW)).toEqual({ limit: 'rpm', retryAfterMs: 60_000 });
+      expect(b.routeLimited('direct', NOW + 59_999)).toBe('rpm');
+      expect(await a.admitRoute('direct', { rpm: 3, tpm: 100 }, 1, NOW + 60_000)).toBeUndefined();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('only the first instance restores the month from the logs', async () => {
     const prefix = freshPrefix();
     const [a, b] = await Promise.all([RedisSpendLedger.connect(REDIS_URL, prefix, 1000), RedisSpendLedger.connect(REDIS_URL, prefix, 1000)]);

@@ -23,6 +23,10 @@ export const RouteTransportSchema = Type.Object({
   base_url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http(s) URL without spaces' }),
   api_key: Type.Optional(Type.String()),
   timeouts: TimeoutsSchema,
+  /** The upstream account's own limits: at either, the route is skipped (`rate_limit`) for the rest of the minute. */
+  limits: Type.Optional(
+    Type.Object({ rpm: Type.Optional(Type.Integer({ minimum: 1 })), tpm: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+  ),
 });
 
 export const GatewayRouteSchema = Type.Composite([RouteSchema, RouteTransportSchema], { additionalProperties: false });

@@ -17,6 +17,7 @@ export const ExclusionReason = Type.Union([
   Type.Literal('residency'),
   Type.Literal('model'),
   Type.Literal('unhealthy'),
+  Type.Literal('rate_limit'),
   Type.Literal('policy'),
   Type.Literal('budget'),
   Type.Literal('slo'),

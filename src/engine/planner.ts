@@ -19,6 +19,8 @@ export interface RouteHealth {
   readonly circuit: 'closed' | 'open' | 'half-open';
   /** Rolling latency by public model name. */
   readonly latency?: ReadonlyMap<string, LatencySnapshot>;
+  /** The upstream account's own limit this route has reached for the current minute, if any. */
+  readonly rateLimited?: 'rpm' | 'tpm';
 }
 
 /** What the gateway has observed of each route, by route id (a `Map` will do). Unknown routes count as healthy. */
@@ -189,10 +191,14 @@ function selectRoutes(model: string, invariantFacts: InvariantFacts, req: Reques
       excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${removed.rule.name}' excludes it` });
       continue;
     }
-    // Last of the filters, so `unhealthy` means: allowed, but its circuit is open right now.
+    // Last of the filters, so `unhealthy` and `rate_limit` mean: allowed, but not usable right now.
     const health = stats.get(route.id);
     if (health?.circuit === 'open') {
       excluded.push({ route: route.id, kind: route.kind, reason: 'unhealthy', detail: 'circuit open' });
+      continue;
+    }
+    if (health?.rateLimited) {
+      excluded.push({ route: route.id, kind: route.kind, reason: 'rate_limit', detail: `at its ${health.rateLimited} limit this minute` });
       continue;
     }
     // The most it can cost: every answer asked for at its output limit.
@@ -340,7 +346,7 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
   if (selection.candidates.length === 0) {
     const why = selection.excluded.map((e) => `${e.route}: ${e.reason}`).join(', ');
     // Routes that may carry it exist but every one is down: a different answer (retry later) from "none may".
-    const down = selection.excluded.some((e) => e.reason === 'unhealthy');
+    const down = selection.excluded.some((e) => e.reason === 'unhealthy' || e.reason === 'rate_limit');
     // Every route turned it down for the model alone (none serves it, or none knows its price): the
     // caller named a model this gateway cannot sell, a 404 like any unknown model, not a 5xx to retry.
     const unknownModel = selection.excluded.every((e) => e.reason === 'model');

@@ -6,6 +6,7 @@ import { UpstreamPools } from './relay/upstream-pools.js';
 /** A non-streamed answer larger than this is a broken upstream (32 MiB: far above any real completion). */
 export const DEFAULT_MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
 import type { Clock } from './state/clock.js';
+import type { RateLimiter } from './state/rate-limiter.js';
 import type { RouteHealthStore } from './state/route-health-store.js';
 
 /** What one loaded config runs with: the config, its upstream pools and the relay over them. */
@@ -30,6 +31,7 @@ export class RuntimeHolder {
   constructor(
     loaded: LoadedConfig,
     private readonly health: RouteHealthStore,
+    private readonly limiter: RateLimiter,
     private readonly clock: Clock,
   ) {
     this.runtime = this.create(loaded);
@@ -52,6 +54,6 @@ export class RuntimeHolder {
 
   private create(loaded: LoadedConfig): Runtime {
     const pools = new UpstreamPools(loaded.file.routes);
-    return { loaded, pools, relay: createRelay({ pools, health: this.health, clock: this.clock, maxBodyBytes: loaded.file.server?.max_upstream_body_bytes ?? DEFAULT_MAX_UPSTREAM_BODY }) };
+    return { loaded, pools, relay: createRelay({ pools, health: this.health, limiter: this.limiter, clock: this.clock, maxBodyBytes: loaded.file.server?.max_upstream_body_bytes ?? DEFAULT_MAX_UPSTREAM_BODY }) };
   }
 }

@@ -8,6 +8,7 @@ import type { AppContext } from '../build-app.js';
 import { authenticate } from './auth.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
+import { plannerView } from '../state/planner-view.js';
 
 /** Endpoints that answer from the gateway itself: models, explain, liveness and readiness. */
 export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -31,7 +32,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     const spend = await ctx.ledger.snapshot(tenant.id, now);
     const canonical = { endpoint: 'chat', body: request.body as ChatCompletionRequest } as const;
     const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers, loaded.routing, tenant), spend, now, await externalFindings(loaded, tenant, canonical));
-    return { ...decisionToJson(planRoute(facts, loaded.routing, ctx.health)), tenant: tenant.id, input_tokens: facts.inputTokens };
+    return { ...decisionToJson(planRoute(facts, loaded.routing, plannerView(ctx.health, ctx.limiter, now))), tenant: tenant.id, input_tokens: facts.inputTokens };
   });
 
   typed.get('/health', async () => ({ status: 'ok' }));

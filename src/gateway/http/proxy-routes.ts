@@ -17,6 +17,7 @@ import { toGatewayError } from './error-mapping.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { respond } from './respond.js';
+import { plannerView } from '../state/planner-view.js';
 import { isRefusal } from '../state/rate-limiter.js';
 
 declare module 'fastify' {
@@ -46,7 +47,7 @@ function worstCase(decision: Decision): bigint {
 
 const refused = (error: GatewayError): Outcome => ({ kind: 'failed', error, attempts: [] });
 
-/** The tokens a request counts against a per-minute token limit: its prompt and the most it may answer. */
+/** The tokens a request counts against a tenant's or a route's per-minute token limit: its prompt and the most it may answer. */
 const worstTokens = (facts: { inputTokens: number; maxOutputTokens?: number; choices?: number }) => facts.inputTokens + (facts.maxOutputTokens ?? 0) * (facts.choices ?? 1);
 
 /**
@@ -65,8 +66,9 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const spend = await ledger.snapshot(tenant.id, startedMs);
     const hints = hintsFromHeaders(request.headers, runtime.loaded.routing, tenant);
     const facts = buildFacts(canonical, tenant, hints, spend, startedMs, await externalFindings(runtime.loaded, tenant, canonical));
-    const decision = planRoute(facts, runtime.loaded.routing, health);
-    const admission = tenant.limits && !decision.denial ? await ctx.limiter.admit(tenant.id, tenant.limits, worstTokens(facts), startedMs) : undefined;
+    const decision = planRoute(facts, runtime.loaded.routing, plannerView(health, ctx.limiter, startedMs));
+    const tokens = worstTokens(facts);
+    const admission = tenant.limits && !decision.denial ? await ctx.limiter.admit(tenant.id, tenant.limits, tokens, startedMs) : undefined;
     const limited = admission && isRefusal(admission) ? admission : undefined;
     const reservation = decision.denial || limited ? undefined : await ledger.reserve(tenant.id, tenant.budget, worstCase(decision), startedMs);
     const signal = callerGone(reply);
@@ -78,7 +80,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
           ? refused(new GatewayError('rate_limited', `tenant ${tenant.id} is at its ${limited.limit} limit; retry in ${Math.ceil(limited.retryAfterMs / 1000)} s`, { retryAfterMs: limited.retryAfterMs }))
           : !reservation
           ? refused(new GatewayError('budget_exceeded', `tenant ${tenant.id} has no budget left for this request`))
-          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal });
+          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal, worstTokens: tokens });
     } catch (err) {
       // A fault of the gateway's own still answers, releases and logs like any other outcome.
       request.log.error({ err }, 'relay failed');

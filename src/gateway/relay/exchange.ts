@@ -16,7 +16,7 @@ export type Exchange =
 /** One try of one route, as logged and as told in a 502. */
 export interface Attempt {
   readonly route: string;
-  /** HTTP status, or what went wrong: `connect`, `timeout`, `reset`, `empty`, `bad_body`, `skipped`, `aborted`, `unsupported`. */
+  /** HTTP status, or what went wrong: `connect`, `timeout`, `reset`, `empty`, `bad_body`, `skipped`, `rate_limit`, `aborted`, `unsupported`. */
   readonly status: number | string;
   readonly ms: number;
 }

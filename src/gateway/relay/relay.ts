@@ -3,6 +3,7 @@ import { GatewayError } from '../errors.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
 import { UnsupportedEndpointError, type Endpoint, type Json, type StreamItem, type UpstreamCall } from '../formats/wire-format.js';
 import type { Clock } from '../state/clock.js';
+import type { RateLimiter } from '../state/rate-limiter.js';
 import type { RouteHealthStore } from '../state/route-health-store.js';
 import type { Attempt } from './exchange.js';
 import { withRouteHealth } from './health-wrapped-attempt.js';
@@ -28,6 +29,8 @@ export interface RelayRequest {
   readonly inputEstimate: number;
   /** Aborted when the caller hangs up. */
   readonly signal: AbortSignal;
+  /** What the request counts against a route's tokens-per-minute limit (its prompt and the most it may answer). */
+  readonly worstTokens: number;
 }
 
 export interface RelayDeps {
@@ -35,14 +38,16 @@ export interface RelayDeps {
   /** The largest non-streamed answer read from an upstream. */
   readonly maxBodyBytes: number;
   readonly health: RouteHealthStore;
+  readonly limiter: RateLimiter;
   readonly clock: Clock;
 }
 
 /**
  * Walks the decision's routes in order, and only those: never a route the planner did not list. A route
- * that cannot connect, times out before the first byte, answers 429/5xx/401/403/404, or answers in a shape
- * its format cannot read is recorded and the next one is tried; a refusal of the request itself (400, 422…)
- * ends the walk. Returns as soon as a route answered (a stream: its first items), or how every try failed.
+ * that cannot connect, times out before the first byte, answers 429/5xx/401/403/404, answers in a shape its
+ * format cannot read, or is at its upstream account's rate limit is recorded and the next one is tried; a
+ * refusal of the request itself (400, 422…) ends the walk. Returns as soon as a route answered (a stream: its
+ * first items), or how every try failed.
  */
 export function createRelay(deps: RelayDeps) {
   const { pools, clock } = deps;
@@ -68,6 +73,12 @@ export function createRelay(deps: RelayDeps) {
         // The request's own shape does not survive translation (tools that are not a list, …): the caller's to fix.
         const error = new GatewayError('invalid_request', `The request cannot be sent to route ${candidate.route} in its format: ${(err as Error).message}`, { cause: err });
         return { kind: 'failed', error, attempts };
+      }
+      // The upstream account's own limit: counted for every instance alike, checked before anything is sent.
+      const limits = target.route.limits;
+      if (limits && (await deps.limiter.admitRoute(candidate.route, limits, req.worstTokens, clock.now()))) {
+        attempts.push({ route: candidate.route, status: 'rate_limit', ms: 0 });
+        continue;
       }
       const t0 = clock.now();
       const exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal, maxBodyBytes: deps.maxBodyBytes });
@@ -97,8 +108,8 @@ export function createRelay(deps: RelayDeps) {
       }
     }
     if (req.signal.aborted) return { kind: 'aborted', attempts };
-    const error = attempts.every((a) => a.status === 'skipped')
-      ? new GatewayError('routes_unavailable', 'Every route allowed for this request is unavailable right now (circuits open); retry later.')
+    const error = attempts.every((a) => a.status === 'skipped' || a.status === 'rate_limit')
+      ? new GatewayError('routes_unavailable', 'Every route allowed for this request is unavailable right now (circuits open or at their rate limits); retry later.')
       : new GatewayError('upstream_failed', `All ${attempts.length} allowed route${attempts.length === 1 ? '' : 's'} failed: ${attempts.map((a) => `${a.route} ${a.status} (${a.ms} ms)`).join('; ')}`);
     return { kind: 'failed', error, attempts };
   };
