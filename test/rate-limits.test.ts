@@ -6,7 +6,7 @@ import { hashApiKey } from '../src/config/tenant-keys.js';
 import { MemoryRateLimiter } from '../src/gateway/state/memory-rate-limiter.js';
 import { isRefusal } from '../src/gateway/state/rate-limiter.js';
 import { tempDir } from './helpers/hermetic.js';
-import { closeMocks, ENV, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import { closeMocks, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 15);
 

@@ -12,7 +12,7 @@ import { usdToPico } from '../src/engine/money.js';
 import { isRefusal, type Admission } from '../src/gateway/state/rate-limiter.js';
 import { RedisRateLimiter } from '../src/gateway/state/redis-rate-limiter.js';
 import { RedisSpendLedger } from '../src/gateway/state/redis-spend-ledger.js';
-import { closeMocks, ENV, startMocks, type Mocks } from './helpers/gateway-fixture.js';
+import { closeMocks, ENV, startGateway, startMocks, type Mocks } from './helpers/gateway-fixture.js';
 import { tempDir } from './helpers/hermetic.js';
 import { ROOT } from './helpers/run-cli.js';
 import { startProcess, type Started } from './helpers/start-process.js';
@@ -58,6 +58,35 @@ ${tenants}
   );
   const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
   return Promise.all(Array.from({ length: count }, () => startProcess([bin, 'serve', '--config', config, '--port', '0'], ENV, ROOT)));
+}
+
+/** A TCP relay in front of Redis, standing in for Redis going away (`cut`) and coming back (`restore`). */
+async function redisRelay() {
+  let cut = false;
+  const sockets = new Set<import('node:net').Socket>();
+  const relay = createServer((client) => {
+    if (cut) return void client.destroy();
+    const upstream = connect(6379, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = () => (client.destroy(), upstream.destroy());
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  relay.listen(0, '127.0.0.1');
+  await once(relay, 'listening');
+  return {
+    url: `redis://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    cut: () => {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore: () => void (cut = false),
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
 }
 
 const NOW = Date.UTC(2026, 10, 20, 12);
@@ -117,29 +146,15 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
   });
 
   it('fails closed while Redis is away (429 state_unavailable), and works again when it is back', async () => {
-    // A TCP relay in front of Redis stands in for Redis going away: the relay is cut, then restored.
-    let cut = false;
-    const sockets = new Set<import('node:net').Socket>();
-    const relay = createServer((client) => {
-      if (cut) return void client.destroy();
-      const upstream = connect(6379, '127.0.0.1');
-      sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const drop = () => (client.destroy(), upstream.destroy());
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-    });
-    relay.listen(0, '127.0.0.1');
-    await once(relay, 'listening');
-    const ledger = await RedisSpendLedger.connect(`redis://127.0.0.1:${(relay.address() as AddressInfo).port}`, freshPrefix(), 60_000);
+    const relay = await redisRelay();
+    const ledger = await RedisSpendLedger.connect(relay.url, freshPrefix(), 60_000);
     try {
       expect(await ledger.reserve('acme', budget, 10n, NOW)).toBeDefined();
-      cut = true;
-      for (const s of sockets) s.destroy();
+      relay.cut();
       await expect(ledger.reserve('acme', budget, 10n, NOW)).rejects.toMatchObject({ code: 'state_unavailable', status: 429 });
       await expect(ledger.snapshot('acme', NOW)).rejects.toMatchObject({ code: 'state_unavailable' });
       expect(ledger.ready()).toBe(false);
-      cut = false;
+      relay.restore();
       // The client reconnects by itself: a bounded wait for it.
       let back: unknown;
       for (let i = 0; i < 100 && back === undefined; i++) {
@@ -152,7 +167,7 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
       expect(ledger.ready()).toBe(true);
     } finally {
       await ledger.close();
-      relay.close();
+      await relay.close();
     }
   });
 
@@ -334,5 +349,66 @@ describe.skipIf(!redisUp)('route health shared between instances (skipped: no Re
     await res.body.dump();
     expect(res.headers['x-switchyard-route']).toBe('agg');
     expect(mocks.direct.stats.requests).toBe(before);
+  });
+});
+
+describe.skipIf(!redisUp)('a gateway whose Redis goes away (skipped: no Redis answering on 127.0.0.1:6379)', () => {
+  const KEYS_BY_TENANT = { guarded: 'sk-test-guarded-0123456789abcdef', free: 'sk-test-free-0123456789abcdef', open: 'sk-test-open-0123456789abcdef' };
+  let mocks: Mocks;
+  beforeAll(async () => {
+    mocks = await startMocks();
+  });
+  afterAll(async () => {
+    await closeMocks(mocks);
+  });
+
+  it('budgeted tenants fail closed, the rest keep being routed (fail_open ones on local counts); all recover by themselves', async () => {
+    const relay = await redisRelay();
+    const config = join(tempDir('switchyard-redis-down'), 'switchyard.yaml');
+    const key = (id: keyof typeof KEYS_BY_TENANT) => `sha256:${hashApiKey(KEYS_BY_TENANT[id])}`;
+    writeFileSync(
+      config,
+      `
+state: { redis_url: "${relay.url}", key_prefix: "${freshPrefix()}" }
+log: { dir: log, roll_seconds: 3600 }
+routes:
+  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
+tenants:
+  - { id: guarded, api_keys: ["${key('guarded')}"], budget: { daily_usd: 5 } }
+  - { id: free, api_keys: ["${key('free')}"] }
+  - { id: open, api_keys: ["${key('open')}"], budget: { daily_usd: 5 }, limits: { rpm: 100 }, when_state_unavailable: fail_open }
+`,
+    );
+    const gw = await startGateway(config);
+    const send = async (tenant: keyof typeof KEYS_BY_TENANT) => {
+      const res = await request(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS_BY_TENANT[tenant]}` },
+        body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const body = (await res.body.json()) as { error?: { code: string } };
+      return res.statusCode === 200 ? 200 : `${res.statusCode} ${body.error?.code}`;
+    };
+    const ready = async () => (await (await request(`${gw.url}/ready`)).body.json()) as { status: string; state_store: string };
+    try {
+      expect([await send('guarded'), await send('free'), await send('open')]).toEqual([200, 200, 200]);
+      expect(await ready()).toMatchObject({ status: 'ready', state_store: 'up' });
+      relay.cut();
+      // The client notices the cut connection; a bounded wait for it.
+      for (let i = 0; i < 100 && (await ready()).state_store === 'up'; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await ready()).toMatchObject({ status: 'degraded', state_store: 'down' });
+      expect([await send('guarded'), await send('free'), await send('open')]).toEqual(['429 state_unavailable', 200, 200]);
+      relay.restore();
+      let back: unknown;
+      for (let i = 0; i < 100 && back !== 200; i++) {
+        back = await send('guarded');
+        if (back !== 200) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(back).toBe(200);
+      expect(await ready()).toMatchObject({ status: 'ready', state_store: 'up' });
+    } finally {
+      await gw.close();
+      await relay.close();
+    }
   });
 });

@@ -115,6 +115,11 @@ export const TenantSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * While the shared state (Redis) is away: `fail_closed` (the default) refuses requests its budget or limits
+     * guard (429 `state_unavailable`); `fail_open` serves them on this instance's own counts.
+     */
+    when_state_unavailable: Type.Optional(Type.Union([Type.Literal('fail_closed'), Type.Literal('fail_open')])),
     /** All of this tenant's data stays in these regions (any one of them), whatever its tags. */
     regions: Type.Optional(Regions),
   },

@@ -69,6 +69,8 @@ export interface Tenant {
   readonly models?: ReadonlySet<string>;
   readonly budget?: TenantBudget;
   readonly limits?: TenantLimits;
+  /** While the shared state (Redis) is away: keep serving on this instance's own budget and limit counts. */
+  readonly failOpen: boolean;
 }
 
 /** Everything the planner needs that changes only when the config is (re)loaded. */
@@ -165,6 +167,7 @@ function buildTenant(config: TenantConfig): Tenant {
     defaultTags: [...new Set(config.default_tags ?? [])].sort(),
     autoTag: config.auto_tag ?? false,
     acceptHeaderTags: config.accept_header_tags ?? true,
+    failOpen: config.when_state_unavailable === 'fail_open',
     ...(config.regions === undefined ? {} : { regions: config.regions }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),

@@ -22,6 +22,8 @@ export interface GatewayDeps {
   readonly health: RouteHealthStore;
   readonly sink: DecisionSink;
   readonly clock: Clock;
+  /** With shared state: this instance's own counts, for what may go on while the shared store is away (`http/tenant-stores.ts`). */
+  readonly local?: { readonly ledger: SpendLedger; readonly limiter: RateLimiter };
 }
 
 export interface DefaultDepsOptions {
@@ -44,8 +46,12 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const local = new MemoryRouteHealth(clock, options.circuit);
   const state = loaded.file.state;
   const health = state ? await SharedRouteHealth.connect(local, state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX) : local;
-  const limiter = state ? await RedisRateLimiter.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded)) : new MemoryRateLimiter();
-  return { ledger, limiter, health, sink, clock };
+  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock };
+  const limiter = await RedisRateLimiter.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded));
+  // The local fallback starts from what the log holds, so a fail-open tenant's budget is not forgotten.
+  const localLedger = new MemorySpendLedger();
+  await restoreLedgerFromLog(localLedger, dir, clock.now());
+  return { ledger, limiter, health, sink, clock, local: { ledger: localLedger, limiter: new MemoryRateLimiter() } };
 }
 
 const DEFAULT_KEY_PREFIX = 'switchyard';

@@ -9,6 +9,7 @@ import { authenticate } from './auth.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { plannerView } from '../state/planner-view.js';
+import { storesFor } from './tenant-stores.js';
 
 /** Endpoints that answer from the gateway itself: models, explain, liveness and readiness. */
 export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -29,10 +30,11 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     const { loaded } = ctx.runtime.current;
     const tenant = authenticate(request.headers, loaded);
     const now = ctx.clock.now();
-    const spend = await ctx.ledger.snapshot(tenant.id, now);
+    const { ledger, limiter } = storesFor(ctx, tenant);
+    const spend = await ledger.snapshot(tenant.id, now);
     const canonical = { endpoint: 'chat', body: request.body as ChatCompletionRequest } as const;
     const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers, loaded.routing, tenant), spend, now, await externalFindings(loaded, tenant, canonical));
-    return { ...decisionToJson(planRoute(facts, loaded.routing, plannerView(ctx.health, ctx.limiter, now))), tenant: tenant.id, input_tokens: facts.inputTokens };
+    return { ...decisionToJson(planRoute(facts, loaded.routing, plannerView(ctx.health, limiter, now))), tenant: tenant.id, input_tokens: facts.inputTokens };
   });
 
   typed.get('/health', async () => ({ status: 'ok' }));
@@ -40,9 +42,10 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
   typed.get('/ready', async (_request, reply) => {
     const routes = ctx.runtime.current.loaded.routing.routes;
     const healthy = routes.filter((r) => ctx.health.circuitState(r.id) !== 'open').map((r) => r.id);
-    // Budgets that cannot be checked refuse every budgeted request: not ready either.
-    const ledger = ctx.ledger.ready();
-    const status = !ledger ? 'state_unavailable' : healthy.length > 0 ? 'ready' : 'no_healthy_route';
-    return reply.code(status === 'ready' ? 200 : 503).send({ status, routes_healthy: healthy.length, routes_total: routes.length, budget_store: ledger ? 'up' : 'down' });
+    // With the shared state away, budgeted requests fail closed but the rest are still served: degraded, not
+    // unready — every instance loses Redis at once, and a balancer pulling them all would stop everything.
+    const store = ctx.ledger.ready() ? 'up' : 'down';
+    const status = healthy.length === 0 ? 'no_healthy_route' : store === 'down' ? 'degraded' : 'ready';
+    return reply.code(healthy.length > 0 ? 200 : 503).send({ status, routes_healthy: healthy.length, routes_total: routes.length, state_store: store });
   });
 }

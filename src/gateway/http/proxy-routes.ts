@@ -17,6 +17,7 @@ import { toGatewayError } from './error-mapping.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { respond } from './respond.js';
+import { storesFor } from './tenant-stores.js';
 import { plannerView } from '../state/planner-view.js';
 import { isRefusal } from '../state/rate-limiter.js';
 
@@ -57,18 +58,19 @@ const worstTokens = (facts: { inputTokens: number; maxOutputTokens?: number; cho
  */
 function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const { ledger, health } = ctx;
     const { startedMs } = request;
     const runtime = ctx.runtime.current;
     // Set by the routes' onRequest hook, which refuses the request without one.
     const tenant = request.tenant as Tenant;
+    const stores = storesFor(ctx, tenant);
+    const { ledger, limiter } = stores;
     const canonical = { endpoint, body: caller.readRequest(request.body as Json) } as CanonicalRequest;
     const spend = await ledger.snapshot(tenant.id, startedMs);
     const hints = hintsFromHeaders(request.headers, runtime.loaded.routing, tenant);
     const facts = buildFacts(canonical, tenant, hints, spend, startedMs, await externalFindings(runtime.loaded, tenant, canonical));
-    const decision = planRoute(facts, runtime.loaded.routing, plannerView(health, ctx.limiter, startedMs));
+    const decision = planRoute(facts, runtime.loaded.routing, plannerView(ctx.health, limiter, startedMs));
     const tokens = worstTokens(facts);
-    const admission = tenant.limits && !decision.denial ? await ctx.limiter.admit(tenant.id, tenant.limits, tokens, startedMs) : undefined;
+    const admission = tenant.limits && !decision.denial ? await limiter.admit(tenant.id, tenant.limits, tokens, startedMs) : undefined;
     const limited = admission && isRefusal(admission) ? admission : undefined;
     const reservation = decision.denial || limited ? undefined : await ledger.reserve(tenant.id, tenant.budget, worstCase(decision), startedMs);
     const signal = callerGone(reply);
@@ -89,10 +91,10 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const wantsUsage = (canonical.body as Json).stream_options?.include_usage === true;
     try {
       const delivery = await respond(outcome, reply, { caller, requestId: request.id, decision, wantsUsage, inputEstimate: facts.inputTokens, signal });
-      await record(ctx, { requestId: request.id, startedMs, facts, decision, reservation, attempts: outcome.attempts, delivery, log: request.log });
+      await record(stores === ctx ? ctx : { ...ctx, ...stores }, { requestId: request.id, startedMs, facts, decision, reservation, attempts: outcome.attempts, delivery, log: request.log });
     } finally {
       // Its place in flight is given back however the request ended.
-      if (admission && !isRefusal(admission)) await ctx.limiter.finish(admission);
+      if (admission && !isRefusal(admission)) await limiter.finish(admission);
     }
     return reply;
   };

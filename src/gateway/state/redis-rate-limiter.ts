@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { TenantLimits } from '../../engine/routing-config.js';
 import { LimitedRoutes, minuteOf, untilNextMinute, type Admission, type LimitRefusal, type RateLimiter, type RouteLimits } from './rate-limiter.js';
+import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { connectRedis, orUnavailable } from './redis-client.js';
 
 const MINUTE_MS = 60_000;
@@ -40,6 +41,7 @@ interface LimiterCommands {
 export class RedisRateLimiter implements RateLimiter {
   private nextId = 0;
   private readonly limited = new LimitedRoutes();
+  private readonly local = new MemoryRateLimiter();
   private readonly instance = randomUUID().slice(0, 8);
 
   private constructor(
@@ -60,7 +62,9 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async admitRoute(route: string, limits: RouteLimits, tokens: number, nowMs: number): Promise<LimitRefusal | undefined> {
-    return this.limited.note(route, await this.count(`route/${route}`, limits, undefined, tokens, nowMs, ''), nowMs);
+    // An upstream account's limit guards no tenant's money: with Redis away, each instance counts its own attempts.
+    const refusal = await this.count(`route/${route}`, limits, undefined, tokens, nowMs, '').catch(() => this.local.admitRoute(route, limits, tokens, nowMs));
+    return this.limited.note(route, refusal, nowMs);
   }
 
   routeLimited(route: string, nowMs: number): 'rpm' | 'tpm' | undefined {
