@@ -6,6 +6,10 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLogReader } from '../src/duckdb/log-reader.js';
 import { formatUsd, usdToPico } from '../src/engine/money.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { buildApp } from '../src/gateway/build-app.js';
+import { createDefaultDeps } from '../src/gateway/gateway-deps.js';
+import type { SpendLedger } from '../src/gateway/state/spend-ledger.js';
 import { ADMIN_KEY, closeMocks, ENV, KEYS, startMocks, writeGatewayConfig, type Mocks } from './helpers/gateway-fixture.js';
 import { ROOT } from './helpers/run-cli.js';
 import { startProcess } from './helpers/start-process.js';
@@ -82,6 +86,42 @@ describe('a gateway killed with SIGKILL under load', () => {
       expect(readdirSync(join(logDir, 'wal')).filter((f) => !f.startsWith(`${again.pid}-`))).toEqual([]);
     } finally {
       await again.stop();
+    }
+  });
+});
+
+describe('a gateway closed the moment its callers have their answers', () => {
+  it('still writes every row: closing waits for requests still settling and logging', async () => {
+    const config = writeGatewayConfig(mocks);
+    const loaded = await loadConfig(config, { env: ENV, requireSecrets: true });
+    const deps = await createDefaultDeps(loaded);
+    // A ledger a network hop away (a shared store): settling takes a while after the caller has its answer.
+    const memory = deps.ledger;
+    const remote: SpendLedger = Object.assign(Object.create(memory) as SpendLedger, {
+      settle: async (...args: Parameters<SpendLedger['settle']>) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await memory.settle(...args);
+      },
+    });
+    const app = buildApp(loaded, { ...deps, ledger: remote }, { logger: false });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        request(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` },
+          body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        }).then(async (res) => (await res.body.dump(), res.statusCode)),
+      ),
+    );
+    await app.close();
+    expect(answers.every((s) => s === 200)).toBe(true);
+    const reader = await openLogReader(join(dirname(config), 'log'));
+    try {
+      expect((await reader.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${reader.source}`)).getRowObjectsJson()).toEqual([{ n: 20 }]);
+    } finally {
+      reader.close();
     }
   });
 });

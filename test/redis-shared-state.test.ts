@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
@@ -10,8 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/config/tenant-keys.js';
 import { usdToPico } from '../src/engine/money.js';
 import { isRefusal, type Admission } from '../src/gateway/state/rate-limiter.js';
+import { restoreLedgerFromLog } from '../src/gateway/record/restore-ledger.js';
+import { MemorySpendLedger } from '../src/gateway/state/memory-spend-ledger.js';
+import type { SpendLedger } from '../src/gateway/state/spend-ledger.js';
 import { RedisRateLimiter } from '../src/gateway/state/redis-rate-limiter.js';
-import { RedisSpendLedger } from '../src/gateway/state/redis-spend-ledger.js';
+import { RedisSpendLedger, type RestoreFromLogs } from '../src/gateway/state/redis-spend-ledger.js';
 import { closeMocks, ENV, startGateway, startMocks, type Mocks } from './helpers/gateway-fixture.js';
 import { tempDir } from './helpers/hermetic.js';
 import { ROOT } from './helpers/run-cli.js';
@@ -90,11 +93,19 @@ async function redisRelay() {
 }
 
 const NOW = Date.UTC(2026, 10, 20, 12);
+const nothingLogged = async () => undefined;
+
+/** A shared ledger whose month is restored (here from no logs unless `restore` says otherwise). */
+async function ledgerAt(url: string, prefix: string, ttlMs: number, restore: RestoreFromLogs = nothingLogged): Promise<RedisSpendLedger> {
+  const ledger = await RedisSpendLedger.connect(url, prefix, ttlMs, restore, () => NOW);
+  await ledger.ensureRestored(NOW);
+  return ledger;
+}
 const budget = { dailyPico: 1000n, monthlyPico: 5000n, onExceed: 'deny' as const };
 
 describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 127.0.0.1:6379)', () => {
   it('reserves atomically against the daily and monthly budget; settle and release count once', async () => {
-    const ledger = await RedisSpendLedger.connect(REDIS_URL, freshPrefix(), 60_000);
+    const ledger = await ledgerAt(REDIS_URL, freshPrefix(), 60_000);
     try {
       const a = await ledger.reserve('acme', budget, 600n, NOW);
       expect(a).toBeDefined();
@@ -120,7 +131,7 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
   });
 
   it('amounts past 2^53 pico-dollars stay exact', async () => {
-    const ledger = await RedisSpendLedger.connect(REDIS_URL, freshPrefix(), 60_000);
+    const ledger = await ledgerAt(REDIS_URL, freshPrefix(), 60_000);
     try {
       const big = usdToPico(12_345.678901234567);
       const r = await ledger.reserve('acme', undefined, big, NOW);
@@ -133,10 +144,10 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
 
   it("gives back a dead instance's reservation once its TTL has passed", async () => {
     const prefix = freshPrefix();
-    const dead = await RedisSpendLedger.connect(REDIS_URL, prefix, 30_000);
+    const dead = await ledgerAt(REDIS_URL, prefix, 30_000);
     expect(await dead.reserve('acme', budget, 900n, NOW)).toBeDefined();
     await dead.close();
-    const alive = await RedisSpendLedger.connect(REDIS_URL, prefix, 30_000);
+    const alive = await ledgerAt(REDIS_URL, prefix, 30_000);
     try {
       expect(await alive.reserve('acme', budget, 900n, NOW + 29_999)).toBeUndefined();
       expect(await alive.reserve('acme', budget, 900n, NOW + 30_001)).toBeDefined();
@@ -147,7 +158,7 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
 
   it('fails closed while Redis is away (429 state_unavailable), and works again when it is back', async () => {
     const relay = await redisRelay();
-    const ledger = await RedisSpendLedger.connect(relay.url, freshPrefix(), 60_000);
+    const ledger = await ledgerAt(relay.url, freshPrefix(), 60_000);
     try {
       expect(await ledger.reserve('acme', budget, 10n, NOW)).toBeDefined();
       relay.cut();
@@ -217,13 +228,49 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
     }
   });
 
-  it('only the first instance restores the month from the logs', async () => {
+  it('one instance restores the month from the logs; the others wait, failing closed until it is done', async () => {
     const prefix = freshPrefix();
-    const [a, b] = await Promise.all([RedisSpendLedger.connect(REDIS_URL, prefix, 1000), RedisSpendLedger.connect(REDIS_URL, prefix, 1000)]);
+    let restores = 0;
+    const restore: RestoreFromLogs = async (ledger) => {
+      restores++;
+      await ledger.restore('acme', 700n, 700n, NOW);
+    };
+    const [a, b] = await Promise.all([RedisSpendLedger.connect(REDIS_URL, prefix, 60_000, restore), RedisSpendLedger.connect(REDIS_URL, prefix, 60_000, restore)]);
     try {
-      expect(await Promise.all([a.claimRestore(NOW), b.claimRestore(NOW)])).toEqual(expect.arrayContaining([true, false]));
+      await expect(a.reserve('acme', budget, 10n, NOW)).rejects.toMatchObject({ code: 'state_unavailable', message: expect.stringContaining('being restored') });
+      await Promise.all([a.ensureRestored(NOW), b.ensureRestored(NOW)]);
+      expect(restores).toBe(1);
+      expect(await b.reserve('acme', budget, 301n, NOW)).toBeUndefined();
+      expect(await b.reserve('acme', budget, 300n, NOW)).toBeDefined();
+      // Redis came back empty (restarted without persistence): the next reservation finds the month missing.
+      const redis = new Redis(REDIS_URL);
+      await redis.del(...(await redis.keys(`${prefix}:*`)));
+      redis.disconnect();
+      await expect(a.reserve('acme', budget, 10n, NOW)).rejects.toMatchObject({ code: 'state_unavailable' });
+      await a.ensureRestored(NOW);
+      expect(restores).toBe(2);
+      expect(await a.snapshot('acme', NOW)).toEqual({ dailyPico: 700n, monthlyPico: 700n });
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('a settlement Redis did not take is sent when it is back, and counted once however often it is sent', async () => {
+    const relay = await redisRelay();
+    const ledger = await ledgerAt(relay.url, freshPrefix(), 60_000);
+    try {
+      const r = await ledger.reserve('acme', budget, 100n, NOW);
+      relay.cut();
+      await ledger.settle(r!, 40n, 'direct', NOW);
+      expect(ledger.pendingSettlements).toBe(1);
+      relay.restore();
+      for (let i = 0; i < 100 && ledger.pendingSettlements > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(ledger.pendingSettlements).toBe(0);
+      await ledger.settle(r!, 40n, 'direct', NOW);
+      expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 40n, monthlyPico: 40n });
+    } finally {
+      await ledger.close();
+      await relay.close();
     }
   });
 });
@@ -272,7 +319,7 @@ describe.skipIf(!redisUp)('three gateway instances sharing one Redis (skipped: n
       }),
     );
     await agent.close();
-    const ledger = await RedisSpendLedger.connect(REDIS_URL, prefix, 1000);
+    const ledger = await ledgerAt(REDIS_URL, prefix, 1000);
     try {
       const [spend] = await ledger.report(Date.now());
       // The reservation: the aggregator's price (fee included) with max_tokens 100.
@@ -362,14 +409,15 @@ describe.skipIf(!redisUp)('a gateway whose Redis goes away (skipped: no Redis an
     await closeMocks(mocks);
   });
 
-  it('budgeted tenants fail closed, the rest keep being routed (fail_open ones on local counts); all recover by themselves', async () => {
+  it('budgeted tenants fail closed, the rest keep being routed (fail_open ones on local counts); Redis back empty is restored from the log', async () => {
     const relay = await redisRelay();
+    const prefix = freshPrefix();
     const config = join(tempDir('switchyard-redis-down'), 'switchyard.yaml');
     const key = (id: keyof typeof KEYS_BY_TENANT) => `sha256:${hashApiKey(KEYS_BY_TENANT[id])}`;
     writeFileSync(
       config,
       `
-state: { redis_url: "${relay.url}", key_prefix: "${freshPrefix()}" }
+state: { redis_url: "${relay.url}", key_prefix: "${prefix}" }
 log: { dir: log, roll_seconds: 3600 }
 routes:
   - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
@@ -398,6 +446,10 @@ tenants:
       for (let i = 0; i < 100 && (await ready()).state_store === 'up'; i++) await new Promise((r) => setTimeout(r, 20));
       expect(await ready()).toMatchObject({ status: 'degraded', state_store: 'down' });
       expect([await send('guarded'), await send('free'), await send('open')]).toEqual(['429 state_unavailable', 200, 200]);
+      // Redis restarts without persistence: it comes back empty.
+      const direct = new Redis(REDIS_URL);
+      await direct.del(...(await direct.keys(`${prefix}:*`)));
+      direct.disconnect();
       relay.restore();
       let back: unknown;
       for (let i = 0; i < 100 && back !== 200; i++) {
@@ -406,6 +458,15 @@ tenants:
       }
       expect(back).toBe(200);
       expect(await ready()).toMatchObject({ status: 'ready', state_store: 'up' });
+      // What Redis counts again is what the log holds: before the outage, during it (served on local counts), after.
+      await gw.close();
+      const logged = new MemorySpendLedger();
+      await restoreLedgerFromLog(logged, join(dirname(config), 'log'), Date.now());
+      const shared = await ledgerAt(REDIS_URL, prefix, 60_000);
+      const settled = async (ledger: SpendLedger) => new Map((await ledger.report(Date.now())).map((t) => [t.tenant, t.daySettled]));
+      expect((await settled(logged)).get('free')).toBe(16_000_000n);
+      expect(await settled(shared)).toEqual(await settled(logged));
+      await shared.close();
     } finally {
       await gw.close();
       await relay.close();

@@ -16,6 +16,7 @@ import { registerProxyRoutes } from './http/proxy-routes.js';
 import { respondError } from './http/respond.js';
 import { GatewayMetrics } from './record/metrics.js';
 import { RuntimeHolder } from './runtime.js';
+import { InFlight } from './in-flight.js';
 
 export interface AppOptions {
   /** pino options (or `false`); tests pass a stream to read the log lines. */
@@ -31,6 +32,8 @@ export interface AppContext extends GatewayDeps {
   readonly metrics: GatewayMetrics;
   /** Reads the config again for `POST /admin/reload`. */
   readonly reload: () => Promise<LoadedConfig>;
+  /** Proxy requests not yet recorded: the caller may have its answer while its row is still being written. */
+  readonly inFlight: InFlight;
 }
 
 declare module 'fastify' {
@@ -54,7 +57,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOptions = {}): FastifyInstance {
   const runtime = new RuntimeHolder(loaded, deps.health, deps.limiter, deps.clock);
   const metrics = new GatewayMetrics(() => runtime.current.loaded.routing, deps.ledger, deps.health, deps.clock);
-  const ctx: AppContext = { ...deps, runtime, metrics, reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)) };
+  const ctx: AppContext = { ...deps, runtime, metrics, inFlight: new InFlight(), reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)) };
   const app = Fastify({
     logger: options.logger ?? { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } },
     // One line per request, written by `record` with the decision; fastify's own per-request lines are off.
@@ -93,6 +96,8 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
   registerInfoRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   app.addHook('onClose', async () => {
+    // A caller that has its answer lets the server close, while its request is still settling and logging.
+    await ctx.inFlight.drained();
     await runtime.close();
     await deps.sink.close();
     await deps.ledger.close();

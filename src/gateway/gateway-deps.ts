@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/load-config.js';
 import { DuckDbDecisionSink } from './record/duckdb-decision-sink.js';
 import type { DecisionSink } from './record/decision-sink.js';
@@ -55,14 +56,16 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
 }
 
 const DEFAULT_KEY_PREFIX = 'switchyard';
+/** Longer than the decision log's write-ahead sync window (200 ms) plus a write. */
+const LOG_ON_DISK_MS = 500;
 
 /** A reservation (or a place in flight) outlives the slowest route's whole attempt by this much before Redis gives it back. */
 const RESERVATION_MARGIN_MS = 60_000;
 const reservationTtl = (loaded: LoadedConfig) => Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) + RESERVATION_MARGIN_MS;
 
 /**
- * In memory, restored from this instance's log; or shared in Redis (`state.redis_url`), restored from the log
- * only by the first instance to find the shared ledger empty this month, so no spend is counted twice.
+ * In memory, restored from this instance's log; or shared in Redis (`state.redis_url`), where the month is
+ * restored from the logs by the first instance to find it missing — at start, or when Redis comes back empty.
  */
 async function ledgerFor(loaded: LoadedConfig, dir: string, clock: Clock): Promise<SpendLedger> {
   const state = loaded.file.state;
@@ -71,7 +74,12 @@ async function ledgerFor(loaded: LoadedConfig, dir: string, clock: Clock): Promi
     await restoreLedgerFromLog(ledger, dir, clock.now());
     return ledger;
   }
-  const ledger = await RedisSpendLedger.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded));
-  if (await ledger.claimRestore(clock.now())) await restoreLedgerFromLog(ledger, dir, clock.now());
+  // Every instance's rows are on disk within its write-ahead log's sync window: wait one out before reading.
+  const restore = async (ledger: SpendLedger, nowMs: number) => {
+    await delay(LOG_ON_DISK_MS);
+    await restoreLedgerFromLog(ledger, dir, nowMs);
+  };
+  const ledger = await RedisSpendLedger.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded), restore, () => clock.now());
+  await ledger.ensureRestored(clock.now());
   return ledger;
 }

@@ -57,7 +57,7 @@ const worstTokens = (facts: { inputTokens: number; maxOutputTokens?: number; cho
  * `record` settles and logs, whatever happened before.
  */
 function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const { startedMs } = request;
     const runtime = ctx.runtime.current;
     // Set by the routes' onRequest hook, which refuses the request without one.
@@ -98,6 +98,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     }
     return reply;
   };
+  return (request: FastifyRequest, reply: FastifyReply) => ctx.inFlight.track(handle(request, reply));
 }
 
 export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void {

@@ -10,7 +10,9 @@ const COMMAND_TIMEOUT_MS = 1000;
  * after COMMAND_TIMEOUT_MS — a request is refused, never left waiting. The client reconnects by itself.
  */
 export async function connectRedis(url: string, scripts: Readonly<Record<string, string>> = {}): Promise<Redis> {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: true });
+  // A command whose answer was lost with the connection is not sent again behind the caller's back: its outcome
+  // is unknown, and the caller (a settlement kept for later, a request refused) decides what follows.
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: true });
   redis.on('error', () => undefined); // reported per call
   for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 0, lua });
   await redis.connect();

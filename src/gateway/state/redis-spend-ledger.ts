@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { SpendSnapshot } from '../../engine/request-facts.js';
 import type { TenantBudget } from '../../engine/routing-config.js';
 import { monthOf } from './memory-spend-ledger.js';
+import { GatewayError } from '../errors.js';
 import { connectRedis, orUnavailable } from './redis-client.js';
 import type { Reservation, SpendLedger, TenantSpend } from './spend-ledger.js';
 
@@ -39,9 +40,12 @@ local function sum(key)
 end
 `;
 
-// ARGV: prefix, tenant, day, month, amount, daily limit or '', monthly limit or '', now, ttl, id
+// ARGV: prefix, tenant, day, month, amount, daily limit or '', monthly limit or '', now, ttl, id. Returns 1
+// (held), 0 (over budget) or -1: the month's spend is not in Redis yet (it came back empty, or a new month
+// began), so nothing can be checked until it is restored from the logs.
 const RESERVE = `${PURGE}
 local p, tenant, day, month, amount, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[8])
+if redis.call('EXISTS', p .. ':restored:' .. month) == 0 then return -1 end
 purge(p, now)
 local dk, mk = p .. ':t:' .. tenant .. ':d:' .. day, p .. ':t:' .. tenant .. ':m:' .. month
 if ARGV[6] ~= '' and sum(dk) + tonumber(amount) > tonumber(ARGV[6]) then return 0 end
@@ -55,20 +59,25 @@ redis.call('ZADD', p .. ':expiry', now + tonumber(ARGV[9]), ARGV[10])
 redis.call('SADD', p .. ':tenants', tenant)
 return 1`;
 
-// ARGV: prefix, id, now, actual or '' (release), route, current day, current month. Returns 0 when already gone.
+// ARGV: prefix, id, now, actual or '' (release), route, current day, current month, tenant, ttl. Returns 0
+// when already settled, -1 when the month is not restored (Redis came back empty: the settlement is in the
+// log, which the restore reads). A settlement counts once: a hold given back at its TTL (the settle came
+// late, after Redis was away) is still settled, and a `done` mark stops a retry counting it twice.
 const FINISH = `${PURGE}
-local p = ARGV[1]
+local p, id = ARGV[1], ARGV[2]
 purge(p, tonumber(ARGV[3]))
-local tenant = unhold(p, ARGV[2])
-if not tenant then return 0 end
-if ARGV[4] ~= '' then
-  local dk, mk = p .. ':t:' .. tenant .. ':d:' .. ARGV[6], p .. ':t:' .. tenant .. ':m:' .. ARGV[7]
-  redis.call('HINCRBY', dk, 'settled', ARGV[4])
-  redis.call('HINCRBY', mk, 'settled', ARGV[4])
-  redis.call('HINCRBY', dk, 'route:' .. ARGV[5], ARGV[4])
-  redis.call('PEXPIRE', dk, ${DAY_KEY_TTL_MS})
-  redis.call('PEXPIRE', mk, ${MONTH_KEY_TTL_MS})
-end
+local held = unhold(p, id)
+if ARGV[4] == '' then return held and 1 or 0 end
+local done = p .. ':done:' .. id
+if redis.call('EXISTS', done) == 1 then return 0 end
+if redis.call('EXISTS', p .. ':restored:' .. ARGV[7]) == 0 then return -1 end
+local dk, mk = p .. ':t:' .. ARGV[8] .. ':d:' .. ARGV[6], p .. ':t:' .. ARGV[8] .. ':m:' .. ARGV[7]
+redis.call('HINCRBY', dk, 'settled', ARGV[4])
+redis.call('HINCRBY', mk, 'settled', ARGV[4])
+redis.call('HINCRBY', dk, 'route:' .. ARGV[5], ARGV[4])
+redis.call('PEXPIRE', dk, ${DAY_KEY_TTL_MS})
+redis.call('PEXPIRE', mk, ${MONTH_KEY_TTL_MS})
+redis.call('SET', done, '1', 'PX', 2 * tonumber(ARGV[9]))
 return 1`;
 
 // ARGV: prefix, now, tenant, day, month. Gives back what expired, then reads both windows in the same round
@@ -92,30 +101,63 @@ interface LedgerCommands {
   switchyardSnapshot(...args: string[]): Promise<string[]>;
 }
 
+/** Puts the spend the decision logs hold for the current day and month into the ledger (`record/restore-ledger.ts`). */
+export type RestoreFromLogs = (ledger: SpendLedger, nowMs: number) => Promise<void>;
+
+/** How long one instance may take to restore the month from the logs before another may take over. */
+const RESTORE_LOCK_MS = 30_000;
+/** Settlements kept for Redis to come back; beyond this the oldest are dropped (their rows are in the log). */
+const MAX_PENDING = 100_000;
+
+interface PendingSettle {
+  readonly reservation: Reservation;
+  readonly actual: bigint;
+  readonly route: string;
+  readonly nowMs: number;
+}
+
 /**
  * The spend ledger shared by every gateway instance through Redis: each step (reserve, settle, release) is
  * one Lua script, atomic across instances; a reservation carries a TTL longer than any route's total
  * deadline, so one held by an instance that died is given back by itself. When Redis does not answer,
- * budgets fail closed (429 `state_unavailable`); the client reconnects by itself.
+ * budgets fail closed (429 `state_unavailable`); the client reconnects by itself. A settlement Redis did not
+ * take is kept and sent again when it is back, so its counters and the logs agree. When Redis comes back
+ * empty (restarted without persistence) or a month begins, the first instance to notice restores the month
+ * from the decision logs; until then reservations fail closed.
  */
 export class RedisSpendLedger implements SpendLedger {
   private nextId = 0;
   private readonly instance = randomUUID().slice(0, 8);
+  private pending: PendingSettle[] = [];
+  private restoring: Promise<void> | undefined;
 
   private constructor(
     private readonly redis: Redis & LedgerCommands,
     private readonly prefix: string,
     private readonly reservationTtlMs: number,
-  ) {}
-
-  static async connect(url: string, prefix: string, reservationTtlMs: number): Promise<RedisSpendLedger> {
-    const redis = await connectRedis(url, { switchyardReserve: RESERVE, switchyardFinish: FINISH, switchyardPurge: PURGE_ONLY, switchyardSnapshot: SNAPSHOT });
-    return new RedisSpendLedger(redis as Redis & LedgerCommands, prefix, reservationTtlMs);
+    private readonly restoreFromLogs: RestoreFromLogs,
+    private readonly clock: () => number,
+  ) {
+    redis.on('ready', () => void this.resend());
   }
 
-  /** Marks the shared ledger as filled; true for the one instance that should restore it from the logs. */
-  async claimRestore(nowMs: number): Promise<boolean> {
-    return (await this.call(() => this.redis.set(`${this.prefix}:restored:${monthOf(nowMs)}`, '1', 'PX', MONTH_KEY_TTL_MS, 'NX'))) === 'OK';
+  static async connect(url: string, prefix: string, reservationTtlMs: number, restoreFromLogs: RestoreFromLogs, clock: () => number = Date.now): Promise<RedisSpendLedger> {
+    const redis = await connectRedis(url, { switchyardReserve: RESERVE, switchyardFinish: FINISH, switchyardPurge: PURGE_ONLY, switchyardSnapshot: SNAPSHOT });
+    return new RedisSpendLedger(redis as Redis & LedgerCommands, prefix, reservationTtlMs, restoreFromLogs, clock);
+  }
+
+  /**
+   * Makes sure the month's spend is in Redis: when it is not, the one instance that takes the lock restores
+   * it from the logs, then marks the month restored. The others wait for the mark (reservations fail closed).
+   */
+  ensureRestored(nowMs: number): Promise<void> {
+    this.restoring ??= this.restoreOnce(nowMs).finally(() => (this.restoring = undefined));
+    return this.restoring;
+  }
+
+  /** Settlements that Redis has not taken yet. */
+  get pendingSettlements(): number {
+    return this.pending.length;
   }
 
   /** One round trip: on the request path before every plan. */
@@ -128,19 +170,27 @@ export class RedisSpendLedger implements SpendLedger {
   async reserve(tenant: string, budget: TenantBudget | undefined, amount: bigint, nowMs: number): Promise<Reservation | undefined> {
     const id = `${this.instance}:${this.nextId++}`;
     const { day, month } = windowIds(nowMs);
-    const ok = await this.call(() =>
+    const verdict = await this.call(() =>
       this.redis.switchyardReserve(this.prefix, tenant, day, month, String(amount), limit(budget?.dailyPico), limit(budget?.monthlyPico), String(nowMs), String(this.reservationTtlMs), id),
     );
-    return ok === 1 ? { id, tenant, amount } : undefined;
+    if (verdict === -1) {
+      void this.ensureRestored(nowMs).catch(() => undefined);
+      throw new GatewayError('state_unavailable', 'The shared budget ledger is being restored from the decision logs; budgets fail closed until it is.');
+    }
+    return verdict === 1 ? { id, tenant, amount } : undefined;
   }
 
-  async settle(r: Reservation, actual: bigint, route: string, nowMs: number): Promise<void> {
-    const { day, month } = windowIds(nowMs);
-    await this.call(() => this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), String(actual), route, day, month));
+  /** Never fails: a settlement Redis does not take now is sent again when it is back. */
+  async settle(reservation: Reservation, actual: bigint, route: string, nowMs: number): Promise<void> {
+    const settlement = { reservation, actual, route, nowMs };
+    if (!(await this.send(settlement))) {
+      if (this.pending.length >= MAX_PENDING) this.pending.shift();
+      this.pending.push(settlement);
+    }
   }
 
   async release(r: Reservation, nowMs: number): Promise<void> {
-    await this.call(() => this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), '', '', '', ''));
+    await this.call(() => this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), '', '', '', '', r.tenant, String(this.reservationTtlMs)));
   }
 
   async restore(tenant: string, daily: bigint, monthly: bigint, nowMs: number): Promise<void> {
@@ -176,6 +226,46 @@ export class RedisSpendLedger implements SpendLedger {
 
   async close(): Promise<void> {
     this.redis.disconnect();
+  }
+
+  /** Sends one settlement; false when Redis did not take it (away). Settled in the window it finished in. */
+  private async send({ reservation: r, actual, route, nowMs }: PendingSettle): Promise<boolean> {
+    const { day, month } = windowIds(nowMs);
+    try {
+      // -1: Redis came back empty; the settlement's row is in the log the restore reads.
+      await this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), String(actual), route, day, month, r.tenant, String(this.reservationTtlMs));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Redis is back. If it kept its data, send the settlements it missed (a `done` mark stops one it took before
+   * the link dropped counting twice). If it came back empty, drop them: their rows are in the log, which the
+   * restore that follows reads.
+   */
+  private async resend(): Promise<void> {
+    const nowMs = this.clock();
+    const kept = await this.redis.exists(`${this.prefix}:restored:${monthOf(nowMs)}`).then((n) => n === 1, () => undefined);
+    if (kept === undefined) return; // away again: the next 'ready' tries again
+    const waiting = this.pending;
+    this.pending = [];
+    if (!kept) {
+      await this.ensureRestored(nowMs).catch(() => undefined);
+      return;
+    }
+    for (const settlement of waiting) if (!(await this.send(settlement))) this.pending.push(settlement);
+  }
+
+  private async restoreOnce(nowMs: number): Promise<void> {
+    const month = monthOf(nowMs);
+    const mark = `${this.prefix}:restored:${month}`;
+    if ((await this.call(() => this.redis.exists(mark))) === 1) return;
+    const lock = `${this.prefix}:restoring:${month}`;
+    if ((await this.call(() => this.redis.set(lock, this.instance, 'PX', RESTORE_LOCK_MS, 'NX'))) !== 'OK') return;
+    await this.restoreFromLogs(this, nowMs);
+    await this.call(() => this.redis.multi().set(mark, '1', 'PX', MONTH_KEY_TTL_MS).del(lock).exec());
   }
 
   private async windows(tenant: string, nowMs: number) {
