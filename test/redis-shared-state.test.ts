@@ -13,6 +13,9 @@ import { isRefusal, type Admission } from '../src/gateway/state/rate-limiter.js'
 import { restoreLedgerFromLog } from '../src/gateway/record/restore-ledger.js';
 import { MemorySpendLedger } from '../src/gateway/state/memory-spend-ledger.js';
 import type { SpendLedger } from '../src/gateway/state/spend-ledger.js';
+import { MemoryRouteHealth } from '../src/gateway/state/memory-route-health.js';
+import { SharedRouteHealth } from '../src/gateway/state/shared-route-health.js';
+import type { LatencySnapshot } from '../src/engine/planner.js';
 import { RedisRateLimiter } from '../src/gateway/state/redis-rate-limiter.js';
 import { RedisSpendLedger, type RestoreFromLogs } from '../src/gateway/state/redis-spend-ledger.js';
 import { closeMocks, ENV, startGateway, startMocks, type Mocks } from './helpers/gateway-fixture.js';
@@ -44,23 +47,29 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** `count` real `switchyard serve` processes sharing one Redis (under `prefix`), routing to the mocks, with these tenants. */
-async function startInstances(count: number, mocks: Mocks, prefix: string, tenants: string): Promise<Started[]> {
-  const config = join(tempDir('switchyard-redis'), 'switchyard.yaml');
-  writeFileSync(
-    config,
-    `
+/** A config for instances sharing one Redis (under `prefix`), routing to the mocks, with these tenants. */
+function sharedConfig(mocks: Mocks, prefix: string, tenants: string, extra = ''): string {
+  return `
 state: { redis_url: "${REDIS_URL}", key_prefix: "${prefix}" }
 log: { dir: log, roll_seconds: 3600 }
+${extra}
 routes:
   - { id: agg, kind: aggregator, base_url: "${mocks.aggregator.url}", api_key: "\${AGG_KEY}", clearance: internal, models: { gpt-5-mini: openai/gpt-5-mini }, pricing: { fee_percent: 5.5 } }
   - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
 tenants:
 ${tenants}
-`,
-  );
-  const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
-  return Promise.all(Array.from({ length: count }, () => startProcess([bin, 'serve', '--config', config, '--port', '0'], ENV, ROOT)));
+`;
+}
+
+const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
+/** A real `switchyard serve` process on this config file. */
+const serve = (config: string) => startProcess([BIN, 'serve', '--config', config, '--port', '0'], ENV, ROOT);
+
+/** `count` real `switchyard serve` processes sharing one Redis and one config file. */
+async function startInstances(count: number, mocks: Mocks, prefix: string, tenants: string, extra = ''): Promise<Started[]> {
+  const config = join(tempDir('switchyard-redis'), 'switchyard.yaml');
+  writeFileSync(config, sharedConfig(mocks, prefix, tenants, extra));
+  return Promise.all(Array.from({ length: count }, () => serve(config)));
 }
 
 /** A TCP relay in front of Redis, standing in for Redis going away (`cut`) and coming back (`restore`). */
@@ -470,6 +479,141 @@ tenants:
     } finally {
       await gw.close();
       await relay.close();
+    }
+  });
+});
+
+describe.skipIf(!redisUp)('one reload, every instance (skipped: no Redis answering on 127.0.0.1:6379)', () => {
+  const KEY = 'sk-test-reload-0123456789abcdef';
+  const ADMIN = 'admin-key-for-reload-tests-0123';
+  let mocks: Mocks;
+  let gateways: Started[] = [];
+  beforeAll(async () => {
+    mocks = await startMocks();
+  });
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await closeMocks(mocks);
+  });
+
+  it('a reload asked of one instance reaches all three; one that refuses the new config keeps its old one and says so', async () => {
+    const prefix = freshPrefix();
+    const tenants = (models: string) => `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"], models: [${models}] }`;
+    const server = `server: { admin_key: ${ADMIN} }`;
+    // Three instances, each with its own copy of the config (as on three machines).
+    const configs = [0, 1, 2].map(() => join(tempDir('switchyard-reload'), 'switchyard.yaml'));
+    for (const c of configs) writeFileSync(c, sharedConfig(mocks, prefix, tenants('gpt-5-mini'), server));
+    gateways = await Promise.all(configs.map(serve));
+    const models = async (g: Started) => ((await (await request(`http://127.0.0.1:${g.port}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).body.json()) as { data: unknown[] }).data.length;
+    const reload = async (g: Started) => {
+      const res = await request(`http://127.0.0.1:${g.port}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+      return (await res.body.json()) as { status: string; instances: { instance: string; status: string; message?: string }[] };
+    };
+    // The tenant may now use every model (the list is dropped): each instance must reload to serve it.
+    for (const c of configs) writeFileSync(c, sharedConfig(mocks, prefix, `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"] }`, server));
+    const all = await reload(gateways[0]!);
+    expect(all.status).toBe('reloaded');
+    expect(all.instances.map((i) => i.status)).toEqual(['reloaded', 'reloaded', 'reloaded']);
+    expect(new Set(all.instances.map((i) => i.instance)).size).toBe(3);
+    // The third's copy is broken: it refuses, keeps serving with what it had, and the answer names it.
+    writeFileSync(configs[2]!, sharedConfig(mocks, prefix, tenants('gpt-5-mini'), server).replace('kind: direct', 'kind: nearby'));
+    for (const c of configs.slice(0, 2)) writeFileSync(c, sharedConfig(mocks, prefix, tenants('gpt-5-mini'), server));
+    const partial = await reload(gateways[1]!);
+    expect(partial.status).toBe('partial');
+    expect(partial.instances.filter((i) => i.status === 'reloaded')).toHaveLength(2);
+    expect(partial.instances.find((i) => i.status === 'refused')?.message).toMatch(/kind/);
+    expect(await models(gateways[2]!)).toBe(1);
+  });
+});
+
+describe.skipIf(!redisUp)('latency shared between instances (skipped: no Redis answering on 127.0.0.1:6379)', () => {
+  it('what one instance observes of a route, the others plan with within a few seconds', async () => {
+    const prefix = freshPrefix();
+    const clock = { now: () => Date.now() };
+    const [a, b] = await Promise.all([SharedRouteHealth.connect(new MemoryRouteHealth(clock), REDIS_URL, prefix), SharedRouteHealth.connect(new MemoryRouteHealth(clock), REDIS_URL, prefix)]);
+    try {
+      // 33 samples: the window recomputes its percentiles at the first and every 16th after.
+      for (let i = 0; i < 33; i++) a.succeeded('direct', 'gpt-5-mini', 400 + i, 100);
+      let heard: LatencySnapshot | undefined;
+      for (let i = 0; i < 100 && !heard; i++) {
+        heard = b.get('direct')?.latency?.get('gpt-5-mini');
+        if (!heard) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(heard).toMatchObject({ samples: 33, p95Ms: 431 });
+      // A sample from elsewhere says nothing of the circuit here.
+      expect(b.circuitState('direct')).toBe('closed');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe.skipIf(!redisUp)('an instance killed under load (skipped: no Redis answering on 127.0.0.1:6379)', () => {
+  const KEY = 'sk-test-killed-0123456789abcdef';
+  let mocks: Mocks;
+  let gateways: Started[] = [];
+  beforeAll(async () => {
+    mocks = await startMocks();
+  });
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await closeMocks(mocks);
+  });
+
+  it('its reservations are given back within their TTL, and the other instances serve on', async () => {
+    const prefix = freshPrefix();
+    // Reservations live total_ms (1.5 s) plus a 0.5 s margin.
+    const config = join(tempDir('switchyard-kill'), 'switchyard.yaml');
+    writeFileSync(
+      config,
+      sharedConfig(mocks, prefix, `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: 100 } }`).replace(
+        'state: {',
+        'state: { reservation_margin_ms: 500,',
+      ).replace(/models: \[gpt-5-mini\] \}/, 'models: [gpt-5-mini], timeouts: { total_ms: 1500 } }').replace(/pricing: \{ fee_percent: 5.5 \} \}/, 'pricing: { fee_percent: 5.5 }, timeouts: { total_ms: 1500 } }'),
+    );
+    gateways = await Promise.all([serve(config), serve(config)]);
+    const [doomed, survivor] = gateways as [Started, Started];
+    mocks.direct.behave({ delayMs: 800 });
+    const agent = new Agent({ connections: 40 });
+    const send = (g: Started) =>
+      request(`http://127.0.0.1:${g.port}/v1/chat/completions`, {
+        dispatcher: agent,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100 }),
+      }).then(
+        async (res) => (await res.body.dump(), res.statusCode),
+        () => 'cut',
+      );
+    const inFlight = [...Array.from({ length: 20 }, () => send(doomed)), ...Array.from({ length: 20 }, () => send(survivor))];
+    const ledger = await ledgerAt(REDIS_URL, prefix, 60_000);
+    try {
+      // Wait until the doomed instance holds reservations, then kill it.
+      let held = 0n;
+      for (let i = 0; i < 100 && held === 0n; i++) {
+        held = (await ledger.report(Date.now()))[0]?.dayReserved ?? 0n;
+        if (held === 0n) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(held).toBeGreaterThan(0n);
+      doomed.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      const statuses = await Promise.all(inFlight);
+      expect(statuses.slice(0, 20).every((s) => s === 'cut')).toBe(true);
+      expect(statuses.slice(20).every((s) => s === 200)).toBe(true);
+      // The survivor's own requests are settled; the dead one's holds go back once their 2 s TTL has passed.
+      let reserved = -1n;
+      for (let i = 0; i < 100 && reserved !== 0n; i++) {
+        reserved = (await ledger.report(Date.now()))[0]!.dayReserved;
+        if (reserved !== 0n) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(reserved).toBe(0n);
+      expect(Date.now() - killedAt).toBeLessThan(2000 + 1000);
+      // And the survivor serves on.
+      mocks.direct.behave({});
+      expect(await send(survivor)).toBe(200);
+    } finally {
+      await agent.close();
+      await ledger.close();
     }
   });
 });

@@ -65,6 +65,11 @@ export const StateSchema = Type.Object(
     redis_url: Type.String({ pattern: '^rediss?://[^\\s]+$' }),
     /** Keys start with this, so several deployments (or test suites) share one Redis without meeting. */
     key_prefix: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' })),
+    /**
+     * A reservation (or a place in flight) lives this much longer than the slowest route's `total_ms`, then
+     * Redis gives it back by itself: what a crashed instance held is free again after that.
+     */
+    reservation_margin_ms: Type.Optional(Type.Integer({ minimum: 100 })),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@ import { GatewayError } from './errors.js';
 import { WIRE_FORMATS } from './formats/registry.js';
 import type { Endpoint, WireFormat } from './formats/wire-format.js';
 import type { GatewayDeps } from './gateway-deps.js';
-import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerAdminRoutes, reloadHere } from './http/admin-routes.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import { recordRefusedAtEdge } from './http/edge-refusal.js';
 import { registerJsonBodyParser } from './http/json-body.js';
@@ -95,6 +95,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
   registerProxyRoutes(app, ctx);
   registerInfoRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  deps.cluster?.onReload(() => reloadHere(ctx));
   app.addHook('onClose', async () => {
     // A caller that has its answer lets the server close, while its request is still settling and logging.
     await ctx.inFlight.drained();
@@ -103,6 +104,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await deps.ledger.close();
     await deps.limiter.close();
     await deps.health.close();
+    await deps.cluster?.close();
   });
   return app;
 }

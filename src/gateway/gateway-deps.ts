@@ -5,6 +5,7 @@ import type { DecisionSink } from './record/decision-sink.js';
 import { restoreLedgerFromLog } from './record/restore-ledger.js';
 import { logDirOf } from './runtime.js';
 import type { CircuitOptions } from './state/circuit-breaker.js';
+import { ClusterReload } from './state/cluster-reload.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { MemoryRouteHealth } from './state/memory-route-health.js';
 import { MemoryRateLimiter } from './state/memory-rate-limiter.js';
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   readonly clock: Clock;
   /** With shared state: this instance's own counts, for what may go on while the shared store is away (`http/tenant-stores.ts`). */
   readonly local?: { readonly ledger: SpendLedger; readonly limiter: RateLimiter };
+  /** With shared state: the other instances, for a reload that reaches them all. */
+  readonly cluster?: ClusterReload;
 }
 
 export interface DefaultDepsOptions {
@@ -52,7 +55,8 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   // The local fallback starts from what the log holds, so a fail-open tenant's budget is not forgotten.
   const localLedger = new MemorySpendLedger();
   await restoreLedgerFromLog(localLedger, dir, clock.now());
-  return { ledger, limiter, health, sink, clock, local: { ledger: localLedger, limiter: new MemoryRateLimiter() } };
+  const cluster = await ClusterReload.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
+  return { ledger, limiter, health, sink, clock, local: { ledger: localLedger, limiter: new MemoryRateLimiter() }, cluster };
 }
 
 const DEFAULT_KEY_PREFIX = 'switchyard';
@@ -61,7 +65,8 @@ const LOG_ON_DISK_MS = 500;
 
 /** A reservation (or a place in flight) outlives the slowest route's whole attempt by this much before Redis gives it back. */
 const RESERVATION_MARGIN_MS = 60_000;
-const reservationTtl = (loaded: LoadedConfig) => Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) + RESERVATION_MARGIN_MS;
+const reservationTtl = (loaded: LoadedConfig) =>
+  Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) + (loaded.file.state?.reservation_margin_ms ?? RESERVATION_MARGIN_MS);
 
 /**
  * In memory, restored from this instance's log; or shared in Redis (`state.redis_url`), where the month is

@@ -34,7 +34,7 @@ export async function startProcess(args: string[], env: Record<string, string> =
     pid: child.pid as number,
     child,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },

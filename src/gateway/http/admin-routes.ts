@@ -64,18 +64,32 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     return { rows: await ctx.sink.liveRows() };
   });
 
-  // Re-reads config and policies; keeps serving with the old ones if anything is wrong.
+  // Re-reads config and policies; keeps serving with the old ones if anything is wrong. With shared state, every
+  // instance is asked to do the same, and the answer says how each one did.
   app.post('/admin/reload', async (request, reply) => {
     requireAdmin(request, ctx);
-    try {
-      await ctx.runtime.swap(await ctx.reload());
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      request.log.warn({ problems: err.problems }, 'reload refused');
-      return reply.code(400).send(new GatewayError('invalid_config', `Reload refused; still serving the previous config. ${err.message}`).toJSON());
+    const here = await reloadHere(ctx);
+    if (!here.ok) {
+      request.log.warn({ problems: here.message }, 'reload refused');
+      return reply.code(400).send(new GatewayError('invalid_config', `Reload refused; still serving the previous config. ${here.message}`).toJSON());
     }
     request.log.info('config reloaded');
     const { routing } = ctx.runtime.current.loaded;
-    return { status: 'reloaded', routes: routing.routes.length, rules: routing.policy.rules.length };
+    const counts = { routes: routing.routes.length, rules: routing.policy.rules.length };
+    if (!ctx.cluster) return { status: 'reloaded', ...counts };
+    const others = await ctx.cluster.broadcast();
+    const instances = [{ instance: ctx.cluster.instance, status: 'reloaded' }, ...others];
+    return { status: others.every((o) => o.status === 'reloaded') ? 'reloaded' : 'partial', ...counts, instances };
   });
+}
+
+/** Reloads this instance's config; a refused one leaves the old config serving. */
+export async function reloadHere(ctx: AppContext): Promise<{ ok: true } | { ok: false; message: string }> {
+  try {
+    await ctx.runtime.swap(await ctx.reload());
+    return { ok: true };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { ok: false, message: err.message };
+  }
 }

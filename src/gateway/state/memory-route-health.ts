@@ -43,8 +43,13 @@ export class MemoryRouteHealth implements RouteHealthStore {
   }
 
   succeeded(route: string, model: string, totalMs: number, ttftMs: number): void {
+    this.record(route).circuit.recordSuccess();
+    this.observed(route, model, totalMs, ttftMs);
+  }
+
+  /** A latency sample, from here or from another instance (then it says nothing of the circuit here). */
+  observed(route: string, model: string, totalMs: number, ttftMs: number): void {
     const r = this.record(route);
-    r.circuit.recordSuccess();
     let w = r.windows.get(model);
     if (!w) r.windows.set(model, (w = new LatencyWindow()));
     if (w.add(totalMs, ttftMs)) r.latency.set(model, w.current as LatencySnapshot);
