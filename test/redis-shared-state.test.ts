@@ -18,7 +18,7 @@ import { SharedRouteHealth } from '../src/gateway/state/shared-route-health.js';
 import type { LatencySnapshot } from '../src/engine/planner.js';
 import { RedisRateLimiter } from '../src/gateway/state/redis-rate-limiter.js';
 import { RedisSpendLedger, type RestoreFromLogs } from '../src/gateway/state/redis-spend-ledger.js';
-import { closeMocks, ENV, startGateway, startMocks, type Mocks } from './helpers/gateway-fixture.js';
+import { closeMocks, ENV, startGateway, startMocks, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
 import { tempDir } from './helpers/hermetic.js';
 import { ROOT } from './helpers/run-cli.js';
 import { startProcess, type Started } from './helpers/start-process.js';
@@ -104,6 +104,12 @@ async function redisRelay() {
 const NOW = Date.UTC(2026, 10, 20, 12);
 const nothingLogged = async () => undefined;
 
+/** A tenant's spend (settled + reserved) as Redis holds it now, not the planner's view of it. */
+async function inRedis(ledger: RedisSpendLedger, tenant: string, nowMs: number) {
+  const t = (await ledger.report(nowMs)).find((x) => x.tenant === tenant);
+  return { dailyPico: (t?.daySettled ?? 0n) + (t?.dayReserved ?? 0n), monthlyPico: (t?.monthSettled ?? 0n) + (t?.monthReserved ?? 0n) };
+}
+
 /** A shared ledger whose month is restored (here from no logs unless `restore` says otherwise). */
 async function ledgerAt(url: string, prefix: string, ttlMs: number, restore: RestoreFromLogs = nothingLogged): Promise<RedisSpendLedger> {
   const ledger = await RedisSpendLedger.connect(url, prefix, ttlMs, restore, () => NOW);
@@ -119,18 +125,18 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
       const a = await ledger.reserve('acme', budget, 600n, NOW);
       expect(a).toBeDefined();
       expect(await ledger.reserve('acme', budget, 500n, NOW)).toBeUndefined();
-      expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 600n, monthlyPico: 600n });
+      expect(await inRedis(ledger, 'acme', NOW)).toEqual({ dailyPico: 600n, monthlyPico: 600n });
       await ledger.settle(a!, 250n, 'direct', NOW);
       await ledger.settle(a!, 250n, 'direct', NOW);
       await ledger.release(a!, NOW);
-      expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 250n, monthlyPico: 250n });
+      expect(await inRedis(ledger, 'acme', NOW)).toEqual({ dailyPico: 250n, monthlyPico: 250n });
       const b = await ledger.reserve('acme', budget, 750n, NOW);
       expect(b).toBeDefined();
       await ledger.release(b!, NOW);
       await ledger.release(b!, NOW);
-      expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 250n, monthlyPico: 250n });
+      expect(await inRedis(ledger, 'acme', NOW)).toEqual({ dailyPico: 250n, monthlyPico: 250n });
       // The next day starts fresh; the month remembers.
-      expect(await ledger.snapshot('acme', NOW + 86_400_000)).toEqual({ dailyPico: 0n, monthlyPico: 250n });
+      expect(await inRedis(ledger, 'acme', NOW + 86_400_000)).toEqual({ dailyPico: 0n, monthlyPico: 250n });
       const [report] = await ledger.report(NOW);
       expect(report).toMatchObject({ tenant: 'acme', daySettled: 250n, dayReserved: 0n, monthSettled: 250n });
       expect([...report!.dayByRoute]).toEqual([['direct', 250n]]);
@@ -145,7 +151,7 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
       const big = usdToPico(12_345.678901234567);
       const r = await ledger.reserve('acme', undefined, big, NOW);
       await ledger.settle(r!, big + 1n, 'direct', NOW);
-      expect((await ledger.snapshot('acme', NOW)).dailyPico).toBe(big + 1n);
+      expect((await inRedis(ledger, 'acme', NOW)).dailyPico).toBe(big + 1n);
     } finally {
       await ledger.close();
     }
@@ -172,13 +178,16 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
       expect(await ledger.reserve('acme', budget, 10n, NOW)).toBeDefined();
       relay.cut();
       await expect(ledger.reserve('acme', budget, 10n, NOW)).rejects.toMatchObject({ code: 'state_unavailable', status: 429 });
-      await expect(ledger.snapshot('acme', NOW)).rejects.toMatchObject({ code: 'state_unavailable' });
+      // The planner's view of the spend, from the last reservation's answer (its own hold left out: it is settled
+      // in a moment), makes no round trip for a second.
+      expect(await ledger.snapshot('acme', NOW + 999)).toEqual({ dailyPico: 0n, monthlyPico: 0n });
+      await expect(ledger.snapshot('acme', NOW + 1000)).rejects.toMatchObject({ code: 'state_unavailable' });
       expect(ledger.ready()).toBe(false);
       relay.restore();
       // The client reconnects by itself: a bounded wait for it.
       let back: unknown;
       for (let i = 0; i < 100 && back === undefined; i++) {
-        back = await ledger.snapshot('acme', NOW).catch(() => undefined);
+        back = await ledger.snapshot('acme', NOW + 5000).catch(() => undefined);
         if (back === undefined) await new Promise((r) => setTimeout(r, 50));
       }
       // The first reservation, and perhaps the one sent as the link was cut: Redis may have taken it before
@@ -258,7 +267,7 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
       await expect(a.reserve('acme', budget, 10n, NOW)).rejects.toMatchObject({ code: 'state_unavailable' });
       await a.ensureRestored(NOW);
       expect(restores).toBe(2);
-      expect(await a.snapshot('acme', NOW)).toEqual({ dailyPico: 700n, monthlyPico: 700n });
+      expect(await inRedis(a, 'acme', NOW)).toEqual({ dailyPico: 700n, monthlyPico: 700n });
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -276,7 +285,7 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
       for (let i = 0; i < 100 && ledger.pendingSettlements > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(ledger.pendingSettlements).toBe(0);
       await ledger.settle(r!, 40n, 'direct', NOW);
-      expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 40n, monthlyPico: 40n });
+      expect(await inRedis(ledger, 'acme', NOW)).toEqual({ dailyPico: 40n, monthlyPico: 40n });
     } finally {
       await ledger.close();
       await relay.close();
@@ -614,6 +623,55 @@ describe.skipIf(!redisUp)('an instance killed under load (skipped: no Redis answ
     } finally {
       await agent.close();
       await ledger.close();
+    }
+  });
+});
+
+describe.skipIf(!redisUp)("the planner's view of a shared budget (skipped: no Redis answering on 127.0.0.1:6379)", () => {
+  const KEY = 'sk-test-view-0123456789abcdef';
+  let mocks: Mocks;
+  beforeAll(async () => {
+    mocks = await startMocks();
+  });
+  afterAll(async () => closeMocks(mocks));
+
+  it('a plan made on a view a moment old that the budget refuses is made again on the spend Redis reported', async () => {
+    const prefix = freshPrefix();
+    const config = join(tempDir('switchyard-view'), 'switchyard.yaml');
+    // gpt-5 with max_tokens 1000 may cost $0.01; gpt-5-mini $0.002. The budget is $0.02 a day.
+    writeFileSync(
+      config,
+      `
+state: { redis_url: "${REDIS_URL}", key_prefix: "${prefix}" }
+log: { dir: log, roll_seconds: 3600 }
+routes:
+  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5, gpt-5-mini] }
+tenants:
+  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: 0.02, on_exceed: downgrade, downgrade_to: gpt-5-mini } }
+`,
+    );
+    const clock = { now: () => NOW };
+    const [a, b] = [await startGateway(config, undefined, clock), await startGateway(config, undefined, clock)];
+    const ask = async (gw: RunningGateway) => {
+      const res = await request(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1000 }),
+      });
+      await res.body.dump();
+      return `${res.statusCode} ${res.headers['x-switchyard-model']}`;
+    };
+    try {
+      mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 10 } });
+      // A's view: next to nothing spent.
+      expect(await ask(a)).toBe('200 gpt-5');
+      // B spends $0.01 of the budget: A's view does not know yet.
+      mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 1000 } });
+      expect(await ask(b)).toBe('200 gpt-5');
+      // A plans gpt-5 on its view, Redis refuses the $0.01 hold, A plans again on the real spend: downgraded.
+      expect(await ask(a)).toBe('200 gpt-5-mini');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

@@ -17,7 +17,7 @@ import { toGatewayError } from './error-mapping.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { respond } from './respond.js';
-import { storesFor } from './tenant-stores.js';
+import { storesFor, type TenantStores } from './tenant-stores.js';
 import { plannerView } from '../state/planner-view.js';
 import { isRefusal } from '../state/rate-limiter.js';
 
@@ -52,6 +52,25 @@ const refused = (error: GatewayError): Outcome => ({ kind: 'failed', error, atte
 const worstTokens = (facts: { inputTokens: number; maxOutputTokens?: number; choices?: number }) => facts.inputTokens + (facts.maxOutputTokens ?? 0) * (facts.choices ?? 1);
 
 /**
+ * The tenant's rate limits and its budget, checked at once (two stores, neither waits for the other); what
+ * one let in is given back when the other refused, or failed.
+ */
+async function admitAndReserve({ ledger, limiter }: TenantStores, tenant: Tenant, tokens: number, amount: bigint, nowMs: number) {
+  const [admitted, reserved] = await Promise.allSettled([
+    tenant.limits ? limiter.admit(tenant.id, tenant.limits, tokens, nowMs) : undefined,
+    ledger.reserve(tenant.id, tenant.budget, amount, nowMs),
+  ]);
+  const admission = admitted.status === 'fulfilled' ? admitted.value : undefined;
+  const limited = admission && isRefusal(admission) ? admission : undefined;
+  const held = reserved.status === 'fulfilled' ? reserved.value : undefined;
+  const failed = admitted.status === 'rejected' ? admitted.reason : reserved.status === 'rejected' ? reserved.reason : undefined;
+  if (held && (limited || failed)) await ledger.release(held, nowMs);
+  if (admission && !isRefusal(admission) && failed) await limiter.finish(admission);
+  if (failed) throw failed;
+  return { admission, limited, held };
+}
+
+/**
  * One request, one line: edge (auth, body in the caller's format) → buildFacts → plan → reserve → relay →
  * respond → record. Each step returns a value to the next; only `respond` writes to the caller and only
  * `record` settles and logs, whatever happened before.
@@ -65,14 +84,21 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const stores = storesFor(ctx, tenant);
     const { ledger, limiter } = stores;
     const canonical = { endpoint, body: caller.readRequest(request.body as Json) } as CanonicalRequest;
-    const spend = await ledger.snapshot(tenant.id, startedMs);
     const hints = hintsFromHeaders(request.headers, runtime.loaded.routing, tenant);
-    const facts = buildFacts(canonical, tenant, hints, spend, startedMs, await externalFindings(runtime.loaded, tenant, canonical));
-    const decision = planRoute(facts, runtime.loaded.routing, plannerView(ctx.health, limiter, startedMs));
+    const findings = await externalFindings(runtime.loaded, tenant, canonical);
+    const plan = async () => {
+      const facts = buildFacts(canonical, tenant, hints, await ledger.snapshot(tenant.id, startedMs), startedMs, findings);
+      return { facts, decision: planRoute(facts, runtime.loaded.routing, plannerView(ctx.health, limiter, startedMs)) };
+    };
+    let { facts, decision } = await plan();
     const tokens = worstTokens(facts);
-    const admission = tenant.limits && !decision.denial ? await limiter.admit(tenant.id, tenant.limits, tokens, startedMs) : undefined;
-    const limited = admission && isRefusal(admission) ? admission : undefined;
-    const reservation = decision.denial || limited ? undefined : await ledger.reserve(tenant.id, tenant.budget, worstCase(decision), startedMs);
+    const { admission, limited, held } = decision.denial ? {} : await admitAndReserve(stores, tenant, tokens, worstCase(decision), startedMs);
+    let reservation = held;
+    if (!decision.denial && !limited && !reservation && tenant.budget) {
+      // The plan used a view of the spend a moment old, and the budget refused: plan again with what it reported.
+      ({ facts, decision } = await plan());
+      if (!decision.denial) reservation = await ledger.reserve(tenant.id, tenant.budget, worstCase(decision), startedMs);
+    }
     const signal = callerGone(reply);
     let outcome: Outcome;
     try {

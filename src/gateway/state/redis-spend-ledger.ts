@@ -40,16 +40,23 @@ local function sum(key)
 end
 `;
 
-// ARGV: prefix, tenant, day, month, amount, daily limit or '', monthly limit or '', now, ttl, id. Returns 1
-// (held), 0 (over budget) or -1: the month's spend is not in Redis yet (it came back empty, or a new month
-// began), so nothing can be checked until it is restored from the logs.
+// ARGV: prefix, tenant, day, month, amount, daily limit or '', monthly limit or '', now, ttl, id. Returns
+// { verdict, day's spend, month's spend } (settled + reserved, after a hold): verdict 1 (held), 0 (over
+// budget) or -1: the month's spend is not in Redis yet (it came back empty, or a new month began), so nothing
+// can be checked until it is restored from the logs.
 const RESERVE = `${PURGE}
 local p, tenant, day, month, amount, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[8])
-if redis.call('EXISTS', p .. ':restored:' .. month) == 0 then return -1 end
+if redis.call('EXISTS', p .. ':restored:' .. month) == 0 then return { -1 } end
 purge(p, now)
 local dk, mk = p .. ':t:' .. tenant .. ':d:' .. day, p .. ':t:' .. tenant .. ':m:' .. month
-if ARGV[6] ~= '' and sum(dk) + tonumber(amount) > tonumber(ARGV[6]) then return 0 end
-if ARGV[7] ~= '' and sum(mk) + tonumber(amount) > tonumber(ARGV[7]) then return 0 end
+local function sums()
+  local d = redis.call('HMGET', dk, 'settled', 'reserved')
+  local m = redis.call('HMGET', mk, 'settled', 'reserved')
+  return d[1] or '0', d[2] or '0', m[1] or '0', m[2] or '0'
+end
+if (ARGV[6] ~= '' and sum(dk) + tonumber(amount) > tonumber(ARGV[6])) or (ARGV[7] ~= '' and sum(mk) + tonumber(amount) > tonumber(ARGV[7])) then
+  return { 0, sums() }
+end
 redis.call('HINCRBY', dk, 'reserved', amount)
 redis.call('HINCRBY', mk, 'reserved', amount)
 redis.call('PEXPIRE', dk, ${DAY_KEY_TTL_MS})
@@ -57,7 +64,7 @@ redis.call('PEXPIRE', mk, ${MONTH_KEY_TTL_MS})
 redis.call('HSET', p .. ':holds', ARGV[10], tenant .. '|' .. amount .. '|' .. day .. '|' .. month)
 redis.call('ZADD', p .. ':expiry', now + tonumber(ARGV[9]), ARGV[10])
 redis.call('SADD', p .. ':tenants', tenant)
-return 1`;
+return { 1, sums() }`;
 
 // ARGV: prefix, id, now, actual or '' (release), route, current day, current month, tenant, ttl. Returns 0
 // when already settled, -1 when the month is not restored (Redis came back empty: the settlement is in the
@@ -95,7 +102,7 @@ purge(ARGV[1], tonumber(ARGV[2]))
 return 1`;
 
 interface LedgerCommands {
-  switchyardReserve(...args: string[]): Promise<number>;
+  switchyardReserve(...args: string[]): Promise<[number, string?, string?, string?, string?]>;
   switchyardFinish(...args: string[]): Promise<number>;
   switchyardPurge(...args: string[]): Promise<number>;
   switchyardSnapshot(...args: string[]): Promise<string[]>;
@@ -104,6 +111,8 @@ interface LedgerCommands {
 /** Puts the spend the decision logs hold for the current day and month into the ledger (`record/restore-ledger.ts`). */
 export type RestoreFromLogs = (ledger: SpendLedger, nowMs: number) => Promise<void>;
 
+/** How long the spend a reservation answered with stands in for a snapshot. */
+const VIEW_FRESH_MS = 1000;
 /** How long one instance may take to restore the month from the logs before another may take over. */
 const RESTORE_LOCK_MS = 30_000;
 /** Settlements kept for Redis to come back; beyond this the oldest are dropped (their rows are in the log). */
@@ -129,6 +138,8 @@ export class RedisSpendLedger implements SpendLedger {
   private nextId = 0;
   private readonly instance = randomUUID().slice(0, 8);
   private pending: PendingSettle[] = [];
+  /** Each tenant's spend as the last reservation's answer told it: the planner's view, so planning costs no round trip. */
+  private readonly seen = new Map<string, { readonly spend: SpendSnapshot; readonly atMs: number }>();
   private restoring: Promise<void> | undefined;
 
   private constructor(
@@ -155,28 +166,44 @@ export class RedisSpendLedger implements SpendLedger {
     return this.restoring;
   }
 
+  private remember(tenant: string, nowMs: number, dailyPico: bigint, monthlyPico: bigint): SpendSnapshot {
+    const spend = { dailyPico, monthlyPico };
+    this.seen.set(tenant, { spend, atMs: nowMs });
+    return spend;
+  }
+
   /** Settlements that Redis has not taken yet. */
   get pendingSettlements(): number {
     return this.pending.length;
   }
 
-  /** One round trip: on the request path before every plan. */
+  /**
+   * The spend the planner plans with: what the tenant's last reservation (here, within a second, the same
+   * day) found, else one round trip. A view a moment old is safe: the reservation itself checks the budget in
+   * Redis, atomically, and answers with the current spend, which a refused request is planned again with.
+   */
   async snapshot(tenant: string, nowMs: number): Promise<SpendSnapshot> {
+    const seen = this.seen.get(tenant);
+    if (seen && nowMs - seen.atMs < VIEW_FRESH_MS && Math.floor(seen.atMs / DAY_MS) === Math.floor(nowMs / DAY_MS)) return seen.spend;
     const { day, month } = windowIds(nowMs);
     const [ds, dr, ms, mr] = (await this.call(() => this.redis.switchyardSnapshot(this.prefix, String(nowMs), tenant, day, month))).map((v) => BigInt(v));
-    return { dailyPico: ds! + dr!, monthlyPico: ms! + mr! };
+    return this.remember(tenant, nowMs, ds! + dr!, ms! + mr!);
   }
 
   async reserve(tenant: string, budget: TenantBudget | undefined, amount: bigint, nowMs: number): Promise<Reservation | undefined> {
     const id = `${this.instance}:${this.nextId++}`;
     const { day, month } = windowIds(nowMs);
-    const verdict = await this.call(() =>
+    const answer = await this.call(() =>
       this.redis.switchyardReserve(this.prefix, tenant, day, month, String(amount), limit(budget?.dailyPico), limit(budget?.monthlyPico), String(nowMs), String(this.reservationTtlMs), id),
     );
+    const [verdict, ds, dr, ms, mr] = answer;
     if (verdict === -1) {
       void this.ensureRestored(nowMs).catch(() => undefined);
       throw new GatewayError('state_unavailable', 'The shared budget ledger is being restored from the decision logs; budgets fail closed until it is.');
     }
+    // The next plan's view: settled + reserved without this hold, which is settled or released in a moment.
+    const own = verdict === 1 ? amount : 0n;
+    this.remember(tenant, nowMs, BigInt(ds!) + BigInt(dr!) - own, BigInt(ms!) + BigInt(mr!) - own);
     return verdict === 1 ? { id, tenant, amount } : undefined;
   }
 
