@@ -77,10 +77,14 @@ describe('DuckDB decision sink', () => {
     const written = readdirSync(elsewhere).find((f) => f.endsWith('.parquet')) as string;
     renameSync(join(elsewhere, written), join(dir, `requests-2026-11-26T12-00-00-000Z-${dead}-aaaa-1.parquet`));
 
+    // Another machine's writer in a shared directory: its pid means nothing here, so it is never taken for dead.
+    const otherHost = `othermachine_${dead}-bbbb-0.ndjson`;
+    writeFileSync(join(walDirOf(dir), otherHost), `${rowToLine(row(3))}\n`);
+
     const sink = await DuckDbDecisionSink.open({ dir }, { now: () => Date.now() });
     await sink.close();
     expect((await readLog(dir)).map((r) => r.request_id).sort()).toEqual(['r0', 'r1', 'r2']);
-    expect(readdirSync(walDirOf(dir))).toEqual([]);
+    expect(readdirSync(walDirOf(dir))).toEqual([otherHost]);
   });
 
   it('merges the segments of each past UTC day into one file on open, and leaves today alone', async () => {

@@ -29,15 +29,21 @@ const INSTANCE = `${hostname()}:${process.pid}`;
 /** Where the write-ahead segments live, beside the Parquet segments they become. */
 export const walDirOf = (dir: string) => join(dir, 'wal');
 
+/** This machine, as segment names carry it (letters and digits only, so names split cleanly). */
+const HOST = hostname().replace(/[^A-Za-z0-9]/g, '') || 'host';
+
 /**
- * Writers open in this process (`<pid>-<random>`). A segment id starts with its writer's: another
+ * Writers open in this process (`<host>_<pid>-<random>`). A segment id starts with its writer's: another
  * process's is live while that process runs; this process's only while its writer is open — a gateway
- * restarted in a container often gets the same pid as the one that was killed.
+ * restarted in a container often gets the same pid as the one that was killed. A segment another machine
+ * writes to a shared directory is never taken for dead here (its pid means nothing on this machine).
  */
 const OPEN_HERE = new Set<string>();
 function segmentIsLive(id: string): boolean {
-  const [pid, opened] = id.split('-');
-  if (Number(pid) === process.pid) return OPEN_HERE.has(`${pid}-${opened}`);
+  const [writer = '', opened] = id.split('-');
+  const [host, pid] = writer.includes('_') ? writer.split('_') : [HOST, writer];
+  if (host !== HOST) return true;
+  if (Number(pid) === process.pid) return OPEN_HERE.has(`${writer}-${opened}`);
   return processAlive(Number(pid));
 }
 
@@ -72,7 +78,7 @@ export class DuckDbDecisionSink implements DecisionSink {
   ) {
     this.lastRoll = clock.now();
     this.compactedDay = Math.floor(this.lastRoll / DAY_MS);
-    this.idPrefix = `${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.idPrefix = `${HOST}_${process.pid}-${randomUUID().slice(0, 8)}`;
     OPEN_HERE.add(this.idPrefix);
     this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs, rowToLine);
     this.timer = setInterval(() => void this.flush(), options.flushMs);
