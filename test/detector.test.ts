@@ -110,7 +110,7 @@ describe('detector v2 on the harder labelled set', () => {
 });
 
 describe('every field a request sends is scanned', () => {
-  const tenant = { id: 't', defaultTags: [], autoTag: true, acceptHeaderTags: true, failOpen: false };
+  const tenant = { id: 't', defaultTags: [], autoTag: true, acceptHeaderTags: true, failOpen: false, sameFamilyOnly: false };
   const ssn = '123-45-6789';
   const chat = (body: Record<string, unknown>) => buildFacts({ endpoint: 'chat', body: { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], ...body } as never }, tenant, { tags: [] }, NO_SPEND, 0).detected?.map((k) => TAG_OF[k as keyof typeof TAG_OF]) ?? [];
   it.each([

@@ -4,7 +4,7 @@ import { buildFacts, NO_SPEND, parseTagList, type CanonicalRequest } from '../sr
 import type { ChatCompletionRequest } from '../src/engine/request-schema.js';
 import type { Tenant } from '../src/engine/routing-config.js';
 
-const tenant: Tenant = { id: 'acme', defaultTags: ['internal'], autoTag: false, acceptHeaderTags: true, failOpen: false };
+const tenant: Tenant = { id: 'acme', defaultTags: ['internal'], autoTag: false, acceptHeaderTags: true, failOpen: false, sameFamilyOnly: false };
 const autoTagged: Tenant = { ...tenant, autoTag: true };
 const NOW = Date.UTC(2026, 10, 30, 12);
 const SPEND = { dailyPico: 5n, monthlyPico: 7n };

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PlannerSchema, ResidencySchema, RouteSchema, SensitivitySchema, TenantSchema } from '../engine/config-schema.js';
+import { FallbacksSchema, PlannerSchema, ResidencySchema, RouteSchema, RoutingStrategySchema, SensitivitySchema, TenantSchema } from '../engine/config-schema.js';
 
 /**
  * The whole config file (`switchyard.yaml`): the planner's part (`src/engine/config-schema.ts`) plus how the
@@ -23,6 +23,21 @@ export const RouteTransportSchema = Type.Object({
   base_url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http(s) URL without spaces' }),
   api_key: Type.Optional(Type.String()),
   timeouts: TimeoutsSchema,
+  /**
+   * Tries again on this route before the next one, after a 429, a 5xx, a 408 or a connection that failed:
+   * waiting `backoff_ms` doubled each time (up to `max_backoff_ms`, with jitter), or what `retry-after` says,
+   * as long as that fits in the route's `total_ms`.
+   */
+  retries: Type.Optional(
+    Type.Object(
+      {
+        max: Type.Integer({ minimum: 0, maximum: 10 }),
+        backoff_ms: Type.Optional(Type.Integer({ minimum: 1, default: 200 })),
+        max_backoff_ms: Type.Optional(Type.Integer({ minimum: 1, default: 5000 })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
   /** The upstream account's own limits: at either, the route is skipped (`rate_limit`) for the rest of the minute. */
   limits: Type.Optional(
     Type.Object({ rpm: Type.Optional(Type.Integer({ minimum: 1 })), tpm: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
@@ -86,6 +101,8 @@ export const ConfigSchema = Type.Object(
     /** `*.rules.json` files, paths relative to this file. */
     policies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     planner: Type.Optional(PlannerSchema),
+    routing: Type.Optional(RoutingStrategySchema),
+    fallbacks: Type.Optional(FallbacksSchema),
     log: Type.Optional(LogSchema),
     routes: Type.Array(GatewayRouteSchema, { minItems: 1 }),
     tenants: Type.Array(TenantSchema, { minItems: 1 }),

@@ -73,6 +73,8 @@ export const RouteSchema = Type.Object(
     latency: Type.Optional(LatencyPriorSchema),
     /** Where the route processes data: `eu`, `eu-west-1`, `us`, or several. `eu` also covers `eu-west-1`. */
     region: Type.Optional(Type.Union([RegionName, Type.Array(RegionName, { minItems: 1 })])),
+    /** Its share of the traffic among routes ranked as equals, under `routing.strategy: weighted` (default 1). */
+    weight: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   },
   { additionalProperties: false },
 );
@@ -120,6 +122,8 @@ export const TenantSchema = Type.Object(
      * guard (429 `state_unavailable`); `fail_open` serves them on this instance's own counts.
      */
     when_state_unavailable: Type.Optional(Type.Union([Type.Literal('fail_closed'), Type.Literal('fail_open')])),
+    /** `same_family_only`: never fall back to another model family (`gpt-…` to `claude-…`) for this tenant. */
+    fallbacks: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('same_family_only')])),
     /** All of this tenant's data stays in these regions (any one of them), whatever its tags. */
     regions: Type.Optional(Regions),
   },
@@ -170,11 +174,29 @@ export const PlannerSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** How the planner chooses among routes it ranks as equals. */
+export const RoutingStrategySchema = Type.Object(
+  {
+    /** `cost` (the default: the ranking as is), `latency` (lowest observed p95), `least_busy` (fewest in flight), `weighted` (routes' `weight`). */
+    strategy: Type.Optional(Type.Union([Type.Literal('cost'), Type.Literal('latency'), Type.Literal('least_busy'), Type.Literal('weighted')])),
+    /** Routes whose expected cost is within this percentage of the cheapest of them are equals (default 5). */
+    tie_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    /** Requests with any of these tags never fall back to another model family. */
+    same_family_only_tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  },
+  { additionalProperties: false },
+);
+
+/** Model → the models to serve it with, in order, when none of its own routes can (LiteLLM's `fallbacks`). */
+export const FallbacksSchema = Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }));
+
 /** The parts of the config file the planner reads; the full file (`src/config/config-schema.ts`) adds the rest. */
 export const RoutingFileSchema = Type.Object({
   sensitivity: Type.Optional(SensitivitySchema),
   residency: Type.Optional(ResidencySchema),
   planner: Type.Optional(PlannerSchema),
+  routing: Type.Optional(RoutingStrategySchema),
+  fallbacks: Type.Optional(FallbacksSchema),
   routes: Type.Array(RouteSchema, { minItems: 1 }),
   tenants: Type.Array(TenantSchema, { minItems: 1 }),
 });

@@ -6,6 +6,8 @@ import { picoToUsdNumber } from './money.js';
 import type { RequestFacts, SpendSnapshot } from './request-facts.js';
 import type { RuleFacts } from './rule-facts.js';
 import type { Route, RoutingConfig, Tenant } from './routing-config.js';
+import { fallbackChain } from './fallbacks.js';
+import { byRank, orderTies, type Ranked } from './strategy.js';
 
 export interface LatencySnapshot {
   readonly samples: number;
@@ -21,6 +23,8 @@ export interface RouteHealth {
   readonly latency?: ReadonlyMap<string, LatencySnapshot>;
   /** The upstream account's own limit this route has reached for the current minute, if any. */
   readonly rateLimited?: 'rpm' | 'tpm';
+  /** Requests in flight on it now (for `least_busy`). */
+  readonly inFlight?: number;
 }
 
 /** What the gateway has observed of each route, by route id (a `Map` will do). Unknown routes count as healthy. */
@@ -163,7 +167,7 @@ interface Selection {
 /** Steps 1–4 for one model: invariants, rules, SLO, ranking. */
 function selectRoutes(model: string, invariantFacts: InvariantFacts, req: RequestFacts, effects: Effects, routing: RoutingConfig, stats: RouteStats, sloMs: number | null): Selection {
   const excluded: Exclusion[] = [];
-  const scored: { c: Candidate; preferred: number; p50: number; order: number }[] = [];
+  const scored: Ranked[] = [];
   const choices = req.choices ?? 1;
   const outputExpected = req.endpoint === 'embeddings' ? 0 : choices * (req.maxOutputTokens ?? routing.expectedOutputTokens);
 
@@ -225,6 +229,8 @@ function selectRoutes(model: string, invariantFacts: InvariantFacts, req: Reques
       preferred: effects.prefers.reduce((n, s) => n + (matches(route, s) ? 1 : 0), 0),
       p50: trusted?.p50Ms ?? prior.p50Ms ?? p95 ?? Number.POSITIVE_INFINITY,
       order: route.order,
+      weight: route.weight,
+      inFlight: health?.inFlight ?? 0,
     });
   }
 
@@ -238,9 +244,11 @@ function selectRoutes(model: string, invariantFacts: InvariantFacts, req: Reques
       eligible = fast;
     } else if (scored.length > 0) notes.push('slo_unmet');
   }
-  // 4. Rank: preferred first, then expected marginal cost, then latency, then the config's order.
-  eligible.sort((a, b) => b.preferred - a.preferred || a.c.expectedCostPico - b.c.expectedCostPico || a.p50 - b.p50 || a.order - b.order);
-  return { candidates: eligible.map((s) => s.c), excluded, notes };
+  // 4. Rank: preferred first, then expected marginal cost, then latency, then the config's order; routes
+  // ranked as equals are then ordered by the strategy (weights, latency, load).
+  eligible.sort(byRank);
+  const ordered = orderTies(eligible, routing.strategy, routing.tiePercent, req.seed ?? req.nowMs);
+  return { candidates: ordered.map((s) => s.c), excluded, notes };
 }
 
 function deny(base: Omit<Decision, 'candidates' | 'denial'>, denial: Denial, excluded = base.excluded): Decision {
@@ -290,8 +298,9 @@ function applyBudget(selection: Selection, model: string, remaining: bigint, ten
  * Order of reasoning, per model: (1) invariants in code (`invariants.ts`) — a route below the request's
  * sensitivity is never a candidate, only on-prem routes carry the top level — then the model served and
  * the circuit; (2) the policy's rules; (3) the latency SLO; (4) rank by preference, expected marginal
- * cost, then latency; then (5) the tenant's budget, judged on the route ranked first (a downgrade runs
- * 1–4 again for the cheaper model). Rules can add tags (the policy is evaluated again with them) but never
+ * cost, then latency, routes ranked as equals ordered by the strategy; then (5) the tenant's budget,
+ * judged on the route ranked first (a downgrade runs 1–4 again for the cheaper model); (6) the routes of
+ * the fallback models, each planned with 1–4 and kept within the budget, after the model's own. Rules can add tags (the policy is evaluated again with them) but never
  * remove any, so no rule can lower the sensitivity or send data further out.
  *
  * @example
@@ -338,10 +347,32 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
   let selection = planModel(model);
   let served = model;
   const remaining = remainingPico(tenant, req.spend);
+  let overBudget: Denial | undefined;
   if (remaining !== undefined) {
     const judged = applyBudget(selection, model, remaining, tenant, planModel);
-    if ('code' in judged) return deny(base, judged, selection.excluded);
-    ({ selection, model: served } = judged);
+    if ('code' in judged) overBudget = judged;
+    else ({ selection, model: served } = judged);
+  }
+  // 6. Model fallbacks: their routes after the model's own, each planned with steps 1–4 (every invariant
+  // holds for them too) and kept only within the budget.
+  const chain = fallbackChain(req, model, tenant, tags, routing);
+  const fallback = chain.models.map((m) => {
+    const s = planModel(m);
+    return { model: m, selection: remaining === undefined ? s : dropOverBudget(s, remaining) };
+  });
+  const fallbackCandidates = fallback.flatMap((f) => f.selection.candidates);
+  if (overBudget) {
+    if (fallbackCandidates.length === 0) return deny(base, overBudget, selection.excluded);
+    const detail = overBudget.message;
+    selection = { candidates: [], excluded: [...selection.excluded, ...selection.candidates.map((c) => ({ route: c.route, kind: c.kind, reason: 'budget' as const, detail }))], notes: selection.notes };
+  }
+  if (fallback.length > 0 || chain.skipped.length > 0) {
+    selection = {
+      candidates: [...selection.candidates, ...fallbackCandidates],
+      // Why a fallback model's routes were left out, named by model; "does not serve it" is noise there.
+      excluded: [...selection.excluded, ...fallback.flatMap((f) => f.selection.excluded.filter((e) => e.reason !== 'model').map((e) => ({ ...e, detail: `${f.model}: ${e.detail}` })))],
+      notes: [...selection.notes, ...fallback.filter((f) => f.selection.candidates.length > 0).map((f) => `fallback:${f.model}`), ...chain.skipped],
+    };
   }
   if (selection.candidates.length === 0) {
     const why = selection.excluded.map((e) => `${e.route}: ${e.reason}`).join(', ');

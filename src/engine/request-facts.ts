@@ -35,6 +35,10 @@ export const RequestFactsSchema = Type.Object({
   sloMs: Type.Optional(Type.Integer({ minimum: 1 })),
   /** The time of the request, epoch ms (the planner reads no clock). */
   nowMs: Type.Number(),
+  /** Models the caller named to fall back to, in order (the body's `models`, without `model` itself). */
+  fallbacks: Type.Optional(Type.Array(Type.String())),
+  /** Where a `weighted` choice among equal routes draws from; the gateway passes a random one per request. */
+  seed: Type.Optional(Type.Integer({ minimum: 0 })),
   spend: SpendSnapshotSchema,
 });
 export type RequestFacts = Frozen<Static<typeof RequestFactsSchema>>;
@@ -112,6 +116,7 @@ export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: Cal
     spend,
     ...(limit === undefined ? {} : { maxOutputTokens: limit }),
     ...(typeof body.n === 'number' && body.n > 1 ? { choices: body.n } : {}),
+    ...(Array.isArray(body.models) ? { fallbacks: body.models.filter((m) => m !== body.model) } : {}),
     ...slo,
   };
 }

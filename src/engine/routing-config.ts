@@ -16,6 +16,7 @@ import { withFee, ZERO_PRICE, type ModelPrice, type PriceCatalogue } from './pri
 import type { SchemaProblem } from './schema-errors.js';
 import { createSensitivity, type Sensitivity } from './sensitivity.js';
 import { ANALYZER_FAILED, TAG_OF } from './detect-sensitive.js';
+import type { Strategy } from './strategy.js';
 
 /** A route with everything the planner asks of it answered in advance. */
 export interface Route {
@@ -40,6 +41,8 @@ export interface Route {
   readonly pricing: NonNullable<RouteConfig['pricing']>;
   /** Where it processes data; empty when the config does not say (then no residency rule can be met). */
   readonly regions: readonly string[];
+  /** Its share among equals under the `weighted` strategy. */
+  readonly weight: number;
 }
 
 export interface TenantBudget {
@@ -71,6 +74,8 @@ export interface Tenant {
   readonly limits?: TenantLimits;
   /** While the shared state (Redis) is away: keep serving on this instance's own budget and limit counts. */
   readonly failOpen: boolean;
+  /** Never fall back to another model family. */
+  readonly sameFamilyOnly: boolean;
 }
 
 /** Everything the planner needs that changes only when the config is (re)loaded. */
@@ -92,6 +97,11 @@ export interface RoutingConfig {
   readonly detectTags: ReadonlyMap<string, string>;
   readonly minLatencySamples: number;
   readonly expectedOutputTokens: number;
+  readonly strategy: Strategy;
+  readonly tiePercent: number;
+  /** Model → the models that serve it, in order, when none of its own routes can. */
+  readonly fallbacks: ReadonlyMap<string, readonly string[]>;
+  readonly sameFamilyOnlyTags: ReadonlySet<string>;
 }
 
 function modelNames(models: RouteConfig['models']): readonly string[] | '*' {
@@ -157,6 +167,7 @@ function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity
     clearanceDetails: sensitivity.levels.map((level) => `clearance ${config.clearance} < ${level}`),
     pricing,
     regions: config.region === undefined ? [] : [config.region].flat(),
+    weight: config.weight ?? 1,
   };
 }
 
@@ -168,6 +179,7 @@ function buildTenant(config: TenantConfig): Tenant {
     autoTag: config.auto_tag ?? false,
     acceptHeaderTags: config.accept_header_tags ?? true,
     failOpen: config.when_state_unavailable === 'fail_open',
+    sameFamilyOnly: config.fallbacks === 'same_family_only',
     ...(config.regions === undefined ? {} : { regions: config.regions }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),
@@ -302,5 +314,9 @@ export function prepareRouting(file: RoutingFile, catalogue: PriceCatalogue, pol
     detectTags: detectTagsOf(file, sensitivity),
     minLatencySamples: file.planner?.min_latency_samples ?? 20,
     expectedOutputTokens: file.planner?.expected_output_tokens ?? 512,
+    strategy: file.routing?.strategy ?? 'cost',
+    tiePercent: file.routing?.tie_percent ?? 5,
+    fallbacks: new Map(Object.entries(file.fallbacks ?? {})),
+    sameFamilyOnlyTags: new Set(file.routing?.same_family_only_tags ?? []),
   });
 }

@@ -55,7 +55,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  * or `inject`). Every error leaves through one handler, in the format of the endpoint's callers.
  */
 export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOptions = {}): FastifyInstance {
-  const runtime = new RuntimeHolder(loaded, deps.health, deps.limiter, deps.clock);
+  const runtime = new RuntimeHolder(loaded, deps.health, deps.limiter, deps.clock, deps.random);
   const metrics = new GatewayMetrics(() => runtime.current.loaded.routing, deps.ledger, deps.health, deps.clock);
   const ctx: AppContext = { ...deps, runtime, metrics, inFlight: new InFlight(), reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)) };
   const app = Fastify({

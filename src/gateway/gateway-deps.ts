@@ -24,6 +24,8 @@ export interface GatewayDeps {
   readonly health: RouteHealthStore;
   readonly sink: DecisionSink;
   readonly clock: Clock;
+  /** Uniform in [0, 1): the seed of a weighted choice among equal routes, the jitter of a retry's backoff. */
+  readonly random: () => number;
   /** With shared state: this instance's own counts, for what may go on while the shared store is away (`http/tenant-stores.ts`). */
   readonly local?: { readonly ledger: SpendLedger; readonly limiter: RateLimiter };
   /** With shared state: the other instances, for a reload that reaches them all. */
@@ -33,6 +35,7 @@ export interface GatewayDeps {
 export interface DefaultDepsOptions {
   readonly clock?: Clock;
   readonly circuit?: CircuitOptions;
+  readonly random?: () => number;
   /** Overrides `log.dir` of the config. */
   readonly logDir?: string;
 }
@@ -50,13 +53,14 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const local = new MemoryRouteHealth(clock, options.circuit);
   const state = loaded.file.state;
   const health = state ? await SharedRouteHealth.connect(local, state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX) : local;
-  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock };
+  const random = options.random ?? Math.random;
+  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random };
   const limiter = await RedisRateLimiter.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded));
   // The local fallback starts from what the log holds, so a fail-open tenant's budget is not forgotten.
   const localLedger = new MemorySpendLedger();
   await restoreLedgerFromLog(localLedger, dir, clock.now());
   const cluster = await ClusterReload.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
-  return { ledger, limiter, health, sink, clock, local: { ledger: localLedger, limiter: new MemoryRateLimiter() }, cluster };
+  return { ledger, limiter, health, sink, clock, random, local: { ledger: localLedger, limiter: new MemoryRateLimiter() }, cluster };
 }
 
 const DEFAULT_KEY_PREFIX = 'switchyard';

@@ -86,8 +86,10 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const canonical = { endpoint, body: caller.readRequest(request.body as Json) } as CanonicalRequest;
     const hints = hintsFromHeaders(request.headers, runtime.loaded.routing, tenant);
     const findings = await externalFindings(runtime.loaded, tenant, canonical);
+    // Where a weighted choice among equal routes draws from: one seed per request, so a re-plan draws the same.
+    const seed = Math.floor(ctx.random() * 2 ** 31);
     const plan = async () => {
-      const facts = buildFacts(canonical, tenant, hints, await ledger.snapshot(tenant.id, startedMs), startedMs, findings);
+      const facts = { ...buildFacts(canonical, tenant, hints, await ledger.snapshot(tenant.id, startedMs), startedMs, findings), seed };
       return { facts, decision: planRoute(facts, runtime.loaded.routing, plannerView(ctx.health, limiter, startedMs)) };
     };
     let { facts, decision } = await plan();

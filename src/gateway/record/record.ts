@@ -40,7 +40,8 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
     tenant: facts.tenant,
     endpoint: facts.endpoint,
     requestedModel: facts.model,
-    model: decision.model,
+    // The model that served: a fallback's when the requested one could not.
+    model: served?.model ?? decision.model,
     ...(served ? { upstreamModel: served.upstreamModel, route: served.route, routeKind: served.kind } : {}),
     tags: decision.tags,
     sensitivity: decision.sensitivity,

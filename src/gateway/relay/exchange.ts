@@ -9,7 +9,7 @@ export type Exchange =
   | { readonly kind: 'answer'; readonly answer: Json }
   | { readonly kind: 'stream'; readonly first: readonly StreamItem[]; readonly rest: AsyncGenerator<readonly StreamItem[]> }
   | { readonly kind: 'rejected'; readonly status: number; readonly message: string }
-  | { readonly kind: 'failed'; readonly failure: number | string }
+  | { readonly kind: 'failed'; readonly failure: number | string; readonly retryAfterMs?: number }
   | { readonly kind: 'aborted' }
   | { readonly kind: 'skipped' };
 

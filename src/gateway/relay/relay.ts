@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Candidate, Decision } from '../../engine/decision.js';
 import { GatewayError } from '../errors.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
@@ -5,7 +6,8 @@ import { UnsupportedEndpointError, type Endpoint, type Json, type StreamItem, ty
 import type { Clock } from '../state/clock.js';
 import type { RateLimiter } from '../state/rate-limiter.js';
 import type { RouteHealthStore } from '../state/route-health-store.js';
-import type { Attempt } from './exchange.js';
+import type { Attempt, Exchange } from './exchange.js';
+import { retryWait } from './retry.js';
 import { withRouteHealth } from './health-wrapped-attempt.js';
 import { meterAnswer, type Metered } from './meter.js';
 import { redactSecrets } from './redact.js';
@@ -40,13 +42,16 @@ export interface RelayDeps {
   readonly health: RouteHealthStore;
   readonly limiter: RateLimiter;
   readonly clock: Clock;
+  /** The jitter of retries' backoff. */
+  readonly random: () => number;
 }
 
 /**
  * Walks the decision's routes in order, and only those: never a route the planner did not list. A route
  * that cannot connect, times out before the first byte, answers 429/5xx/401/403/404, answers in a shape its
  * format cannot read, or is at its upstream account's rate limit is recorded and the next one is tried; a
- * refusal of the request itself (400, 422…) ends the walk. Returns as soon as a route answered (a stream: its
+ * refusal of the request itself (400, 422…) ends the walk. A route with `retries` is tried again first after
+ * a transient failure (429, 5xx, a dropped connection), within its deadline. Returns as soon as a route answered (a stream: its
  * first items), or how every try failed.
  */
 export function createRelay(deps: RelayDeps) {
@@ -80,9 +85,21 @@ export function createRelay(deps: RelayDeps) {
         attempts.push({ route: candidate.route, status: 'rate_limit', ms: 0 });
         continue;
       }
-      const t0 = clock.now();
-      const exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal, maxBodyBytes: deps.maxBodyBytes });
-      const ms = clock.now() - t0;
+      const routeStarted = clock.now();
+      let exchange: Exchange;
+      let ms: number;
+      for (let retry = 0; ; retry++) {
+        const t0 = clock.now();
+        exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal, maxBodyBytes: deps.maxBodyBytes });
+        ms = clock.now() - t0;
+        const policy = target.route.retries;
+        const left = target.route.timeouts.total_ms - (clock.now() - routeStarted);
+        const wait = exchange.kind === 'failed' && policy ? retryWait(policy, retry, exchange, left, deps.random) : undefined;
+        if (wait === undefined) break;
+        // Every try is an attempt in the log; nothing has reached the caller yet (a stream is never retried).
+        attempts.push({ route: candidate.route, status: (exchange as { failure: number | string }).failure, ms });
+        if (!(await pause(wait, req.signal))) return { kind: 'aborted', attempts };
+      }
       switch (exchange.kind) {
         case 'skipped':
           attempts.push({ route: candidate.route, status: 'skipped', ms: 0 });
@@ -115,3 +132,11 @@ export function createRelay(deps: RelayDeps) {
   };
 }
 export type Relay = ReturnType<typeof createRelay>;
+
+/** Waits `ms`; false when the caller hung up meanwhile. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  return delay(ms, undefined, { signal }).then(
+    () => true,
+    () => false,
+  );
+}

@@ -26,6 +26,15 @@ export interface AttemptRequest {
  */
 const retryableStatus = (status: number) => status === 429 || status >= 500 || status === 401 || status === 403 || status === 404 || status === 408;
 
+/** `retry-after` in seconds or as an HTTP date, in ms from `nowMs`; undefined when absent or unreadable. */
+export function retryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
 function failureKind(err: unknown): string {
   const code = (err as { code?: string }).code ?? '';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
@@ -91,7 +100,8 @@ export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
   try {
     if (retryableStatus(res.statusCode)) {
       await res.body.dump();
-      return { kind: 'failed', failure: res.statusCode };
+      const retryAfterMs = retryAfter(res.headers['retry-after'], Date.now());
+      return { kind: 'failed', failure: res.statusCode, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     }
     if (res.statusCode >= 400) {
       const { text } = await readUpTo(res.body, MAX_ERROR_BODY);

@@ -9,10 +9,15 @@ class RouteRecord {
   readonly windows = new Map<string, LatencyWindow>();
   /** Each model's latest percentiles, replaced when a window recomputes them. */
   readonly latency = new Map<string, LatencySnapshot>();
+  /** Attempts let through and not yet ended. */
+  inFlight = 0;
   constructor(options: CircuitOptions) {
     this.circuit = new CircuitBreaker(options);
   }
 }
+
+/** An attempt ended (each one let through ends once: succeeded, failed or released). */
+const ended = (r: RouteRecord) => void (r.inFlight = Math.max(0, r.inFlight - 1));
 
 /** The route health of one gateway process. */
 export class MemoryRouteHealth implements RouteHealthStore {
@@ -31,7 +36,7 @@ export class MemoryRouteHealth implements RouteHealthStore {
 
   get(route: string): RouteHealth | undefined {
     const r = this.routes.get(route);
-    return r && { circuit: r.circuit.state(this.clock.now()), latency: r.latency };
+    return r && { circuit: r.circuit.state(this.clock.now()), latency: r.latency, inFlight: r.inFlight };
   }
 
   circuitState(route: string): CircuitState {
@@ -39,11 +44,16 @@ export class MemoryRouteHealth implements RouteHealthStore {
   }
 
   tryAcquire(route: string): boolean {
-    return this.record(route).circuit.tryAcquire(this.clock.now());
+    const r = this.record(route);
+    const acquired = r.circuit.tryAcquire(this.clock.now());
+    if (acquired) r.inFlight++;
+    return acquired;
   }
 
   succeeded(route: string, model: string, totalMs: number, ttftMs: number): void {
-    this.record(route).circuit.recordSuccess();
+    const r = this.record(route);
+    r.circuit.recordSuccess();
+    ended(r);
     this.observed(route, model, totalMs, ttftMs);
   }
 
@@ -56,7 +66,9 @@ export class MemoryRouteHealth implements RouteHealthStore {
   }
 
   failed(route: string): boolean {
-    return this.record(route).circuit.recordFailure(this.clock.now());
+    const r = this.record(route);
+    ended(r);
+    return r.circuit.recordFailure(this.clock.now());
   }
 
   /** Another instance opened this route's circuit: open it here too. */
@@ -67,6 +79,9 @@ export class MemoryRouteHealth implements RouteHealthStore {
   async close(): Promise<void> {}
 
   released(route: string): void {
-    this.routes.get(route)?.circuit.release();
+    const r = this.routes.get(route);
+    if (!r) return;
+    ended(r);
+    r.circuit.release();
   }
 }

@@ -27,7 +27,9 @@ export const openAiFormat: WireFormat = {
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     // Streams always ask for the usage chunk, so streamed requests are metered like the rest; the caller's
     // side drops it again when the caller did not ask.
-    const out = body.stream === true ? { ...body, model, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } } : { ...body, model };
+    // `models` (fallbacks) is the gateway's to read, not the upstream's: OpenAI refuses fields it does not know.
+    const { models: _fallbacks, ...rest } = body;
+    const out = body.stream === true ? { ...rest, model, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } } : { ...rest, model };
     return { path: PATHS[endpoint], headers, body: JSON.stringify(out) };
   },
 
