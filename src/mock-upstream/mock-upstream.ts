@@ -15,6 +15,10 @@ export interface MockBehavior {
   status?: number;
   /** The error body's message, with `status`. */
   errorMessage?: string;
+  /** With `status`: only the next this many requests fail, the rest are answered (a passing overload). */
+  failTimes?: number;
+  /** With `status`: the `retry-after` header sent with it. */
+  retryAfter?: string;
   /** Milliseconds before the response headers. */
   delayMs?: number;
   /** Milliseconds before the response headers, drawn uniformly from this range per request (a latency profile). */
@@ -194,6 +198,14 @@ export type MockFormat = 'openai' | 'anthropic';
 /** Starts a mock upstream on 127.0.0.1 (a free port unless `port` is given). */
 export async function startMockUpstream(name: string, initial: MockBehavior = {}, port = 0, format: MockFormat = 'openai'): Promise<MockUpstream> {
   let behavior = initial;
+  /** Requests failed so far under the current behaviour's `failTimes`. */
+  let failed = 0;
+  /** Whether this request is one of the `failTimes` that fail (and counts it). */
+  const failsThisTime = (b: MockBehavior) => {
+    if (failed >= (b.failTimes ?? 0)) return false;
+    failed++;
+    return true;
+  };
   const stats = { requests: 0, bytes: 0, closedEarly: 0, completed: 0 };
   const received: ReceivedRequest[] = [];
   let earlyCloseWaiters: (() => void)[] = [];
@@ -229,9 +241,10 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
         const delay = (b.delayMs ?? 0) + (b.latencyMs ? b.latencyMs.min + Math.random() * (b.latencyMs.max - b.latencyMs.min) : 0);
         if (delay > 0) await sleep(delay);
         if (res.destroyed) return;
-        if (b.status && b.status >= 400) {
+        const failing = b.status !== undefined && b.status >= 400 && (b.failTimes === undefined || failsThisTime(b));
+        if (failing && b.status) {
           const message = b.errorMessage ?? `${name} says ${b.status}`;
-          res.writeHead(b.status, { 'content-type': 'application/json' });
+          res.writeHead(b.status, { 'content-type': 'application/json', ...(b.retryAfter === undefined ? {} : { 'retry-after': b.retryAfter }) });
           res.end(
             JSON.stringify(
               format === 'anthropic'
@@ -260,6 +273,7 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
     received,
     behave(next) {
       behavior = next;
+      failed = 0;
     },
     nextEarlyClose: () => new Promise<void>((resolve) => earlyCloseWaiters.push(resolve)),
     close: () =>
