@@ -192,3 +192,57 @@ live:
     instance.closeSync();
   });
 });
+
+describe('outages and fallbacks in a scenario', () => {
+  // gpt-5 direct ($1.25/M in, $10/M out: $0.00625 a request), the aggregator as backup (5.5 % dearer), and the
+  // fallback model claude-sonnet-4-6 on its own key for the tenant whose gpt-5 has no backup route.
+  const OUTAGE = `
+name: outage
+seed: 5
+volume: { tokens_per_day: [1500000] }
+traffic:
+  models: { gpt-5: 1 }
+  input_tokens: { mean: 1000 }
+  output_tokens: { mean: 500 }
+outages: [{ route: openai, from_hour: 10, hours: 2 }]
+options:
+  - id: with-backup
+    config:
+      routes:
+        - { id: openai, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5] }
+        - { id: agg, kind: aggregator, base_url: "https://agg.example/v1", clearance: internal, models: [gpt-5], pricing: { fee_percent: 5.5 } }
+  - id: model-fallback
+    config:
+      fallbacks: { gpt-5: [claude-sonnet-4-6] }
+      routes:
+        - { id: openai, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5] }
+        - { id: anthropic, kind: direct, format: anthropic, base_url: "https://api.anthropic.com", clearance: confidential, models: [claude-sonnet-4-6] }
+  - id: no-fallback
+    config:
+      routes:
+        - { id: openai, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5] }
+`;
+
+  it('a 2-hour outage of the direct route shows what failing over cost, and what was denied', async () => {
+    const result = await runScenario(await loadScenario(scenarioFile('outage', OUTAGE)), { dbPath: ':memory:' });
+    const row = (option: string) => result.outages!.find((r) => r.option === option)!;
+    // 1,000 requests a day; those in hours 10 and 11 met the outage — the same ones in every option.
+    const during = row('with-backup').requests;
+    expect(during).toBeGreaterThan(0);
+    expect(row('model-fallback').requests).toBe(during);
+    // The aggregator: the same tokens at 5.5 % more.
+    expect(row('with-backup')).toMatchObject({ denied: 0, deniedIfUp: 0, costIfUpPico: during * 6_250_000_000 });
+    expect(row('with-backup').costPico).toBeCloseTo(during * 6_250_000_000 * 1.055, -3);
+    // Claude Sonnet 4.6 ($3/M in, $15/M out): $0.0105 a request instead of $0.00625.
+    expect(row('model-fallback').costPico).toBeCloseTo(during * 10_500_000_000, -3);
+    // Without a fallback, every one of them is denied.
+    expect(row('no-fallback')).toMatchObject({ denied: during, deniedIfUp: 0, costPico: 0 });
+    const report = (await import('../src/harness/write-reports.js')).markdownReport(result);
+    expect(report).toContain('## Outages');
+    expect(report).toContain('openai from hour 10 for 2 h');
+  });
+
+  it('an outage of a route no option has is refused with its path', async () => {
+    await expect(loadScenario(scenarioFile('bad-outage', OUTAGE.replace('route: openai, from_hour', 'route: opneai, from_hour')))).rejects.toThrow(/outages\[0\]\.route.*opneai/);
+  });
+});

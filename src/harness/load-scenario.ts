@@ -115,5 +115,10 @@ export async function loadScenario(path: string): Promise<Scenario> {
       capacity: o.capacity ?? [],
     });
   }
+  const days = file.days ?? 1;
+  (file.outages ?? []).forEach((o, j) => {
+    if (!options.some((opt) => opt.routing.routes.some((r) => r.id === o.route))) throw new ConfigError(source, [{ path: `outages[${j}].route`, message: `no option has a route '${o.route}'` }]);
+    if (o.from_hour >= days * 24) throw new ConfigError(source, [{ path: `outages[${j}].from_hour`, message: `the replay has ${days * 24} hours (days: ${days})` }]);
+  });
   return { path: absolute, file, volumes: sweepVolumes(file.volume), options };
 }

@@ -1,8 +1,9 @@
-import { planRoute } from '../engine/planner.js';
+import { planRoute, type RouteStats } from '../engine/planner.js';
 import { NO_SPEND, type RequestFacts } from '../engine/request-facts.js';
 import { costOfUsage } from '../engine/prices.js';
 import type { TrafficBatch, TrafficShape } from './generate-traffic.js';
 import type { PreparedOption } from './load-scenario.js';
+import type { Outage } from './scenario-schema.js';
 import { CHUNK_ROWS, REQUEST_TYPES, type ScenarioDb } from './scenario-db.js';
 
 /** Replayed traffic starts on this day (a Monday), so time-of-day rules see realistic hours. */
@@ -13,6 +14,25 @@ const HOUR_MS = 3_600_000;
 export interface ReplayCounts {
   readonly requests: number;
   readonly denied: number;
+  /** The requests replayed while an outage was on, and what they would have cost with every route up. */
+  readonly outage: OutageImpact;
+}
+
+/** What an option's requests during the outage windows cost, against the same requests with every route up. */
+export interface OutageImpact {
+  requests: number;
+  denied: number;
+  deniedIfUp: number;
+  costPico: number;
+  costIfUpPico: number;
+}
+
+/** The routes down in each hour of the replay (hour 0: the first midnight), as the planner's route stats. */
+export function outageStats(outages: readonly Outage[], days: number): (RouteStats | undefined)[] {
+  return Array.from({ length: days * 24 }, (_, hour) => {
+    const down = outages.filter((o) => hour >= o.from_hour && hour < o.from_hour + o.hours);
+    return down.length === 0 ? undefined : new Map(down.map((o) => [o.route, { circuit: 'open' as const }]));
+  });
 }
 
 /**
@@ -20,7 +40,16 @@ export interface ReplayCounts {
  * function the gateway uses — and appends one row per request to the scenario database, a data chunk at a
  * time. The request served by the decision's first route costs its tokens at that route's price.
  */
-export function replayBatch(batch: TrafficBatch, shape: TrafficShape, option: PreparedOption, optionId: number, point: number, routeIds: ReadonlyMap<string, number>, db: ScenarioDb): ReplayCounts {
+export function replayBatch(
+  batch: TrafficBatch,
+  shape: TrafficShape,
+  option: PreparedOption,
+  optionId: number,
+  point: number,
+  routeIds: ReadonlyMap<string, number>,
+  db: ScenarioDb,
+  downByHour: readonly (RouteStats | undefined)[] = [],
+): ReplayCounts {
   const top = option.routing.sensitivity.levels.length - 1;
   const sensitiveTagset = shape.tagsets.map((tags) => option.routing.sensitivity.rankOfTags(tags) === top);
   const columns = REQUEST_TYPES.map(() => new Array<unknown>(CHUNK_ROWS));
@@ -32,6 +61,7 @@ export function replayBatch(batch: TrafficBatch, shape: TrafficShape, option: Pr
   if (shape.sloMs !== undefined) req.sloMs = shape.sloMs;
   let denied = 0;
   let filled = 0;
+  const outage: OutageImpact = { requests: 0, denied: 0, deniedIfUp: 0, costPico: 0, costIfUpPico: 0 };
   const flushChunk = () => {
     db.appendColumns(filled === CHUNK_ROWS ? columns : columns.map((c) => c.slice(0, filled)), filled);
     filled = 0;
@@ -48,8 +78,20 @@ export function replayBatch(batch: TrafficBatch, shape: TrafficShape, option: Pr
     req.inputTokens = input;
     req.stream = batch.stream[i] === 1;
     req.nowMs = REPLAY_EPOCH_MS + day * DAY_MS + hour * HOUR_MS + (batch.minuteMs[i] as number);
-    const served = planRoute(req, option.routing).candidates[0];
+    // A weighted choice among equal routes draws from the request's place in the replay: the same every run.
+    req.seed = (Math.imul(i, 0x9e3779b1) ^ point) >>> 0;
+    const down = downByHour[day * 24 + hour];
+    const served = planRoute(req, option.routing, down).candidates[0];
+    const cost = served ? costOfUsage({ input, output }, served.price) : 0;
     if (!served) denied++;
+    if (down) {
+      const ifUp = planRoute(req, option.routing).candidates[0];
+      outage.requests++;
+      outage.denied += served ? 0 : 1;
+      outage.deniedIfUp += ifUp ? 0 : 1;
+      outage.costPico += cost;
+      outage.costIfUpPico += ifUp ? costOfUsage({ input, output }, ifUp.price) : 0;
+    }
     cOption[filled] = optionId;
     cPoint[filled] = point;
     cDay[filled] = day;
@@ -61,9 +103,9 @@ export function replayBatch(batch: TrafficBatch, shape: TrafficShape, option: Pr
     cSensitive[filled] = sensitiveTagset[tagset] as boolean;
     cInput[filled] = input;
     cOutput[filled] = output;
-    cCost[filled] = served ? costOfUsage({ input, output }, served.price) : 0;
+    cCost[filled] = cost;
     if (++filled === CHUNK_ROWS) flushChunk();
   }
   if (filled > 0) flushChunk();
-  return { requests: batch.count, denied };
+  return { requests: batch.count, denied, outage };
 }

@@ -5,7 +5,7 @@ import { dailyCosts, type PointCost } from './daily-costs.js';
 import { generateTraffic, shapeOf } from './generate-traffic.js';
 import type { Scenario } from './load-scenario.js';
 import { runLive, type LiveResult } from './live-run.js';
-import { replayBatch } from './replay.js';
+import { outageStats, replayBatch, type OutageImpact } from './replay.js';
 import { ScenarioDb } from './scenario-db.js';
 
 export interface Band {
@@ -25,6 +25,13 @@ export interface ScenarioResult {
   readonly replayed: { readonly requests: number; readonly seconds: number };
   /** Measured through real gateways, with `--live`. */
   readonly live?: readonly LiveResult[];
+  /** With `outages`: each option's requests during them at each swept volume, against every route up. */
+  readonly outages?: readonly OutageRow[];
+}
+
+export interface OutageRow extends OutageImpact {
+  readonly option: string;
+  readonly tokensPerDay: number;
 }
 
 export interface RunOptions {
@@ -76,13 +83,17 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
 
     const volumes = new Map<number, number>();
     let replayedRequests = 0;
+    const downByHour = outageStats(file.outages ?? [], days);
+    const outageRows: OutageRow[] = [];
     const replayAt = async (tokensPerDay: number, source: 'sweep' | 'refine'): Promise<number> => {
       const point = volumes.size;
       volumes.set(point, tokensPerDay);
       await db.insert('volumes', [[point, tokensPerDay, source]]);
       const batch = generateTraffic(shape, tokensPerDay, days, seed);
       options.forEach((option, i) => {
-        replayedRequests += replayBatch(batch, shape, option, i, point, routeIds[i] as Map<string, number>, db).requests;
+        const counts = replayBatch(batch, shape, option, i, point, routeIds[i] as Map<string, number>, db, downByHour);
+        replayedRequests += counts.requests;
+        if (source === 'sweep' && counts.outage.requests > 0) outageRows.push({ option: option.id, tokensPerDay, ...counts.outage });
       });
       db.flush();
       return point;
@@ -110,6 +121,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       bands: cheapestBands(byVolume, crossovers),
       replayed: { requests: replayedRequests, seconds: replayedSeconds },
       ...(live ? { live } : {}),
+      ...(outageRows.length > 0 ? { outages: outageRows } : {}),
     };
   } finally {
     db.close();

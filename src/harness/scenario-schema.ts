@@ -102,6 +102,13 @@ export const LiveSchema = Type.Object(
 );
 export type LiveConfig = Static<typeof LiveSchema>;
 
+/** A route down for a while: its circuit is open from `from_hour` (counted from the replay's first midnight) for `hours`. */
+export const OutageSchema = Type.Object(
+  { route: Type.String({ minLength: 1 }), from_hour: Type.Integer({ minimum: 0 }), hours: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
+export type Outage = Static<typeof OutageSchema>;
+
 export const ScenarioSchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
@@ -112,6 +119,8 @@ export const ScenarioSchema = Type.Object(
     volume: VolumeSchema,
     traffic: TrafficSchema,
     options: Type.Array(OptionSchema, { minItems: 1 }),
+    /** Routes down during the replay (in every option that has them): what failing over costs, and what is denied. */
+    outages: Type.Optional(Type.Array(OutageSchema)),
     published: Type.Optional(PublishedSchema),
     live: Type.Optional(LiveSchema),
   },

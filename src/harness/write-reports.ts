@@ -36,6 +36,24 @@ function publishedSection(result: ScenarioResult): string[] {
   return [...lines, ''];
 }
 
+/** What the scenario's outages cost each option: the requests during them, failed over or denied, against every route up. */
+function outageSection(result: ScenarioResult): string[] {
+  const rows = result.outages;
+  if (!rows) return [];
+  const windows = (result.scenario.file.outages ?? []).map((o) => `${o.route} from hour ${o.from_hour} for ${o.hours} h`).join('; ');
+  const usd = (pico: number) => `$${(pico / 1e12).toFixed(4)}`;
+  return [
+    '## Outages',
+    '',
+    `Routes down: ${windows}. The requests in those hours were planned with the routes' circuits open (failing over to the next route or model, or denied), and again with every route up.`,
+    '',
+    '| option | tokens/day | requests in the outage | denied (all up) | token cost | all up | extra |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.option} | ${r.tokensPerDay.toLocaleString('en-US')} | ${r.requests.toLocaleString('en-US')} | ${r.denied} (${r.deniedIfUp}) | ${usd(r.costPico)} | ${usd(r.costIfUpPico)} | ${usd(r.costPico - r.costIfUpPico)} |`),
+    '',
+  ];
+}
+
 export function markdownReport(result: ScenarioResult): string {
   const s = result.scenario;
   const options = s.options.map((o) => o.id);
@@ -64,6 +82,7 @@ export function markdownReport(result: ScenarioResult): string {
     ...bandLines(result).map((l) => `- ${l}`),
     '',
     ...(sensitive ? ['## Sensitive data', '', `- ${sensitive}`, ''] : []),
+    ...outageSection(result),
     ...(result.live
       ? ['## Live: measured through a real gateway', '', 'Mock upstreams with each route kind\'s latency profile, a Switchyard gateway per option, the scenario\'s requests sent through it time-compressed (table `live_requests`).', '', `| ${LIVE_HEAD.join(' | ')} |`, `|${LIVE_HEAD.map(() => '---').join('|')}|`, ...liveRows(result).map((r) => `| ${r.join(' | ')} |`), '']
       : []),
