@@ -6,6 +6,7 @@ import { hashApiKey } from '../src/config/tenant-keys.js';
 import { startMockUpstream, type MockUpstream } from '../src/mock-upstream/mock-upstream.js';
 import { startGateway, type RunningGateway } from './helpers/gateway-fixture.js';
 import { tempDir } from './helpers/hermetic.js';
+import { runCli } from './helpers/run-cli.js';
 
 // Load balancing among equal routes, model fallbacks and retries, through the real gateway and real upstreams.
 const KEY = 'sk-test-failover-0123456789abcdef';
@@ -198,5 +199,16 @@ describe('retries on the same route', () => {
     } finally {
       await gw.close();
     }
+  });
+});
+
+describe("the README's worked example (examples/failover.yaml)", () => {
+  it('explains two keys as equals, the aggregator as backup, then the Claude fallback', async () => {
+    const { code, stdout } = await runCli(['explain', 'examples/chat.json', '-c', 'examples/failover.yaml', '--tenant', 'acme', '--json']);
+    expect(code).toBe(0);
+    const d = JSON.parse(stdout) as { notes: string[]; routes: { route: string; model: string }[] };
+    expect(d.notes).toEqual(['fallback:claude-sonnet-4-6']);
+    expect(d.routes.slice(2).map((r) => `${r.route}/${r.model}`)).toEqual(['openrouter/gpt-5', 'anthropic-direct/claude-sonnet-4-6', 'openrouter/claude-sonnet-4-6']);
+    expect(new Set(d.routes.slice(0, 2).map((r) => r.route))).toEqual(new Set(['openai-key-a', 'openai-key-b']));
   });
 });
