@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerCheck } from './check-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerHashKey } from './hash-key-command.js';
 import { registerReport } from './report-command.js';
@@ -18,6 +19,7 @@ const program = new Command('switchyard')
 
 registerServe(program);
 registerExplain(program);
+registerCheck(program);
 registerScenario(program);
 registerReport(program);
 registerWhatIf(program);

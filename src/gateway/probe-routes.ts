@@ -1,0 +1,63 @@
+import type { GatewayRoute } from '../config/config-schema.js';
+import { WIRE_FORMATS } from './formats/registry.js';
+import { redactSecrets } from './relay/redact.js';
+import { sendAttempt } from './relay/send-attempt.js';
+import { UpstreamPools } from './relay/upstream-pools.js';
+
+export interface ProbeResult {
+  readonly route: string;
+  readonly model?: string;
+  readonly ok: boolean;
+  /** `ok`, or what would have surfaced at 3 AM: the key refused, the model unknown there, unreachable… */
+  readonly verdict: string;
+  readonly ms: number;
+}
+
+const VERDICTS: Record<string, string> = {
+  '401': 'key refused (401)',
+  '403': 'key not allowed (403)',
+  '404': 'model or path unknown there (404)',
+  '429': 'rate-limited right now (429)',
+  connect: 'unreachable (connection refused or no such host)',
+  timeout: 'too slow (timed out)',
+  deadline: 'too slow (total deadline)',
+  reset: 'connection dropped',
+  bad_body: 'answered, but not in its format',
+};
+
+/**
+ * One minimal real request per route (`max_tokens: 1`, its first model), all at once: the key, the model
+ * mapping and the latency, checked now rather than found out by the first caller. Keys never appear in what
+ * is returned.
+ */
+export async function probeRoutes(routes: readonly GatewayRoute[]): Promise<ProbeResult[]> {
+  const pools = new UpstreamPools(routes);
+  try {
+    return await Promise.all(routes.map((route) => probe(route, pools)));
+  } finally {
+    await pools.close();
+  }
+}
+
+async function probe(route: GatewayRoute, pools: UpstreamPools): Promise<ProbeResult> {
+  const models = route.models;
+  const entry: [string, string] | undefined = models === '*' ? undefined : Array.isArray(models) ? [models[0] as string, models[0] as string] : Object.entries(models)[0];
+  if (!entry) return { route: route.id, ok: false, verdict: 'no model to try: models is "*" (name one to probe)', ms: 0 };
+  const [model, upstreamModel] = entry;
+  const format = WIRE_FORMATS[route.format ?? 'openai'];
+  const call = format.buildCall('chat', { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, upstreamModel, route.api_key);
+  const t0 = performance.now();
+  const exchange = await sendAttempt({ target: pools.get(route.id), format, endpoint: 'chat', call, stream: false, signal: new AbortController().signal, maxBodyBytes: 1024 * 1024 });
+  const ms = Math.round(performance.now() - t0);
+  const base = { route: route.id, model, ms };
+  switch (exchange.kind) {
+    case 'answer':
+      return { ...base, ok: true, verdict: 'ok' };
+    case 'failed':
+      return { ...base, ok: false, verdict: VERDICTS[String(exchange.failure)] ?? `failed (${exchange.failure})` };
+    case 'rejected':
+      return { ...base, ok: false, verdict: `refused (${exchange.status}): ${redactSecrets(exchange.message, route.api_key ? [route.api_key] : [])}` };
+    default:
+      return { ...base, ok: false, verdict: exchange.kind };
+  }
+}
