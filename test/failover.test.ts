@@ -212,3 +212,26 @@ describe("the README's worked example (examples/failover.yaml)", () => {
     expect(new Set(d.routes.slice(0, 2).map((r) => r.route))).toEqual(new Set(['openai-key-a', 'openai-key-b']));
   });
 });
+
+describe('whatif with fallbacks', () => {
+  it('counts the logged requests another config would serve with a fallback model', async () => {
+    const path = config('');
+    const gw = await startGateway(path);
+    for (let i = 0; i < 3; i++) {
+      const res = await request(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'x-switchyard-tags': 'confidential' },
+        body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await res.body.dump();
+    }
+    await gw.close();
+    // The other config clears the gpt-5 keys for internal data only, serves no gpt-5 on-prem, and falls back to Claude.
+    const other = join(tempDir('switchyard-failover'), 'other.yaml');
+    const text = (await import('node:fs')).readFileSync(path, 'utf8');
+    writeFileSync(other, `fallbacks: { gpt-5: [claude-sonnet-4-6] }\n${text.replaceAll('clearance: confidential, models: [gpt-5, gpt-5-mini]', 'clearance: internal, models: [gpt-5, gpt-5-mini]').replaceAll('gpt-5: llama-3.3-70b', 'llama: llama-3.3-70b').replace('models: { gpt-5: { input', 'models: { llama: { input')}`);
+    const { code, stdout } = await runCli(['whatif', '--log', join(path, '..', 'log'), '-c', other, '--json'], { env: { DIRECT_KEY: 'x' } });
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { fallbacks: Record<string, number> }).fallbacks).toEqual({ 'gpt-5 → claude-sonnet-4-6': 3 });
+  });
+});

@@ -18,6 +18,8 @@ export interface WhatIfResult {
   readonly moved: number;
   /** Requests whose tenant the other config does not know. */
   readonly unknownTenant: number;
+  /** Requests the other config would serve with a fallback model, by `requested → fallback`. */
+  readonly fallbacks: Readonly<Record<string, number>>;
 }
 
 interface LoggedRequest {
@@ -61,6 +63,7 @@ export async function whatIf(logPath: string, routing: RoutingConfig): Promise<W
   const other: KindTotals = {};
   let moved = 0;
   let unknownTenant = 0;
+  const fallbacks: Record<string, number> = {};
   for (const row of rows) {
     // No route in the row: refused (4xx), or every route tried failed (5xx) — not the same thing.
     const actualKind = row.route_kind ?? (row.status >= 500 ? 'failed' : 'denied');
@@ -72,10 +75,14 @@ export async function whatIf(logPath: string, routing: RoutingConfig): Promise<W
     );
     const served = decision.candidates[0];
     const kind = served?.kind ?? 'denied';
+    if (served && served.model !== decision.model) {
+      const pair = `${decision.model} → ${served.model}`;
+      fallbacks[pair] = (fallbacks[pair] ?? 0) + 1;
+    }
     // A request that failed upstream says nothing about where the planner sent it.
     if (actualKind !== 'failed' && kind !== actualKind) moved++;
     add(other, kind, served ? BigInt(costOfUsage({ input: row.input_tokens, output: row.output_tokens, cachedInput: row.cached_tokens }, served.price)) : 0n);
   }
   const total = (t: KindTotals) => Object.values(t).reduce((s, x) => s + x.pico, 0n);
-  return { requests: rows.length, actual, whatIf: other, actualPico: total(actual), whatIfPico: total(other), moved, unknownTenant };
+  return { requests: rows.length, actual, whatIf: other, actualPico: total(actual), whatIfPico: total(other), moved, unknownTenant, fallbacks };
 }
