@@ -10,6 +10,7 @@ import { SchemaValidator, type SchemaProblem } from '../engine/schema-errors.js'
 import { readDataFile } from './read-data-file.js';
 import { maskSubstituted, substituteEnv } from './substitute-env.js';
 import { checkKeyForms, indexTenantKeys } from './tenant-keys.js';
+import { applyProviderPresets } from './provider-presets.js';
 
 export const DEFAULT_CONFIG_PATH = 'switchyard.yaml';
 
@@ -117,7 +118,7 @@ async function loadChecked(raw: unknown, path: string, options: LoadOptions, use
   const absolute = resolve(path);
   const source = label(absolute);
   const problems: SchemaProblem[] = checkKeyForms(raw);
-  const substituted = substituteEnv(raw, options.env ?? process.env, options.requireSecrets ?? false, problems, used);
+  const substituted = substituteEnv(applyProviderPresets(raw), options.env ?? process.env, options.requireSecrets ?? false, problems, used);
   // Declared defaults (route timeouts) are filled in before the check, on a copy: the caller's object stays as given.
   const defaulted = Value.Default(ConfigSchema, structuredClone(substituted));
   problems.push(...configValidator.problems(defaulted));

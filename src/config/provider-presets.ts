@@ -1,0 +1,65 @@
+import type { RouteKind, WireFormatId } from '../engine/config-schema.js';
+
+interface Preset {
+  readonly base_url: string;
+  /** What the provider adds to the model makers' prices (OpenRouter: 5.5 % on credits). */
+  readonly fee_percent?: number;
+  readonly kind: RouteKind;
+  readonly format: WireFormatId;
+  /** The environment variable the provider's own SDKs read the key from; none for local servers. */
+  readonly keyVar?: string;
+}
+
+/**
+ * Providers whose documented endpoint Switchyard speaks (OpenAI's chat-completions shape, or Anthropic's
+ * Messages API): `provider: openai` stands for the base URL, the format, the usual key variable and the kind.
+ * Aggregators serve every catalogue model (`models: "*"`); local servers (vLLM, Ollama) are on-prem.
+ */
+export const PROVIDER_PRESETS = {
+  openai: { base_url: 'https://api.openai.com/v1', kind: 'direct', format: 'openai', keyVar: 'OPENAI_API_KEY' },
+  anthropic: { base_url: 'https://api.anthropic.com', kind: 'direct', format: 'anthropic', keyVar: 'ANTHROPIC_API_KEY' },
+  gemini: { base_url: 'https://generativelanguage.googleapis.com/v1beta/openai', kind: 'direct', format: 'openai', keyVar: 'GEMINI_API_KEY' },
+  mistral: { base_url: 'https://api.mistral.ai/v1', kind: 'direct', format: 'openai', keyVar: 'MISTRAL_API_KEY' },
+  deepseek: { base_url: 'https://api.deepseek.com/v1', kind: 'direct', format: 'openai', keyVar: 'DEEPSEEK_API_KEY' },
+  xai: { base_url: 'https://api.x.ai/v1', kind: 'direct', format: 'openai', keyVar: 'XAI_API_KEY' },
+  groq: { base_url: 'https://api.groq.com/openai/v1', kind: 'direct', format: 'openai', keyVar: 'GROQ_API_KEY' },
+  cerebras: { base_url: 'https://api.cerebras.ai/v1', kind: 'direct', format: 'openai', keyVar: 'CEREBRAS_API_KEY' },
+  openrouter: { base_url: 'https://openrouter.ai/api/v1', kind: 'aggregator', format: 'openai', keyVar: 'OPENROUTER_API_KEY', fee_percent: 5.5 },
+  together: { base_url: 'https://api.together.xyz/v1', kind: 'aggregator', format: 'openai', keyVar: 'TOGETHER_API_KEY' },
+  fireworks: { base_url: 'https://api.fireworks.ai/inference/v1', kind: 'aggregator', format: 'openai', keyVar: 'FIREWORKS_API_KEY' },
+  vllm: { base_url: 'http://127.0.0.1:8000/v1', kind: 'onprem', format: 'openai' },
+  ollama: { base_url: 'http://127.0.0.1:11434/v1', kind: 'onprem', format: 'openai' },
+} as const satisfies Record<string, Preset>;
+
+export type ProviderId = keyof typeof PROVIDER_PRESETS;
+export const PROVIDER_IDS = Object.keys(PROVIDER_PRESETS) as ProviderId[];
+
+/**
+ * Fills what a route's `provider` stands for into the raw config (before `${VAR}` substitution and the schema
+ * check), without overriding anything the route says itself. An aggregator preset also serves every catalogue
+ * model and, when the route names no clearance, the lowest level — data leaves through a third party. A direct
+ * provider or an on-prem server must state its clearance: that stays required.
+ */
+export function applyProviderPresets(raw: unknown): unknown {
+  if (!isObject(raw) || !Array.isArray(raw.routes)) return raw;
+  const levels = isObject(raw.sensitivity) && Array.isArray(raw.sensitivity.levels) ? raw.sensitivity.levels : undefined;
+  const lowest = typeof levels?.[0] === 'string' ? levels[0] : 'public';
+  return {
+    ...raw,
+    routes: raw.routes.map((route: unknown) => {
+      if (!isObject(route) || typeof route.provider !== 'string' || !(route.provider in PROVIDER_PRESETS)) return route;
+      const preset: Preset = PROVIDER_PRESETS[route.provider as ProviderId];
+      return {
+        base_url: preset.base_url,
+        kind: preset.kind,
+        format: preset.format,
+        ...(preset.keyVar ? { api_key: `\${${preset.keyVar}}` } : {}),
+        ...(preset.kind === 'aggregator' ? { models: '*', clearance: lowest } : {}),
+        ...(preset.fee_percent === undefined ? {} : { pricing: { fee_percent: preset.fee_percent } }),
+        ...route,
+      };
+    }),
+  };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
