@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCheck } from './check-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerHashKey } from './hash-key-command.js';
+import { registerImport } from './import-command.js';
 import { registerReport } from './report-command.js';
 import { registerScenario } from './scenario-command.js';
 import { registerServe } from './serve-command.js';
@@ -24,6 +25,7 @@ registerScenario(program);
 registerReport(program);
 registerWhatIf(program);
 registerHashKey(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);

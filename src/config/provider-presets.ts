@@ -1,6 +1,6 @@
 import type { RouteKind, WireFormatId } from '../engine/config-schema.js';
 
-interface Preset {
+export interface Preset {
   readonly base_url: string;
   /** What the provider adds to the model makers' prices (OpenRouter: 5.5 % on credits). */
   readonly fee_percent?: number;

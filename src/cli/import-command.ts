@@ -1,0 +1,59 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { parse, stringify } from 'yaml';
+import { importLiteLlm } from '../config/import-litellm.js';
+import { loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../engine/errors.js';
+import { runAction, UsageError } from './cli-error.js';
+import { createTable, renderTable } from './table.js';
+
+interface ImportOptions {
+  out?: string;
+}
+
+async function importLiteLlmFile(file: string, options: ImportOptions): Promise<number> {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not YAML (${(err as Error).message.split('\n')[0]})`}`);
+  }
+  let result;
+  try {
+    result = importLiteLlm(raw, options.out ? `${basename(options.out).replace(/\.ya?ml$/, '')}.rules.json` : undefined);
+  } catch (err) {
+    throw new UsageError(`${file}: ${(err as Error).message}`);
+  }
+  const header = `# Imported from ${basename(file)} by \`switchyard import litellm\`. Review each route's clearance: it says which\n# sensitivity level the route may carry, and LiteLLM has no such notion.\n`;
+  const text = header + stringify(result.config, { lineWidth: 120 });
+  const table = createTable(['LiteLLM', 'mapped', 'what it became, or why not']);
+  for (const n of result.notes) table.push([n.source, n.mapped ? 'yes' : 'no', n.note]);
+  console.error(renderTable(table));
+  if (!options.out) {
+    if (result.tagRules) throw new UsageError('this config uses tag routing: give --out FILE so its rules file can be written beside it');
+    process.stdout.write(text);
+    return 0;
+  }
+  writeFileSync(options.out, text);
+  if (result.tagRules) writeFileSync(join(dirname(options.out), (result.config.policies as string[])[0] as string), `${JSON.stringify(result.tagRules, null, 2)}\n`);
+  try {
+    await loadConfig(options.out);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`switchyard: wrote ${options.out}, but it does not load yet: ${err.message}`);
+    return 1;
+  }
+  console.error(`wrote ${options.out}: it loads; try \`switchyard check -c ${options.out}\``);
+  return 0;
+}
+
+export function registerImport(program: Command): void {
+  const command = program.command('import').description("translate another gateway's config into Switchyard's");
+  command
+    .command('litellm')
+    .description("translate a LiteLLM proxy config.yaml (model_list, router_settings, litellm_settings, general_settings)")
+    .argument('<file>', 'the LiteLLM config')
+    .option('-o, --out <file>', 'write the config here (and its tag rules beside it); otherwise to stdout')
+    .action((file: string, options: ImportOptions) => runAction(() => importLiteLlmFile(file, options)));
+}
