@@ -4,6 +4,7 @@ import { registerCheck } from './check-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerHashKey } from './hash-key-command.js';
 import { registerImport } from './import-command.js';
+import { registerInit } from './init-command.js';
 import { registerReport } from './report-command.js';
 import { registerScenario } from './scenario-command.js';
 import { registerServe } from './serve-command.js';
@@ -18,6 +19,7 @@ const program = new Command('switchyard')
   .showHelpAfterError(false)
   .exitOverride();
 
+registerInit(program);
 registerServe(program);
 registerExplain(program);
 registerCheck(program);

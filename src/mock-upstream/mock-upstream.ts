@@ -258,6 +258,10 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
         else if (format === 'anthropic' && path === '/v1/messages') await answerChat(res, body, b, name, format);
         else if (format === 'openai' && path.endsWith('/chat/completions')) await answerChat(res, body, b, name, format);
         else if (format === 'openai' && path.endsWith('/embeddings')) answerEmbeddings(res, body);
+        else if (format === 'openai' && req.method === 'GET' && path.endsWith('/models')) {
+          // What an OpenAI-compatible server (vLLM, Ollama) lists: `switchyard init --onprem` reads it.
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b', object: 'model' }] }));
+        }
         else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${path}`, type: 'invalid_request_error', code: null, param: null } }));
       })();
     });

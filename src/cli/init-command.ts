@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
+import { PROVIDER_IDS, PROVIDER_PRESETS, type Preset, type ProviderId } from '../config/provider-presets.js';
+import { hashApiKey } from '../config/tenant-keys.js';
+import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
+
+interface InitOptions {
+  out: string;
+  providers?: string;
+  clearance: string;
+  baseUrl: string[];
+  onprem?: string;
+  onpremUsdPerHour: string;
+  tenant: string;
+  port: string;
+  force?: boolean;
+  demo?: boolean;
+}
+
+/** The models a new config starts with per provider: ones the built-in catalogue prices. */
+const STARTER_MODELS: Partial<Record<ProviderId, string[]>> = {
+  openai: ['gpt-5', 'gpt-5-mini'],
+  anthropic: ['claude-sonnet-4-6', 'claude-haiku-4-5'],
+  gemini: ['gemini-2.5-pro', 'gemini-2.5-flash'],
+};
+
+/** An on-prem server's models, from its OpenAI-compatible `GET /models`; undefined when it does not answer. */
+async function localModels(baseUrl: string): Promise<string[] | undefined> {
+  try {
+    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/models`, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { data?: { id?: unknown }[] };
+    const ids = (body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+    return ids.length > 0 ? ids : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function init(options: InitOptions): Promise<number> {
+  if (existsSync(options.out) && !options.force) throw new UsageError(`${options.out} exists: pass --force to replace it, or --out FILE`);
+  if (options.demo) {
+    copyFileSync(fileURLToPath(new URL('../../switchyard.example.yaml', import.meta.url)), options.out);
+    console.log(`wrote ${options.out} (the example: one route of each kind, three tenants)\nstart it with mock upstreams, no keys needed:  npx switchyard serve -c ${options.out} --mock-upstreams\nthe demo tenants' keys are in the README (Try it with no keys)`);
+    return 0;
+  }
+  const port = parsePositiveInt(options.port, '--port');
+  const overrides = new Map(
+    options.baseUrl.map((pair) => {
+      const [id, url] = pair.split(/=(.*)/s) as [string, string | undefined];
+      if (!url || !PROVIDER_IDS.includes(id as ProviderId)) throw new UsageError(`--base-url takes PROVIDER=URL with a provider of ${PROVIDER_IDS.join(', ')}, not '${pair}'`);
+      return [id, url];
+    }),
+  );
+  const wanted = options.providers
+    ? options.providers.split(',').map((p) => p.trim())
+    : PROVIDER_IDS.filter((id) => {
+        const preset: Preset = PROVIDER_PRESETS[id];
+        return preset.keyVar !== undefined && (process.env[preset.keyVar] ?? '') !== '';
+      });
+  for (const p of wanted) if (!PROVIDER_IDS.includes(p as ProviderId)) throw new UsageError(`unknown provider '${p}' (one of ${PROVIDER_IDS.join(', ')})`);
+  const routes: Record<string, unknown>[] = [];
+  const said: string[] = [];
+  for (const id of wanted as ProviderId[]) {
+    const preset: Preset = PROVIDER_PRESETS[id];
+    const base = overrides.get(id);
+    if (preset.kind === 'aggregator') routes.push({ id, provider: id, ...(base ? { base_url: base } : {}) });
+    else if (preset.kind === 'onprem') continue; // local servers come with --onprem
+    else if (STARTER_MODELS[id]) routes.push({ id, provider: id, clearance: options.clearance, models: STARTER_MODELS[id], ...(base ? { base_url: base } : {}) });
+    else {
+      said.push(`${id}: key found, but no starter models with a known price: add a route with its models and pricing`);
+      continue;
+    }
+    said.push(`${id}: ${preset.kind === 'aggregator' ? 'every catalogue model' : (STARTER_MODELS[id] ?? []).join(', ')}${preset.keyVar ? ` (key from ${preset.keyVar})` : ''}`);
+  }
+  if (options.onprem) {
+    const models = await localModels(options.onprem);
+    if (!models) throw new UsageError(`--onprem ${options.onprem}: no OpenAI-compatible server answers GET /models there`);
+    routes.push({ id: 'onprem', kind: 'onprem', base_url: options.onprem.replace(/\/$/, ''), clearance: 'restricted', models, pricing: { fixed_per_hour_usd: Number(options.onpremUsdPerHour) } });
+    said.push(`onprem: ${models.join(', ')} at ${options.onprem} (may carry restricted data)`);
+  }
+  if (routes.length === 0) {
+    throw new UsageError(`no provider key in the environment (${PROVIDER_IDS.flatMap((id) => (PROVIDER_PRESETS[id] as Preset).keyVar ?? []).join(', ')}), no --providers and no --onprem: set a key, or try the demo: switchyard init --demo`);
+  }
+  const key = `sk-sy-${randomBytes(24).toString('hex')}`;
+  const config = {
+    server: { host: '127.0.0.1', port },
+    routes,
+    tenants: [{ id: options.tenant, api_keys: [`sha256:${hashApiKey(key)}`] }],
+  };
+  const header = `# Written by \`switchyard init\`. Direct providers' clearance is '${options.clearance}': the highest sensitivity\n# level each may carry. Raise it only for data you may send there (see the README, "What it decides").\n`;
+  writeFileSync(options.out, header + stringify(config));
+  await loadConfig(options.out);
+  // The first route's last starter model is its cheapest: what the first try should cost.
+  const model = routes.map((r) => (Array.isArray(r.models) ? (r.models as string[]).at(-1) : undefined)).find((m) => m !== undefined) ?? 'gpt-5-mini';
+  console.log(
+    [
+      `wrote ${options.out}:`,
+      ...said.map((s) => `  ${s}`),
+      `tenant ${options.tenant}'s key (shown once, stored hashed): ${key}`,
+      '',
+      `start:  npx switchyard serve${options.out === DEFAULT_CONFIG_PATH ? '' : ` -c ${options.out}`}`,
+      `try:    curl -s http://127.0.0.1:${port}/v1/chat/completions -H "authorization: Bearer ${key}" -H "content-type: application/json" -d '{"model":"${model}","messages":[{"role":"user","content":"Say hello"}]}'`,
+      `check:  npx switchyard check${options.out === DEFAULT_CONFIG_PATH ? '' : ` -c ${options.out}`} --probe`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('write a working switchyard.yaml from the provider keys in the environment, with a new tenant key')
+    .option('-o, --out <file>', 'where to write it', DEFAULT_CONFIG_PATH)
+    .option('--providers <list>', `comma-separated providers (default: those with a key in the environment): ${PROVIDER_IDS.join(', ')}`)
+    .option('--clearance <level>', "the highest sensitivity level direct providers may carry (a statement you make)", 'internal')
+    .option('--base-url <provider=url>', 'another base URL for a provider (a proxy, a test server); repeatable', (v: string, all: string[]) => [...all, v], [])
+    .option('--onprem <url>', 'a local OpenAI-compatible server (vLLM, Ollama…): added as an on-prem route with the models it lists')
+    .option('--onprem-usd-per-hour <usd>', 'what the on-prem server costs an hour', '0')
+    .option('--tenant <id>', 'the tenant to create', 'default')
+    .option('--port <port>', 'the port the gateway will listen on', '4000')
+    .option('--force', 'replace an existing file')
+    .option('--demo', 'write the example config instead, to run with --mock-upstreams (no keys)')
+    .action((options: InitOptions) => runAction(() => init(options)));
+}

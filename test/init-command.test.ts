@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startMockUpstream, type MockUpstream } from '../src/mock-upstream/mock-upstream.js';
+import { tempDir } from './helpers/hermetic.js';
+import { runCli } from './helpers/run-cli.js';
+import { startProcess } from './helpers/start-process.js';
+
+const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
+
+/** The printed curl line, sent as written: its URL, its two headers and its body. */
+async function runCurlLine(line: string) {
+  const url = /curl -s (\S+)/.exec(line)![1]!;
+  const headers = Object.fromEntries([...line.matchAll(/-H "([^:]+): ([^"]+)"/g)].map((m) => [m[1]!, m[2]!]));
+  const body = /-d '([^']+)'/.exec(line)![1]!;
+  const res = await request(url, { method: 'POST', headers, body });
+  return { status: res.statusCode, route: res.headers['x-switchyard-route'], body: (await res.body.json()) as { choices?: unknown[] } };
+}
+
+describe('switchyard init', () => {
+  let openai: MockUpstream;
+  let local: MockUpstream;
+  beforeAll(async () => {
+    [openai, local] = await Promise.all([startMockUpstream('openai'), startMockUpstream('vllm')]);
+  });
+  afterAll(async () => Promise.all([openai.close(), local.close()]));
+
+  it('with a key in the environment, writes a config whose gateway answers the printed curl line', async () => {
+    const cwd = tempDir('switchyard-init');
+    const env = { OPENAI_API_KEY: 'sk-test-openai-0123456789' };
+    const { code, stdout } = await runCli(['init', '--base-url', `openai=${openai.url}`, '--onprem', local.url], { cwd, env });
+    expect(code).toBe(0);
+    const config = parse(readFileSync(join(cwd, 'switchyard.yaml'), 'utf8')) as { routes: { id: string; clearance: string; models: string[] }[]; tenants: { api_keys: string[] }[] };
+    expect(config.routes.map((r) => r.id)).toEqual(['openai', 'onprem']);
+    expect(config.routes[1]).toMatchObject({ clearance: 'restricted', models: ['llama-3.3-70b'] });
+    // The key is printed once and stored hashed.
+    const key = /key \(shown once, stored hashed\): (sk-sy-[0-9a-f]+)/.exec(stdout)![1]!;
+    expect(readFileSync(join(cwd, 'switchyard.yaml'), 'utf8')).not.toContain(key);
+    expect(config.tenants[0]!.api_keys[0]).toMatch(/^sha256:/);
+    const serve = await startProcess([BIN, 'serve', '--port', '0'], env, cwd);
+    try {
+      const curl = stdout.split('\n').find((l) => l.startsWith('try:'))!.replace(/127\.0\.0\.1:4000/, `127.0.0.1:${serve.port}`);
+      const answer = await runCurlLine(curl);
+      expect(answer).toMatchObject({ status: 200, route: 'openai' });
+      expect(openai.received.at(-1)?.headers.authorization).toBe(`Bearer ${env.OPENAI_API_KEY}`);
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it('with no key and no flags, says what to do in one line and writes nothing', async () => {
+    const cwd = tempDir('switchyard-init');
+    const { code, stderr } = await runCli(['init'], { cwd, env: { OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', OPENROUTER_API_KEY: '', GEMINI_API_KEY: '' } });
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('switchyard init --demo');
+    expect(existsSync(join(cwd, 'switchyard.yaml'))).toBe(false);
+  });
+
+  it('--demo writes the example config, to run with --mock-upstreams', async () => {
+    const cwd = tempDir('switchyard-init');
+    const { code, stdout } = await runCli(['init', '--demo'], { cwd });
+    expect(code).toBe(0);
+    expect(stdout).toContain('--mock-upstreams');
+    expect(readFileSync(join(cwd, 'switchyard.yaml'), 'utf8')).toContain('onprem-gpu');
+  });
+});
