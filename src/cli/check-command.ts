@@ -1,10 +1,8 @@
-import type { Command } from 'commander';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
 import { failoverDrill, type Chain, type Drill, type TrafficKind } from '../engine/failover-drill.js';
-import { runAction } from './cli-error.js';
 import { createTable, renderTable } from './table.js';
 
-interface CheckOptions {
+export interface CheckOptions {
   config: string;
   probe?: boolean;
   json?: boolean;
@@ -39,7 +37,7 @@ function renderDrill(path: string, summary: string, drill: Drill, topLevel: stri
   return lines.join('\n');
 }
 
-async function check(options: CheckOptions): Promise<number> {
+export async function check(options: CheckOptions): Promise<number> {
   // A probe sends real requests: every key must be set. Without it, the config alone is checked.
   const loaded = await loadConfig(options.config, { requireSecrets: options.probe === true });
   const { routing } = loaded;
@@ -61,14 +59,4 @@ async function check(options: CheckOptions): Promise<number> {
   }
   if (failedProbes.length > 0) console.error(`switchyard: ${failedProbes.length} route${failedProbes.length === 1 ? '' : 's'} failed the probe: ${failedProbes.map((p) => p.route).join(', ')}`);
   return failedProbes.length > 0 ? 1 : 0;
-}
-
-export function registerCheck(program: Command): void {
-  program
-    .command('check')
-    .description('validate the config and run the failover drill: every route chain, single points of failure, what each outage does')
-    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
-    .option('--probe', 'also send one minimal real request per route (max_tokens 1): keys, model names, latency')
-    .option('--json', 'print the same as JSON')
-    .action((options: CheckOptions) => runAction(() => check(options)));
 }

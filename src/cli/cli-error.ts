@@ -1,4 +1,4 @@
-import { LogNotFoundError } from '../duckdb/log-reader.js';
+import { LogNotFoundError } from '../duckdb/log-not-found.js';
 import { ConfigError } from '../engine/errors.js';
 
 /** Bad input on the command line: one line on stderr, exit code 2. */

@@ -1,16 +1,15 @@
-import type { Command } from 'commander';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
 import { decisionToJson } from '../engine/decision-view.js';
 import { formatUsd } from '../engine/money.js';
 import { planRoute } from '../engine/planner.js';
 import { buildFacts, NO_SPEND, parseTagList } from '../engine/request-facts.js';
 import { ChatCompletionRequestSchema } from '../engine/request-schema.js';
-import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
+import { parsePositiveInt, UsageError } from './cli-error.js';
 import { readRequestBody } from './read-request.js';
 import { createTable, renderTable } from './table.js';
 import type { Decision } from '../engine/decision.js';
 
-interface ExplainOptions {
+export interface ExplainOptions {
   config: string;
   tenant: string;
   tags?: string;
@@ -39,7 +38,7 @@ function renderDecision(d: Decision, tenant: string, inputTokens: number): strin
   return lines.join('\n');
 }
 
-async function explain(file: string, options: ExplainOptions): Promise<number> {
+export async function explain(file: string, options: ExplainOptions): Promise<number> {
   const nowMs = options.at === undefined ? Date.now() : Date.parse(options.at);
   if (Number.isNaN(nowMs)) throw new UsageError(`--at must be an ISO date-time, not '${options.at}'`);
   const body = await readRequestBody(file, ChatCompletionRequestSchema);
@@ -56,18 +55,4 @@ async function explain(file: string, options: ExplainOptions): Promise<number> {
   if (decision.denial?.code === 'model_not_found') throw new UsageError(decision.denial.message);
   console.log(options.json ? JSON.stringify(decisionToJson(decision), null, 2) : renderDecision(decision, tenant.id, request.inputTokens));
   return 0;
-}
-
-export function registerExplain(program: Command): void {
-  program
-    .command('explain')
-    .description('show where a chat request would go, and why, without sending it')
-    .argument('[request]', 'chat completion request JSON file, or - for stdin', '-')
-    .requiredOption('--tenant <id>', 'tenant the request comes from (required)')
-    .option('--tags <list>', 'comma-separated tags, as in the x-switchyard-tags header')
-    .option('--slo-ms <ms>', 'latency SLO, as in the x-switchyard-slo-ms header')
-    .option('--at <iso>', 'time of the request (default: now)')
-    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
-    .option('--json', 'print the decision as JSON')
-    .action((file: string, options: ExplainOptions) => runAction(() => explain(file, options)));
 }

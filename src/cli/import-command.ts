@@ -1,18 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
 import { importLiteLlm } from '../config/import-litellm.js';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../engine/errors.js';
-import { runAction, UsageError } from './cli-error.js';
+import { UsageError } from './cli-error.js';
 import { createTable, renderTable } from './table.js';
 
-interface ImportOptions {
+export interface ImportOptions {
   out?: string;
 }
 
-async function importLiteLlmFile(file: string, options: ImportOptions): Promise<number> {
+export async function importLiteLlmFile(file: string, options: ImportOptions): Promise<number> {
   let raw: unknown;
   try {
     raw = parse(readFileSync(file, 'utf8'));
@@ -46,14 +45,4 @@ async function importLiteLlmFile(file: string, options: ImportOptions): Promise<
   }
   console.error(`wrote ${options.out}: it loads; try \`switchyard check -c ${options.out}\``);
   return 0;
-}
-
-export function registerImport(program: Command): void {
-  const command = program.command('import').description("translate another gateway's config into Switchyard's");
-  command
-    .command('litellm')
-    .description("translate a LiteLLM proxy config.yaml (model_list, router_settings, litellm_settings, general_settings)")
-    .argument('<file>', 'the LiteLLM config')
-    .option('-o, --out <file>', 'write the config here (and its tag rules beside it); otherwise to stdout')
-    .action((file: string, options: ImportOptions) => runAction(() => importLiteLlmFile(file, options)));
 }

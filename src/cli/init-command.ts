@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
 import { PROVIDER_IDS, PROVIDER_PRESETS, type Preset, type ProviderId } from '../config/provider-presets.js';
 import { hashApiKey } from '../config/tenant-keys.js';
-import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
+import { parsePositiveInt, UsageError } from './cli-error.js';
 
-interface InitOptions {
+export interface InitOptions {
   out: string;
   providers?: string;
   clearance: string;
@@ -41,7 +40,7 @@ async function localModels(baseUrl: string): Promise<string[] | undefined> {
   }
 }
 
-async function init(options: InitOptions): Promise<number> {
+export async function init(options: InitOptions): Promise<number> {
   if (existsSync(options.out) && !options.force) throw new UsageError(`${options.out} exists: pass --force to replace it, or --out FILE`);
   if (options.demo) {
     copyFileSync(fileURLToPath(new URL('../../switchyard.example.yaml', import.meta.url)), options.out);
@@ -109,21 +108,4 @@ async function init(options: InitOptions): Promise<number> {
     ].join('\n'),
   );
   return 0;
-}
-
-export function registerInit(program: Command): void {
-  program
-    .command('init')
-    .description('write a working switchyard.yaml from the provider keys in the environment, with a new tenant key')
-    .option('-o, --out <file>', 'where to write it', DEFAULT_CONFIG_PATH)
-    .option('--providers <list>', `comma-separated providers (default: those with a key in the environment): ${PROVIDER_IDS.join(', ')}`)
-    .option('--clearance <level>', "the highest sensitivity level direct providers may carry (a statement you make)", 'internal')
-    .option('--base-url <provider=url>', 'another base URL for a provider (a proxy, a test server); repeatable', (v: string, all: string[]) => [...all, v], [])
-    .option('--onprem <url>', 'a local OpenAI-compatible server (vLLM, Ollama…): added as an on-prem route with the models it lists')
-    .option('--onprem-usd-per-hour <usd>', 'what the on-prem server costs an hour', '0')
-    .option('--tenant <id>', 'the tenant to create', 'default')
-    .option('--port <port>', 'the port the gateway will listen on', '4000')
-    .option('--force', 'replace an existing file')
-    .option('--demo', 'write the example config instead, to run with --mock-upstreams (no keys)')
-    .action((options: InitOptions) => runAction(() => init(options)));
 }

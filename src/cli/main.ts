@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { registerCheck } from './check-command.js';
-import { registerExplain } from './explain-command.js';
-import { registerHashKey } from './hash-key-command.js';
-import { registerImport } from './import-command.js';
-import { registerInit } from './init-command.js';
-import { registerReport } from './report-command.js';
-import { registerScenario } from './scenario-command.js';
-import { registerServe } from './serve-command.js';
-import { registerWhatIf } from './whatif-command.js';
+import { registerCommands } from './commands.js';
 
 // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,15 +11,7 @@ const program = new Command('switchyard')
   .showHelpAfterError(false)
   .exitOverride();
 
-registerInit(program);
-registerServe(program);
-registerExplain(program);
-registerCheck(program);
-registerScenario(program);
-registerReport(program);
-registerWhatIf(program);
-registerHashKey(program);
-registerImport(program);
+registerCommands(program);
 
 try {
   await program.parseAsync(process.argv);

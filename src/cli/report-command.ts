@@ -1,11 +1,10 @@
-import type { Command } from 'commander';
 import { openLogReader } from '../duckdb/log-reader.js';
 import { decimalTextToPico } from '../duckdb/usd-decimal.js';
 import { formatUsd } from '../engine/money.js';
-import { runAction, UsageError } from './cli-error.js';
+import { UsageError } from './cli-error.js';
 import { createTable, renderTable } from './table.js';
 
-interface SpendOptions {
+export interface SpendOptions {
   log: string;
   since: string;
   json?: boolean;
@@ -33,7 +32,7 @@ interface SpendRow {
   cost_usd: string;
 }
 
-async function reportSpend(options: SpendOptions): Promise<number> {
+export async function reportSpend(options: SpendOptions): Promise<number> {
   const sinceMs = parseSince(options.since, Date.now());
   const reader = await openLogReader(options.log);
   try {
@@ -62,15 +61,4 @@ async function reportSpend(options: SpendOptions): Promise<number> {
   } finally {
     reader.close();
   }
-}
-
-export function registerReport(program: Command): void {
-  const report = program.command('report').description('reports from the decision log');
-  report
-    .command('spend')
-    .description('cost by tenant, route kind and model')
-    .requiredOption('--log <path>', 'decision log: a directory of Parquet segments, a .parquet or a .duckdb file')
-    .option('--since <window>', 'how far back: 7d, 12h, 30m or an ISO date', '7d')
-    .option('--json', 'print JSON')
-    .action((options: SpendOptions) => runAction(() => reportSpend(options)));
 }

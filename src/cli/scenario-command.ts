@@ -1,20 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
 import { loadScenario } from '../harness/load-scenario.js';
 import { bandLines, crossoverLines, LIVE_HEAD, liveRows, sensitiveLine, summaryRows } from '../harness/report-format.js';
 import { runScenario } from '../harness/run-scenario.js';
 import { writeReports } from '../harness/write-reports.js';
-import { runAction } from './cli-error.js';
 import { createTable, renderTable } from './table.js';
 
-interface RunOptions {
+export interface RunOptions {
   out?: string;
   live?: boolean;
 }
 
-async function run(file: string, options: RunOptions): Promise<number> {
+export async function run(file: string, options: RunOptions): Promise<number> {
   const scenario = await loadScenario(file);
   const out = resolve(options.out ?? join('out', basename(file).replace(/\.scenario\.ya?ml$|\.ya?ml$/, '')));
   mkdirSync(out, { recursive: true });
@@ -42,15 +40,4 @@ async function run(file: string, options: RunOptions): Promise<number> {
   const files = writeReports(result, out);
   console.log(`wrote ${[...files, dbPath].join(', ')}`);
   return 0;
-}
-
-export function registerScenario(program: Command): void {
-  const scenario = program.command('scenario').description('cost scenario reports');
-  scenario
-    .command('run')
-    .description('replay a scenario through the planner into DuckDB and report costs and crossovers')
-    .argument('<file>', 'a *.scenario.yaml file')
-    .option('--out <dir>', 'where to write report.md, report.html, results.csv and scenario.duckdb (default: out/<scenario>)')
-    .option('--live', "also send each option's requests through a real gateway over mock upstreams with the scenario's latency profiles")
-    .action((file: string, options: RunOptions) => runAction(() => run(file, options)));
 }

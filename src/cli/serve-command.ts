@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
 import { withMockUpstreams } from '../mock-upstream/mock-routes.js';
 import { buildApp } from '../gateway/build-app.js';
 import { createDefaultDeps } from '../gateway/gateway-deps.js';
-import { parsePositiveInt, runAction, UsageError } from './cli-error.js';
+import { parsePositiveInt, UsageError } from './cli-error.js';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
-interface ServeOptions {
+export interface ServeOptions {
   config: string;
   host?: string;
   port?: string;
@@ -16,7 +15,7 @@ interface ServeOptions {
   mockUpstreams?: boolean;
 }
 
-async function serve(options: ServeOptions): Promise<number> {
+export async function serve(options: ServeOptions): Promise<number> {
   // The gateway needs its keys: an unset ${ENV} reference is a config problem here, unless every route is mocked.
   if (options.config === DEFAULT_CONFIG_PATH && !existsSync(DEFAULT_CONFIG_PATH)) {
     throw new UsageError(`no ${DEFAULT_CONFIG_PATH} here: copy switchyard.example.yaml to ${DEFAULT_CONFIG_PATH} (or pass -c FILE); to try the gateway with no keys, run: switchyard serve -c switchyard.example.yaml --mock-upstreams`);
@@ -65,16 +64,4 @@ async function serve(options: ServeOptions): Promise<number> {
   });
   await stop;
   return 0;
-}
-
-export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description('run the OpenAI-compatible gateway')
-    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
-    .option('--host <host>', 'address to listen on (default: server.host, else 127.0.0.1)')
-    .option('--port <port>', 'port to listen on (default: server.port, else 4000)')
-    .option('--log <dir>', 'decision log directory (default: log.dir, else switchyard-log beside the config)')
-    .option('--mock-upstreams', 'point every route at a mock upstream on loopback: try the gateway with no provider and no keys')
-    .action((options: ServeOptions) => runAction(() => serve(options)));
 }

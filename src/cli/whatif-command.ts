@@ -1,17 +1,15 @@
-import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { formatUsd } from '../engine/money.js';
 import { whatIf } from '../harness/whatif.js';
-import { runAction } from './cli-error.js';
 import { createTable, renderTable } from './table.js';
 
-interface WhatIfOptions {
+export interface WhatIfOptions {
   log: string;
   config: string;
   json?: boolean;
 }
 
-async function run(options: WhatIfOptions): Promise<number> {
+export async function run(options: WhatIfOptions): Promise<number> {
   const { routing } = await loadConfig(options.config);
   const result = await whatIf(options.log, routing);
   const kinds = [...new Set([...Object.keys(result.actual), ...Object.keys(result.whatIf)])].sort();
@@ -31,13 +29,3 @@ async function run(options: WhatIfOptions): Promise<number> {
 }
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-
-export function registerWhatIf(program: Command): void {
-  program
-    .command('whatif')
-    .description('replay the requests in a decision log under another config or policy')
-    .requiredOption('--log <path>', 'decision log: a directory of Parquet segments, a .parquet or a .duckdb file')
-    .requiredOption('-c, --config <file>', 'the config to replay them under')
-    .option('--json', 'print JSON')
-    .action((options: WhatIfOptions) => runAction(() => run(options)));
-}

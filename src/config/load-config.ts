@@ -12,7 +12,7 @@ import { maskSubstituted, substituteEnv } from './substitute-env.js';
 import { checkKeyForms, indexTenantKeys } from './tenant-keys.js';
 import { applyProviderPresets } from './provider-presets.js';
 
-export const DEFAULT_CONFIG_PATH = 'switchyard.yaml';
+export { DEFAULT_CONFIG_PATH } from './default-path.js';
 
 /** A config file loaded, checked and frozen, with what the edge needs beside the planner's view. */
 export interface LoadedConfig {

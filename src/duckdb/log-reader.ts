@@ -1,10 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { LogNotFoundError } from './log-not-found.js';
 import { logSource } from './log-schema.js';
 
-export class LogNotFoundError extends Error {
-  override name = 'LogNotFoundError';
-}
+export { LogNotFoundError };
 
 /**
  * Opens a decision log for reading from any process while the gateway writes it: a directory of Parquet
