@@ -92,10 +92,22 @@ export const StateSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** OpenTelemetry: a span per request to an OTLP/HTTP collector (`{otlp_endpoint}/v1/traces`). */
+export const TelemetrySchema = Type.Object(
+  {
+    otlp_endpoint: Type.String({ pattern: '^https?://[^\\s]+$' }),
+    service_name: Type.Optional(Type.String({ minLength: 1 })),
+    /** Sent with every export, e.g. a collector's auth header (use `${ENV}`). */
+    headers: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String())),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     server: Type.Optional(ServerSchema),
     state: Type.Optional(StateSchema),
+    telemetry: Type.Optional(TelemetrySchema),
     sensitivity: Type.Optional(SensitivitySchema),
     /** Tag → regions its data may be processed in. */
     residency: Type.Optional(ResidencySchema),

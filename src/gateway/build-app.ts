@@ -105,6 +105,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await deps.limiter.close();
     await deps.health.close();
     await deps.cluster?.close();
+    await deps.tracer?.close();
   });
   return app;
 }

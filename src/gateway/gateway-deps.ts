@@ -2,7 +2,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/load-config.js';
 import { DuckDbDecisionSink } from './record/duckdb-decision-sink.js';
 import type { DecisionSink } from './record/decision-sink.js';
+import { RequestTracer } from './record/request-tracer.js';
 import { restoreLedgerFromLog } from './record/restore-ledger.js';
+import { VERSION } from '../version.js';
 import { logDirOf } from './runtime.js';
 import type { CircuitOptions } from './state/circuit-breaker.js';
 import { ClusterReload } from './state/cluster-reload.js';
@@ -28,6 +30,8 @@ export interface GatewayDeps {
   readonly random: () => number;
   /** With shared state: this instance's own counts, for what may go on while the shared store is away (`http/tenant-stores.ts`). */
   readonly local?: { readonly ledger: SpendLedger; readonly limiter: RateLimiter };
+  /** With `telemetry`: a span per request to an OTLP collector. */
+  readonly tracer?: RequestTracer;
   /** With shared state: the other instances, for a reload that reaches them all. */
   readonly cluster?: ClusterReload;
 }
@@ -54,13 +58,15 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const state = loaded.file.state;
   const health = state ? await SharedRouteHealth.connect(local, state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX) : local;
   const random = options.random ?? Math.random;
-  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random };
+  const telemetry = loaded.file.telemetry;
+  const tracing = telemetry ? { tracer: RequestTracer.create(telemetry, VERSION) } : {};
+  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random, ...tracing };
   const limiter = await RedisRateLimiter.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded));
   // The local fallback starts from what the log holds, so a fail-open tenant's budget is not forgotten.
   const localLedger = new MemorySpendLedger();
   await restoreLedgerFromLog(localLedger, dir, clock.now());
   const cluster = await ClusterReload.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
-  return { ledger, limiter, health, sink, clock, random, local: { ledger: localLedger, limiter: new MemoryRateLimiter() }, cluster };
+  return { ledger, limiter, health, sink, clock, random, ...tracing, local: { ledger: localLedger, limiter: new MemoryRateLimiter() }, cluster };
 }
 
 const DEFAULT_KEY_PREFIX = 'switchyard';

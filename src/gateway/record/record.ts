@@ -9,12 +9,15 @@ import type { Clock } from '../state/clock.js';
 import type { Reservation, SpendLedger } from '../state/spend-ledger.js';
 import type { DecisionSink } from './decision-sink.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { RequestTracer } from './request-tracer.js';
 
 export interface RecordDeps {
   readonly ledger: SpendLedger;
   readonly sink: DecisionSink;
   readonly metrics: GatewayMetrics;
   readonly clock: Clock;
+  /** Exports a span per request when `telemetry` is configured. */
+  readonly tracer?: RequestTracer;
 }
 
 /** One request from arrival to what the caller got. */
@@ -81,7 +84,9 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
     }
   }
   const latencyMs = now - r.startedMs;
-  deps.sink.record(logRow(r, latencyMs));
+  const row = logRow(r, latencyMs);
+  deps.sink.record(row);
+  deps.tracer?.record(row, served?.format, now);
 
   const m = deps.metrics;
   const route = served?.route ?? 'none';
@@ -136,7 +141,7 @@ export interface EdgeRefusal {
  */
 export function recordEdgeRefusal(deps: RecordDeps, r: EdgeRefusal): void {
   const now = deps.clock.now();
-  deps.sink.record({
+  const row: LogRow = {
     ts: r.startedMs,
     requestId: r.requestId,
     tenant: r.tenant,
@@ -157,7 +162,9 @@ export function recordEdgeRefusal(deps: RecordDeps, r: EdgeRefusal): void {
     reasoningTokens: 0,
     costPico: 0n,
     estimated: false,
-  });
+  };
+  deps.sink.record(row);
+  deps.tracer?.record(row, undefined, now);
   deps.metrics.denied.inc({ code: r.error.code });
   deps.metrics.requests.inc({ route: 'none', kind: 'none', status: String(r.error.status) });
 }
