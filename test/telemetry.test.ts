@@ -54,7 +54,7 @@ describe('OpenTelemetry: a span per request to an OTLP/HTTP collector', () => {
   });
 
   it('follows the GenAI conventions and carries the decision; a refused request is an error span', async () => {
-    const gw = await startGateway(writeGatewayConfig(mocks, `telemetry: { otlp_endpoint: "${collector.url}", service_name: gw-test, headers: { x-collector-key: "k-123" } }\n`)));
+    const gw = await startGateway(writeGatewayConfig(mocks, `telemetry: { otlp_endpoint: "${collector.url}", service_name: gw-test, headers: { x-collector-key: "k-123" } }\n`));
     mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 50 } });
     const send = (model: string) =>
       request(`${gw.url}/v1/chat/completions`, {
