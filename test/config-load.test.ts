@@ -96,6 +96,11 @@ tenants:
     expect(problems).toEqual([expect.stringMatching(/nope\.rules\.json: no such file$/), "routes[0].clearance: unknown level 'nope' (levels: public, internal, confidential, restricted)"]);
   });
 
+  it('reports a missing catalogue file alone: the built-in prices still price the routes it would have', async () => {
+    const path = write('nocat.yaml', `catalogues: [nope-prices.json]\n${ROUTES}`);
+    expect(await problemsOf(path, { AGG_KEY: 'k', T_KEY: 'k' })).toEqual([expect.stringMatching(/nope-prices\.json: no such file$/)]);
+  });
+
   it('reports YAML syntax errors with the line', async () => {
     const problems = await problemsOf(write('syntax.yaml', 'routes:\n  - id: [unclosed\n'));
     expect(problems[0]).toMatch(/^line \d+:\d+: /);

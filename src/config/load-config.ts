@@ -140,8 +140,9 @@ async function loadChecked(raw: unknown, path: string, options: LoadOptions, use
   };
   const catalogue = await collect(() => loadCatalogue(file.catalogues ?? [], base, label));
   const policy = await collect(async () => buildPolicyOrThrow(await loadPolicies(file.policies ?? [], base, label)));
-  // Without the policy, the config's own checks still run (against no rules).
-  const routing = await collect(() => prepareRouting(file, catalogue ?? new Map(), policy ?? buildPolicy([]), source));
+  // Without the policy, the config's own checks still run (against no rules); without a catalogue file, against
+  // the built-in prices, so a missing file does not also make every model look unpriced.
+  const routing = await collect(async () => prepareRouting(file, catalogue ?? (await loadCatalogue([], base, label)), policy ?? buildPolicy([]), source));
   const tenantKeys = indexTenantKeys(file, later);
   if (later.length > 0 || !routing || !policy || !catalogue) throw new ConfigError(source, later);
   return Object.freeze({ path: absolute, file, routing, tenantKeys, options });
