@@ -13,7 +13,7 @@ export const RouteKind = Type.Union([Type.Literal('aggregator'), Type.Literal('d
 export type RouteKind = Static<typeof RouteKind>;
 export const ROUTE_KINDS: readonly RouteKind[] = ['aggregator', 'direct', 'onprem'];
 
-export const WireFormatId = Type.Union([Type.Literal('openai'), Type.Literal('anthropic')]);
+export const WireFormatId = Type.Union([Type.Literal('openai'), Type.Literal('anthropic'), Type.Literal('openai-responses')]);
 export type WireFormatId = Static<typeof WireFormatId>;
 
 export const TokenPriceSchema = Type.Object(

@@ -193,7 +193,7 @@ function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
   );
 }
 
-export type MockFormat = 'openai' | 'anthropic';
+export type MockFormat = 'openai' | 'anthropic' | 'openai-responses';
 
 /** Starts a mock upstream on 127.0.0.1 (a free port unless `port` is given). */
 export async function startMockUpstream(name: string, initial: MockBehavior = {}, port = 0, format: MockFormat = 'openai'): Promise<MockUpstream> {
@@ -257,6 +257,7 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
         if (b.malformed) res.writeHead(200, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
         else if (format === 'anthropic' && path === '/v1/messages') await answerChat(res, body, b, name, format);
         else if (format === 'openai' && path.endsWith('/chat/completions')) await answerChat(res, body, b, name, format);
+        else if (format === 'openai-responses' && path.endsWith('/responses')) await answerChat(res, body, b, name, format);
         else if (format === 'openai' && path.endsWith('/embeddings')) answerEmbeddings(res, body);
         else if (format === 'openai' && req.method === 'GET' && path.endsWith('/models')) {
           // What an OpenAI-compatible server (vLLM, Ollama) lists: `switchyard init --onprem` reads it.

@@ -45,6 +45,8 @@ export interface WireFormat {
 
   /** The request for an attempt: `body` is the gateway's (OpenAI) body, `model` the upstream's name for it. */
   buildCall(endpoint: Endpoint, body: Json, model: string, apiKey: string | undefined): UpstreamCall;
+  /** A caller's own body in this format, sent as it is with the model rewritten (a caller and a route of one format). */
+  buildCallAsIs?(body: Json, model: string, apiKey: string | undefined): UpstreamCall;
   /** A non-streamed 2xx body as the gateway's answer; throws `UnreadableAnswerError` if it is not this format. */
   readAnswer(endpoint: Endpoint, text: string): Json;
   /** The upstream's events as stream items. Stateful: one per stream. */

@@ -10,6 +10,9 @@ import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { plannerView } from '../state/planner-view.js';
 import { storesFor } from './tenant-stores.js';
+import { Type } from '@sinclair/typebox';
+import { WIRE_FORMATS } from '../formats/registry.js';
+import { ResponsesRequestSchema } from '../formats/responses/responses-schema.js';
 
 /** Endpoints that answer from the gateway itself: models, explain, liveness and readiness. */
 export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -26,13 +29,15 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   // The decision for a chat request, from the same body, headers and spend as the real request, without
   // calling any upstream: explain and the request always agree, budget included.
-  typed.post('/v1/route/explain', { schema: { body: ChatCompletionRequestSchema } }, async (request) => {
+  // A Responses body (`input` instead of `messages`) is explained as the chat request it becomes.
+  typed.post('/v1/route/explain', { schema: { body: Type.Union([ChatCompletionRequestSchema, ResponsesRequestSchema]) } }, async (request) => {
     const { loaded } = ctx.runtime.current;
     const tenant = authenticate(request.headers, loaded);
     const now = ctx.clock.now();
     const { ledger, limiter } = storesFor(ctx, tenant);
     const spend = await ledger.snapshot(tenant.id, now);
-    const canonical = { endpoint: 'chat', body: request.body as ChatCompletionRequest } as const;
+    const body = 'input' in request.body ? (WIRE_FORMATS['openai-responses'].readRequest(request.body) as ChatCompletionRequest) : (request.body as ChatCompletionRequest);
+    const canonical = { endpoint: 'chat', body } as const;
     const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers, loaded.routing, tenant), spend, now, await externalFindings(loaded, tenant, canonical));
     return { ...decisionToJson(planRoute(facts, loaded.routing, plannerView(ctx.health, limiter, now))), tenant: tenant.id, input_tokens: facts.inputTokens };
   });

@@ -8,6 +8,7 @@ import type { Tenant } from '../../engine/routing-config.js';
 import type { AppContext } from '../build-app.js';
 import { denialToError, GatewayError } from '../errors.js';
 import { MessagesRequestSchema } from '../formats/anthropic/messages-schema.js';
+import { ResponsesRequestSchema } from '../formats/responses/responses-schema.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
 import type { Endpoint, Json, WireFormat } from '../formats/wire-format.js';
 import { record } from '../record/record.js';
@@ -110,7 +111,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
           ? refused(new GatewayError('rate_limited', `tenant ${tenant.id} is at its ${limited.limit} limit; retry in ${Math.ceil(limited.retryAfterMs / 1000)} s`, { retryAfterMs: limited.retryAfterMs }))
           : !reservation
           ? refused(new GatewayError('budget_exceeded', `tenant ${tenant.id} has no budget left for this request`))
-          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal, worstTokens: tokens });
+          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal, worstTokens: tokens, ...(caller.buildCallAsIs ? { original: { format: caller.id, body: request.body as Json } } : {}) });
     } catch (err) {
       // A fault of the gateway's own still answers, releases and logs like any other outcome.
       request.log.error({ err }, 'relay failed');
@@ -144,5 +145,7 @@ export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void
   typed.post('/v1/chat/completions', { schema: { body: ChatCompletionRequestSchema }, config: { callerFormat: openai, endpoint: 'chat' }, ...authenticated }, proxyHandler(ctx, 'chat', openai));
   typed.post('/v1/embeddings', { schema: { body: EmbeddingsRequestSchema }, config: { callerFormat: openai, endpoint: 'embeddings' }, ...authenticated }, proxyHandler(ctx, 'embeddings', openai));
   // Anthropic's Messages API, for Anthropic clients: the same planner and routes, answered in their format.
+  // OpenAI's Responses API: to a Responses route as sent, to any other through the chat shape and back.
+  typed.post('/v1/responses', { schema: { body: ResponsesRequestSchema }, config: { callerFormat: WIRE_FORMATS['openai-responses'], endpoint: 'chat' }, ...authenticated }, proxyHandler(ctx, 'chat', WIRE_FORMATS['openai-responses']));
   typed.post('/v1/messages', { schema: { body: MessagesRequestSchema }, config: { callerFormat: WIRE_FORMATS.anthropic, endpoint: 'chat' }, ...authenticated }, proxyHandler(ctx, 'chat', WIRE_FORMATS.anthropic));
 }

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { WireFormatId } from '../../engine/config-schema.js';
 import type { Candidate, Decision } from '../../engine/decision.js';
 import { GatewayError } from '../errors.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
@@ -33,6 +34,8 @@ export interface RelayRequest {
   readonly signal: AbortSignal;
   /** What the request counts against a route's tokens-per-minute limit (its prompt and the most it may answer). */
   readonly worstTokens: number;
+  /** The caller's own body, when its format can be sent as it is to a route of the same format. */
+  readonly original?: { readonly format: WireFormatId; readonly body: Json };
 }
 
 export interface RelayDeps {
@@ -69,7 +72,10 @@ export function createRelay(deps: RelayDeps) {
       let call: UpstreamCall;
       try {
         // Built before the circuit is asked, so a request a format refuses never holds a half-open probe.
-        call = format.buildCall(req.endpoint, req.body, candidate.upstreamModel, target.route.api_key);
+        call =
+          req.original?.format === candidate.format && format.buildCallAsIs
+            ? format.buildCallAsIs(req.original.body, candidate.upstreamModel, target.route.api_key)
+            : format.buildCall(req.endpoint, req.body, candidate.upstreamModel, target.route.api_key);
       } catch (err) {
         if (err instanceof UnsupportedEndpointError) {
           attempts.push({ route: candidate.route, status: 'unsupported', ms: 0 });
