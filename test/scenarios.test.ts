@@ -110,12 +110,12 @@ describe('switchyard scenario run', () => {
     const r = await runCli(['scenario', 'run', 'scenarios/blog-managed-vs-selfhosted.scenario.yaml', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\s+1M\s+\$15\.00\s+\$17\.00\s+managed$/m);
-    expect(r.stdout).toContain('managed × self-hosted at ≈1.67M tokens/day');
-    for (const f of ['report.md', 'report.html', 'results.csv', 'scenario.duckdb']) expect(existsSync(join(out, f))).toBe(true);
+    expect(r.stdout).toContain('managed and self-hosted cross at ≈1.67M tokens/day');
+    for (const f of ['report.md', 'report.html', 'results.csv', 'summary.json', 'scenario.duckdb']) expect(existsSync(join(out, f))).toBe(true);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toContain('| managed | 1M | $15.00 | $15.00 |');
     expect(md).toContain('the inputs do not support the claim');
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/<svg[\s\S]*<polyline[\s\S]*<circle/);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/<svg[\s\S]*<polyline class="series"/);
     expect(readFileSync(join(out, 'results.csv'), 'utf8').split('\n')[0]).toContain('option,tokens_per_day');
     const instance = await DuckDBInstance.create(join(out, 'scenario.duckdb'), { access_mode: 'READ_ONLY' });
     const connection = await instance.connect();

@@ -69,6 +69,8 @@ export function registerCommands(program: Command): void {
     .argument('<file>', 'a *.scenario.yaml file')
     .option('--out <dir>', 'where to write report.md, report.html, results.csv and scenario.duckdb (default: out/<scenario>)')
     .option('--live', "also send each option's requests through a real gateway over mock upstreams with the scenario's latency profiles")
+    .option('--strict', 'exit 1 when the comparison has warnings (denied traffic, substituted models, capacity run out, options serving different things)')
+    .option('--json', 'print summary.json to stdout instead of the tables (the reports are written as well)')
     .action((file: string, options: RunOptions) => runAction(async () => (await import('./scenario-command.js')).run(file, options)));
 
   program

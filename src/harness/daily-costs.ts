@@ -13,7 +13,7 @@ export interface PointCost {
   readonly tokenPico: bigint;
   readonly fixedPico: bigint;
   readonly capacityPico: bigint;
-  readonly capacityUnits: readonly { name: string; units: number }[];
+  readonly capacityUnits: readonly { name: string; units: number; max?: number }[];
   readonly totalPico: bigint;
   readonly byKind: Readonly<Record<string, number>>;
   readonly denied: number;
@@ -72,12 +72,12 @@ export async function dailyCosts(db: ScenarioDb, options: readonly PreparedOptio
     const option = options[Number(row.option_id)] as PreparedOption;
     const key = `${row.option_id}/${row.point}`;
     const fixedPico = option.fixedPerDay.reduce((s, f) => s + f.pico, 0n);
-    const units: { name: string; units: number }[] = [];
+    const units: { name: string; units: number; max?: number }[] = [];
     let capacityPico = 0n;
     for (const c of option.capacity) {
       const rate = peakRate(key, c.metric === 'requests_per_second' ? 'requests' : 'tokens', c.route);
       const n = Math.max(1, Math.ceil(rate / c.per_unit));
-      units.push({ name: c.name, units: n });
+      units.push({ name: c.name, units: n, ...(c.max_units === undefined ? {} : { max: c.max_units }) });
       capacityPico += BigInt(n) * (c.unit_per_day_usd !== undefined ? usdToPico(c.unit_per_day_usd) : usdToPico(c.unit_per_hour_usd ?? 0) * 24n);
     }
     for (const route of option.routing.routes) {

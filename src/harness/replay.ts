@@ -27,6 +27,21 @@ export interface OutageImpact {
   costIfUpPico: number;
 }
 
+/**
+ * `openai/gpt-5` is `gpt-5`, `anthropic/claude-sonnet-4.6` is `claude-sonnet-4-6`, `meta-llama/Llama-3.3-70B-Instruct`
+ * is `llama-3.3-70b`: a route's name for the same model (provider prefix, case, separators, an `-instruct`, `-chat`,
+ * `-latest` or date suffix aside). `Qwen/Qwen3-32B` for `gpt-5-mini` is another model.
+ */
+const modelKey = (name: string) =>
+  name
+    .slice(name.lastIndexOf('/') + 1)
+    .toLowerCase()
+    .replace(/[._:]/g, '-')
+    .replace(/-(instruct|chat|latest|\d{4}-\d{2}-\d{2}|\d{8})$/g, '');
+const sameModel = (publicName: string, upstream: string) => modelKey(publicName) === modelKey(upstream);
+/** What really served a request: the public model, or the route's own model when it is another one (a self-hosted stand-in). */
+const servedName = (c: { model: string; upstreamModel: string }) => (sameModel(c.model, c.upstreamModel) ? c.model : c.upstreamModel);
+
 /** The routes down in each hour of the replay (hour 0: the first midnight), as the planner's route stats. */
 export function outageStats(outages: readonly Outage[], days: number): (RouteStats | undefined)[] {
   return Array.from({ length: days * 24 }, (_, hour) => {
@@ -49,12 +64,14 @@ export function replayBatch(
   routeIds: ReadonlyMap<string, number>,
   db: ScenarioDb,
   downByHour: readonly (RouteStats | undefined)[] = [],
+  /** The id of a model name in the scenario's `models` table (served models beyond the traffic's get new ones). */
+  modelId: (model: string) => number = () => 0,
 ): ReplayCounts {
   const top = option.routing.sensitivity.levels.length - 1;
   const sensitiveTagset = shape.tagsets.map((tags) => option.routing.sensitivity.rankOfTags(tags) === top);
   const columns = REQUEST_TYPES.map(() => new Array<unknown>(CHUNK_ROWS));
-  const [cOption, cPoint, cDay, cHour, cModel, cTenant, cTagset, cRoute, cSensitive, cInput, cOutput, cCost] = columns as unknown[][] as [
-    number[], number[], number[], number[], number[], number[], number[], (number | null)[], boolean[], number[], number[], number[],
+  const [cOption, cPoint, cDay, cHour, cModel, cTenant, cTagset, cRoute, cSensitive, cInput, cOutput, cCost, cServed, cDenial] = columns as unknown[][] as [
+    number[], number[], number[], number[], number[], number[], number[], (number | null)[], boolean[], number[], number[], number[], (number | null)[], (string | null)[],
   ];
   // One request object, refilled for every request: the planner keeps nothing of it.
   const req: { -readonly [K in keyof RequestFacts]: RequestFacts[K] } = { tenant: '', model: '', endpoint: 'chat', tags: [], inputTokens: 0, stream: false, nowMs: 0, spend: NO_SPEND };
@@ -81,7 +98,8 @@ export function replayBatch(
     // A weighted choice among equal routes draws from the request's place in the replay: the same every run.
     req.seed = (Math.imul(i, 0x9e3779b1) ^ point) >>> 0;
     const down = downByHour[day * 24 + hour];
-    const served = planRoute(req, option.routing, down).candidates[0];
+    const decision = planRoute(req, option.routing, down);
+    const served = decision.candidates[0];
     const cost = served ? costOfUsage({ input, output }, served.price) : 0;
     if (!served) denied++;
     if (down) {
@@ -104,6 +122,8 @@ export function replayBatch(
     cInput[filled] = input;
     cOutput[filled] = output;
     cCost[filled] = cost;
+    cServed[filled] = served ? (served.model === req.model && sameModel(served.model, served.upstreamModel) ? (batch.model[i] as number) : modelId(servedName(served))) : null;
+    cDenial[filled] = served ? null : (decision.denial?.code ?? 'no_route');
     if (++filled === CHUNK_ROWS) flushChunk();
   }
   if (filled > 0) flushChunk();

@@ -1,4 +1,4 @@
-import { formatUsd, picoToUsdNumber } from '../engine/money.js';
+import { picoToUsdNumber } from '../engine/money.js';
 import type { PointCost } from './daily-costs.js';
 import type { ScenarioResult } from './run-scenario.js';
 
@@ -10,7 +10,9 @@ export function tokensLabel(n: number): string {
   return String(n);
 }
 
-export const usd = (pico: bigint) => `$${formatUsd(pico, 2)}`;
+/** `$1,234.56`: thousands separated, cents. */
+export const usd = (pico: bigint) => usdNumber(picoToUsdNumber(pico));
+export const usdNumber = (n: number, places = 2) => `$${n.toLocaleString('en-US', { minimumFractionDigits: places, maximumFractionDigits: places })}`;
 
 /** Rows of the summary table: one per sweep volume, one column per option, and the cheapest. */
 export function summaryRows(result: ScenarioResult): string[][] {
@@ -25,7 +27,13 @@ export function summaryRows(result: ScenarioResult): string[][] {
 
 export function crossoverLines(result: ScenarioResult): string[] {
   if (result.crossovers.length === 0) return ['no crossover in the swept range'];
-  return result.crossovers.map((c) => `${c.a} × ${c.b} at ≈${tokensLabel(c.tokensPerDay)} tokens/day (bracket ${tokensLabel(c.bracket[0])}–${tokensLabel(c.bracket[1])}): ${c.cheaperBelow} cheaper below, ${c.cheaperAbove} above`);
+  return result.crossovers.map((c) => `${c.a} and ${c.b} cross at ≈${tokensLabel(c.tokensPerDay)} tokens/day${bracketText(c.bracket)}: ${c.cheaperBelow} is cheaper below, ${c.cheaperAbove} above`);
+}
+
+/** The replayed bracket around a crossover, when it says more than the crossover's own label. */
+export function bracketText(bracket: readonly [number, number]): string {
+  const [lo, hi] = bracket.map(tokensLabel);
+  return lo === hi ? '' : ` (between ${lo} and ${hi})`;
 }
 
 export function bandLines(result: ScenarioResult): string[] {
@@ -44,7 +52,6 @@ export function sensitiveLine(result: ScenarioResult): string | undefined {
   return `sensitive requests: ${n(sensitive)}, on-prem ${n(onPrem)}, denied ${n(denied)}, sent off-prem ${n(offPrem)}${offPrem === 0 ? ' (as it must be)' : ' — A BUG: report it'}`;
 }
 
-export const costNumber = (c: PointCost) => picoToUsdNumber(c.totalPico);
 
 /** The live section: latency and SLO attainment measured through a real gateway per option. */
 export function liveRows(result: ScenarioResult): string[][] {

@@ -6,6 +6,7 @@ import { generateTraffic, shapeOf } from './generate-traffic.js';
 import type { Scenario } from './load-scenario.js';
 import { runLive, type LiveResult } from './live-run.js';
 import { outageStats, replayBatch, type OutageImpact } from './replay.js';
+import { scenarioWarnings, type ScenarioWarning } from './scenario-warnings.js';
 import { ScenarioDb } from './scenario-db.js';
 
 export interface Band {
@@ -27,6 +28,8 @@ export interface ScenarioResult {
   readonly live?: readonly LiveResult[];
   /** With `outages`: each option's requests during them at each swept volume, against every route up. */
   readonly outages?: readonly OutageRow[];
+  /** Denials, substitutions, capacity run out, options serving different things (`scenario-warnings.ts`). */
+  readonly warnings: readonly ScenarioWarning[];
 }
 
 export interface OutageRow extends OutageImpact {
@@ -37,6 +40,7 @@ export interface OutageRow extends OutageImpact {
 export interface RunOptions {
   /** The DuckDB file to write (replaced), or `:memory:`. */
   readonly dbPath: string;
+  /** Work done and to do, in tokens replayed (a refinement adds its volume to both), and what runs now. */
   readonly onProgress?: (done: number, total: number, label: string) => void;
   /** Also drive each option's requests through a real gateway over latency-profiled mock upstreams. */
   readonly live?: boolean;
@@ -84,6 +88,13 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
     const volumes = new Map<number, number>();
     let replayedRequests = 0;
     const downByHour = outageStats(file.outages ?? [], days);
+    // Served models beyond the traffic's (a rule's on-prem model, a downgrade, a fallback) get ids as they appear.
+    const modelIds = new Map(shape.models.map((m, i) => [m, i]));
+    const modelId = (model: string) => {
+      let id = modelIds.get(model);
+      if (id === undefined) modelIds.set(model, (id = modelIds.size));
+      return id;
+    };
     const outageRows: OutageRow[] = [];
     const replayAt = async (tokensPerDay: number, source: 'sweep' | 'refine'): Promise<number> => {
       const point = volumes.size;
@@ -91,7 +102,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       await db.insert('volumes', [[point, tokensPerDay, source]]);
       const batch = generateTraffic(shape, tokensPerDay, days, seed);
       options.forEach((option, i) => {
-        const counts = replayBatch(batch, shape, option, i, point, routeIds[i] as Map<string, number>, db, downByHour);
+        const counts = replayBatch(batch, shape, option, i, point, routeIds[i] as Map<string, number>, db, downByHour, modelId);
         replayedRequests += counts.requests;
         if (source === 'sweep' && counts.outage.requests > 0) outageRows.push({ option: option.id, tokensPerDay, ...counts.outage });
       });
@@ -100,17 +111,29 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
     };
     const costsAt = (rows: readonly PointCost[]): CostAt => new Map(rows.map((r) => [r.option, picoToUsdNumber(r.totalPico)]));
 
-    for (const [i, v] of scenario.volumes.entries()) {
-      run.onProgress?.(i, scenario.volumes.length, `${v.toLocaleString('en-US')} tokens/day`);
+    // Progress by work: replaying a volume costs in proportion to its tokens, for every option alike.
+    let total = scenario.volumes.reduce((sum, v) => sum + v, 0);
+    let done = 0;
+    for (const v of scenario.volumes) {
+      run.onProgress?.(done, total, `sweep: ${v.toLocaleString('en-US')} tokens/day`);
       await replayAt(v, 'sweep');
+      done += v;
     }
-    run.onProgress?.(scenario.volumes.length, scenario.volumes.length, 'sweep done');
     const sweepCosts = await dailyCosts(db, options, volumes, days);
     const sweep = scenario.volumes.map((v, point) => ({ tokensPerDay: v, costs: costsAt(sweepCosts.filter((c) => c.point === point)) }));
-    const crossovers = await findCrossovers(sweep, async (v) => costsAt(await dailyCosts(db, options, volumes, days, await replayAt(v, 'refine'))));
-
+    const crossovers = await findCrossovers(sweep, async (v) => {
+      total += v;
+      run.onProgress?.(done, total, `crossovers: ${v.toLocaleString('en-US')} tokens/day`);
+      const point = await replayAt(v, 'refine');
+      done += v;
+      return costsAt(await dailyCosts(db, options, volumes, days, point));
+    });
+    run.onProgress?.(done, total, run.live ? 'live: through real gateways' : 'done');
     const replayedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await db.insert('models', [...modelIds].slice(shape.models.length).map(([m, id]) => [id, m]));
     const live = run.live ? await runLive(options, shape, file.live ?? { latency: {} }, seed, db) : undefined;
+    const sweepPoints = [...volumes].filter(([point]) => point < scenario.volumes.length).map(([point]) => point);
+    const warnings = await scenarioWarnings(db, scenario, sweepPoints, sweepCosts);
     const costs = (await dailyCosts(db, options, volumes, days)).sort((a, b) => a.tokensPerDay - b.tokensPerDay || a.option.localeCompare(b.option));
     const byVolume = [...new Set(costs.map((c) => c.tokensPerDay))].map((v) => ({ tokensPerDay: v, costs: costsAt(costs.filter((c) => c.tokensPerDay === v)) }));
     return {
@@ -122,6 +145,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       replayed: { requests: replayedRequests, seconds: replayedSeconds },
       ...(live ? { live } : {}),
       ...(outageRows.length > 0 ? { outages: outageRows } : {}),
+      warnings,
     };
   } finally {
     db.close();

@@ -1,4 +1,4 @@
-import { BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, SMALLINT, USMALLINT, UTINYINT, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, SMALLINT, USMALLINT, UTINYINT, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 
 /**
  * The scenario database: one narrow row per replayed request (small integer ids, exact pico-dollar cost),
@@ -19,18 +19,21 @@ CREATE TABLE requests (
   input_tokens INTEGER, output_tokens INTEGER,
   -- Pico-dollars (1e-12 USD): whole numbers below 2^53, which a DOUBLE holds exactly; sums are taken as
   -- HUGEINT (exact). No BigInt per row: replay went from 0.86 M to 1.04 M requests/s.
-  cost_pico DOUBLE
+  cost_pico DOUBLE,
+  served_model_id UTINYINT,     -- the model that served it (a rule's, a downgrade's or a fallback's); NULL: denied
+  denial VARCHAR                -- why the planner denied it (its code); NULL: served
 );
 CREATE VIEW requests_named AS
-  SELECT o.option, v.tokens_per_day, r.day, r.hour, m.model, t.tenant, g.tags, rt.route, rt.kind,
-         r.sensitive, r.input_tokens, r.output_tokens, r.cost_pico::HUGEINT / 1e12 AS cost_usd
+  SELECT o.option, v.tokens_per_day, r.day, r.hour, m.model, sm.model AS served_model, t.tenant, g.tags, rt.route, rt.kind,
+         r.sensitive, r.input_tokens, r.output_tokens, r.cost_pico::HUGEINT / 1e12 AS cost_usd, r.denial
     FROM requests r
     JOIN options o USING (option_id) JOIN volumes v USING (point) JOIN models m USING (model_id)
     JOIN tenants t USING (tenant_id) JOIN tagsets g USING (tagset_id)
+    LEFT JOIN models sm ON sm.model_id = r.served_model_id
     LEFT JOIN routes rt ON rt.option_id = r.option_id AND rt.route_id = r.route_id;
 `;
 
-export const REQUEST_TYPES: readonly DuckDBType[] = [UTINYINT, USMALLINT, USMALLINT, UTINYINT, UTINYINT, UTINYINT, UTINYINT, SMALLINT, BOOLEAN, INTEGER, INTEGER, DOUBLE];
+export const REQUEST_TYPES: readonly DuckDBType[] = [UTINYINT, USMALLINT, USMALLINT, UTINYINT, UTINYINT, UTINYINT, UTINYINT, SMALLINT, BOOLEAN, INTEGER, INTEGER, DOUBLE, UTINYINT, VARCHAR];
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 export const CHUNK_ROWS = 2048;
 

@@ -57,6 +57,8 @@ export const CapacitySchema = Type.Object(
     route: Type.Optional(Type.String({ minLength: 1 })),
     unit_per_day_usd: Type.Optional(Usd),
     unit_per_hour_usd: Type.Optional(Usd),
+    /** The most units there are (a rack's GPUs, a quota): a volume needing more is warned about, priced as if bought. */
+    max_units: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );
