@@ -246,3 +246,47 @@ options:
     await expect(loadScenario(scenarioFile('bad-outage', OUTAGE.replace('route: openai, from_hour', 'route: opneai, from_hour')))).rejects.toThrow(/outages\[0\]\.route.*opneai/);
   });
 });
+
+describe('inputs nobody knows exactly', () => {
+  const within1pc = (found: number, expected: number) => expect(Math.abs(found - expected) / expected).toBeLessThanOrEqual(0.01);
+  // The blog comparison with the aggregator's fee and the ops cost as ranges.
+  const RANGES = (fee: string, ops: string) => `
+name: ranges
+seed: 42
+volume: { tokens_per_day: [200000, 500000, 1000000, 2000000, 5000000] }
+traffic:
+  models: { gpt-5: 1 }
+  input_tokens: { mean: 1500 }
+  output_tokens: { mean: 500 }
+uncertainty: { samples: 8 }
+options:
+  - id: managed
+    config:
+      routes:
+        - { id: aggregator, kind: aggregator, base_url: "https://agg.example/v1", clearance: internal, models: [gpt-5], pricing: { models: { "*": { input_per_mtok: 15, output_per_mtok: 15 } } } }
+    fee_percent: ${fee}
+  - id: self-hosted
+    config:
+      routes:
+        - { id: openai, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5], pricing: { models: { "*": { input_per_mtok: 12, output_per_mtok: 12 } } } }
+    fixed_per_day_usd: { infra: 3, ops: ${ops} }
+`;
+  const crossoverOf = async (fee: string, ops: string) => (await runScenario(await loadScenario(scenarioFile(`r-${fee}-${ops}`.replace(/\W/g, '_'), RANGES(fee, ops))), { dbPath: ':memory:' })).crossovers[0]!.tokensPerDay;
+
+  it("a tornado's extremes equal the replays run by hand at the range ends; the draws give an interval", async () => {
+    const result = await runScenario(await loadScenario(scenarioFile('ranges', RANGES('[0, 10]', '[1, 4]'))), { dbPath: ':memory:' });
+    const [s] = result.sensitivity!;
+    expect(s!.pair).toEqual(['managed', 'self-hosted']);
+    // The base run uses the middles: fee 5 %, ops $2.50 → (3 + 2.5) / (15 × 1.05 − 12) per token ≈ 1.47M tokens/day.
+    within1pc(s!.base, 5.5e6 / 3.75);
+    const bar = (input: string) => s!.bars.find((b) => b.input === input)!;
+    expect(bar('self-hosted: ops $/day')).toMatchObject({ low: 1, high: 4, atLow: await crossoverOf('[5, 5]', '1'), atHigh: await crossoverOf('[5, 5]', '4') });
+    expect(bar('managed: aggregator fee %')).toMatchObject({ low: 0, high: 10, atLow: await crossoverOf('[0, 0]', '2.5'), atHigh: await crossoverOf('[10, 10]', '2.5') });
+    // Widest swing first; every draw crossed; the interval straddles the base (all ranges at once can reach past one alone).
+    expect(s!.bars[0]!.input).toBe('self-hosted: ops $/day');
+    expect(s!.noCrossing).toBe(0);
+    const [lo, hi] = s!.interval!;
+    expect(lo).toBeLessThan(s!.base);
+    expect(hi).toBeGreaterThan(s!.base);
+  });
+});

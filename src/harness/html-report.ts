@@ -1,6 +1,6 @@
 import { picoToUsdNumber } from '../engine/money.js';
 import type { PointCost } from './daily-costs.js';
-import { bracketText, LIVE_HEAD, liveRows, sensitiveLine, tokensLabel, usdNumber } from './report-format.js';
+import { bracketText, LIVE_HEAD, liveRows, sensitiveLine, sensitivityLines, tokensLabel, usdNumber } from './report-format.js';
 import type { ScenarioResult } from './run-scenario.js';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b'];
@@ -33,7 +33,8 @@ function headline(c: Ctx): string {
     const gap = next ? `saves ${dollars(next.totalPico - best.totalPico, DAYS_PER_MONTH)} a month against ${esc(next.option)} (${dollars(next.totalPico, DAYS_PER_MONTH)})` : '';
     return `<tr><td>${tokensLabel(v)}</td><td style="color:${c.colour(best.option)}"><strong>${esc(best.option)}</strong></td><td>${dollars(best.totalPico, DAYS_PER_MONTH)}</td><td>${gap}</td></tr>`;
   });
-  return `<section class="headline"><h2>The answer</h2><ul>${bands.join('')}${crossings.length ? crossings.join('') : '<li>no crossover in the swept range</li>'}</ul>
+  const sure = sensitivityLines(result).map((l) => `<li>How sure: ${esc(l)}</li>`);
+  return `<section class="headline"><h2>The answer</h2><ul>${bands.join('')}${crossings.length ? crossings.join('') : '<li>no crossover in the swept range</li>'}${sure.join('')}</ul>
 <table><thead><tr><th>tokens/day</th><th>cheapest</th><th>per month</th><th>by how much</th></tr></thead><tbody>${savings.join('')}</tbody></table></section>`;
 }
 
@@ -110,6 +111,38 @@ function breakdownChart(c: Ctx): string {
   return `<section><h2>What a day costs, by part</h2>${out.join('')}<p class="legend">${legend}</p></section>`;
 }
 
+/** Per crossover: how far each uncertain input moves it, its range's low end to the left of the base and high to the right. */
+function tornadoCharts(c: Ctx): string {
+  const list = c.result.sensitivity ?? [];
+  if (list.length === 0) return '';
+  const charts = list.map((s) => {
+    const W = 760;
+    const rowH = 24;
+    const m = { l: 260, r: 40, t: 26, b: 30 };
+    const H = m.t + s.bars.length * (rowH + 6) + m.b;
+    const values = [s.base, ...s.bars.flatMap((b) => [b.atLow, b.atHigh]).filter((v): v is number => v !== null)];
+    const [lo, hi] = [Math.log10(Math.min(...values) / 1.1), Math.log10(Math.max(...values) * 1.1)];
+    const X = (v: number) => m.l + ((Math.log10(v) - lo) / (hi - lo || 1)) * (W - m.l - m.r);
+    const out = [`<svg class="chart tornado" role="img" aria-label="what moves the crossover" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`];
+    out.push(`<text x="${m.l}" y="14" font-weight="bold">${esc(`${s.pair[0]} × ${s.pair[1]}`)}: ${tokensLabel(s.base)} tokens/day with every input at its middle</text>`);
+    s.bars.forEach((b, i) => {
+      const y = m.t + i * (rowH + 6);
+      out.push(`<text x="${m.l - 6}" y="${y + 16}" text-anchor="end">${esc(b.input)}</text>`);
+      for (const [end, value, colour] of [[b.low, b.atLow, '#4c78a8'], [b.high, b.atHigh, '#e45756']] as const) {
+        const to = value ?? (colour === '#4c78a8' ? 10 ** lo : 10 ** hi);
+        const [x1, x2] = [Math.min(X(s.base), X(to)), Math.max(X(s.base), X(to))];
+        out.push(`<rect class="bar" x="${x1.toFixed(1)}" y="${y}" width="${Math.max(1, x2 - x1).toFixed(1)}" height="${rowH}" fill="${colour}" opacity="${value === null ? 0.35 : 0.85}"><title>${esc(`${b.input} = ${end}: ${value === null ? 'no crossing' : `${tokensLabel(value)} tokens/day`}`)}</title></rect>`);
+        out.push(`<text x="${(X(to) + (X(to) < X(s.base) ? -4 : 4)).toFixed(1)}" y="${y + 16}" font-size="11" text-anchor="${X(to) < X(s.base) ? 'end' : 'start'}">${end}: ${value === null ? 'none' : tokensLabel(value)}</text>`);
+      }
+    });
+    out.push(`<line x1="${X(s.base)}" x2="${X(s.base)}" y1="${m.t - 4}" y2="${H - m.b + 4}" stroke="#000"/>`);
+    if (s.interval) out.push(`<line x1="${X(s.interval[0])}" x2="${X(s.interval[1])}" y1="${H - 12}" y2="${H - 12}" stroke="#333" stroke-width="4"/><text x="${X(s.interval[0]) - 6}" y="${H - 8}" font-size="11" text-anchor="end">90 % of draws: ${tokensLabel(s.interval[0])}–${tokensLabel(s.interval[1])}</text>`);
+    out.push('</svg>');
+    return out.join('');
+  });
+  return `<section><h2>How sure: what moves each crossover</h2><p>Each bar sweeps one input across its range with the others at their middles (blue: the low end, red: the high end); the line under them is where 90 % of draws of every range at once put the crossover.</p>${charts.join('')}</section>`;
+}
+
 function totalsTable(c: Ctx): string {
   const head = `<tr><th>tokens/day</th>${c.ids.map((id) => `<th>${esc(id)}<br><small>day · month · year</small></th>`).join('')}</tr>`;
   const body = c.result.sweep.map((v) => {
@@ -184,6 +217,7 @@ ${f.description ? `<p>${esc(f.description.trim())}</p>` : ''}
 ${headline(c)}
 ${warningsBox(c)}
 ${relativeChart(c)}
+${tornadoCharts(c)}
 ${breakdownChart(c)}
 ${totalsTable(c)}
 ${outages}

@@ -8,6 +8,7 @@ import type { ConfigFile } from '../config/config-schema.js';
 import type { RoutingConfig } from '../engine/routing-config.js';
 import { SchemaValidator, type SchemaProblem } from '../engine/schema-errors.js';
 import { ScenarioSchema, type Capacity, type ScenarioFile } from './scenario-schema.js';
+import { baseCapacity, middle, uncertainInputs, type UncertainInput } from './uncertain-inputs.js';
 
 export interface PreparedOption {
   readonly id: string;
@@ -28,6 +29,8 @@ export interface Scenario {
   /** Tokens per day at each sweep point, ascending. */
   readonly volumes: readonly number[];
   readonly options: readonly PreparedOption[];
+  /** The inputs given as ranges (the options above use their middles). */
+  readonly uncertain: readonly UncertainInput[];
 }
 
 const validator = new SchemaValidator(ScenarioSchema);
@@ -105,20 +108,24 @@ export async function loadScenario(path: string): Promise<Scenario> {
     (o.capacity ?? []).forEach((c, j) => {
       if (c.route && !routing.routes.some((r) => r.id === c.route)) throw new ConfigError(source, [{ path: `options[${i}].capacity[${j}].route`, message: `no route '${c.route}' in this option` }]);
     });
-    options.push({
+    const prepared: PreparedOption = {
       id: o.id,
       label: o.label ?? o.id,
       routing,
       file: loaded.file,
       configPath: loaded.path,
-      fixedPerDay: Object.entries(o.fixed_per_day_usd ?? {}).map(([name, usd]) => ({ name, pico: usdToPico(usd) })),
-      capacity: o.capacity ?? [],
-    });
+      // A range's middle is the base run's value.
+      fixedPerDay: Object.entries(o.fixed_per_day_usd ?? {}).map(([name, usd]) => ({ name, pico: usdToPico(middle(usd)) })),
+      capacity: baseCapacity(o.capacity),
+    };
+    options.push(prepared);
   }
+  const uncertain = uncertainInputs(file);
+  for (const input of uncertain.filter((u) => u.reroutes)) options[input.option] = await input.apply(options[input.option] as PreparedOption, input.base);
   const days = file.days ?? 1;
   (file.outages ?? []).forEach((o, j) => {
     if (!options.some((opt) => opt.routing.routes.some((r) => r.id === o.route))) throw new ConfigError(source, [{ path: `outages[${j}].route`, message: `no option has a route '${o.route}'` }]);
     if (o.from_hour >= days * 24) throw new ConfigError(source, [{ path: `outages[${j}].from_hour`, message: `the replay has ${days * 24} hours (days: ${days})` }]);
   });
-  return { path: absolute, file, volumes: sweepVolumes(file.volume), options };
+  return { path: absolute, file, volumes: sweepVolumes(file.volume), options, uncertain };
 }

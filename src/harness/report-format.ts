@@ -67,3 +67,14 @@ export function liveRows(result: ScenarioResult): string[][] {
 }
 
 export const LIVE_HEAD = ['option', 'requests', 'p50 ms', 'p95 ms', 'TTFT p95 ms', 'SLO met', 'served by'];
+
+/** "between 1.09M and 1.85M tokens/day (5th–95th percentile of 24 draws); self-hosted: ops $/day moves it most". */
+export function sensitivityLines(result: ScenarioResult): string[] {
+  return (result.sensitivity ?? []).map((s) => {
+    const interval = s.interval ? `between ${tokensLabel(s.interval[0])} and ${tokensLabel(s.interval[1])} tokens/day (5th–95th percentile of ${s.samples} draws of every range)` : `not pinned down: only ${s.samples - s.noCrossing} of ${s.samples} draws crossed in the swept range`;
+    const most = s.bars[0] ? `; ${s.bars[0].input} moves it most (${s.bars[0].low} → ${endLabel(s.bars[0].atLow)}, ${s.bars[0].high} → ${endLabel(s.bars[0].atHigh)})` : '';
+    return `${s.pair[0]} and ${s.pair[1]} cross ${interval}${most}`;
+  });
+}
+
+const endLabel = (v: number | null) => (v === null ? 'no crossing' : tokensLabel(v));

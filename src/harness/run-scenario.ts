@@ -3,10 +3,11 @@ import { picoToUsdNumber } from '../engine/money.js';
 import { findCrossovers, type CostAt, type Crossover } from './crossovers.js';
 import { dailyCosts, type PointCost } from './daily-costs.js';
 import { generateTraffic, shapeOf } from './generate-traffic.js';
-import type { Scenario } from './load-scenario.js';
+import type { PreparedOption, Scenario } from './load-scenario.js';
 import { runLive, type LiveResult } from './live-run.js';
 import { outageStats, replayBatch, type OutageImpact } from './replay.js';
 import { scenarioWarnings, type ScenarioWarning } from './scenario-warnings.js';
+import { crossoverSensitivity, type CrossoverSensitivity, type VariantCosts } from './sensitivity.js';
 import { ScenarioDb } from './scenario-db.js';
 
 export interface Band {
@@ -28,6 +29,8 @@ export interface ScenarioResult {
   readonly live?: readonly LiveResult[];
   /** With `outages`: each option's requests during them at each swept volume, against every route up. */
   readonly outages?: readonly OutageRow[];
+  /** With inputs given as ranges: how far they move each crossover (`sensitivity.ts`). */
+  readonly sensitivity?: readonly CrossoverSensitivity[];
   /** Denials, substitutions, capacity run out, options serving different things (`scenario-warnings.ts`). */
   readonly warnings: readonly ScenarioWarning[];
 }
@@ -96,9 +99,11 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       return id;
     };
     const outageRows: OutageRow[] = [];
+    const pointAt = new Map<number, number>();
     const replayAt = async (tokensPerDay: number, source: 'sweep' | 'refine'): Promise<number> => {
       const point = volumes.size;
       volumes.set(point, tokensPerDay);
+      pointAt.set(tokensPerDay, point);
       await db.insert('volumes', [[point, tokensPerDay, source]]);
       const batch = generateTraffic(shape, tokensPerDay, days, seed);
       options.forEach((option, i) => {
@@ -128,6 +133,42 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       done += v;
       return costsAt(await dailyCosts(db, options, volumes, days, point));
     });
+    // Inputs given as ranges: each swept alone, then all drawn at once, through the same replays.
+    const scratch: ScenarioDb[] = [];
+    const rerouted = new WeakMap<PreparedOption, { db: ScenarioDb; volumes: Map<number, number>; pointAt: Map<number, number> }>();
+    const variantCosts: VariantCosts = async (changed, reroutedIds, v) => {
+      run.onProgress?.(done, total, `sensitivity: ${v.toLocaleString('en-US')} tokens/day`);
+      const point = pointAt.get(v) ?? (await replayAt(v, 'refine'));
+      const rows = (await dailyCosts(db, changed, volumes, days, point)).filter((r) => !reroutedIds.has(changed.findIndex((o) => o.id === r.option)));
+      for (const i of reroutedIds) {
+        const option = changed[i] as PreparedOption;
+        let own = rerouted.get(option);
+        if (!own) {
+          const sdb = await ScenarioDb.create(':memory:');
+          scratch.push(sdb);
+          await sdb.insert('routes', option.routing.routes.map((r, j) => [i, j, r.id, r.kind]));
+          rerouted.set(option, (own = { db: sdb, volumes: new Map(), pointAt: new Map() }));
+        }
+        let sp = own.pointAt.get(v);
+        if (sp === undefined) {
+          sp = own.volumes.size;
+          own.volumes.set(sp, v);
+          own.pointAt.set(v, sp);
+          replayBatch(generateTraffic(shape, v, days, seed), shape, option, i, sp, new Map(option.routing.routes.map((r, j) => [r.id, j])), own.db, downByHour, modelId);
+          own.db.flush();
+        }
+        rows.push(...(await dailyCosts(own.db, changed, own.volumes, days, sp)));
+      }
+      // In the options' order, so each pair is named as in the base run.
+      const order = (id: string) => changed.findIndex((o) => o.id === id);
+      return costsAt(rows.sort((a, b) => order(a.option) - order(b.option)));
+    };
+    let sensitivity: CrossoverSensitivity[] = [];
+    try {
+      sensitivity = await crossoverSensitivity(scenario.uncertain, options, scenario.volumes, crossovers, variantCosts, file.uncertainty?.samples ?? 24, seed);
+    } finally {
+      for (const sdb of scratch) sdb.close();
+    }
     run.onProgress?.(done, total, run.live ? 'live: through real gateways' : 'done');
     const replayedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     await db.insert('models', [...modelIds].slice(shape.models.length).map(([m, id]) => [id, m]));
@@ -145,6 +186,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       replayed: { requests: replayedRequests, seconds: replayedSeconds },
       ...(live ? { live } : {}),
       ...(outageRows.length > 0 ? { outages: outageRows } : {}),
+      ...(sensitivity.length > 0 ? { sensitivity } : {}),
       warnings,
     };
   } finally {

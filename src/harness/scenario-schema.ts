@@ -7,6 +7,9 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Share = Type.Number({ minimum: 0 });
 const Usd = Type.Number({ minimum: 0 });
+/** A number nobody knows exactly: `[low, high]`. The base run uses the middle; the report shows what the range moves. */
+const Range = (item: ReturnType<typeof Type.Number>) => Type.Tuple([item, item]);
+const UsdOrRange = Type.Union([Usd, Range(Usd)]);
 
 /** Tokens per request: lognormal with this mean, or exactly `mean` when `sigma` is 0. */
 export const TokenDistributionSchema = Type.Object(
@@ -52,17 +55,20 @@ export const CapacitySchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     metric: Type.Union([Type.Literal('requests_per_second'), Type.Literal('tokens_per_second')]),
-    per_unit: Type.Number({ exclusiveMinimum: 0 }),
+    /** Load one unit carries; a range for a GPU's tokens per second under the SLO, which nobody knows exactly. */
+    per_unit: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Range(Type.Number({ exclusiveMinimum: 0 }))]),
     /** Only the traffic this route carries counts (e.g. the GPU server's tokens); all traffic when absent. */
     route: Type.Optional(Type.String({ minLength: 1 })),
-    unit_per_day_usd: Type.Optional(Usd),
-    unit_per_hour_usd: Type.Optional(Usd),
+    unit_per_day_usd: Type.Optional(UsdOrRange),
+    unit_per_hour_usd: Type.Optional(UsdOrRange),
     /** The most units there are (a rack's GPUs, a quota): a volume needing more is warned about, priced as if bought. */
     max_units: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );
-export type Capacity = Static<typeof CapacitySchema>;
+export type CapacityInput = Static<typeof CapacitySchema>;
+/** A capacity step with its numbers settled (a range's middle, or one end when the report sweeps it). */
+export type Capacity = Omit<CapacityInput, 'per_unit' | 'unit_per_day_usd' | 'unit_per_hour_usd'> & { per_unit: number; unit_per_day_usd?: number; unit_per_hour_usd?: number };
 
 export const OptionSchema = Type.Object(
   {
@@ -71,7 +77,9 @@ export const OptionSchema = Type.Object(
     /** A config file (relative to the scenario) or the config inline; tenants default to the traffic's. */
     config: Type.Union([Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.Unknown())]),
     /** Named fixed costs per day: infra, ops time, … */
-    fixed_per_day_usd: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Usd)),
+    fixed_per_day_usd: Type.Optional(Type.Record(Type.String({ minLength: 1 }), UsdOrRange)),
+    /** The fee of the option's aggregator routes, when it is uncertain: `[4, 7]` (replaces the config's). */
+    fee_percent: Type.Optional(Range(Type.Number({ minimum: 0, maximum: 100 }))),
     capacity: Type.Optional(Type.Array(CapacitySchema)),
   },
   { additionalProperties: false },
@@ -123,6 +131,8 @@ export const ScenarioSchema = Type.Object(
     options: Type.Array(OptionSchema, { minItems: 1 }),
     /** Routes down during the replay (in every option that has them): what failing over costs, and what is denied. */
     outages: Type.Optional(Type.Array(OutageSchema)),
+    /** How many seeded draws of every range at once give the crossover's interval (default 24). */
+    uncertainty: Type.Optional(Type.Object({ samples: Type.Optional(Type.Integer({ minimum: 2, maximum: 500 })) }, { additionalProperties: false })),
     published: Type.Optional(PublishedSchema),
     live: Type.Optional(LiveSchema),
   },

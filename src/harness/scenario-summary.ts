@@ -49,6 +49,19 @@ export const ScenarioSummarySchema = Type.Object({
       message: Type.String(),
     }),
   ),
+  /** With inputs given as ranges: per crossover, each input's swing (the tornado) and the interval of all drawn at once. */
+  sensitivity: Type.Optional(
+    Type.Array(
+      Type.Object({
+        pair: Type.Tuple([Type.String(), Type.String()]),
+        base_tokens_per_day: Type.Number(),
+        interval: Type.Union([Type.Tuple([Type.Number(), Type.Number()]), Type.Null()]),
+        samples: Type.Integer(),
+        no_crossing: Type.Integer(),
+        tornado: Type.Array(Type.Object({ input: Type.String(), low: Type.Number(), high: Type.Number(), at_low: Type.Union([Type.Number(), Type.Null()]), at_high: Type.Union([Type.Number(), Type.Null()]) })),
+      }),
+    ),
+  ),
   replayed: Type.Object({ requests: Type.Integer(), seconds: Type.Number() }),
 });
 export type ScenarioSummary = Static<typeof ScenarioSummarySchema>;
@@ -98,6 +111,18 @@ export function scenarioSummary(result: ScenarioResult): ScenarioSummary {
     })),
     cheapest_bands: result.bands.map((b) => ({ from_tokens_per_day: b.from, to_tokens_per_day: b.to, option: b.option })),
     warnings: result.warnings.map((w) => ({ ...w })),
+    ...(result.sensitivity
+      ? {
+          sensitivity: result.sensitivity.map((x) => ({
+            pair: [x.pair[0], x.pair[1]] as [string, string],
+            base_tokens_per_day: x.base,
+            interval: x.interval ? ([x.interval[0], x.interval[1]] as [number, number]) : null,
+            samples: x.samples,
+            no_crossing: x.noCrossing,
+            tornado: x.bars.map((b) => ({ input: b.input, low: b.low, high: b.high, at_low: b.atLow, at_high: b.atHigh })),
+          })),
+        }
+      : {}),
     replayed: { requests: result.replayed.requests, seconds: round(result.replayed.seconds, 3) },
   };
 }

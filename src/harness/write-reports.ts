@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatUsd } from '../engine/money.js';
 import { htmlReport } from './html-report.js';
-import { bandLines, crossoverLines, LIVE_HEAD, liveRows, sensitiveLine, summaryRows, tokensLabel, usd, usdNumber } from './report-format.js';
+import { bandLines, crossoverLines, LIVE_HEAD, liveRows, sensitiveLine, sensitivityLines, summaryRows, tokensLabel, usd, usdNumber } from './report-format.js';
 import { scenarioSummary } from './scenario-summary.js';
 import type { ScenarioResult } from './run-scenario.js';
 
@@ -77,6 +77,7 @@ export function markdownReport(result: ScenarioResult): string {
     '',
     ...crossoverLines(result).map((l) => `- ${l}`),
     '',
+    ...(result.sensitivity ? ['## How sure', '', ...sensitivityLines(result).map((l) => `- ${l}`), ''] : []),
     '## Cheapest option by volume',
     '',
     ...bandLines(result).map((l) => `- ${l}`),
