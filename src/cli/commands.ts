@@ -7,6 +7,7 @@ import type { ImportOptions } from './import-command.js';
 import type { InitOptions } from './init-command.js';
 import type { SpendOptions } from './report-command.js';
 import type { RunOptions } from './scenario-command.js';
+import type { FromLogOptions } from './scenario-from-log-command.js';
 import type { ServeOptions } from './serve-command.js';
 import type { WhatIfOptions } from './whatif-command.js';
 import { runAction, UsageError } from './cli-error.js';
@@ -61,9 +62,15 @@ export function registerCommands(program: Command): void {
     .option('--json', 'print the same as JSON')
     .action((options: CheckOptions) => runAction(async () => (await import('./check-command.js')).check(options)));
 
-  program
-    .command('scenario')
-    .description('cost scenario reports')
+  const scenario = program.command('scenario').description('cost scenario reports');
+  scenario
+    .command('from-log')
+    .description('write a scenario (to stdout) whose traffic is fitted to what a gateway recorded')
+    .requiredOption('--log <dir>', 'decision log directory')
+    .option('--since <window>', 'how far back: 7d, 12h, 30m or an ISO date (default: all of it)')
+    .option('-c, --config <file>', 'the config the gateway runs now (the scenario\'s "current" option)', DEFAULT_CONFIG_PATH)
+    .action((options: FromLogOptions) => runAction(async () => (await import('./scenario-from-log-command.js')).fromLog(options)));
+  scenario
     .command('run')
     .description('replay a scenario through the planner into DuckDB and report costs and crossovers')
     .argument('<file>', 'a *.scenario.yaml file')

@@ -13,8 +13,24 @@ export interface TrafficShape {
   readonly hourCum: Float64Array;
   readonly input: TokenDistribution;
   readonly output: TokenDistribution;
+  /** Per model index, its own token distributions when the profile gives them. */
+  readonly tokensByModel: readonly ({ input: TokenDistribution; output: TokenDistribution } | undefined)[];
   readonly streamShare: number;
   readonly sloMs?: number;
+  /** Recorded requests to draw from (`traffic.from_log`) instead of the profile's distributions. */
+  readonly recorded?: RecordedRequests;
+}
+
+/** Requests a gateway logged, column by column, indices into the shape's models, tenants and tag sets. */
+export interface RecordedRequests {
+  readonly count: number;
+  readonly model: Uint8Array;
+  readonly tenant: Uint8Array;
+  readonly tagset: Uint8Array;
+  readonly hour: Uint8Array;
+  readonly stream: Uint8Array;
+  readonly input: Uint32Array;
+  readonly output: Uint32Array;
 }
 
 /** One volume point's requests, column by column. */
@@ -31,7 +47,7 @@ export interface TrafficBatch {
   readonly output: Uint32Array;
 }
 
-export function shapeOf(traffic: Traffic): TrafficShape {
+export function shapeOf(traffic: Traffic, recorded?: RecordedRequests): TrafficShape {
   const tenants = traffic.tenants ?? { scenario: 1 };
   const tagged = traffic.tags ?? [];
   const untagged = Math.max(0, 1 - tagged.reduce((s, t) => s + t.share, 0));
@@ -45,8 +61,13 @@ export function shapeOf(traffic: Traffic): TrafficShape {
     hourCum: cumulative(traffic.hourly ?? Array.from({ length: 24 }, () => 1)),
     input: traffic.input_tokens,
     output: traffic.output_tokens,
+    tokensByModel: Object.keys(traffic.models).map((m) => {
+      const own = traffic.tokens_by_model?.[m];
+      return own && { input: own.input_tokens, output: own.output_tokens };
+    }),
     streamShare: traffic.stream_share ?? 0,
     ...(traffic.slo_ms === undefined ? {} : { sloMs: traffic.slo_ms }),
+    ...(recorded ? { recorded } : {}),
   };
 }
 
@@ -83,16 +104,31 @@ export function generateTraffic(shape: TrafficShape, tokensPerDay: number, days:
     input: new Uint32Array(count),
     output: new Uint32Array(count),
   };
+  const recorded = shape.recorded;
   for (let i = 0; i < count; i++) {
     batch.day[i] = Math.floor(i / perDay);
+    if (recorded) {
+      // A recorded request, drawn with replacement: its model, tenant, tags, hour, stream and token counts as logged.
+      const r = Math.floor(rng.next() * recorded.count);
+      batch.model[i] = recorded.model[r] as number;
+      batch.tenant[i] = recorded.tenant[r] as number;
+      batch.tagset[i] = recorded.tagset[r] as number;
+      batch.hour[i] = recorded.hour[r] as number;
+      batch.minuteMs[i] = Math.floor(rng.next() * 3_600_000);
+      batch.stream[i] = recorded.stream[r] as number;
+      batch.input[i] = recorded.input[r] as number;
+      batch.output[i] = recorded.output[r] as number;
+      continue;
+    }
     batch.model[i] = rng.pick(shape.modelCum);
     batch.tenant[i] = rng.pick(shape.tenantCum);
     batch.tagset[i] = rng.pick(shape.tagCum);
     batch.hour[i] = rng.pick(shape.hourCum);
     batch.minuteMs[i] = Math.floor(rng.next() * 3_600_000);
     batch.stream[i] = rng.next() < shape.streamShare ? 1 : 0;
-    batch.input[i] = draw(rng, shape.input);
-    batch.output[i] = draw(rng, shape.output);
+    const own = shape.tokensByModel[batch.model[i] as number];
+    batch.input[i] = draw(rng, own?.input ?? shape.input);
+    batch.output[i] = draw(rng, own?.output ?? shape.output);
   }
   return batch;
 }

@@ -7,7 +7,9 @@ import { usdToPico } from '../engine/money.js';
 import type { ConfigFile } from '../config/config-schema.js';
 import type { RoutingConfig } from '../engine/routing-config.js';
 import { SchemaValidator, type SchemaProblem } from '../engine/schema-errors.js';
-import { ScenarioSchema, type Capacity, type ScenarioFile } from './scenario-schema.js';
+import type { RecordedRequests } from './generate-traffic.js';
+import { ScenarioSchema, type Capacity, type ScenarioFile, type Traffic } from './scenario-schema.js';
+import { readLoggedTraffic } from './traffic-from-log.js';
 import { baseCapacity, middle, uncertainInputs, type UncertainInput } from './uncertain-inputs.js';
 
 export interface PreparedOption {
@@ -26,6 +28,10 @@ export interface PreparedOption {
 export interface Scenario {
   readonly path: string;
   readonly file: ScenarioFile;
+  /** The traffic profile: the file's, or the one fitted to a decision log (`traffic.from_log`). */
+  readonly traffic: Traffic;
+  /** With `traffic.from_log`: the logged requests, replayed scaled to each volume. */
+  readonly recorded?: RecordedRequests;
   /** Tokens per day at each sweep point, ascending. */
   readonly volumes: readonly number[];
   readonly options: readonly PreparedOption[];
@@ -34,6 +40,13 @@ export interface Scenario {
 }
 
 const validator = new SchemaValidator(ScenarioSchema);
+
+/** `7d`, `12h`, `30m` before now, or an ISO date; NaN when it is neither. */
+function sinceOf(since: string): number {
+  const rel = /^(\d+)([mhd])$/.exec(since);
+  if (rel) return Date.now() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd'];
+  return Date.parse(since);
+}
 
 /** The sweep's points: the list as given, or `points` values from `from` to `to` on a log or linear scale. */
 export function sweepVolumes(v: ScenarioFile['volume']): number[] {
@@ -53,6 +66,7 @@ function checkMeaning(file: ScenarioFile): SchemaProblem[] {
   }
   if (v.from !== undefined && v.to !== undefined && v.from >= v.to) problems.push({ path: 'volume.to', message: 'must be greater than from' });
   const positive = (shares: Record<string, number>) => Object.values(shares).some((s) => s > 0);
+  if ('from_log' in file.traffic) return problems;
   if (!positive(file.traffic.models)) problems.push({ path: 'traffic.models', message: 'needs at least one model with a share above 0' });
   if (file.traffic.tenants && !positive(file.traffic.tenants)) problems.push({ path: 'traffic.tenants', message: 'needs at least one tenant with a share above 0' });
   const tagShare = (file.traffic.tags ?? []).reduce((s, t) => s + t.share, 0);
@@ -88,7 +102,22 @@ export async function loadScenario(path: string): Promise<Scenario> {
   if (problems.length === 0) problems.push(...checkMeaning(raw as ScenarioFile));
   if (problems.length > 0) throw new ConfigError(source, problems);
   const file = raw as ScenarioFile;
-  const tenants = Object.keys(file.traffic.tenants ?? { scenario: 1 });
+  // Recorded traffic: the log's requests, and a profile fitted to them for everything that reads a profile.
+  let traffic: Traffic;
+  let recorded: RecordedRequests | undefined;
+  if ('from_log' in file.traffic) {
+    const { from_log, since, slo_ms } = file.traffic;
+    const sinceMs = since === undefined ? undefined : sinceOf(since);
+    if (Number.isNaN(sinceMs)) throw new ConfigError(source, [{ path: 'traffic.since', message: `must be like 7d, 12h or an ISO date, not '${since}'` }]);
+    try {
+      const logged = await readLoggedTraffic(resolve(dirname(absolute), from_log), sinceMs);
+      traffic = { ...logged.traffic, ...(slo_ms === undefined ? {} : { slo_ms }) };
+      recorded = logged.recorded;
+    } catch (err) {
+      throw new ConfigError(source, [{ path: 'traffic.from_log', message: (err as Error).message }]);
+    }
+  } else traffic = file.traffic;
+  const tenants = Object.keys(traffic.tenants ?? { scenario: 1 });
 
   const options: PreparedOption[] = [];
   for (const [i, o] of file.options.entries()) {
@@ -127,5 +156,5 @@ export async function loadScenario(path: string): Promise<Scenario> {
     if (!options.some((opt) => opt.routing.routes.some((r) => r.id === o.route))) throw new ConfigError(source, [{ path: `outages[${j}].route`, message: `no option has a route '${o.route}'` }]);
     if (o.from_hour >= days * 24) throw new ConfigError(source, [{ path: `outages[${j}].from_hour`, message: `the replay has ${days * 24} hours (days: ${days})` }]);
   });
-  return { path: absolute, file, volumes: sweepVolumes(file.volume), options, uncertain };
+  return { path: absolute, file, traffic, ...(recorded ? { recorded } : {}), volumes: sweepVolumes(file.volume), options, uncertain };
 }

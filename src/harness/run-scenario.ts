@@ -77,7 +77,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
   if (run.dbPath !== ':memory:') rmSync(run.dbPath, { force: true });
   const db = await ScenarioDb.create(run.dbPath);
   const { file, options } = scenario;
-  const shape = shapeOf(file.traffic);
+  const shape = shapeOf(scenario.traffic, scenario.recorded);
   const days = file.days ?? 1;
   const seed = file.seed ?? 1;
   try {

@@ -45,10 +45,24 @@ export const TrafficSchema = Type.Object(
     hourly: Type.Optional(Type.Array(Share, { minItems: 24, maxItems: 24 })),
     stream_share: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     slo_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Token distributions of particular models, where they differ from the mix's (`scenario from-log` fits them). */
+    tokens_by_model: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Object({ input_tokens: TokenDistributionSchema, output_tokens: TokenDistributionSchema }, { additionalProperties: false }))),
   },
   { additionalProperties: false },
 );
 export type Traffic = Static<typeof TrafficSchema>;
+
+/** Recorded traffic instead of a profile: the requests a gateway logged, replayed scaled to each volume. */
+export const LoggedTrafficSchema = Type.Object(
+  {
+    /** A decision-log directory (Parquet segments), relative to the scenario file. */
+    from_log: Type.String({ minLength: 1 }),
+    /** How far back: `7d`, `12h`, or an ISO date (default: all of it). */
+    since: Type.Optional(Type.String({ minLength: 1 })),
+    slo_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
 
 /** Capacity bought in steps: one unit per `per_unit` of peak load, at a price per day or per hour. */
 export const CapacitySchema = Type.Object(
@@ -127,7 +141,7 @@ export const ScenarioSchema = Type.Object(
     /** Days of traffic replayed at each volume (default 1). */
     days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
     volume: VolumeSchema,
-    traffic: TrafficSchema,
+    traffic: Type.Union([TrafficSchema, LoggedTrafficSchema]),
     options: Type.Array(OptionSchema, { minItems: 1 }),
     /** Routes down during the replay (in every option that has them): what failing over costs, and what is denied. */
     outages: Type.Optional(Type.Array(OutageSchema)),
