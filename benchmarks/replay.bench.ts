@@ -14,7 +14,7 @@ const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
 export async function run(tokensPerDay = 2_000_000_000): Promise<{ lines: string[]; replayPerSecond: number }> {
   const scenario = await loadScenario(new URL('../scenarios/catalogue-prices.scenario.yaml', import.meta.url).pathname);
-  const shape = shapeOf(scenario.file.traffic);
+  const shape = shapeOf(scenario.traffic);
   const option = scenario.options[1]!; // self-hosted: two direct routes, no policy file
   const routeIds = new Map(option.routing.routes.map((r, i) => [r.id, i]));
 

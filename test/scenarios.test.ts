@@ -193,6 +193,47 @@ live:
   });
 });
 
+describe('capacity from measurement', () => {
+  const MEASURED = `
+name: measured
+seed: 6
+volume: { tokens_per_day: [50000000] }
+traffic:
+  models: { gpt-5: 1 }
+  input_tokens: { mean: 200 }
+  output_tokens: { mean: 50 }
+  tags: [{ tags: [phi], share: 0.5 }]
+  slo_ms: 1000
+options:
+  - id: hybrid
+    config:
+      policies: [${join(ROOT, 'policies/default.rules.json')}]
+      routes:
+        - { id: openai, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5, gpt-5-mini] }
+        - { id: gpu, kind: onprem, base_url: "http://gpu.internal/v1", clearance: restricted, models: [llama-3.3-70b], pricing: { fixed_per_hour_usd: 1 } }
+    capacity:
+      - { name: GPU server, metric: tokens_per_second, per_unit: measured, route: gpu, unit_per_hour_usd: 2 }
+live:
+  latency: { direct: { min_ms: 1, max_ms: 3 }, onprem: { min_ms: 20, max_ms: 30 } }
+  requests: 40
+  concurrency: 4
+`;
+
+  it("sizes a step by what its route delivered within the SLO in the live run, and needs --live for it", async () => {
+    const path = scenarioFile('measured', MEASURED);
+    await expect(runScenario(await loadScenario(path), { dbPath: ':memory:' })).rejects.toThrow(/'measured'.*add --live/);
+    const result = await runScenario(await loadScenario(path), { dbPath: ':memory:', live: true });
+    const delivered = result.live![0]!.tokensPerSecondByRoute.gpu!;
+    expect(delivered).toBeGreaterThan(0);
+    const step = result.scenario.options[0]!.capacity[0]!;
+    expect(step).toMatchObject({ per_unit: delivered, measured: true });
+    // Units bought: the peak hour's GPU tokens per second over what one delivered.
+    const at = result.costs[0]!;
+    expect(at.capacityUnits.find((u) => u.name === 'GPU server')!.units).toBeGreaterThanOrEqual(1);
+    expect(at.capacityPico).toBe(BigInt(at.capacityUnits.find((u) => u.name === 'GPU server')!.units) * 48_000_000_000_000n);
+  });
+});
+
 describe('outages and fallbacks in a scenario', () => {
   // gpt-5 direct ($1.25/M in, $10/M out: $0.00625 a request), the aggregator as backup (5.5 % dearer), and the
   // fallback model claude-sonnet-4-6 on its own key for the tenant whose gpt-5 has no backup route.

@@ -197,7 +197,7 @@ export function htmlReport(result: ScenarioResult): string {
   const options = simpleTable(
     'Options',
     ['option', 'what it is', 'fixed per day', 'capacity'],
-    result.scenario.options.map((o) => [o.id, o.label, o.fixedPerDay.map((x) => `${x.name} ${dollars(x.pico)}`).join(', ') || '-', o.capacity.map((x) => `${x.name}: 1 per ${x.per_unit.toLocaleString('en-US')} ${x.metric.replace(/_/g, ' ')}`).join(', ') || '-']),
+    result.scenario.options.map((o) => [o.id, o.label, o.fixedPerDay.map((x) => `${x.name} ${dollars(x.pico)}`).join(', ') || '-', o.capacity.map((x) => `${x.name}: 1 per ${x.per_unit.toLocaleString('en-US')} ${x.metric.replace(/_/g, ' ')}${x.measured ? ' (measured live, within the SLO)' : ''}`).join(', ') || '-']),
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(f.name)}</title>

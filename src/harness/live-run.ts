@@ -24,6 +24,8 @@ export interface LiveResult {
   /** Share of requests answered within the SLO (time to first token for streams). */
   readonly sloMet?: number;
   readonly byKind: Readonly<Record<string, number>>;
+  /** Tokens per second each route delivered within the SLO over the run (at the run's concurrency). */
+  readonly tokensPerSecondByRoute: Readonly<Record<string, number>>;
 }
 
 const keyOf = (tenant: string) => `sk-live-${tenant}-0123456789abcdef`;
@@ -66,6 +68,8 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
     let next = 0;
     let ok = 0;
     let met = 0;
+    const tokensInSlo: Record<string, number> = {};
+    const runStarted = performance.now();
     const worker = async () => {
       while (next < Math.min(n, batch.count)) {
         const i = next++;
@@ -102,12 +106,17 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
           ok++;
           latencies.push(total);
           if (stream && ttft !== undefined) ttfts.push(ttft);
-          if (inSlo) met++;
+          if (inSlo) {
+            met++;
+            const route = String(res.headers['x-switchyard-route']);
+            tokensInSlo[route] = (tokensInSlo[route] ?? 0) + input + output;
+          }
         }
         rows.push([index, i, String(res.headers['x-switchyard-route'] ?? ''), kind, res.statusCode, stream, Math.round(total * 1000) / 1000, ttft === undefined ? null : Math.round(ttft * 1000) / 1000, res.statusCode === 200 && inSlo]);
       }
     };
     await Promise.all(Array.from({ length: live.concurrency ?? 16 }, worker));
+    const wallSeconds = (performance.now() - runStarted) / 1000;
     await pool.close();
     await app.close();
     await db.insert('live_requests', rows);
@@ -122,6 +131,7 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
       ...(ttfts.length ? { ttftP95Ms: percentile(ttfts, 0.95) } : {}),
       ...(shape.sloMs === undefined ? {} : { sloMs: shape.sloMs, sloMet: ok === 0 ? 0 : met / rows.length }),
       byKind,
+      tokensPerSecondByRoute: Object.fromEntries(Object.entries(tokensInSlo).map(([route, tokens]) => [route, Math.round(tokens / wallSeconds)])),
     };
   } finally {
     await Promise.all([...mocks.values()].map((m) => m.close()));

@@ -78,6 +78,7 @@ function checkMeaning(file: ScenarioFile): SchemaProblem[] {
   file.options.forEach((o, i) =>
     (o.capacity ?? []).forEach((c, j) => {
       if ((c.unit_per_day_usd === undefined) === (c.unit_per_hour_usd === undefined)) problems.push({ path: `options[${i}].capacity[${j}]`, message: 'give exactly one of unit_per_day_usd or unit_per_hour_usd' });
+      if (c.per_unit === 'measured' && (c.metric !== 'tokens_per_second' || !c.route)) problems.push({ path: `options[${i}].capacity[${j}].per_unit`, message: "'measured' is a route's tokens per second: give metric: tokens_per_second and the route" });
     }),
   );
   return problems;

@@ -1,4 +1,6 @@
 import { rmSync } from 'node:fs';
+import { relative } from 'node:path';
+import { ConfigError } from '../engine/errors.js';
 import { picoToUsdNumber } from '../engine/money.js';
 import { findCrossovers, type CostAt, type Crossover } from './crossovers.js';
 import { dailyCosts, type PointCost } from './daily-costs.js';
@@ -49,6 +51,19 @@ export interface RunOptions {
   readonly live?: boolean;
 }
 
+/** Capacity steps whose `per_unit` is `measured`, set to what their route delivered within the SLO in the live run. */
+function withMeasuredCapacity(options: readonly PreparedOption[], live: readonly LiveResult[]): PreparedOption[] {
+  return options.map((o) => ({
+    ...o,
+    capacity: o.capacity.map((c) => {
+      if (!c.measured) return c;
+      const measured = live.find((l) => l.option === o.id)?.tokensPerSecondByRoute[c.route as string];
+      if (!measured) throw new ConfigError(o.id, [{ path: `capacity.${c.name}`, message: `route ${c.route} served nothing within the SLO in the live run, so its throughput could not be measured` }]);
+      return { ...c, per_unit: measured };
+    }),
+  }));
+}
+
 function cheapestBands(points: readonly { tokensPerDay: number; costs: CostAt }[], crossovers: readonly Crossover[]): Band[] {
   const bands: Band[] = [];
   for (const p of points) {
@@ -74,9 +89,12 @@ function cheapestBands(points: readonly { tokensPerDay: number; costs: CostAt }[
  */
 export async function runScenario(scenario: Scenario, run: RunOptions): Promise<ScenarioResult> {
   const started = process.hrtime.bigint();
+  const { file } = scenario;
+  let options = scenario.options;
+  const measured = options.some((o) => o.capacity.some((c) => c.measured));
+  if (measured && !run.live) throw new ConfigError(relative(process.cwd(), scenario.path), [{ path: 'options[].capacity[].per_unit', message: "'measured' takes a route's tokens per second from a live run: add --live" }]);
   if (run.dbPath !== ':memory:') rmSync(run.dbPath, { force: true });
   const db = await ScenarioDb.create(run.dbPath);
-  const { file, options } = scenario;
   const shape = shapeOf(scenario.traffic, scenario.recorded);
   const days = file.days ?? 1;
   const seed = file.seed ?? 1;
@@ -116,6 +134,9 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
     };
     const costsAt = (rows: readonly PointCost[]): CostAt => new Map(rows.map((r) => [r.option, picoToUsdNumber(r.totalPico)]));
 
+    // Capacity measured live: the live run comes first, and its routes' throughput within the SLO sizes the steps.
+    let live = measured ? await runLive(options, shape, file.live ?? { latency: {} }, seed, db) : undefined;
+    if (live) options = withMeasuredCapacity(options, live);
     // Progress by work: replaying a volume costs in proportion to its tokens, for every option alike.
     let total = scenario.volumes.reduce((sum, v) => sum + v, 0);
     let done = 0;
@@ -165,20 +186,21 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
     };
     let sensitivity: CrossoverSensitivity[] = [];
     try {
-      sensitivity = await crossoverSensitivity(scenario.uncertain, options, scenario.volumes, crossovers, variantCosts, file.uncertainty?.samples ?? 24, seed);
+      sensitivity = await crossoverSensitivity(scenario.uncertain, options, scenario.volumes, crossovers, variantCosts, file.uncertainty?.samples ?? 16, seed);
     } finally {
       for (const sdb of scratch) sdb.close();
     }
     run.onProgress?.(done, total, run.live ? 'live: through real gateways' : 'done');
     const replayedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     await db.insert('models', [...modelIds].slice(shape.models.length).map(([m, id]) => [id, m]));
-    const live = run.live ? await runLive(options, shape, file.live ?? { latency: {} }, seed, db) : undefined;
+    if (run.live && !live) live = await runLive(options, shape, file.live ?? { latency: {} }, seed, db);
     const sweepPoints = [...volumes].filter(([point]) => point < scenario.volumes.length).map(([point]) => point);
     const warnings = await scenarioWarnings(db, scenario, sweepPoints, sweepCosts);
     const costs = (await dailyCosts(db, options, volumes, days)).sort((a, b) => a.tokensPerDay - b.tokensPerDay || a.option.localeCompare(b.option));
     const byVolume = [...new Set(costs.map((c) => c.tokensPerDay))].map((v) => ({ tokensPerDay: v, costs: costsAt(costs.filter((c) => c.tokensPerDay === v)) }));
     return {
-      scenario,
+      // With measured capacity, the options as costed.
+      scenario: options === scenario.options ? scenario : { ...scenario, options },
       costs,
       sweep: scenario.volumes,
       crossovers,

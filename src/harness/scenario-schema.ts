@@ -69,8 +69,11 @@ export const CapacitySchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     metric: Type.Union([Type.Literal('requests_per_second'), Type.Literal('tokens_per_second')]),
-    /** Load one unit carries; a range for a GPU's tokens per second under the SLO, which nobody knows exactly. */
-    per_unit: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Range(Type.Number({ exclusiveMinimum: 0 }))]),
+    /**
+     * Load one unit carries; a range for a GPU's tokens per second under the SLO, which nobody knows exactly; or
+     * `measured`: the tokens per second the route delivered within the SLO in the `--live` run.
+     */
+    per_unit: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Range(Type.Number({ exclusiveMinimum: 0 })), Type.Literal('measured')]),
     /** Only the traffic this route carries counts (e.g. the GPU server's tokens); all traffic when absent. */
     route: Type.Optional(Type.String({ minLength: 1 })),
     unit_per_day_usd: Type.Optional(UsdOrRange),
@@ -82,7 +85,13 @@ export const CapacitySchema = Type.Object(
 );
 export type CapacityInput = Static<typeof CapacitySchema>;
 /** A capacity step with its numbers settled (a range's middle, or one end when the report sweeps it). */
-export type Capacity = Omit<CapacityInput, 'per_unit' | 'unit_per_day_usd' | 'unit_per_hour_usd'> & { per_unit: number; unit_per_day_usd?: number; unit_per_hour_usd?: number };
+export type Capacity = Omit<CapacityInput, 'per_unit' | 'unit_per_day_usd' | 'unit_per_hour_usd'> & {
+  per_unit: number;
+  unit_per_day_usd?: number;
+  unit_per_hour_usd?: number;
+  /** `per_unit` came from the live run's measurement. */
+  measured?: boolean;
+};
 
 export const OptionSchema = Type.Object(
   {
@@ -145,7 +154,7 @@ export const ScenarioSchema = Type.Object(
     options: Type.Array(OptionSchema, { minItems: 1 }),
     /** Routes down during the replay (in every option that has them): what failing over costs, and what is denied. */
     outages: Type.Optional(Type.Array(OutageSchema)),
-    /** How many seeded draws of every range at once give the crossover's interval (default 24). */
+    /** How many seeded draws of every range at once give the crossover's interval (default 16). */
     uncertainty: Type.Optional(Type.Object({ samples: Type.Optional(Type.Integer({ minimum: 2, maximum: 500 })) }, { additionalProperties: false })),
     published: Type.Optional(PublishedSchema),
     live: Type.Optional(LiveSchema),

@@ -40,7 +40,7 @@ export function uncertainInputs(file: ScenarioFile): UncertainInput[] {
       if (typeof usd !== 'number') add(`${name} $/day`, usd, false, async (opt, v) => ({ ...opt, fixedPerDay: opt.fixedPerDay.map((f) => (f.name === name ? { name, pico: usdToPico(v) } : f)) }));
     }
     (o.capacity ?? []).forEach((c, j) => {
-      if (typeof c.per_unit !== 'number') add(`${c.name} per unit (${c.metric.replace(/_/g, ' ')})`, c.per_unit, false, async (opt, v) => setCapacity(opt, j, { per_unit: v }));
+      if (Array.isArray(c.per_unit)) add(`${c.name} per unit (${c.metric.replace(/_/g, ' ')})`, c.per_unit, false, async (opt, v) => setCapacity(opt, j, { per_unit: v }));
       if (Array.isArray(c.unit_per_day_usd)) add(`${c.name} $/day`, c.unit_per_day_usd, false, async (opt, v) => setCapacity(opt, j, { unit_per_day_usd: v }));
       if (Array.isArray(c.unit_per_hour_usd)) add(`${c.name} $/hour`, c.unit_per_hour_usd, false, async (opt, v) => setCapacity(opt, j, { unit_per_hour_usd: v }));
     });
@@ -52,7 +52,9 @@ export function uncertainInputs(file: ScenarioFile): UncertainInput[] {
 export function baseCapacity(steps: ScenarioFile['options'][number]['capacity']): Capacity[] {
   return (steps ?? []).map(({ per_unit, unit_per_day_usd, unit_per_hour_usd, ...rest }) => ({
     ...rest,
-    per_unit: middle(per_unit),
+    // `measured` is set from the live run before anything is costed.
+    per_unit: per_unit === 'measured' ? Number.NaN : middle(per_unit),
+    ...(per_unit === 'measured' ? { measured: true } : {}),
     ...(unit_per_day_usd === undefined ? {} : { unit_per_day_usd: middle(unit_per_day_usd) }),
     ...(unit_per_hour_usd === undefined ? {} : { unit_per_hour_usd: middle(unit_per_hour_usd) }),
   }));

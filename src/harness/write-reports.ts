@@ -90,7 +90,7 @@ export function markdownReport(result: ScenarioResult): string {
     ...publishedSection(result),
     '## Options',
     '',
-    ...s.options.map((o) => `- **${o.id}**: ${o.label}${o.fixedPerDay.length ? `; fixed ${o.fixedPerDay.map((f) => `${f.name} $${formatUsd(f.pico, 2)}/day`).join(', ')}` : ''}${o.capacity.length ? `; capacity ${o.capacity.map((c) => `${c.name} per ${c.per_unit} ${c.metric.replace(/_/g, ' ')}`).join(', ')}` : ''}`),
+    ...s.options.map((o) => `- **${o.id}**: ${o.label}${o.fixedPerDay.length ? `; fixed ${o.fixedPerDay.map((f) => `${f.name} $${formatUsd(f.pico, 2)}/day`).join(', ')}` : ''}${o.capacity.length ? `; capacity ${o.capacity.map((c) => `${c.name} per ${c.per_unit.toLocaleString('en-US')} ${c.metric.replace(/_/g, ' ')}${c.measured ? ' (measured live)' : ''}`).join(', ')}` : ''}`),
     '',
     'Each option replays the same requests through Switchyard\'s planner; cost per day = token cost at the serving route\'s price + fixed costs + capacity steps sized by the peak hour. The DuckDB file beside this report holds every request (`requests_named`).',
     '',
