@@ -72,6 +72,12 @@ export const LogSchema = Type.Object(
   {
     dir: Type.Optional(Type.String({ minLength: 1 })),
     roll_seconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    /**
+     * The log writer's DuckDB, which otherwise sizes itself to the machine (80 % of RAM, a thread per core):
+     * it only appends rows and writes a Parquet segment a minute, so a little of each is enough.
+     */
+    duckdb_memory_limit: Type.Optional(Type.String({ pattern: '^\\d+(\\.\\d+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$', default: '128MB' })),
+    duckdb_threads: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, default: 1 })),
   },
   { additionalProperties: false },
 );

@@ -51,8 +51,16 @@ export interface DefaultDepsOptions {
 export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDepsOptions = {}): Promise<GatewayDeps> {
   const clock = options.clock ?? systemClock;
   const dir = options.logDir ?? logDirOf(loaded);
-  const rollSeconds = loaded.file.log?.roll_seconds;
-  const sink = await DuckDbDecisionSink.open({ dir, ...(rollSeconds === undefined ? {} : { rollMs: rollSeconds * 1000 }) }, clock);
+  const log = loaded.file.log;
+  const sink = await DuckDbDecisionSink.open(
+    {
+      dir,
+      ...(log?.roll_seconds === undefined ? {} : { rollMs: log.roll_seconds * 1000 }),
+      ...(log?.duckdb_memory_limit === undefined ? {} : { memoryLimit: log.duckdb_memory_limit }),
+      ...(log?.duckdb_threads === undefined ? {} : { threads: log.duckdb_threads }),
+    },
+    clock,
+  );
   const ledger = await ledgerFor(loaded, dir, clock);
   const local = new MemoryRouteHealth(clock, options.circuit);
   const state = loaded.file.state;

@@ -111,7 +111,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
           ? refused(new GatewayError('rate_limited', `tenant ${tenant.id} is at its ${limited.limit} limit; retry in ${Math.ceil(limited.retryAfterMs / 1000)} s`, { retryAfterMs: limited.retryAfterMs }))
           : !reservation
           ? refused(new GatewayError('budget_exceeded', `tenant ${tenant.id} has no budget left for this request`))
-          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal, worstTokens: tokens, ...(caller.buildCallAsIs ? { original: { format: caller.id, body: request.body as Json } } : {}) });
+          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal, worstTokens: tokens, callerFormat: caller.id, ...(caller.buildCallAsIs ? { original: { format: caller.id, body: request.body as Json } } : {}) });
     } catch (err) {
       // A fault of the gateway's own still answers, releases and logs like any other outcome.
       request.log.error({ err }, 'relay failed');

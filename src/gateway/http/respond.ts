@@ -60,12 +60,13 @@ export async function respond(outcome: Outcome, reply: FastifyReply, ctx: Respon
       return { status: outcome.error.status, error: outcome.error };
     case 'aborted':
       return { status: 499 };
-    case 'answer': {
+    case 'answer':
+    case 'raw-answer': {
       const { served, metered } = outcome;
       void reply
         .code(200)
         .headers({ ...servedHeaders(ctx, served), 'content-type': 'application/json', 'x-switchyard-cost-usd': formatUsd(metered.costPico, 9) })
-        .send(ctx.caller.writeAnswer(outcome.answer));
+        .send(outcome.kind === 'raw-answer' ? outcome.text : ctx.caller.writeAnswer(outcome.answer));
       return { status: 200, served, metered, ttftMs: outcome.ttftMs };
     }
     case 'stream':

@@ -20,6 +20,9 @@ export interface DecisionLogOptions {
   readonly rollRows?: number;
   /** Recorded rows are on disk (the write-ahead segment, fsync'd) within this window. */
   readonly syncMs?: number;
+  /** DuckDB's own memory limit and threads for the writer (it sizes itself to the machine otherwise). */
+  readonly memoryLimit?: string;
+  readonly threads?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -87,13 +90,13 @@ export class DuckDbDecisionSink implements DecisionSink {
 
   static async open(options: DecisionLogOptions, clock: Clock): Promise<DuckDbDecisionSink> {
     mkdirSync(options.dir, { recursive: true });
-    const instance = await DuckDBInstance.create(':memory:');
+    const instance = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit ?? '128MB', threads: String(options.threads ?? 1) });
     const connection = await instance.connect();
     await connection.run(LOG_TABLE_DDL);
     await recoverOrphans(connection, options.dir, clock);
     await compactPastDays(connection, options.dir, clock.now());
     const appender = await connection.createAppender('requests');
-    return new DuckDbDecisionSink(instance, connection, appender, { flushMs: 1000, rollMs: 60_000, rollRows: 50_000, syncMs: 200, ...options }, clock);
+    return new DuckDbDecisionSink(instance, connection, appender, { flushMs: 1000, rollMs: 60_000, rollRows: 50_000, syncMs: 200, memoryLimit: '128MB', threads: 1, ...options }, clock);
   }
 
   record(row: LogRow): void {

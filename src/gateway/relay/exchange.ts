@@ -7,6 +7,8 @@ import type { Json, StreamItem } from '../formats/wire-format.js';
  */
 export type Exchange =
   | { readonly kind: 'answer'; readonly answer: Json }
+  /** An OpenAI route's answer to an OpenAI caller: its bytes as they came, and its usage read from them. */
+  | { readonly kind: 'raw-answer'; readonly text: string; readonly usage: Json }
   | { readonly kind: 'stream'; readonly first: readonly StreamItem[]; readonly rest: AsyncGenerator<readonly StreamItem[]> }
   | { readonly kind: 'rejected'; readonly status: number; readonly message: string }
   | { readonly kind: 'failed'; readonly failure: number | string; readonly retryAfterMs?: number }

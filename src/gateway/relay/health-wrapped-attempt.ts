@@ -28,7 +28,8 @@ export function withRouteHealth(health: RouteHealthStore, clock: Clock): (send: 
         health.released(route);
         return exchange;
       case 'rejected':
-      case 'answer': {
+      case 'answer':
+      case 'raw-answer': {
         // A refusal of the request itself still shows the route up and answering.
         const ms = clock.now() - t0;
         health.succeeded(route, model, ms, ms);

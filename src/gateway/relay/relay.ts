@@ -10,7 +10,8 @@ import type { RouteHealthStore } from '../state/route-health-store.js';
 import type { Attempt, Exchange } from './exchange.js';
 import { retryWait } from './retry.js';
 import { withRouteHealth } from './health-wrapped-attempt.js';
-import { meterAnswer, type Metered } from './meter.js';
+import { meter, meterAnswer, type Metered } from './meter.js';
+import { usageFromOpenAi } from './usage.js';
 import { redactSecrets } from './redact.js';
 import { sendAttempt } from './send-attempt.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -18,6 +19,8 @@ import type { UpstreamPools } from './upstream-pools.js';
 /** How the relay ended: what `respond` writes and `record` books. The relay itself never writes to the caller. */
 export type Outcome =
   | { readonly kind: 'answer'; readonly served: Candidate; readonly answer: Json; readonly metered: Metered; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
+  /** An answer to pass on as it came (`text`): the caller and the route speak OpenAI's format. */
+  | { readonly kind: 'raw-answer'; readonly served: Candidate; readonly text: string; readonly metered: Metered; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
   | { readonly kind: 'stream'; readonly served: Candidate; readonly first: readonly StreamItem[]; readonly rest: AsyncGenerator<readonly StreamItem[]>; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
   | { readonly kind: 'failed'; readonly error: GatewayError; readonly attempts: readonly Attempt[] }
   | { readonly kind: 'aborted'; readonly attempts: readonly Attempt[] };
@@ -36,6 +39,8 @@ export interface RelayRequest {
   readonly worstTokens: number;
   /** The caller's own body, when its format can be sent as it is to a route of the same format. */
   readonly original?: { readonly format: WireFormatId; readonly body: Json };
+  /** The caller's format. */
+  readonly callerFormat: WireFormatId;
 }
 
 export interface RelayDeps {
@@ -96,7 +101,7 @@ export function createRelay(deps: RelayDeps) {
       let ms: number;
       for (let retry = 0; ; retry++) {
         const t0 = clock.now();
-        exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal, maxBodyBytes: deps.maxBodyBytes });
+        exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal, maxBodyBytes: deps.maxBodyBytes, asItCame: req.callerFormat === 'openai' && candidate.format === 'openai' });
         ms = clock.now() - t0;
         const policy = target.route.retries;
         const left = target.route.timeouts.total_ms - (clock.now() - routeStarted);
@@ -125,6 +130,10 @@ export function createRelay(deps: RelayDeps) {
         case 'answer':
           attempts.push({ route: candidate.route, status: 200, ms });
           return { kind: 'answer', served: candidate, answer: exchange.answer, metered: meterAnswer(exchange.answer, req.inputEstimate, candidate.price), attempts, ttftMs: ms };
+        case 'raw-answer': {
+          attempts.push({ route: candidate.route, status: 200, ms });
+          return { kind: 'raw-answer', served: candidate, text: exchange.text, metered: meter(usageFromOpenAi(exchange.usage), req.inputEstimate, 0, candidate.price), attempts, ttftMs: ms };
+        }
         case 'stream':
           attempts.push({ route: candidate.route, status: 200, ms });
           return { kind: 'stream', served: candidate, first: exchange.first, rest: exchange.rest, attempts, ttftMs: ms };

@@ -2,6 +2,8 @@ import type { Dispatcher } from 'undici';
 import { UnreadableAnswerError, type Endpoint, type StreamItem, type UpstreamCall, type WireFormat } from '../formats/wire-format.js';
 import { SseDecoder } from '../formats/sse.js';
 import type { Exchange } from './exchange.js';
+import { looksLikeAnswer, usageInText } from './raw-answer.js';
+import { usageFromOpenAi } from './usage.js';
 import type { UpstreamTarget } from './upstream-pools.js';
 
 /** The most of an upstream's error body that is read (the message is what matters; the rest is dropped). */
@@ -17,6 +19,8 @@ export interface AttemptRequest {
   readonly signal: AbortSignal;
   /** The largest non-streamed answer read; a bigger one fails the attempt. */
   readonly maxBodyBytes: number;
+  /** The caller speaks the route's format and it is the gateway's own (OpenAI): its answer can go as it came. */
+  readonly asItCame?: boolean;
 }
 
 /**
@@ -115,6 +119,12 @@ export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
       }
       const { text, overflow } = await readUpTo(res.body, req.maxBodyBytes);
       if (overflow) return { kind: 'failed', failure: 'too_large' };
+      // The same format on both sides: no parse and no re-serialisation, only the usage read (the body goes byte
+      // for byte). An answer whose usage cannot be believed is read whole, to be metered by its text.
+      if (req.asItCame && looksLikeAnswer(req.endpoint, text)) {
+        const usage = usageInText(text);
+        if (usage && usageFromOpenAi(usage)) return { kind: 'raw-answer', text, usage };
+      }
       try {
         return { kind: 'answer', answer: req.format.readAnswer(req.endpoint, text) };
       } catch {
