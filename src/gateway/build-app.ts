@@ -106,6 +106,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await deps.health.close();
     await deps.cluster?.close();
     await deps.tracer?.close();
+    metrics.close();
   });
   return app;
 }

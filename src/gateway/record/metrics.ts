@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { picoToUsdNumber } from '../../engine/money.js';
 import type { RoutingConfig } from '../../engine/routing-config.js';
@@ -18,7 +19,21 @@ export class GatewayMetrics {
   readonly tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by route and type', labelNames: ['route', 'type'], registers: [this.registry] });
   readonly cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Metered cost in USD by tenant and route', labelNames: ['tenant', 'route'], registers: [this.registry] });
 
+  /** How late the event loop ran (a stalled loop stalls every request): sampled every 10 ms. */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
   constructor(routing: () => RoutingConfig, ledger: SpendLedger, health: RouteHealthStore, clock: Clock) {
+    this.loopDelay.enable();
+    const loop = this.loopDelay;
+    new Gauge({
+      name: 'switchyard_event_loop_delay_p99_seconds',
+      help: 'p99 of how late the event loop ran since the previous scrape',
+      registers: [this.registry],
+      collect() {
+        this.set(loop.count > 0 ? loop.percentile(99) / 1e9 : 0);
+        loop.reset();
+      },
+    });
     new Gauge({
       name: 'switchyard_budget_remaining_usd',
       help: 'Budget left in the current UTC window (settled and reserved spend subtracted)',
@@ -44,5 +59,10 @@ export class GatewayMetrics {
         for (const route of routing().routes) this.set({ route: route.id }, CIRCUIT_VALUE[health.circuitState(route.id)]);
       },
     });
+  }
+
+  /** Stops sampling the event loop. */
+  close(): void {
+    this.loopDelay.disable();
   }
 }
