@@ -26,6 +26,8 @@ export interface DecisionLogOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** Rows appended between two turns of the event loop. */
+const APPEND_SLICE = 128;
 /** This gateway process, as its log rows name it. */
 const INSTANCE = `${hostname()}:${process.pid}`;
 
@@ -148,7 +150,11 @@ export class DuckDbDecisionSink implements DecisionSink {
 
   /** Appends rows; if DuckDB refuses one, the appender is replaced and the rest still go in. */
   private async append(rows: readonly LogRow[]): Promise<void> {
-    for (const row of rows) {
+    for (let i = 0; i < rows.length; i++) {
+      // A second's rows under load are thousands of appender calls: in slices, the event loop serving
+      // requests between them (one burst of 7,000 rows held the loop for ≈40 ms).
+      if (i > 0 && i % APPEND_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      const row = rows[i] as LogRow;
       try {
         appendLogRow(this.appender, row);
         this.rowsInSegment++;
