@@ -81,10 +81,31 @@ async function* streamItems(body: Dispatcher.ResponseData['body'], format: WireF
  * answer, or a stream's first items. Never throws for anything the upstream or the network did.
  */
 export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
+  // The route's total deadline, cleared when the attempt is over — a stream's when it ends. (`AbortSignal.timeout`
+  // would keep a timer per request alive for all of `total_ms`, ten minutes by default, however fast it answered.)
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), req.target.route.timeouts.total_ms);
+  const exchange = await attemptWithin(req, deadline.signal);
+  if (exchange.kind !== 'stream') {
+    clearTimeout(timer);
+    return exchange;
+  }
+  return { ...exchange, rest: endingWith(exchange.rest, () => clearTimeout(timer)) };
+}
+
+/** The rest of a stream, calling `done` however it ends. */
+async function* endingWith(rest: AsyncGenerator<readonly StreamItem[]>, done: () => void): AsyncGenerator<readonly StreamItem[]> {
+  try {
+    yield* rest;
+  } finally {
+    done();
+  }
+}
+
+async function attemptWithin(req: AttemptRequest, deadline: AbortSignal): Promise<Exchange> {
   const { target, call } = req;
   const timeouts = target.route.timeouts;
   // The caller hanging up, or the route's total deadline: whichever comes first ends the attempt.
-  const deadline = AbortSignal.timeout(timeouts.total_ms);
   const signal = AbortSignal.any([req.signal, deadline]);
   const failed = (err: unknown): Exchange => (req.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: deadline.aborted ? 'deadline' : failureKind(err) });
   let res: Dispatcher.ResponseData;
