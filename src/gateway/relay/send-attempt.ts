@@ -81,16 +81,29 @@ async function* streamItems(body: Dispatcher.ResponseData['body'], format: WireF
  * answer, or a stream's first items. Never throws for anything the upstream or the network did.
  */
 export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
-  // The route's total deadline, cleared when the attempt is over — a stream's when it ends. (`AbortSignal.timeout`
-  // would keep a timer per request alive for all of `total_ms`, ten minutes by default, however fast it answered.)
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), req.target.route.timeouts.total_ms);
-  const exchange = await attemptWithin(req, deadline.signal);
-  if (exchange.kind !== 'stream') {
+  // One signal for the attempt: the caller hanging up or the route's total deadline, whichever comes first. A
+  // timer cleared when the attempt is over (a stream's when it ends) and a listener on the caller's signal —
+  // `AbortSignal.timeout` would keep a timer per request alive for all of `total_ms` (ten minutes by default), and
+  // `AbortSignal.any` costs a dependent signal and weak references per attempt.
+  const attempt = new AbortController();
+  let deadlinePassed = false;
+  const timer = setTimeout(() => {
+    deadlinePassed = true;
+    attempt.abort();
+  }, req.target.route.timeouts.total_ms);
+  const callerLeft = () => attempt.abort();
+  req.signal.addEventListener('abort', callerLeft, { once: true });
+  if (req.signal.aborted) attempt.abort();
+  const over = () => {
     clearTimeout(timer);
+    req.signal.removeEventListener('abort', callerLeft);
+  };
+  const exchange = await attemptWithin(req, attempt.signal, () => deadlinePassed);
+  if (exchange.kind !== 'stream') {
+    over();
     return exchange;
   }
-  return { ...exchange, rest: endingWith(exchange.rest, () => clearTimeout(timer)) };
+  return { ...exchange, rest: endingWith(exchange.rest, over) };
 }
 
 /** The rest of a stream, calling `done` however it ends. */
@@ -102,12 +115,10 @@ async function* endingWith(rest: AsyncGenerator<readonly StreamItem[]>, done: ()
   }
 }
 
-async function attemptWithin(req: AttemptRequest, deadline: AbortSignal): Promise<Exchange> {
+async function attemptWithin(req: AttemptRequest, signal: AbortSignal, deadlinePassed: () => boolean): Promise<Exchange> {
   const { target, call } = req;
   const timeouts = target.route.timeouts;
-  // The caller hanging up, or the route's total deadline: whichever comes first ends the attempt.
-  const signal = AbortSignal.any([req.signal, deadline]);
-  const failed = (err: unknown): Exchange => (req.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: deadline.aborted ? 'deadline' : failureKind(err) });
+  const failed = (err: unknown): Exchange => (req.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: deadlinePassed() ? 'deadline' : failureKind(err) });
   let res: Dispatcher.ResponseData;
   try {
     res = await target.pool.request({
