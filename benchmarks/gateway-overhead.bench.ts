@@ -49,7 +49,7 @@ export interface OverheadRow {
   ttftP99?: number;
 }
 
-export async function run(options: { rounds?: number; perRound?: number; loadMs?: number } = {}): Promise<{ rows: OverheadRow[]; lines: string[] }> {
+export async function run(options: { rounds?: number; perRound?: number; loadMs?: number } = {}): Promise<{ rows: OverheadRow[]; lines: string[]; loopDelayP99Ms: Record<string, number> }> {
   const rounds = options.rounds ?? 5;
   const perRound = options.perRound ?? 400;
   const loadMs = options.loadMs ?? 4000;
@@ -103,7 +103,7 @@ export async function run(options: { rounds?: number; perRound?: number; loadMs?
   }
   const lines = describe(rows);
   lines.push('', `event-loop delay p99 under load (64 connections): json ${loopDelay.json?.toFixed(2)} ms, stream ${loopDelay.stream?.toFixed(2)} ms (target ≤ 2 ms)`);
-  return { rows, lines };
+  return { rows, lines, loopDelayP99Ms: loopDelay };
 }
 
 function describe(rows: OverheadRow[]): string[] {

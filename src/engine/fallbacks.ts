@@ -15,8 +15,11 @@ export function modelFamily(model: string): string {
  * (`fallbacks`). Each one the tenant may use and some route serves; only the same family when the tenant or
  * one of the request's tags says so. What is left out, and why, goes in `skipped` for the decision's notes.
  */
-export function fallbackChain(req: RequestFacts, model: string, tenant: Tenant, tags: readonly string[], routing: RoutingConfig): { models: string[]; skipped: string[] } {
-  const asked = req.fallbacks ?? routing.fallbacks.get(model) ?? [];
+const NO_FALLBACKS = Object.freeze({ models: [] as string[], skipped: [] as string[] });
+
+export function fallbackChain(req: RequestFacts, model: string, tenant: Tenant, tags: readonly string[], routing: RoutingConfig): { readonly models: readonly string[]; readonly skipped: readonly string[] } {
+  const asked = req.fallbacks ?? routing.fallbacks.get(model);
+  if (!asked || asked.length === 0) return NO_FALLBACKS;
   const sameFamily = tenant.sameFamilyOnly || tags.some((t) => routing.sameFamilyOnlyTags.has(t));
   const models: string[] = [];
   const skipped: string[] = [];

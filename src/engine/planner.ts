@@ -356,11 +356,14 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
   // 6. Model fallbacks: their routes after the model's own, each planned with steps 1–4 (every invariant
   // holds for them too) and kept only within the budget.
   const chain = fallbackChain(req, model, tenant, tags, routing);
-  const fallback = chain.models.map((m) => {
-    const s = planModel(m);
-    return { model: m, selection: remaining === undefined ? s : dropOverBudget(s, remaining) };
-  });
-  const fallbackCandidates = fallback.flatMap((f) => f.selection.candidates);
+  const fallback =
+    chain.models.length === 0
+      ? []
+      : chain.models.map((m) => {
+          const s = planModel(m);
+          return { model: m, selection: remaining === undefined ? s : dropOverBudget(s, remaining) };
+        });
+  const fallbackCandidates = fallback.length === 0 ? [] : fallback.flatMap((f) => f.selection.candidates);
   if (overBudget) {
     if (fallbackCandidates.length === 0) return deny(base, overBudget, selection.excluded);
     const detail = overBudget.message;

@@ -25,8 +25,9 @@ export const byRank = (a: Ranked, b: Ranked) => b.preferred - a.preferred || a.c
  * from `seed` alone, so a decision is the same for the same inputs (the gateway passes a random seed per
  * request; a scenario a seed per replayed request).
  */
-export function orderTies(sorted: readonly Ranked[], strategy: Strategy, tiePercent: number, seed: number): Ranked[] {
-  if (strategy === 'cost' || sorted.length < 2) return [...sorted];
+export function orderTies(sorted: readonly Ranked[], strategy: Strategy, tiePercent: number, seed: number): readonly Ranked[] {
+  // The default keeps the ranking: nothing to copy or draw on the planner's hot path.
+  if (strategy === 'cost' || sorted.length < 2) return sorted;
   const out: Ranked[] = [];
   const random = mulberry32(seed);
   for (let start = 0; start < sorted.length; ) {

@@ -38,7 +38,14 @@ const modelKey = (name: string) =>
     .toLowerCase()
     .replace(/[._:]/g, '-')
     .replace(/-(instruct|chat|latest|\d{4}-\d{2}-\d{2}|\d{8})$/g, '');
-const sameModel = (publicName: string, upstream: string) => modelKey(publicName) === modelKey(upstream);
+const sameModels = new Map<string, boolean>();
+/** Memoised: the replay asks it for every request, of a handful of (model, upstream) pairs. */
+function sameModel(publicName: string, upstream: string): boolean {
+  const key = `${publicName}\u0000${upstream}`;
+  let same = sameModels.get(key);
+  if (same === undefined) sameModels.set(key, (same = modelKey(publicName) === modelKey(upstream)));
+  return same;
+}
 /** What really served a request: the public model, or the route's own model when it is another one (a self-hosted stand-in). */
 const servedName = (c: { model: string; upstreamModel: string }) => (sameModel(c.model, c.upstreamModel) ? c.model : c.upstreamModel);
 
