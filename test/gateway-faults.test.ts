@@ -197,3 +197,23 @@ describe('secrets', () => {
     expect(env.gw.logs.some((l) => l.includes('"msg":"request"'))).toBe(true);
   });
 });
+
+describe('the per-request log line', () => {
+  it('log.request_lines: false keeps it off stdout (the decision log still has the request)', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { writeGatewayConfig, startGateway } = await import('./helpers/gateway-fixture.js');
+    const path = writeGatewayConfig(env.mocks);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('log: { dir: log, roll_seconds: 3600 }', 'log: { dir: log, roll_seconds: 3600, request_lines: false }'));
+    const quiet = await startGateway(path);
+    try {
+      const res = await request(`${quiet.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` }, body: chat() });
+      await res.body.dump();
+      expect(res.statusCode).toBe(200);
+      expect(quiet.logs.some((l) => l.includes('"msg":"request"'))).toBe(false);
+      const rows = await (quiet.deps.sink as unknown as { liveRows(): Promise<unknown[]> }).liveRows();
+      expect(rows).toHaveLength(1);
+    } finally {
+      await quiet.close();
+    }
+  });
+});

@@ -34,6 +34,8 @@ export interface AppContext extends GatewayDeps {
   readonly reload: () => Promise<LoadedConfig>;
   /** Proxy requests not yet recorded: the caller may have its answer while its row is still being written. */
   readonly inFlight: InFlight;
+  /** Whether each request gets its info line on stdout (`log.request_lines`, read per request: a reload changes it). */
+  readonly requestLines: () => boolean;
 }
 
 declare module 'fastify' {
@@ -57,7 +59,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOptions = {}): FastifyInstance {
   const runtime = new RuntimeHolder(loaded, deps.health, deps.limiter, deps.clock, deps.random);
   const metrics = new GatewayMetrics(() => runtime.current.loaded.routing, deps.ledger, deps.health, deps.clock);
-  const ctx: AppContext = { ...deps, runtime, metrics, inFlight: new InFlight(), reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)) };
+  const ctx: AppContext = { ...deps, runtime, metrics, inFlight: new InFlight(), requestLines: () => runtime.current.loaded.file.log?.request_lines !== false, reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)) };
   const app = Fastify({
     logger: options.logger ?? { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } },
     // One line per request, written by `record` with the decision; fastify's own per-request lines are off.

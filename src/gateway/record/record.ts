@@ -18,6 +18,8 @@ export interface RecordDeps {
   readonly clock: Clock;
   /** Exports a span per request when `telemetry` is configured. */
   readonly tracer?: RequestTracer;
+  /** Whether each request gets its line on stdout at info level (`log.request_lines`), else at debug. */
+  readonly requestLines?: () => boolean;
 }
 
 /** One request from arrival to what the caller got. */
@@ -103,7 +105,8 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
     }
     if (delivery.metered?.costPico) m.cost.inc({ tenant: facts.tenant, route }, Number(delivery.metered.costPico) / 1e12);
   }
-  r.log.info(
+  // At debug level pino skips the line before serialising anything.
+  r.log[deps.requestLines?.() === false ? 'debug' : 'info'](
     {
       tenant: facts.tenant,
       model: facts.model,
