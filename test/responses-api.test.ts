@@ -216,3 +216,27 @@ describe('a Responses route serving chat callers', () => {
     expect(JSON.parse((await lastRow()).attempts as string)).toEqual([{ route: 'resp', status: 'unsupported', ms: 0 }, expect.objectContaining({ route: 'gpu', status: 200 })]);
   });
 });
+
+describe('an openai preset route', () => {
+  it("receives a Responses caller's request as sent, at /responses: OpenAI's own API speaks it", async () => {
+    const openai = await startMockUpstream('openai', {}, 0, 'openai-responses');
+    const config = join(tempDir('switchyard-responses'), 'preset.yaml');
+    writeFileSync(config, `
+log: { dir: log, roll_seconds: 3600 }
+routes:
+  - { id: openai, provider: openai, base_url: "${openai.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5] }
+tenants:
+  - { id: acme, api_keys: ["sha256:${hashApiKey(KEY)}"] }
+`);
+    const preset = await startGateway(config);
+    try {
+      const sdk = new OpenAI({ baseURL: `${preset.url}/v1`, apiKey: KEY, maxRetries: 0 });
+      const answer = await sdk.responses.create({ model: 'gpt-5', input: 'Say hello', text: { format: { type: 'json_object' } } });
+      expect(answer.output_text).toBe('Hello from openai.');
+      expect(openai.received.at(-1)).toMatchObject({ path: '/v1/responses', body: { model: 'gpt-5', input: 'Say hello', text: { format: { type: 'json_object' } } } });
+    } finally {
+      await preset.close();
+      await openai.close();
+    }
+  });
+});

@@ -73,12 +73,13 @@ export function createRelay(deps: RelayDeps) {
     for (const candidate of req.decision.candidates) {
       if (req.signal.aborted) break;
       const target = pools.get(candidate.route);
-      const format = WIRE_FORMATS[candidate.format];
+      // OpenAI's own API speaks Responses too: a Responses caller's request to an `openai` preset route goes there as sent.
+      const format = WIRE_FORMATS[req.original?.format === 'openai-responses' && target.route.provider === 'openai' ? 'openai-responses' : candidate.format];
       let call: UpstreamCall;
       try {
         // Built before the circuit is asked, so a request a format refuses never holds a half-open probe.
         call =
-          req.original?.format === candidate.format && format.buildCallAsIs
+          req.original?.format === format.id && format.buildCallAsIs
             ? format.buildCallAsIs(req.original.body, candidate.upstreamModel, target.route.api_key)
             : format.buildCall(req.endpoint, req.body, candidate.upstreamModel, target.route.api_key);
       } catch (err) {
@@ -101,7 +102,7 @@ export function createRelay(deps: RelayDeps) {
       let ms: number;
       for (let retry = 0; ; retry++) {
         const t0 = clock.now();
-        exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal, maxBodyBytes: deps.maxBodyBytes, asItCame: req.callerFormat === 'openai' && candidate.format === 'openai' });
+        exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal, maxBodyBytes: deps.maxBodyBytes, asItCame: req.callerFormat === 'openai' && format.id === 'openai' });
         ms = clock.now() - t0;
         const policy = target.route.retries;
         const left = target.route.timeouts.total_ms - (clock.now() - routeStarted);
