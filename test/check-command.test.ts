@@ -38,12 +38,13 @@ describe('switchyard check --probe', () => {
   let good: MockUpstream;
   let refusing: MockUpstream;
   let unknown: MockUpstream;
+  let slow: MockUpstream;
   beforeAll(async () => {
-    [good, refusing, unknown] = await Promise.all([startMockUpstream('direct'), startMockUpstream('direct'), startMockUpstream('direct')]);
+    [good, refusing, unknown, slow] = await Promise.all([startMockUpstream('direct'), startMockUpstream('direct'), startMockUpstream('direct'), startMockUpstream('direct', { delayMs: 300 })]);
     refusing.behave({ status: 401, errorMessage: 'Incorrect API key provided: sk-proj-abc…xyz' });
     unknown.behave({ status: 404, errorMessage: 'The model does not exist' });
   });
-  afterAll(async () => Promise.all([good, refusing, unknown].map((m) => m.close())));
+  afterAll(async () => Promise.all([good, refusing, unknown, slow].map((m) => m.close())));
 
   it('sends one max_tokens 1 request per route and names the 401, the 404 and the unreachable one; exits 1', async () => {
     const path = join(tempDir('switchyard-probe'), 'switchyard.yaml');
@@ -55,6 +56,7 @@ routes:
   - { id: bad-key, kind: direct, base_url: "${refusing.url}", api_key: "\${PROBE_KEY}", clearance: confidential, models: [gpt-5] }
   - { id: bad-model, kind: direct, base_url: "${unknown.url}", api_key: "\${PROBE_KEY}", clearance: confidential, models: [gpt-5] }
   - { id: gone, kind: direct, base_url: "http://127.0.0.1:9/v1", api_key: "\${PROBE_KEY}", clearance: confidential, models: [gpt-5] }
+  - { id: slow, kind: direct, base_url: "${slow.url}", api_key: "\${PROBE_KEY}", clearance: confidential, models: [gpt-5], latency: { p95_ms: 100 } }
 tenants:
   - { id: t, api_keys: ["sha256:${'0'.repeat(64)}"] }
 `,
@@ -67,9 +69,10 @@ tenants:
       'bad-key': 'key refused (401)',
       'bad-model': 'model or path unknown there (404)',
       gone: 'unreachable (connection refused or no such host)',
+      slow: expect.stringMatching(/^slow: \d+ ms, above its latency\.p95_ms of 100$/),
     });
     expect(good.received.at(-1)?.body).toMatchObject({ model: 'gpt-5-2025', max_tokens: 1 });
-    expect(stderr).toContain('3 routes failed the probe: bad-key, bad-model, gone');
+    expect(stderr).toContain('4 routes failed the probe: bad-key, bad-model, gone, slow');
     expect(stdout + stderr).not.toContain('sk-probe-secret');
   });
 });
