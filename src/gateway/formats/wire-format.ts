@@ -33,6 +33,18 @@ export class UnreadableAnswerError extends Error {
   override name = 'UnreadableAnswerError';
 }
 
+/** `text` as a JSON object, or an `UnreadableAnswerError` naming `what` (the answer, a stream event). */
+export function parseObject(text: string, what: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UnreadableAnswerError(`${what} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UnreadableAnswerError(`${what} is not a JSON object`);
+  return value as Json;
+}
+
 /**
  * One wire format — not one vendor — both directions. Upstream side: how to call a route that speaks it
  * and read what it answers. Caller side: how to read a client's request in it and answer that client. The

@@ -1,4 +1,4 @@
-import { UnreadableAnswerError, type Json } from '../wire-format.js';
+import { parseObject, UnreadableAnswerError, type Json } from '../wire-format.js';
 import { FINISH_OF_STOP, STOP_OF_FINISH, type AnthropicBlock, type AnthropicResponse, type AnthropicUsage } from './anthropic-types.js';
 
 /** Anthropic usage as OpenAI's: prompt tokens include cache reads and writes, as OpenAI counts them. */
@@ -32,13 +32,8 @@ export const messageId = (id: unknown) => (typeof id === 'string' && id.startsWi
 
 /** A Messages response (from an Anthropic route) as an OpenAI chat completion. */
 export function readAnthropicAnswer(text: string): Json {
-  let r: AnthropicResponse;
-  try {
-    r = JSON.parse(text) as AnthropicResponse;
-  } catch {
-    throw new UnreadableAnswerError('the answer is not JSON');
-  }
-  if (typeof r !== 'object' || r === null || !Array.isArray(r.content) || typeof r.usage !== 'object' || r.usage === null) throw new UnreadableAnswerError('the answer is not a Messages response');
+  const r = parseObject(text, 'the answer') as AnthropicResponse;
+  if (!Array.isArray(r.content) || typeof r.usage !== 'object' || r.usage === null) throw new UnreadableAnswerError('the answer is not a Messages response');
   const content = r.content.filter((b): b is { type: 'text'; text: string } => b.type === 'text').map((b) => b.text).join('');
   const calls = r.content
     .filter((b): b is { type: 'tool_use'; id: string; name: string; input: unknown } => b.type === 'tool_use')

@@ -1,17 +1,7 @@
 import { sseEvent, type SseEvent } from '../sse.js';
-import { UnreadableAnswerError, type Json, type StreamItem, type StreamWriter } from '../wire-format.js';
+import { parseObject, type Json, type StreamItem, type StreamWriter } from '../wire-format.js';
 import { anthropicUsage, messageId, openAiUsage } from './anthropic-answer.js';
 import { FINISH_OF_STOP, STOP_OF_FINISH, type AnthropicUsage } from './anthropic-types.js';
-
-function parse(event: SseEvent): Json {
-  try {
-    const data = JSON.parse(event.data) as unknown;
-    if (typeof data === 'object' && data !== null) return data as Json;
-  } catch {
-    // fall through
-  }
-  throw new UnreadableAnswerError(`a stream event is not JSON: ${event.event ?? 'message'}`);
-}
 
 /**
  * Anthropic's event stream (`message_start`, `content_block_*`, `message_delta`, `message_stop`, `error`)
@@ -26,7 +16,7 @@ export function createAnthropicStreamReader(): (event: SseEvent) => StreamItem[]
   const chunk = (delta: object, finishReason: string | null = null): StreamItem => ({ chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finishReason }] } });
 
   return (event) => {
-    const data = parse(event);
+    const data = parseObject(event.data, 'a stream event');
     switch (data.type) {
       case 'message_start':
         id = data.message?.id ?? '';

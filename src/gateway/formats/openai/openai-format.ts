@@ -1,19 +1,8 @@
 import type { GatewayError } from '../../errors.js';
 import { sseData } from '../sse.js';
-import { errorMessageOf, UnreadableAnswerError, type Json, type StreamItem, type WireFormat } from '../wire-format.js';
+import { errorMessageOf, parseObject, UnreadableAnswerError, type StreamItem, type WireFormat } from '../wire-format.js';
 
 const PATHS = { chat: '/chat/completions', embeddings: '/embeddings' } as const;
-
-function parseObject(text: string, what: string): Json {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new UnreadableAnswerError(`${what} is not JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UnreadableAnswerError(`${what} is not a JSON object`);
-  return value as Json;
-}
 
 /**
  * OpenAI's own format, spoken by OpenAI, aggregators and most on-prem servers (vLLM, TGI, llama.cpp). It is

@@ -1,4 +1,4 @@
-import { UnreadableAnswerError, type Json } from '../wire-format.js';
+import { parseObject, UnreadableAnswerError, type Json } from '../wire-format.js';
 
 /** Chat usage as the Responses API counts it (input, output and their details). */
 export function responsesUsage(u: Json | undefined): Json {
@@ -65,13 +65,8 @@ export function writeResponsesAnswer(answer: Json): string {
 
 /** A Responses response (from a Responses route) as the gateway's chat answer. */
 export function readResponsesAnswer(text: string): Json {
-  let r: Json;
-  try {
-    r = JSON.parse(text) as Json;
-  } catch {
-    throw new UnreadableAnswerError('the answer is not JSON');
-  }
-  if (typeof r !== 'object' || r === null || r.object !== 'response' || !Array.isArray(r.output)) throw new UnreadableAnswerError('the answer is not a Responses response');
+  const r = parseObject(text, 'the answer');
+  if (r.object !== 'response' || !Array.isArray(r.output)) throw new UnreadableAnswerError('the answer is not a Responses response');
   const message = r.output.filter((o: Json) => o.type === 'message');
   const content = message.flatMap((m: Json) => (m.content ?? []).filter((p: Json) => p.type === 'output_text').map((p: Json) => p.text)).join('');
   const calls = r.output.filter((o: Json) => o.type === 'function_call').map((o: Json) => ({ id: o.call_id, type: 'function', function: { name: o.name, arguments: o.arguments ?? '' } }));

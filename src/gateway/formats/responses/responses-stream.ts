@@ -1,16 +1,6 @@
 import { sseEvent, type SseEvent } from '../sse.js';
-import { UnreadableAnswerError, type Json, type StreamItem, type StreamWriter } from '../wire-format.js';
+import { parseObject, type Json, type StreamItem, type StreamWriter } from '../wire-format.js';
 import { chatUsage, responseObject, responsesUsage } from './responses-answer.js';
-
-function parse(event: SseEvent): Json {
-  try {
-    const data = JSON.parse(event.data) as unknown;
-    if (typeof data === 'object' && data !== null) return data as Json;
-  } catch {
-    // fall through
-  }
-  throw new UnreadableAnswerError(`a stream event is not JSON: ${event.event ?? 'message'}`);
-}
 
 /**
  * The Responses event stream (from a Responses route) as chat chunks: text deltas, function calls and their
@@ -22,7 +12,7 @@ export function createResponsesStreamReader(): (event: SseEvent) => StreamItem[]
   const calls = new Map<number, number>();
   const chunk = (delta: object, finish: string | null = null): StreamItem => ({ chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }] } });
   return (event) => {
-    const data = parse(event);
+    const data = parseObject(event.data, 'a stream event');
     switch (data.type) {
       case 'response.created':
         id = data.response?.id ?? '';
