@@ -1,4 +1,5 @@
 import type { Json, StreamItem } from '../formats/wire-format.js';
+import type { MeteredUsage } from './usage.js';
 
 /**
  * How one attempt at one route went, as far as the relay reads it: a whole answer, a stream whose first
@@ -7,8 +8,8 @@ import type { Json, StreamItem } from '../formats/wire-format.js';
  */
 export type Exchange =
   | { readonly kind: 'answer'; readonly answer: Json }
-  /** An OpenAI route's answer to an OpenAI caller: its bytes as they came, and its usage read from them. */
-  | { readonly kind: 'raw-answer'; readonly text: string; readonly usage: Json }
+  /** An OpenAI route's answer to an OpenAI caller: its bytes as they came, and its usage read (and checked) from them. */
+  | { readonly kind: 'raw-answer'; readonly text: string; readonly usage: MeteredUsage }
   | { readonly kind: 'stream'; readonly first: readonly StreamItem[]; readonly rest: AsyncGenerator<readonly StreamItem[]> }
   | { readonly kind: 'rejected'; readonly status: number; readonly message: string }
   | { readonly kind: 'failed'; readonly failure: number | string; readonly retryAfterMs?: number }

@@ -11,7 +11,6 @@ import type { Attempt, Exchange } from './exchange.js';
 import { retryWait } from './retry.js';
 import { withRouteHealth } from './health-wrapped-attempt.js';
 import { meter, meterAnswer, type Metered } from './meter.js';
-import { usageFromOpenAi } from './usage.js';
 import { redactSecrets } from './redact.js';
 import { sendAttempt } from './send-attempt.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -133,7 +132,7 @@ export function createRelay(deps: RelayDeps) {
           return { kind: 'answer', served: candidate, answer: exchange.answer, metered: meterAnswer(exchange.answer, req.inputEstimate, candidate.price), attempts, ttftMs: ms };
         case 'raw-answer': {
           attempts.push({ route: candidate.route, status: 200, ms });
-          return { kind: 'raw-answer', served: candidate, text: exchange.text, metered: meter(usageFromOpenAi(exchange.usage), req.inputEstimate, 0, candidate.price), attempts, ttftMs: ms };
+          return { kind: 'raw-answer', served: candidate, text: exchange.text, metered: meter(exchange.usage, req.inputEstimate, 0, candidate.price), attempts, ttftMs: ms };
         }
         case 'stream':
           attempts.push({ route: candidate.route, status: 200, ms });

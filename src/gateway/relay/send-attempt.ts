@@ -154,8 +154,8 @@ async function attemptWithin(req: AttemptRequest, signal: AbortSignal, deadlineP
       // The same format on both sides: no parse and no re-serialisation, only the usage read (the body goes byte
       // for byte). An answer whose usage cannot be believed is read whole, to be metered by its text.
       if (req.asItCame && looksLikeAnswer(req.endpoint, text)) {
-        const usage = usageInText(text);
-        if (usage && usageFromOpenAi(usage)) return { kind: 'raw-answer', text, usage };
+        const usage = usageFromOpenAi(usageInText(text));
+        if (usage) return { kind: 'raw-answer', text, usage };
       }
       try {
         return { kind: 'answer', answer: req.format.readAnswer(req.endpoint, text) };
