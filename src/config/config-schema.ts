@@ -35,8 +35,8 @@ export const RouteTransportSchema = Type.Object({
     Type.Object(
       {
         max: Type.Integer({ minimum: 0, maximum: 10 }),
-        backoff_ms: Type.Optional(Type.Integer({ minimum: 1, default: 200 })),
-        max_backoff_ms: Type.Optional(Type.Integer({ minimum: 1, default: 5000 })),
+        backoff_ms: Type.Integer({ minimum: 1, default: 200 }),
+        max_backoff_ms: Type.Integer({ minimum: 1, default: 5000 }),
       },
       { additionalProperties: false },
     ),

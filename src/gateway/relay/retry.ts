@@ -13,7 +13,7 @@ const transient = (failure: number | string) =>
  */
 export function retryWait(policy: RetryPolicy, retry: number, failed: { failure: number | string; retryAfterMs?: number }, leftMs: number, random: () => number): number | undefined {
   if (retry >= policy.max || !transient(failed.failure)) return undefined;
-  const backoff = Math.min(policy.max_backoff_ms ?? 5000, (policy.backoff_ms ?? 200) * 2 ** retry);
+  const backoff = Math.min(policy.max_backoff_ms, policy.backoff_ms * 2 ** retry);
   const wait = failed.retryAfterMs ?? backoff / 2 + (random() * backoff) / 2;
   return wait < leftMs ? Math.round(wait) : undefined;
 }
