@@ -74,10 +74,11 @@ export const LogSchema = Type.Object(
     roll_seconds: Type.Optional(Type.Integer({ minimum: 1 })),
     /**
      * The log writer's DuckDB, which otherwise sizes itself to the machine (80 % of RAM, a thread per core):
-     * it only appends rows and writes a Parquet segment a minute, so a little of each is enough.
+     * it only appends rows and writes a Parquet segment a minute, so a little of each is enough (the
+     * writer's defaults: 128MB, 1 thread).
      */
-    duckdb_memory_limit: Type.Optional(Type.String({ pattern: '^\\d+(\\.\\d+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$', default: '128MB' })),
-    duckdb_threads: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, default: 1 })),
+    duckdb_memory_limit: Type.Optional(Type.String({ pattern: '^\\d+(\\.\\d+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$' })),
+    duckdb_threads: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
     /**
      * One line per request on stdout (default true). The decision log holds every request either way; `false`
      * moves the line to the debug level, worth ≈11 % of JSON throughput under load.

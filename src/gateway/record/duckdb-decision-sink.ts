@@ -25,6 +25,7 @@ export interface DecisionLogOptions {
   readonly threads?: number;
 }
 
+const WRITER_DEFAULTS = { flushMs: 1000, rollMs: 60_000, rollRows: 50_000, syncMs: 200, memoryLimit: '128MB', threads: 1 } as const;
 const DAY_MS = 86_400_000;
 /** Rows appended between two turns of the event loop. */
 const APPEND_SLICE = 128;
@@ -90,15 +91,16 @@ export class DuckDbDecisionSink implements DecisionSink {
     this.timer.unref();
   }
 
-  static async open(options: DecisionLogOptions, clock: Clock): Promise<DuckDbDecisionSink> {
+  static async open(given: DecisionLogOptions, clock: Clock): Promise<DuckDbDecisionSink> {
+    const options: Required<DecisionLogOptions> = { ...WRITER_DEFAULTS, ...given };
     mkdirSync(options.dir, { recursive: true });
-    const instance = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit ?? '128MB', threads: String(options.threads ?? 1) });
+    const instance = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit, threads: String(options.threads) });
     const connection = await instance.connect();
     await connection.run(LOG_TABLE_DDL);
     await recoverOrphans(connection, options.dir, clock);
     await compactPastDays(connection, options.dir, clock.now());
     const appender = await connection.createAppender('requests');
-    return new DuckDbDecisionSink(instance, connection, appender, { flushMs: 1000, rollMs: 60_000, rollRows: 50_000, syncMs: 200, memoryLimit: '128MB', threads: 1, ...options }, clock);
+    return new DuckDbDecisionSink(instance, connection, appender, options, clock);
   }
 
   record(row: LogRow): void {
