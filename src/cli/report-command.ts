@@ -1,4 +1,5 @@
 import { openLogReader } from '../duckdb/log-reader.js';
+import { windowStart } from '../duckdb/log-window.js';
 import { decimalTextToPico } from '../duckdb/usd-decimal.js';
 import { formatUsd } from '../engine/money.js';
 import { UsageError } from './cli-error.js';
@@ -10,13 +11,9 @@ export interface SpendOptions {
   json?: boolean;
 }
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `7d`, `12h`, `30m`, or an ISO date → the start of the window, epoch ms. */
+/** `--since` as the start of the window, epoch ms. */
 export function parseSince(since: string, nowMs: number): number {
-  const rel = /^(\d+)([mhd])$/.exec(since);
-  if (rel) return nowMs - Number(rel[1]) * (UNITS[rel[2] as string] as number);
-  const at = Date.parse(since);
+  const at = windowStart(since, nowMs);
   if (Number.isNaN(at)) throw new UsageError(`--since must be like 7d, 12h, 30m or an ISO date, not '${since}'`);
   return at;
 }

@@ -3,6 +3,7 @@ import { loadConfig, loadConfigObject } from '../config/load-config.js';
 import { readDataFile } from '../config/read-data-file.js';
 import { hashApiKey } from '../config/tenant-keys.js';
 import { ConfigError } from '../engine/errors.js';
+import { windowStart } from '../duckdb/log-window.js';
 import { usdToPico } from '../engine/money.js';
 import type { ConfigFile } from '../config/config-schema.js';
 import type { RoutingConfig } from '../engine/routing-config.js';
@@ -40,13 +41,6 @@ export interface Scenario {
 }
 
 const validator = new SchemaValidator(ScenarioSchema);
-
-/** `7d`, `12h`, `30m` before now, or an ISO date; NaN when it is neither. */
-function sinceOf(since: string): number {
-  const rel = /^(\d+)([mhd])$/.exec(since);
-  if (rel) return Date.now() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd'];
-  return Date.parse(since);
-}
 
 /** The sweep's points: the list as given, or `points` values from `from` to `to` on a log or linear scale. */
 export function sweepVolumes(v: ScenarioFile['volume']): number[] {
@@ -108,7 +102,7 @@ export async function loadScenario(path: string): Promise<Scenario> {
   let recorded: RecordedRequests | undefined;
   if ('from_log' in file.traffic) {
     const { from_log, since, slo_ms } = file.traffic;
-    const sinceMs = since === undefined ? undefined : sinceOf(since);
+    const sinceMs = since === undefined ? undefined : windowStart(since, Date.now());
     if (Number.isNaN(sinceMs)) throw new ConfigError(source, [{ path: 'traffic.since', message: `must be like 7d, 12h or an ISO date, not '${since}'` }]);
     try {
       const logged = await readLoggedTraffic(resolve(dirname(absolute), from_log), sinceMs);
