@@ -72,6 +72,19 @@ async function startInstances(count: number, mocks: Mocks, prefix: string, tenan
   return Promise.all(Array.from({ length: count }, () => serve(config)));
 }
 
+/** Mocks for the calling suite, and the `switchyard serve` processes its tests put in `gateways`, stopped after it. */
+function instancesWithMocks(): { mocks: Mocks; gateways: Started[] } {
+  const env: { mocks?: Mocks; gateways: Started[] } = { gateways: [] };
+  beforeAll(async () => {
+    env.mocks = await startMocks();
+  });
+  afterAll(async () => {
+    await Promise.all(env.gateways.map((g) => g.stop()));
+    if (env.mocks) await closeMocks(env.mocks);
+  });
+  return env as { mocks: Mocks; gateways: Started[] };
+}
+
 /** A TCP relay in front of Redis, standing in for Redis going away (`cut`) and coming back (`restore`). */
 async function redisRelay() {
   let cut = false;
@@ -296,16 +309,10 @@ describe.skipIf(!redisUp)('Redis spend ledger (skipped: no Redis answering on 12
 describe.skipIf(!redisUp)('three gateway instances sharing one Redis (skipped: no Redis answering on 127.0.0.1:6379)', () => {
   const KEY = 'sk-test-shared-0123456789abcdef';
   const LIMITED_KEY = 'sk-test-limited-0123456789abcdef';
-  let mocks: Mocks;
-  let gateways: Started[] = [];
+  const env = instancesWithMocks();
   let prefix: string;
-  beforeAll(async () => {
-    mocks = await startMocks();
+  beforeAll(() => {
     prefix = freshPrefix();
-  });
-  afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.stop()));
-    await closeMocks(mocks);
   });
 
   it('1,000 concurrent requests split across them spend at most the budget plus one reservation per instance', async () => {
@@ -313,12 +320,12 @@ describe.skipIf(!redisUp)('three gateway instances sharing one Redis (skipped: n
     const usage = { prompt_tokens: 8, completion_tokens: 50 };
     const actual = 8n * 250_000n + 50n * 2_000_000n;
     // Slow enough that many requests are in flight at once on every instance.
-    mocks.direct.behave({ usage, delayMs: 200 });
-    mocks.aggregator.behave({ usage, delayMs: 200 });
+    env.mocks.direct.behave({ usage, delayMs: 200 });
+    env.mocks.aggregator.behave({ usage, delayMs: 200 });
     const budgetUsd = Number(100n * actual) / 1e12;
-    gateways = await startInstances(
+    env.gateways = await startInstances(
       3,
-      mocks,
+      env.mocks,
       prefix,
       `  - { id: shared, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: ${budgetUsd}, on_exceed: deny } }
   - { id: limited, api_keys: ["sha256:${hashApiKey(LIMITED_KEY)}"], limits: { rpm: 10 } }`,
@@ -326,7 +333,7 @@ describe.skipIf(!redisUp)('three gateway instances sharing one Redis (skipped: n
     const agent = new Agent({ connections: 300 });
     const statuses = await Promise.all(
       Array.from({ length: 1000 }, async (_, i) => {
-        const res = await request(`http://127.0.0.1:${gateways[i % 3]!.port}/v1/chat/completions`, {
+        const res = await request(`http://127.0.0.1:${env.gateways[i % 3]!.port}/v1/chat/completions`, {
           dispatcher: agent,
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
@@ -357,7 +364,7 @@ describe.skipIf(!redisUp)('three gateway instances sharing one Redis (skipped: n
     const startedIn = minute();
     const statuses = await Promise.all(
       Array.from({ length: 30 }, async (_, i) => {
-        const res = await request(`http://127.0.0.1:${gateways[i % 3]!.port}/v1/chat/completions`, {
+        const res = await request(`http://127.0.0.1:${env.gateways[i % 3]!.port}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${LIMITED_KEY}` },
           body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] }),
@@ -376,19 +383,11 @@ describe.skipIf(!redisUp)('three gateway instances sharing one Redis (skipped: n
 
 describe.skipIf(!redisUp)('route health shared between instances (skipped: no Redis answering on 127.0.0.1:6379)', () => {
   const KEY = 'sk-test-health-0123456789abcdef';
-  let mocks: Mocks;
-  let gateways: Started[] = [];
-  beforeAll(async () => {
-    mocks = await startMocks();
-  });
-  afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.stop()));
-    await closeMocks(mocks);
-  });
+  const env = instancesWithMocks();
 
   it('a circuit opened by one instance is avoided by the other within a second', async () => {
-    gateways = await startInstances(2, mocks, freshPrefix(), `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"] }`);
-    const [a, b] = gateways as [Started, Started];
+    env.gateways = await startInstances(2, env.mocks, freshPrefix(), `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"] }`);
+    const [a, b] = env.gateways as [Started, Started];
     const body = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] });
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
     const directOn = async (g: Started) => {
@@ -397,7 +396,7 @@ describe.skipIf(!redisUp)('route health shared between instances (skipped: no Re
     };
     expect(await directOn(b)).toBe(true);
     // Direct fails five times in a row on instance A (each request is then served by the aggregator).
-    mocks.direct.behave({ status: 500 });
+    env.mocks.direct.behave({ status: 500 });
     for (let i = 0; i < 5; i++) {
       const res = await request(`http://127.0.0.1:${a.port}/v1/chat/completions`, { method: 'POST', headers, body });
       await res.body.dump();
@@ -409,23 +408,17 @@ describe.skipIf(!redisUp)('route health shared between instances (skipped: no Re
     let avoided = false;
     while (!avoided && Date.now() < heardBy) avoided = !(await directOn(b));
     expect(avoided).toBe(true);
-    const before = mocks.direct.stats.requests;
+    const before = env.mocks.direct.stats.requests;
     const res = await request(`http://127.0.0.1:${b.port}/v1/chat/completions`, { method: 'POST', headers, body });
     await res.body.dump();
     expect(res.headers['x-switchyard-route']).toBe('agg');
-    expect(mocks.direct.stats.requests).toBe(before);
+    expect(env.mocks.direct.stats.requests).toBe(before);
   });
 });
 
 describe.skipIf(!redisUp)('a gateway whose Redis goes away (skipped: no Redis answering on 127.0.0.1:6379)', () => {
   const KEYS_BY_TENANT = { guarded: 'sk-test-guarded-0123456789abcdef', free: 'sk-test-free-0123456789abcdef', open: 'sk-test-open-0123456789abcdef' };
-  let mocks: Mocks;
-  beforeAll(async () => {
-    mocks = await startMocks();
-  });
-  afterAll(async () => {
-    await closeMocks(mocks);
-  });
+  const env = instancesWithMocks();
 
   it('budgeted tenants fail closed, the rest keep being routed (fail_open ones on local counts); Redis back empty is restored from the log', async () => {
     const relay = await redisRelay();
@@ -438,7 +431,7 @@ describe.skipIf(!redisUp)('a gateway whose Redis goes away (skipped: no Redis an
 state: { redis_url: "${relay.url}", key_prefix: "${prefix}" }
 log: { dir: log, roll_seconds: 3600 }
 routes:
-  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
+  - { id: direct, kind: direct, base_url: "${env.mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5-mini] }
 tenants:
   - { id: guarded, api_keys: ["${key('guarded')}"], budget: { daily_usd: 5 } }
   - { id: free, api_keys: ["${key('free')}"] }
@@ -495,15 +488,7 @@ tenants:
 describe.skipIf(!redisUp)('one reload, every instance (skipped: no Redis answering on 127.0.0.1:6379)', () => {
   const KEY = 'sk-test-reload-0123456789abcdef';
   const ADMIN = 'admin-key-for-reload-tests-0123';
-  let mocks: Mocks;
-  let gateways: Started[] = [];
-  beforeAll(async () => {
-    mocks = await startMocks();
-  });
-  afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.stop()));
-    await closeMocks(mocks);
-  });
+  const env = instancesWithMocks();
 
   it('a reload asked of one instance reaches all three; one that refuses the new config keeps its old one and says so', async () => {
     const prefix = freshPrefix();
@@ -511,27 +496,27 @@ describe.skipIf(!redisUp)('one reload, every instance (skipped: no Redis answeri
     const server = `server: { admin_key: ${ADMIN} }`;
     // Three instances, each with its own copy of the config (as on three machines).
     const configs = [0, 1, 2].map(() => join(tempDir('switchyard-reload'), 'switchyard.yaml'));
-    for (const c of configs) writeFileSync(c, sharedConfig(mocks, prefix, tenants('gpt-5-mini'), server));
-    gateways = await Promise.all(configs.map(serve));
+    for (const c of configs) writeFileSync(c, sharedConfig(env.mocks, prefix, tenants('gpt-5-mini'), server));
+    env.gateways = await Promise.all(configs.map(serve));
     const models = async (g: Started) => ((await (await request(`http://127.0.0.1:${g.port}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).body.json()) as { data: unknown[] }).data.length;
     const reload = async (g: Started) => {
       const res = await request(`http://127.0.0.1:${g.port}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
       return (await res.body.json()) as { status: string; instances: { instance: string; status: string; message?: string }[] };
     };
     // The tenant may now use every model (the list is dropped): each instance must reload to serve it.
-    for (const c of configs) writeFileSync(c, sharedConfig(mocks, prefix, `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"] }`, server));
-    const all = await reload(gateways[0]!);
+    for (const c of configs) writeFileSync(c, sharedConfig(env.mocks, prefix, `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"] }`, server));
+    const all = await reload(env.gateways[0]!);
     expect(all.status).toBe('reloaded');
     expect(all.instances.map((i) => i.status)).toEqual(['reloaded', 'reloaded', 'reloaded']);
     expect(new Set(all.instances.map((i) => i.instance)).size).toBe(3);
     // The third's copy is broken: it refuses, keeps serving with what it had, and the answer names it.
-    writeFileSync(configs[2]!, sharedConfig(mocks, prefix, tenants('gpt-5-mini'), server).replace('kind: direct', 'kind: nearby'));
-    for (const c of configs.slice(0, 2)) writeFileSync(c, sharedConfig(mocks, prefix, tenants('gpt-5-mini'), server));
-    const partial = await reload(gateways[1]!);
+    writeFileSync(configs[2]!, sharedConfig(env.mocks, prefix, tenants('gpt-5-mini'), server).replace('kind: direct', 'kind: nearby'));
+    for (const c of configs.slice(0, 2)) writeFileSync(c, sharedConfig(env.mocks, prefix, tenants('gpt-5-mini'), server));
+    const partial = await reload(env.gateways[1]!);
     expect(partial.status).toBe('partial');
     expect(partial.instances.filter((i) => i.status === 'reloaded')).toHaveLength(2);
     expect(partial.instances.find((i) => i.status === 'refused')?.message).toMatch(/kind/);
-    expect(await models(gateways[2]!)).toBe(1);
+    expect(await models(env.gateways[2]!)).toBe(1);
   });
 });
 
@@ -559,15 +544,7 @@ describe.skipIf(!redisUp)('latency shared between instances (skipped: no Redis a
 
 describe.skipIf(!redisUp)('an instance killed under load (skipped: no Redis answering on 127.0.0.1:6379)', () => {
   const KEY = 'sk-test-killed-0123456789abcdef';
-  let mocks: Mocks;
-  let gateways: Started[] = [];
-  beforeAll(async () => {
-    mocks = await startMocks();
-  });
-  afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.stop()));
-    await closeMocks(mocks);
-  });
+  const env = instancesWithMocks();
 
   it('its reservations are given back within their TTL, and the other instances serve on', async () => {
     const prefix = freshPrefix();
@@ -575,14 +552,14 @@ describe.skipIf(!redisUp)('an instance killed under load (skipped: no Redis answ
     const config = join(tempDir('switchyard-kill'), 'switchyard.yaml');
     writeFileSync(
       config,
-      sharedConfig(mocks, prefix, `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: 100 } }`).replace(
+      sharedConfig(env.mocks, prefix, `  - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: 100 } }`).replace(
         'state: {',
         'state: { reservation_margin_ms: 500,',
       ).replace(/models: \[gpt-5-mini\] \}/, 'models: [gpt-5-mini], timeouts: { total_ms: 1500 } }').replace(/pricing: \{ fee_percent: 5.5 \} \}/, 'pricing: { fee_percent: 5.5 }, timeouts: { total_ms: 1500 } }'),
     );
-    gateways = await Promise.all([serve(config), serve(config)]);
-    const [doomed, survivor] = gateways as [Started, Started];
-    mocks.direct.behave({ delayMs: 800 });
+    env.gateways = await Promise.all([serve(config), serve(config)]);
+    const [doomed, survivor] = env.gateways as [Started, Started];
+    env.mocks.direct.behave({ delayMs: 800 });
     const agent = new Agent({ connections: 40 });
     const send = (g: Started) =>
       request(`http://127.0.0.1:${g.port}/v1/chat/completions`, {
@@ -618,7 +595,7 @@ describe.skipIf(!redisUp)('an instance killed under load (skipped: no Redis answ
       expect(reserved).toBe(0n);
       expect(Date.now() - killedAt).toBeLessThan(2000 + 1000);
       // And the survivor serves on.
-      mocks.direct.behave({});
+      env.mocks.direct.behave({});
       expect(await send(survivor)).toBe(200);
     } finally {
       await agent.close();
@@ -629,11 +606,7 @@ describe.skipIf(!redisUp)('an instance killed under load (skipped: no Redis answ
 
 describe.skipIf(!redisUp)("the planner's view of a shared budget (skipped: no Redis answering on 127.0.0.1:6379)", () => {
   const KEY = 'sk-test-view-0123456789abcdef';
-  let mocks: Mocks;
-  beforeAll(async () => {
-    mocks = await startMocks();
-  });
-  afterAll(async () => closeMocks(mocks));
+  const env = instancesWithMocks();
 
   it('a plan made on a view a moment old that the budget refuses is made again on the spend Redis reported', async () => {
     const prefix = freshPrefix();
@@ -645,7 +618,7 @@ describe.skipIf(!redisUp)("the planner's view of a shared budget (skipped: no Re
 state: { redis_url: "${REDIS_URL}", key_prefix: "${prefix}" }
 log: { dir: log, roll_seconds: 3600 }
 routes:
-  - { id: direct, kind: direct, base_url: "${mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5, gpt-5-mini] }
+  - { id: direct, kind: direct, base_url: "${env.mocks.direct.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5, gpt-5-mini] }
 tenants:
   - { id: t, api_keys: ["sha256:${hashApiKey(KEY)}"], budget: { daily_usd: 0.02, on_exceed: downgrade, downgrade_to: gpt-5-mini } }
 `,
@@ -662,11 +635,11 @@ tenants:
       return `${res.statusCode} ${res.headers['x-switchyard-model']}`;
     };
     try {
-      mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 10 } });
+      env.mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 10 } });
       // A's view: next to nothing spent.
       expect(await ask(a)).toBe('200 gpt-5');
       // B spends $0.01 of the budget: A's view does not know yet.
-      mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 1000 } });
+      env.mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 1000 } });
       expect(await ask(b)).toBe('200 gpt-5');
       // A plans gpt-5 on its view, Redis refuses the $0.01 hold, A plans again on the real spend: downgraded.
       expect(await ask(a)).toBe('200 gpt-5-mini');
