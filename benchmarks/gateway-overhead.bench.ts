@@ -49,16 +49,18 @@ export interface OverheadRow {
   ttftP99?: number;
 }
 
-export async function run(options: { rounds?: number; perRound?: number; loadMs?: number } = {}): Promise<{ rows: OverheadRow[]; lines: string[]; loopDelayP99Ms: Record<string, number> }> {
+export async function run(options: { rounds?: number; perRound?: number; loadMs?: number } = {}): Promise<{ rows: OverheadRow[]; lines: string[]; loopDelayP99Ms: Record<string, number>; bareLoopDelayP99Ms: Record<string, number> }> {
   const rounds = options.rounds ?? 5;
   const perRound = options.perRound ?? 400;
   const loadMs = options.loadMs ?? 4000;
   const { targets, stop } = await startTargets();
   const rows: OverheadRow[] = [];
-  // The gateway's event-loop delay p99 over each load run, from its own gauge (the first scrape resets it).
-  const loopDelay: Record<string, number> = {};
-  const scrapeLoopDelay = async (origin: string) => {
-    const text = await (await request(`${origin}/metrics`)).body.text();
+  // Event-loop delay p99 over each load run, the gateway's from its own gauge and the bare proxy's from its
+  // endpoint (each scrape resets the window, so the one before the run starts it).
+  const loopDelay: Record<string, Record<string, number>> = { 'bare undici proxy': {}, switchyard: {} };
+  const scrapeLoopDelay = async (t: Target) => {
+    if (t.name === 'bare undici proxy') return Number(await (await request(`${t.origin}/loop-delay-p99-ms`)).body.text());
+    const text = await (await request(`${t.origin}/metrics`)).body.text();
     return Number(/^switchyard_event_loop_delay_p99_seconds (\S+)$/m.exec(text)?.[1] ?? Number.NaN) * 1000;
   };
   try {
@@ -84,10 +86,11 @@ export async function run(options: { rounds?: number; perRound?: number; loadMs?
       const load = targets.map(() => ({ rps: 0, total: [] as number[] }));
       for (let r = 0; r < 2; r++) {
         for (const [i, t] of targets.entries()) {
-          const gateway = t.name === 'switchyard';
-          if (gateway) await scrapeLoopDelay(t.origin);
+          const delays = loopDelay[t.name];
+          if (delays) await scrapeLoopDelay(t);
           const l = await throughput(t.origin, 64, loadMs / 2, stream ? STREAM_BODY : BODY);
-          if (gateway) loopDelay[stream ? 'stream' : 'json'] = Math.max(loopDelay[stream ? 'stream' : 'json'] ?? 0, await scrapeLoopDelay(t.origin));
+          const mode = stream ? 'stream' : 'json';
+          if (delays) delays[mode] = Math.max(delays[mode] ?? 0, await scrapeLoopDelay(t));
           load[i]!.rps += l.rps / 2;
           load[i]!.total.push(...l.total);
         }
@@ -102,8 +105,9 @@ export async function run(options: { rounds?: number; perRound?: number; loadMs?
     await stop();
   }
   const lines = describe(rows);
-  lines.push('', `event-loop delay p99 under load (64 connections): json ${loopDelay.json?.toFixed(2)} ms, stream ${loopDelay.stream?.toFixed(2)} ms (target ≤ 2 ms)`);
-  return { rows, lines, loopDelayP99Ms: loopDelay };
+  const ms = (target: string, mode: string) => loopDelay[target]?.[mode]?.toFixed(2);
+  lines.push('', `event-loop delay p99 under load (64 connections): switchyard json ${ms('switchyard', 'json')} ms, stream ${ms('switchyard', 'stream')} ms; bare proxy json ${ms('bare undici proxy', 'json')} ms, stream ${ms('bare undici proxy', 'stream')} ms (target ≤ 2 ms)`);
+  return { rows, lines, loopDelayP99Ms: loopDelay.switchyard!, bareLoopDelayP99Ms: loopDelay['bare undici proxy']! };
 }
 
 function describe(rows: OverheadRow[]): string[] {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openLogReader } from '../src/duckdb/log-reader.js';
 import { rowToLine, type LogRow } from '../src/duckdb/log-schema.js';
 import { DuckDbDecisionSink, walDirOf } from '../src/gateway/record/duckdb-decision-sink.js';
+import { ThreadedDecisionSink } from '../src/gateway/record/threaded-decision-sink.js';
 import { processAlive } from '../src/gateway/record/write-ahead-log.js';
 import { tempDir } from './helpers/hermetic.js';
 
@@ -108,6 +109,47 @@ describe('DuckDB decision sink', () => {
     expect(files[0]).toMatch(/-day-/);
     expect((await readLog(dir)).map((r) => r.request_id)).toEqual(['2026-11-27-0', '2026-11-27-1', '2026-11-27-2', '2026-11-28-0', '2026-11-28-1', '2026-11-29-0', '2026-11-30-0', '2026-11-30-1']);
     expect(readdirSync(dir).filter((f) => !f.endsWith('.parquet'))).toEqual(['wal']);
+  });
+});
+
+describe('the decision log in a worker thread', () => {
+  /** Bounded: the writer acknowledges a batch once its write-ahead lines are fsync'd (every 200 ms). */
+  const untilOnDisk = async (sink: ThreadedDecisionSink) => {
+    for (let i = 0; i < 200 && sink.backlog() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sink.backlog()).toBe(0);
+  };
+
+  it('takes rows without DuckDB on the event loop: live rows, the backlog until on disk, Parquet on close', async () => {
+    const dir = tempDir('switchyard-sink');
+    const sink = await ThreadedDecisionSink.open({ dir });
+    for (let i = 0; i < 5; i++) sink.record(row(i));
+    expect(sink.backlog()).toBe(5);
+    expect((await sink.liveRows()).map((r) => r.request_id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    await untilOnDisk(sink);
+    sink.record({ ...row(5), costPico: -5n });
+    await sink.close();
+    const rows = await readLog(dir);
+    expect(rows.map((r) => r.request_id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(rows[0]).toMatchObject({ cost: '0.000001234567', instance: `${hostname()}:${process.pid}` });
+    expect(rows[5]).toMatchObject({ cost: '0.000000000000', row_problem: 'costPico -5' });
+  });
+
+  it('a writer thread that dies is replaced: its segment is recovered, batches not yet on disk are sent again', async () => {
+    const dir = tempDir('switchyard-sink');
+    const sink = await ThreadedDecisionSink.open({ dir });
+    const writer = () => (sink as unknown as { writer?: { worker: { terminate(): Promise<number> }; id: string } }).writer;
+    for (let i = 0; i < 4; i++) sink.record(row(i));
+    await untilOnDisk(sink);
+    const first = writer()!.id;
+    // Handed over and not on disk yet when the thread goes, then more while no writer runs.
+    for (let i = 4; i < 7; i++) sink.record(row(i));
+    await sink.liveRows();
+    await writer()!.worker.terminate();
+    for (let i = 7; i < 9; i++) sink.record(row(i));
+    await untilOnDisk(sink);
+    expect(writer()!.id).not.toBe(first);
+    await sink.close();
+    expect((await readLog(dir)).map((r) => r.request_id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8']);
   });
 });
 

@@ -217,3 +217,40 @@ describe('the per-request log line', () => {
     }
   });
 });
+
+describe('a decision log that falls behind', () => {
+  it('shows its backlog in /metrics; past log.max_backlog_rows proxy requests get 503 log_backlog, and pass again when it catches up', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { writeGatewayConfig, ENV } = await import('./helpers/gateway-fixture.js');
+    const { loadConfig } = await import('../src/config/load-config.js');
+    const { createDefaultDeps } = await import('../src/gateway/gateway-deps.js');
+    const { buildApp } = await import('../src/gateway/build-app.js');
+    const path = writeGatewayConfig(env.mocks);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('log: { dir: log, roll_seconds: 3600 }', 'log: { dir: log, roll_seconds: 3600, max_backlog_rows: 1000 }'));
+    const loaded = await loadConfig(path, { env: ENV, requireSecrets: true });
+    const deps = await createDefaultDeps(loaded);
+    // The real writer, its backlog as a stalled disk would leave it.
+    let behind = 0;
+    const sink = deps.sink;
+    const app = buildApp(loaded, { ...deps, sink: { record: (row) => sink.record(row), backlog: () => sink.backlog() + behind, liveRows: () => sink.liveRows(), close: () => sink.close() } }, { logger: false });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const ask = async () => {
+      const res = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` }, body: chat() });
+      return { status: res.statusCode, retryAfter: res.headers['retry-after'], body: (await res.body.json()) as { error?: { code: string; type: string } } };
+    };
+    const gauge = async () => Number(/^switchyard_log_backlog_rows (\S+)$/m.exec(await (await request(`${url}/metrics`)).body.text())?.[1]);
+    try {
+      expect((await ask()).status).toBe(200);
+      behind = 5000;
+      expect(await gauge()).toBeGreaterThanOrEqual(5000);
+      expect(await ask()).toMatchObject({ status: 503, retryAfter: '1', body: { error: { code: 'log_backlog', type: 'service_unavailable' } } });
+      behind = 0;
+      expect((await ask()).status).toBe(200);
+      // The refused request is in the log too: nothing the gateway answered goes unrecorded.
+      expect((await sink.liveRows()).map((r) => r.error_code)).toEqual([null, 'log_backlog', null]);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -84,6 +84,11 @@ export const LogSchema = Type.Object(
      * moves the line to the debug level, worth ≈11 % of JSON throughput under load.
      */
     request_lines: Type.Optional(Type.Boolean()),
+    /**
+     * The writer runs in a worker thread; when it falls this many rows behind (a stalled disk), new proxy
+     * requests are refused with 503 `log_backlog` rather than served unrecorded (default 100000).
+     */
+    max_backlog_rows: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );

@@ -58,7 +58,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  */
 export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOptions = {}): FastifyInstance {
   const runtime = new RuntimeHolder(loaded, deps.health, deps.limiter, deps.clock, deps.random);
-  const metrics = new GatewayMetrics(() => runtime.current.loaded.routing, deps.ledger, deps.health, deps.clock);
+  const metrics = new GatewayMetrics(() => runtime.current.loaded.routing, deps.ledger, deps.health, deps.sink, deps.clock);
   const ctx: AppContext = { ...deps, runtime, metrics, inFlight: new InFlight(), requestLines: () => runtime.current.loaded.file.log?.request_lines !== false, reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)) };
   const app = Fastify({
     logger: options.logger ?? { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } },

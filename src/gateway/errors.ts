@@ -42,6 +42,8 @@ const ERROR_CATALOGUE = {
   no_eligible_route: [503, 'service_unavailable'],
   /** Routes may carry it, but every one of their circuits is open right now. */
   routes_unavailable: [503, 'service_unavailable'],
+  /** The decision log's writer is too far behind to take another row: refused rather than served unrecorded. */
+  log_backlog: [503, 'service_unavailable'],
   upstream_failed: [502, 'api_error'],
   upstream_stream_error: [502, 'api_error'],
   internal_error: [500, 'api_error'],

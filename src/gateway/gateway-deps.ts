@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { DuckDbDecisionSink } from './record/duckdb-decision-sink.js';
 import type { DecisionSink } from './record/decision-sink.js';
 import { RequestTracer } from './record/request-tracer.js';
+import { ThreadedDecisionSink } from './record/threaded-decision-sink.js';
 import { restoreLedgerFromLog } from './record/restore-ledger.js';
 import { VERSION } from '../version.js';
 import { logDirOf } from './runtime.js';
@@ -52,15 +53,14 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const clock = options.clock ?? systemClock;
   const dir = options.logDir ?? logDirOf(loaded);
   const log = loaded.file.log;
-  const sink = await DuckDbDecisionSink.open(
-    {
-      dir,
-      ...(log?.roll_seconds === undefined ? {} : { rollMs: log.roll_seconds * 1000 }),
-      ...(log?.duckdb_memory_limit === undefined ? {} : { memoryLimit: log.duckdb_memory_limit }),
-      ...(log?.duckdb_threads === undefined ? {} : { threads: log.duckdb_threads }),
-    },
-    clock,
-  );
+  const logOptions = {
+    dir,
+    ...(log?.roll_seconds === undefined ? {} : { rollMs: log.roll_seconds * 1000 }),
+    ...(log?.duckdb_memory_limit === undefined ? {} : { memoryLimit: log.duckdb_memory_limit }),
+    ...(log?.duckdb_threads === undefined ? {} : { threads: log.duckdb_threads }),
+  };
+  // The writer runs in its own thread on the system clock; a test's clock (rolls, segment names) needs it here.
+  const sink = clock === systemClock ? await ThreadedDecisionSink.open(logOptions) : await DuckDbDecisionSink.open(logOptions, clock);
   const ledger = await ledgerFor(loaded, dir, clock);
   const local = new MemoryRouteHealth(clock, options.circuit);
   const state = loaded.file.state;

@@ -31,6 +31,9 @@ declare module 'fastify' {
   }
 }
 
+/** Rows the decision log may fall behind before proxy requests are refused (`log.max_backlog_rows`). */
+const DEFAULT_MAX_BACKLOG_ROWS = 100_000;
+
 /** Aborts when the caller hangs up before its response is finished. */
 function callerGone(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
@@ -138,6 +141,10 @@ export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void
     onRequest: async (request: FastifyRequest) => {
       request.startedMs = ctx.clock.now();
       request.tenant = authenticate(request.headers, ctx.runtime.current.loaded);
+      const behind = ctx.sink.backlog();
+      if (behind > (ctx.runtime.current.loaded.file.log?.max_backlog_rows ?? DEFAULT_MAX_BACKLOG_ROWS)) {
+        throw new GatewayError('log_backlog', `The decision log is ${behind} rows behind; retry shortly.`, { retryAfterMs: 1000 });
+      }
     },
   };
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -2,10 +2,12 @@ import type { LogRow } from '../../duckdb/log-schema.js';
 
 /**
  * Where the decision log's rows go: one row per request, recorded off the request path (`record` must not
- * block or throw). DuckDB/Parquet today (`duckdb-decision-sink.ts`).
+ * block or throw). DuckDB/Parquet (`duckdb-decision-sink.ts`), in a worker thread (`threaded-decision-sink.ts`).
  */
 export interface DecisionSink {
   record(row: LogRow): void;
+  /** Rows recorded and not yet in the writer's table: what the writer is behind by. */
+  backlog(): number;
   /** Rows not yet in a durable segment, oldest first (for `/admin/log/live`). */
   liveRows(): Promise<Record<string, unknown>[]>;
   /** Writes what is left; no recorded row is lost on a graceful shutdown. */

@@ -32,6 +32,9 @@ const APPEND_SLICE = 128;
 /** This gateway process, as its log rows name it. */
 const INSTANCE = `${hostname()}:${process.pid}`;
 
+/** A row as `recordLine` takes it: checked, fixed where it must be, named by this process, as one line. */
+export const loggableLine = (row: LogRow): string => rowToLine(loggableRow({ ...row, instance: INSTANCE }));
+
 /** Where the write-ahead segments live, beside the Parquet segments they become. */
 export const walDirOf = (dir: string) => join(dir, 'wal');
 
@@ -43,8 +46,20 @@ const HOST = hostname().replace(/[^A-Za-z0-9]/g, '') || 'host';
  * process's is live while that process runs; this process's only while its writer is open — a gateway
  * restarted in a container often gets the same pid as the one that was killed. A segment another machine
  * writes to a shared directory is never taken for dead here (its pid means nothing on this machine).
+ * A worker thread has its own copy of this set: it is told the process's (`adoptOpenWriters`).
  */
 const OPEN_HERE = new Set<string>();
+
+/** A new writer's id, open in this process until `releaseWriterId`. */
+export function claimWriterId(): string {
+  const id = `${HOST}_${process.pid}-${randomUUID().slice(0, 8)}`;
+  OPEN_HERE.add(id);
+  return id;
+}
+export const releaseWriterId = (id: string) => void OPEN_HERE.delete(id);
+/** The writers open in this process, for a writer in a worker thread to leave alone. */
+export const openWriterIds = (): string[] => [...OPEN_HERE];
+export const adoptOpenWriters = (ids: readonly string[]) => ids.forEach((id) => OPEN_HERE.add(id));
 function segmentIsLive(id: string): boolean {
   const [writer = '', opened] = id.split('-');
   const [host, pid] = writer.includes('_') ? writer.split('_') : [HOST, writer];
@@ -69,10 +84,10 @@ export class DuckDbDecisionSink implements DecisionSink {
   private segment = 0;
   private rowsInSegment = 0;
   private readonly timer: NodeJS.Timeout;
-  private readonly wal: WriteAheadLog<LogRow>;
+  /** Rows, or rows already written as lines (`recordLine`). */
+  private readonly wal: WriteAheadLog<LogRow | string>;
   /** Sealed write-ahead segments whose rows are in the live table, removed when it is in Parquet. */
   private sealed: Promise<string>[] = [];
-  private readonly idPrefix: string;
   private compactedDay: number;
 
   private constructor(
@@ -81,17 +96,17 @@ export class DuckDbDecisionSink implements DecisionSink {
     private appender: DuckDBAppender,
     private readonly options: Required<DecisionLogOptions>,
     private readonly clock: Clock,
+    private readonly idPrefix: string,
   ) {
     this.lastRoll = clock.now();
     this.compactedDay = Math.floor(this.lastRoll / DAY_MS);
-    this.idPrefix = `${HOST}_${process.pid}-${randomUUID().slice(0, 8)}`;
-    OPEN_HERE.add(this.idPrefix);
-    this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs, rowToLine);
+    this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs, (entry) => (typeof entry === 'string' ? entry : rowToLine(entry)));
     this.timer = setInterval(() => void this.flush(), options.flushMs);
     this.timer.unref();
   }
 
-  static async open(given: DecisionLogOptions, clock: Clock): Promise<DuckDbDecisionSink> {
+  /** `writerId` names its segments (`claimWriterId`; a worker thread is given the one its parent claimed). */
+  static async open(given: DecisionLogOptions, clock: Clock, writerId = claimWriterId()): Promise<DuckDbDecisionSink> {
     const options: Required<DecisionLogOptions> = { ...WRITER_DEFAULTS, ...given };
     mkdirSync(options.dir, { recursive: true });
     const instance = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit, threads: String(options.threads) });
@@ -100,13 +115,25 @@ export class DuckDbDecisionSink implements DecisionSink {
     await recoverOrphans(connection, options.dir, clock);
     await compactPastDays(connection, options.dir, clock.now());
     const appender = await connection.createAppender('requests');
-    return new DuckDbDecisionSink(instance, connection, appender, options, clock);
+    return new DuckDbDecisionSink(instance, connection, appender, options, clock, writerId);
   }
 
   record(row: LogRow): void {
     const loggable = loggableRow({ ...row, instance: INSTANCE });
     this.buffer.push(loggable);
     this.wal.append(loggable);
+  }
+
+  /** A row `loggableLine` wrote (in another thread): its line goes to the write-ahead segment as it is. */
+  recordLine(line: string): void {
+    const parsed = JSON.parse(line) as LogRow & { costPico: string };
+    this.buffer.push({ ...parsed, costPico: BigInt(parsed.costPico) });
+    this.wal.append(line);
+  }
+
+  /** Resolves when every row recorded so far is in the write-ahead segment on disk. */
+  onDisk(): Promise<void> {
+    return this.wal.onDisk();
   }
 
   /**
@@ -118,6 +145,10 @@ export class DuckDbDecisionSink implements DecisionSink {
       process.emitWarning(`decision log: ${(err as Error).message}`, 'SwitchyardLogWarning');
     });
     return this.chain;
+  }
+
+  backlog(): number {
+    return this.buffer.length;
   }
 
   /** Rows not yet in a Parquet segment (the live segment and the buffer), newest last. */
@@ -133,7 +164,7 @@ export class DuckDbDecisionSink implements DecisionSink {
     await this.wal.close();
     // Its rows are all in Parquet now (or, if the last roll failed, replayed from it on the next start).
     if (this.rowsInSegment === 0) await this.wal.remove(this.wal.segmentId);
-    OPEN_HERE.delete(this.idPrefix);
+    releaseWriterId(this.idPrefix);
     this.appender.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 export class WriteAheadLog<T> {
   /** Entries not yet on disk; turned into lines only when written, off the request path. */
   private pending: T[] = [];
+  /** Who waits for the pending entries to be on disk (`onDisk`). */
+  private waiting: (() => void)[] = [];
   /** Every file operation, in order: a sync never interleaves with a rotation. */
   private chain: Promise<unknown>;
   private file: Promise<FileHandle>;
@@ -45,12 +47,19 @@ export class WriteAheadLog<T> {
     this.pending.push(entry);
   }
 
+  /** Resolves when every entry appended so far is written and fsync'd (at the next timed sync or rotation). */
+  onDisk(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
   /** Writes and fsyncs what is pending. A failure (full disk) is reported and the lines kept for the next try. */
   sync(): Promise<void> {
     return this.enqueue(async () => {
       const lines = this.pending;
+      const waiting = this.waiting;
       this.pending = [];
-      await this.writeLines(await this.file, lines);
+      this.waiting = [];
+      await this.writeLines(await this.file, lines, waiting);
     });
   }
 
@@ -58,13 +67,15 @@ export class WriteAheadLog<T> {
   rotate(nextId: string): Promise<string> {
     const sealed = this.id;
     const lines = this.pending;
+    const waiting = this.waiting;
     this.pending = [];
+    this.waiting = [];
     const previous = this.file;
     this.id = nextId;
     this.file = this.chain.then(() => open(this.pathOf(nextId), 'a'));
     return this.enqueue(async () => {
       const fh = await previous;
-      await this.writeLines(fh, lines);
+      await this.writeLines(fh, lines, waiting);
       await fh.close();
       await this.file;
       return sealed;
@@ -83,15 +94,18 @@ export class WriteAheadLog<T> {
     await this.enqueue(async () => (await this.file).close());
   }
 
-  private async writeLines(fh: FileHandle, lines: readonly T[]): Promise<void> {
-    if (lines.length === 0) return;
+  private async writeLines(fh: FileHandle, lines: readonly T[], waiting: readonly (() => void)[]): Promise<void> {
     try {
-      await fh.write(`${lines.map(this.toLine).join('\n')}\n`);
-      await fh.datasync();
+      if (lines.length > 0) {
+        await fh.write(`${lines.map(this.toLine).join('\n')}\n`);
+        await fh.datasync();
+      }
     } catch (err) {
       this.pending.unshift(...lines);
+      this.waiting.unshift(...waiting);
       throw err;
     }
+    for (const resolve of waiting) resolve();
   }
 
   private enqueue<T>(step: () => Promise<T>): Promise<T> {
