@@ -1,5 +1,6 @@
 import type { GatewayRoute } from '../config/config-schema.js';
 import { WIRE_FORMATS } from './formats/registry.js';
+import { Cancel } from './relay/cancel.js';
 import { redactSecrets } from './relay/redact.js';
 import { sendAttempt } from './relay/send-attempt.js';
 import { UpstreamPools } from './relay/upstream-pools.js';
@@ -47,7 +48,7 @@ async function probe(route: GatewayRoute, pools: UpstreamPools): Promise<ProbeRe
   const format = WIRE_FORMATS[route.format ?? 'openai'];
   const call = format.buildCall('chat', { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, upstreamModel, route.api_key);
   const t0 = performance.now();
-  const exchange = await sendAttempt({ target: pools.get(route.id), format, endpoint: 'chat', call, stream: false, signal: new AbortController().signal, maxBodyBytes: 1024 * 1024 });
+  const exchange = await sendAttempt({ target: pools.get(route.id), format, endpoint: 'chat', call, stream: false, signal: new Cancel(), maxBodyBytes: 1024 * 1024 });
   const ms = Math.round(performance.now() - t0);
   const base = { route: route.id, model, ms };
   switch (exchange.kind) {

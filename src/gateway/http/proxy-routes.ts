@@ -12,6 +12,7 @@ import { ResponsesRequestSchema } from '../formats/responses/responses-schema.js
 import { WIRE_FORMATS } from '../formats/registry.js';
 import type { Endpoint, Json, WireFormat } from '../formats/wire-format.js';
 import { record } from '../record/record.js';
+import { Cancel } from '../relay/cancel.js';
 import type { Outcome } from '../relay/relay.js';
 import { authenticate } from './auth.js';
 import { toGatewayError } from './error-mapping.js';
@@ -34,13 +35,13 @@ declare module 'fastify' {
 /** Rows the decision log may fall behind before proxy requests are refused (`log.max_backlog_rows`). */
 const DEFAULT_MAX_BACKLOG_ROWS = 100_000;
 
-/** Aborts when the caller hangs up before its response is finished. */
-function callerGone(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
+/** Cancelled when the caller hangs up before its response is finished. */
+function callerGone(reply: FastifyReply): Cancel {
+  const gone = new Cancel();
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    if (!reply.raw.writableFinished) gone.abort();
   });
-  return controller.signal;
+  return gone;
 }
 
 /** The most any of the decision's routes can cost: what the budget holds while the request is in flight. */

@@ -1,10 +1,10 @@
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import type { Candidate, Decision } from '../../engine/decision.js';
 import { formatUsd } from '../../engine/money.js';
 import { GatewayError } from '../errors.js';
 import type { StreamItem, WireFormat } from '../formats/wire-format.js';
+import type { Cancel } from '../relay/cancel.js';
 import { StreamMeter, type Metered } from '../relay/meter.js';
 import type { Outcome } from '../relay/relay.js';
 
@@ -28,8 +28,8 @@ export interface RespondContext {
   /** The caller asked for the usage chunk (`stream_options.include_usage`). */
   readonly wantsUsage: boolean;
   readonly inputEstimate: number;
-  /** Aborted when the caller hangs up. */
-  readonly signal: AbortSignal;
+  /** Cancelled when the caller hangs up. */
+  readonly signal: Cancel;
 }
 
 const STREAM_FAILED = { message: 'The upstream stream failed after it started; the answer is incomplete.', code: 'upstream_stream_error' } as const;
@@ -98,7 +98,7 @@ async function relayStream(outcome: Extract<Outcome, { kind: 'stream' }>, reply:
     }
     if (out.length === 0) return;
     holdUntilTurnEnds(raw.socket);
-    if (!raw.write(out)) await once(raw, 'drain', { signal: ctx.signal });
+    if (!raw.write(out)) await ctx.signal.until(raw, 'drain');
   };
   const delivered = (status: number, error?: GatewayError): Delivery => ({ status, served, metered: meter.metered(ctx.inputEstimate, served.price), ttftMs: outcome.ttftMs, ...(error ? { error } : {}) });
 

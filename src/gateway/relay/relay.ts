@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { WireFormatId } from '../../engine/config-schema.js';
 import type { Candidate, Decision } from '../../engine/decision.js';
 import { GatewayError } from '../errors.js';
@@ -7,6 +6,7 @@ import { UnsupportedEndpointError, type Endpoint, type Json, type StreamItem, ty
 import type { Clock } from '../state/clock.js';
 import type { RateLimiter } from '../state/rate-limiter.js';
 import type { RouteHealthStore } from '../state/route-health-store.js';
+import type { Cancel } from './cancel.js';
 import type { Attempt, Exchange } from './exchange.js';
 import { retryWait } from './retry.js';
 import { withRouteHealth } from './health-wrapped-attempt.js';
@@ -33,7 +33,7 @@ export interface RelayRequest {
   /** The planner's prompt estimate, for answers that report no usage. */
   readonly inputEstimate: number;
   /** Aborted when the caller hangs up. */
-  readonly signal: AbortSignal;
+  readonly signal: Cancel;
   /** What the request counts against a route's tokens-per-minute limit (its prompt and the most it may answer). */
   readonly worstTokens: number;
   /** The caller's own body, when its format can be sent as it is to a route of the same format. */
@@ -109,7 +109,7 @@ export function createRelay(deps: RelayDeps) {
         if (wait === undefined) break;
         // Every try is an attempt in the log; nothing has reached the caller yet (a stream is never retried).
         attempts.push({ route: candidate.route, status: (exchange as { failure: number | string }).failure, ms });
-        if (!(await pause(wait, req.signal))) return { kind: 'aborted', attempts };
+        if (!(await req.signal.pause(wait))) return { kind: 'aborted', attempts };
       }
       switch (exchange.kind) {
         case 'skipped':
@@ -148,10 +148,3 @@ export function createRelay(deps: RelayDeps) {
 }
 export type Relay = ReturnType<typeof createRelay>;
 
-/** Waits `ms`; false when the caller hung up meanwhile. */
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  return delay(ms, undefined, { signal }).then(
-    () => true,
-    () => false,
-  );
-}

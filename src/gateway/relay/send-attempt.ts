@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { UnreadableAnswerError, type Endpoint, type StreamItem, type UpstreamCall, type WireFormat } from '../formats/wire-format.js';
 import { SseDecoder } from '../formats/sse.js';
+import { Cancel } from './cancel.js';
 import type { Exchange } from './exchange.js';
 import { looksLikeAnswer, usageInText } from './raw-answer.js';
 import { usageFromOpenAi } from './usage.js';
@@ -15,8 +16,8 @@ export interface AttemptRequest {
   readonly endpoint: Endpoint;
   readonly call: UpstreamCall;
   readonly stream: boolean;
-  /** Aborted when the caller hangs up. */
-  readonly signal: AbortSignal;
+  /** Cancelled when the caller hangs up. */
+  readonly signal: Cancel;
   /** The largest non-streamed answer read; a bigger one fails the attempt. */
   readonly maxBodyBytes: number;
   /** The caller speaks the route's format and it is the gateway's own (OpenAI): its answer can go as it came. */
@@ -81,24 +82,24 @@ async function* streamItems(body: Dispatcher.ResponseData['body'], format: WireF
  * answer, or a stream's first items. Never throws for anything the upstream or the network did.
  */
 export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
-  // One signal for the attempt: the caller hanging up or the route's total deadline, whichever comes first. A
-  // timer cleared when the attempt is over (a stream's when it ends) and a listener on the caller's signal —
+  // One cancellation for the attempt: the caller hanging up or the route's total deadline, whichever comes
+  // first. A timer cleared when the attempt is over (a stream's when it ends) and a listener on the caller's —
   // `AbortSignal.timeout` would keep a timer per request alive for all of `total_ms` (ten minutes by default), and
   // `AbortSignal.any` costs a dependent signal and weak references per attempt.
-  const attempt = new AbortController();
+  const attempt = new Cancel();
   let deadlinePassed = false;
   const timer = setTimeout(() => {
     deadlinePassed = true;
     attempt.abort();
   }, req.target.route.timeouts.total_ms);
   const callerLeft = () => attempt.abort();
-  req.signal.addEventListener('abort', callerLeft, { once: true });
+  req.signal.once('abort', callerLeft);
   if (req.signal.aborted) attempt.abort();
   const over = () => {
     clearTimeout(timer);
-    req.signal.removeEventListener('abort', callerLeft);
+    req.signal.off('abort', callerLeft);
   };
-  const exchange = await attemptWithin(req, attempt.signal, () => deadlinePassed);
+  const exchange = await attemptWithin(req, attempt, () => deadlinePassed);
   if (exchange.kind !== 'stream') {
     over();
     return exchange;
@@ -115,7 +116,7 @@ async function* endingWith(rest: AsyncGenerator<readonly StreamItem[]>, done: ()
   }
 }
 
-async function attemptWithin(req: AttemptRequest, signal: AbortSignal, deadlinePassed: () => boolean): Promise<Exchange> {
+async function attemptWithin(req: AttemptRequest, signal: Cancel, deadlinePassed: () => boolean): Promise<Exchange> {
   const { target, call } = req;
   const timeouts = target.route.timeouts;
   const failed = (err: unknown): Exchange => (req.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: deadlinePassed() ? 'deadline' : failureKind(err) });
