@@ -9,6 +9,7 @@ import type { SpendLedger } from '../state/spend-ledger.js';
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 const LOOP_SAMPLE_MS = 10;
+type Child = Counter.Internal | Histogram.Internal<string>;
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** The gateway's Prometheus metrics, in their own registry (prom-client writes the text format). */
@@ -20,6 +21,34 @@ export class GatewayMetrics {
   readonly ttft = new Histogram({ name: 'switchyard_time_to_first_token_seconds', help: 'Time to the first streamed chunk', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by route and type', labelNames: ['route', 'type'], registers: [this.registry] });
   readonly cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Metered cost in USD by tenant and route', labelNames: ['tenant', 'route'], registers: [this.registry] });
+
+  /** Each label set's child, looked up once: prom-client hashes the labels on every call otherwise. */
+  private readonly children = new Map<string, Child>();
+
+  /** Counts a finished request. */
+  countRequest(route: string, kind: string, status: number): void {
+    this.child(`r\0${route}\0${kind}\0${status}`, () => this.requests.labels({ route, kind, status: String(status) })).inc();
+  }
+
+  /** A served request's latency, time to first token (streams), tokens and cost, on its route. */
+  countServed(route: string, tenant: string, latencyS: number, ttftS: number | undefined, usage: { input: number; output: number; cached: number } | undefined, costUsd: number): void {
+    this.child(`l\0${route}`, () => this.latency.labels({ route })).observe(latencyS);
+    if (ttftS !== undefined) this.child(`f\0${route}`, () => this.ttft.labels({ route })).observe(ttftS);
+    if (usage) {
+      this.child(`i\0${route}`, () => this.tokens.labels({ route, type: 'input' })).inc(usage.input);
+      this.child(`o\0${route}`, () => this.tokens.labels({ route, type: 'output' })).inc(usage.output);
+      this.child(`c\0${route}`, () => this.tokens.labels({ route, type: 'cached' })).inc(usage.cached);
+    }
+    if (costUsd > 0) this.child(`$\0${tenant}\0${route}`, () => this.cost.labels({ tenant, route })).inc(costUsd);
+  }
+
+  private child<T extends Child>(key: string, make: () => T): T {
+    const known = this.children.get(key) as T | undefined;
+    if (known !== undefined) return known;
+    const made = make();
+    this.children.set(key, made);
+    return made;
+  }
 
   /** How late the event loop ran (a stalled loop stalls every request): sampled every 10 ms. */
   private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });

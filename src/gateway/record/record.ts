@@ -93,17 +93,11 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   const m = deps.metrics;
   const route = served?.route ?? 'none';
   if (!served && r.attempts.length === 0 && delivery.error) m.denied.inc({ code: delivery.error.code });
-  m.requests.inc({ route, kind: served?.kind ?? 'none', status: String(delivery.status) });
+  m.countRequest(route, served?.kind ?? 'none', delivery.status);
   if (served) {
-    m.latency.observe({ route }, latencyMs / 1000);
-    if (facts.stream && delivery.ttftMs !== undefined) m.ttft.observe({ route }, delivery.ttftMs / 1000);
     const usage = delivery.metered?.usage;
-    if (usage) {
-      m.tokens.inc({ route, type: 'input' }, usage.input);
-      m.tokens.inc({ route, type: 'output' }, usage.output);
-      m.tokens.inc({ route, type: 'cached' }, usage.cachedInput ?? 0);
-    }
-    if (delivery.metered?.costPico) m.cost.inc({ tenant: facts.tenant, route }, Number(delivery.metered.costPico) / 1e12);
+    const ttftS = facts.stream && delivery.ttftMs !== undefined ? delivery.ttftMs / 1000 : undefined;
+    m.countServed(route, facts.tenant, latencyMs / 1000, ttftS, usage && { input: usage.input, output: usage.output, cached: usage.cachedInput ?? 0 }, Number(delivery.metered?.costPico ?? 0n) / 1e12);
   }
   // At debug level pino skips the line before serialising anything.
   r.log[deps.requestLines?.() === false ? 'debug' : 'info'](
@@ -169,5 +163,5 @@ export function recordEdgeRefusal(deps: RecordDeps, r: EdgeRefusal): void {
   deps.sink.record(row);
   deps.tracer?.record(row, undefined, now);
   deps.metrics.denied.inc({ code: r.error.code });
-  deps.metrics.requests.inc({ route: 'none', kind: 'none', status: String(r.error.status) });
+  deps.metrics.countRequest('none', 'none', r.error.status);
 }
