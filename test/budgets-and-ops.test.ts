@@ -155,8 +155,9 @@ describe('operators', () => {
     const p99 = async () => Number(/^switchyard_event_loop_delay_p99_seconds (\S+)$/m.exec(await (await request(`${gw!.url}/metrics`)).body.text())?.[1]);
     await p99(); // the first scrape resets the window
     await new Promise((resolve) => setTimeout(resolve, 100)); // ten idle samples
-    // An idle loop is on time: the sampler's own 10 ms interval is not delay (it read ≈ 10.4 ms before).
-    expect(await p99()).toBeLessThan(0.005);
+    // An idle loop is on time: the sampler's own 10 ms interval is not delay. Counting it read ≥ 10 ms always;
+    // lateness reads ≈ 0.1–0.5 ms here, a few ms with another suite on the other core.
+    expect(await p99()).toBeLessThan(0.009);
   });
 
   it('admin endpoints refuse without the admin key and answer with it', async () => {
