@@ -77,8 +77,11 @@ describe('summary.json', () => {
   });
 });
 
+const REPLAY_TIMEOUT_MS = 120_000;
+
 describe('report.html', () => {
-  it('is HTML, not markdown: tables are tables, money has thousands separators, nothing is fetched', async () => {
+  // Replays hybrid-phi (5.4 M requests): ≈10 s on a quiet two-core host, over 30 s beside the rest of the suite on a slow one.
+  it('is HTML, not markdown: tables are tables, money has thousands separators, nothing is fetched', { timeout: REPLAY_TIMEOUT_MS }, async () => {
     await runCli(['scenario', 'run', 'scenarios/hybrid-phi.scenario.yaml', '--out', join(dir, 'hybrid')]);
     const html = readFileSync(join(dir, 'hybrid', 'report.html'), 'utf8');
     const text = html.replace(/<[^>]+>/g, '\n');
@@ -92,7 +95,7 @@ describe('report.html', () => {
   });
 
   const hasChromium = existsSync(CHROMIUM);
-  it.skipIf(!hasChromium)(`renders in headless Chromium: the chart's series and the tables are there${hasChromium ? '' : ` (skipped: no ${CHROMIUM}; .ci/run installs it)`}`, async () => {
+  it.skipIf(!hasChromium)(`renders in headless Chromium: the chart's series and the tables are there${hasChromium ? '' : ` (skipped: no ${CHROMIUM}; .ci/run installs it)`}`, { timeout: REPLAY_TIMEOUT_MS }, async () => {
     const file = join(dir, 'hybrid', 'report.html');
     if (!existsSync(file)) await runCli(['scenario', 'run', 'scenarios/hybrid-phi.scenario.yaml', '--out', join(dir, 'hybrid')]);
     const { stdout, stderr } = await promisify(execFile)(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${file}`], { maxBuffer: 64 * 1024 * 1024 });
