@@ -133,11 +133,16 @@ export function loggableRow(row: LogRow): LogRow {
 
 /** A row as one line of text (the write-ahead segment), and back. */
 export const rowToLine = (row: LogRow): string => JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+/** A line `rowToLine` wrote in this process, read back unchecked (it throws on text that is not JSON). */
+export function trustedRowFromLine(line: string): LogRow {
+  const parsed = JSON.parse(line) as LogRow & { costPico: string };
+  return { ...parsed, costPico: BigInt(parsed.costPico) };
+}
+/** A line from a file (a write-ahead segment a killed process left): undefined when it is not a whole row. */
 export function rowFromLine(line: string): LogRow | undefined {
   try {
-    const parsed = JSON.parse(line) as Record<string, unknown>;
-    const row = { ...parsed, costPico: BigInt(parsed.costPico as string) };
-    return Value.Check(LogRowSchema, row) ? (row as LogRow) : undefined;
+    const row = trustedRowFromLine(line);
+    return Value.Check(LogRowSchema, row) ? row : undefined;
   } catch {
     return undefined;
   }

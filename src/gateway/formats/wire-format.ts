@@ -13,6 +13,13 @@ export type StreamItem =
   | { readonly chunk: Json; readonly raw?: string }
   | { readonly error: { readonly message: string; readonly code: string } };
 
+/** A stream item in the gateway's shape, as a reader of another format makes them: a delta, with its finish. */
+export const chatChunk = (id: string, model: string, delta: object, finish: string | null = null): StreamItem => ({
+  chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }] },
+});
+/** The closing chunk that carries a stream's usage (OpenAI's `stream_options.include_usage` shape). */
+export const usageChunk = (id: string, model: string, usage: Json): StreamItem => ({ chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage } });
+
 /** What to send an upstream for one attempt. */
 export interface UpstreamCall {
   /** Appended to the route's base path. */

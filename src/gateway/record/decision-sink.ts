@@ -6,7 +6,7 @@ import type { LogRow } from '../../duckdb/log-schema.js';
  */
 export interface DecisionSink {
   record(row: LogRow): void;
-  /** Rows recorded and not yet in the writer's table: what the writer is behind by. */
+  /** Rows recorded that the writer has not made safe yet (on disk in a worker thread, appended in-thread): what it is behind by. */
   backlog(): number;
   /** Rows not yet in a durable segment, oldest first (for `/admin/log/live`). */
   liveRows(): Promise<Record<string, unknown>[]>;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { appendLogRow, LOG_TABLE_DDL, loggableRow, rowFromLine, rowToLine, type LogRow } from '../../duckdb/log-schema.js';
+import { appendLogRow, LOG_TABLE_DDL, loggableRow, rowFromLine, rowToLine, trustedRowFromLine, type LogRow } from '../../duckdb/log-schema.js';
 import type { Clock } from '../state/clock.js';
 import type { DecisionSink } from './decision-sink.js';
 import { compactPastDays } from './compact-segments.js';
@@ -32,8 +32,10 @@ const APPEND_SLICE = 128;
 /** This gateway process, as its log rows name it. */
 const INSTANCE = `${hostname()}:${process.pid}`;
 
-/** A row as `recordLine` takes it: checked, fixed where it must be, named by this process, as one line. */
-export const loggableLine = (row: LogRow): string => rowToLine(loggableRow({ ...row, instance: INSTANCE }));
+/** A row as the log takes it: checked, fixed where it must be, named by this process. */
+const loggable = (row: LogRow): LogRow => loggableRow({ ...row, instance: INSTANCE });
+/** The same as one line, as `recordLine` takes it (from another thread). */
+export const loggableLine = (row: LogRow): string => rowToLine(loggable(row));
 
 /** Where the write-ahead segments live, beside the Parquet segments they become. */
 export const walDirOf = (dir: string) => join(dir, 'wal');
@@ -119,15 +121,14 @@ export class DuckDbDecisionSink implements DecisionSink {
   }
 
   record(row: LogRow): void {
-    const loggable = loggableRow({ ...row, instance: INSTANCE });
-    this.buffer.push(loggable);
-    this.wal.append(loggable);
+    const kept = loggable(row);
+    this.buffer.push(kept);
+    this.wal.append(kept);
   }
 
   /** A row `loggableLine` wrote (in another thread): its line goes to the write-ahead segment as it is. */
   recordLine(line: string): void {
-    const parsed = JSON.parse(line) as LogRow & { costPico: string };
-    this.buffer.push({ ...parsed, costPico: BigInt(parsed.costPico) });
+    this.buffer.push(trustedRowFromLine(line));
     this.wal.append(line);
   }
 

@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { picoToUsdNumber } from '../../engine/money.js';
+import type { TokenUsage } from '../../engine/prices.js';
 import type { RoutingConfig } from '../../engine/routing-config.js';
 import type { Clock } from '../state/clock.js';
 import type { RouteHealthStore } from '../state/route-health-store.js';
@@ -31,13 +32,13 @@ export class GatewayMetrics {
   }
 
   /** A served request's latency, time to first token (streams), tokens and cost, on its route. */
-  countServed(route: string, tenant: string, latencyS: number, ttftS: number | undefined, usage: { input: number; output: number; cached: number } | undefined, costUsd: number): void {
+  countServed(route: string, tenant: string, latencyS: number, ttftS: number | undefined, usage: TokenUsage | undefined, costUsd: number): void {
     this.child(`l\0${route}`, () => this.latency.labels({ route })).observe(latencyS);
     if (ttftS !== undefined) this.child(`f\0${route}`, () => this.ttft.labels({ route })).observe(ttftS);
     if (usage) {
       this.child(`i\0${route}`, () => this.tokens.labels({ route, type: 'input' })).inc(usage.input);
       this.child(`o\0${route}`, () => this.tokens.labels({ route, type: 'output' })).inc(usage.output);
-      this.child(`c\0${route}`, () => this.tokens.labels({ route, type: 'cached' })).inc(usage.cached);
+      this.child(`c\0${route}`, () => this.tokens.labels({ route, type: 'cached' })).inc(usage.cachedInput ?? 0);
     }
     if (costUsd > 0) this.child(`$\0${tenant}\0${route}`, () => this.cost.labels({ tenant, route })).inc(costUsd);
   }
@@ -68,7 +69,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'switchyard_log_backlog_rows',
-      help: 'Decision log rows recorded and not yet in the writer\'s table (proxy requests are refused past log.max_backlog_rows)',
+      help: 'Decision log rows recorded and not yet safe in the writer (proxy requests are refused past log.max_backlog_rows)',
       registers: [this.registry],
       collect() {
         this.set(sink.backlog());

@@ -95,9 +95,8 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   if (!served && r.attempts.length === 0 && delivery.error) m.denied.inc({ code: delivery.error.code });
   m.countRequest(route, served?.kind ?? 'none', delivery.status);
   if (served) {
-    const usage = delivery.metered?.usage;
     const ttftS = facts.stream && delivery.ttftMs !== undefined ? delivery.ttftMs / 1000 : undefined;
-    m.countServed(route, facts.tenant, latencyMs / 1000, ttftS, usage && { input: usage.input, output: usage.output, cached: usage.cachedInput ?? 0 }, Number(delivery.metered?.costPico ?? 0n) / 1e12);
+    m.countServed(route, facts.tenant, latencyMs / 1000, ttftS, delivery.metered?.usage, Number(delivery.metered?.costPico ?? 0n) / 1e12);
   }
   // At debug level pino skips the line before serialising anything.
   r.log[deps.requestLines?.() === false ? 'debug' : 'info'](

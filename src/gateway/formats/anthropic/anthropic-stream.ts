@@ -1,5 +1,5 @@
 import { sseEvent, type SseEvent } from '../sse.js';
-import { parseObject, type Json, type StreamItem, type StreamWriter } from '../wire-format.js';
+import { chatChunk, parseObject, usageChunk, type Json, type StreamItem, type StreamWriter } from '../wire-format.js';
 import { anthropicUsage, messageId, openAiUsage } from './anthropic-answer.js';
 import { FINISH_OF_STOP, STOP_OF_FINISH, type AnthropicUsage } from './anthropic-types.js';
 
@@ -13,7 +13,7 @@ export function createAnthropicStreamReader(): (event: SseEvent) => StreamItem[]
   let usage: AnthropicUsage = { input_tokens: 0, output_tokens: 0 };
   let finish: string | null = null;
   const toolIndex = new Map<number, number>();
-  const chunk = (delta: object, finishReason: string | null = null): StreamItem => ({ chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finishReason }] } });
+  const chunk = (delta: object, finishReason: string | null = null) => chatChunk(id, model, delta, finishReason);
 
   return (event) => {
     const data = parseObject(event.data, 'a stream event');
@@ -36,7 +36,7 @@ export function createAnthropicStreamReader(): (event: SseEvent) => StreamItem[]
         usage = { ...usage, ...data.usage };
         return [];
       case 'message_stop':
-        return [chunk({}, finish ?? 'stop'), { chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage: openAiUsage(usage) } }];
+        return [chunk({}, finish ?? 'stop'), usageChunk(id, model, openAiUsage(usage))];
       case 'error':
         return [{ error: { message: String(data.error?.message ?? 'upstream error'), code: String(data.error?.type ?? 'upstream_error') } }];
       default:

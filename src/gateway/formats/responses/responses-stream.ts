@@ -1,5 +1,5 @@
 import { sseEvent, type SseEvent } from '../sse.js';
-import { parseObject, type Json, type StreamItem, type StreamWriter } from '../wire-format.js';
+import { chatChunk, parseObject, usageChunk, type Json, type StreamItem, type StreamWriter } from '../wire-format.js';
 import { chatUsage, responseObject, responsesUsage } from './responses-answer.js';
 
 /**
@@ -10,7 +10,7 @@ export function createResponsesStreamReader(): (event: SseEvent) => StreamItem[]
   let id = '';
   let model = '';
   const calls = new Map<number, number>();
-  const chunk = (delta: object, finish: string | null = null): StreamItem => ({ chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }] } });
+  const chunk = (delta: object, finish: string | null = null) => chatChunk(id, model, delta, finish);
   return (event) => {
     const data = parseObject(event.data, 'a stream event');
     switch (data.type) {
@@ -30,7 +30,7 @@ export function createResponsesStreamReader(): (event: SseEvent) => StreamItem[]
       case 'response.incomplete': {
         const finish = calls.size > 0 ? 'tool_calls' : data.type === 'response.incomplete' ? 'length' : 'stop';
         const usage = data.response?.usage;
-        return [chunk({}, finish), ...(usage ? [{ chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage: chatUsage(usage) } }] : [])];
+        return [chunk({}, finish), ...(usage ? [usageChunk(id, model, chatUsage(usage))] : [])];
       }
       case 'response.failed':
       case 'error': {
