@@ -152,7 +152,7 @@ traffic:
   input_tokens: { mean: 200 }
   output_tokens: { mean: 50 }
   tags: [{ tags: [phi], share: 0.3 }]
-  slo_ms: 300
+  slo_ms: 600
   stream_share: 0.5
 options:
   - id: managed
@@ -168,7 +168,7 @@ options:
         - { id: openai, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5, gpt-5-mini] }
         - { id: gpu, kind: onprem, base_url: "http://gpu.internal/v1", clearance: restricted, models: [llama-3.3-70b], pricing: { fixed_per_hour_usd: 1 } }
 live:
-  latency: { aggregator: { min_ms: 400, max_ms: 450 }, direct: { min_ms: 1, max_ms: 5 }, onprem: { min_ms: 1, max_ms: 5 } }
+  latency: { aggregator: { min_ms: 700, max_ms: 750 }, direct: { min_ms: 1, max_ms: 5 }, onprem: { min_ms: 1, max_ms: 5 } }
   requests: 40
   concurrency: 4
 `,
@@ -178,8 +178,9 @@ live:
     const [managed, direct] = result.live!;
     expect(managed!.requests).toBe(40);
     expect(managed!.ok).toBe(40);
-    // The aggregator's profile adds 400–450 ms: its requests miss a 300 ms SLO; phi ones (on-prem) meet it.
-    expect(managed!.p95Ms).toBeGreaterThanOrEqual(400);
+    // The aggregator's profile adds 700–750 ms: its requests miss a 600 ms SLO; phi ones (on-prem) meet it. (With a
+    // 300 ms SLO one on-prem request missed it once, in a full suite on a slow host with a build running beside it.)
+    expect(managed!.p95Ms).toBeGreaterThanOrEqual(700);
     expect(managed!.byKind.onprem).toBeGreaterThan(0);
     expect(managed!.sloMet).toBeCloseTo(managed!.byKind.onprem! / 40, 5);
     expect(direct!.p50Ms).toBeLessThan(managed!.p50Ms);
