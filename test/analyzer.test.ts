@@ -54,7 +54,8 @@ describe('an external Presidio-compatible analyzer', () => {
     try {
       // Nothing here that the built-in detector finds: the analyzer's US_SSN alone decides.
       expect(await route(gw, 'Jane Roe asked about her file')).toBe('onprem');
-      expect(received.at(-1)).toEqual({ text: 'Jane Roe asked about her file', language: 'en' });
+      // It reads what the detector reads: every key and value of the body as sent (the model is the gateway's).
+      expect(received.at(-1)).toEqual({ text: 'messages:\nrole: user\ncontent: Jane Roe asked about her file', language: 'en' });
       // Nothing found: served as usual.
       expect(await route(gw, 'summarise the quarterly report')).toBe('direct');
     } finally {

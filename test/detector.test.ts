@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectSensitiveKinds, findSensitive, normaliseForDetection, TAG_OF } from '../src/engine/detect-sensitive.js';
+import { detectSensitiveKinds, findSensitive, TAG_OF } from '../src/engine/detect-sensitive.js';
+import { normaliseForDetection } from '../src/engine/detect/normalise.js';
 import { passesIbanChecksum, passesLuhn } from '../src/engine/detect/checksums.js';
 import { buildFacts, NO_SPEND } from '../src/engine/request-facts.js';
 import { fromAnthropicRequest } from '../src/gateway/formats/anthropic/anthropic-request.js';
@@ -112,7 +113,10 @@ describe('detector v2 on the harder labelled set', () => {
 describe('every field a request sends is scanned', () => {
   const tenant = { id: 't', defaultTags: [], autoTag: true, acceptHeaderTags: true, failOpen: false, sameFamilyOnly: false };
   const ssn = '123-45-6789';
-  const chat = (body: Record<string, unknown>) => buildFacts({ endpoint: 'chat', body: { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], ...body } as never }, tenant, { tags: [] }, NO_SPEND, 0).detected?.map((k) => TAG_OF[k as keyof typeof TAG_OF]) ?? [];
+  const chat = (body: Record<string, unknown>) => {
+    const sent = { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], ...body } as never;
+    return buildFacts({ endpoint: 'chat', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0).detected?.map((k) => TAG_OF[k as keyof typeof TAG_OF] ?? k) ?? [];
+  };
   it.each([
     ['tools[].function.description', { tools: [{ type: 'function', function: { name: 'f', description: `look up ${ssn}` } }] }],
     ['a tool schema', { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { ssn: { enum: [ssn] } } } } }] }],
@@ -137,10 +141,12 @@ describe('every field a request sends is scanned', () => {
   });
 
   it('embeddings inputs', () => {
-    expect(buildFacts({ endpoint: 'embeddings', body: { model: 'e', input: [`id ${ssn}`] } }, tenant, { tags: [] }, NO_SPEND, 0).detected).toEqual(['ssn']);
+    const sent = { model: 'e', input: [`id ${ssn}`] };
+    expect(buildFacts({ endpoint: 'embeddings', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0).detected).toEqual(['ssn']);
   });
 
-  it('a clean request stays untagged, images unread', () => {
-    expect(chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'explain how HIV therapy works' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(4000)}` } }] }] })).toEqual([]);
+  it('a clean request stays untagged; an image is content it cannot read, never skipped', () => {
+    expect(chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'explain how HIV therapy works' }] }] })).toEqual([]);
+    expect(chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'explain how HIV therapy works' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(4000)}` } }] }] })).toEqual(['unreadable_content']);
   });
 });

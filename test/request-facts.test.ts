@@ -9,10 +9,10 @@ const autoTagged: Tenant = { ...tenant, autoTag: true };
 const NOW = Date.UTC(2026, 10, 30, 12);
 const SPEND = { dailyPico: 5n, monthlyPico: 7n };
 
-const chat = (body: Record<string, unknown> = {}): CanonicalRequest => ({
-  endpoint: 'chat',
-  body: { model: 'gpt-5', messages: [{ role: 'user', content: 'hello there' }], ...body } as ChatCompletionRequest,
-});
+const chat = (body: Record<string, unknown> = {}): CanonicalRequest => {
+  const sent = { model: 'gpt-5', messages: [{ role: 'user', content: 'hello there' }], ...body } as ChatCompletionRequest;
+  return { endpoint: 'chat', body: sent, sent };
+};
 const facts = (request: CanonicalRequest, t: Tenant = tenant, hints: { tags: string[]; sloMs?: number } = { tags: [] }) => buildFacts(request, t, hints, SPEND, NOW);
 
 describe('parseTagList', () => {
@@ -71,8 +71,8 @@ describe('buildFacts: chat', () => {
   });
 
   it("adds what an external analyzer found, whether or not the tenant's own detector runs", () => {
-    expect(buildFacts(chat(), tenant, { tags: [] }, SPEND, NOW, ['US_SSN']).detected).toEqual(['US_SSN']);
-    expect(buildFacts(chat({ messages: [{ role: 'user', content: 'jane@example.com' }] }), autoTagged, { tags: [] }, SPEND, NOW, ['analyzer_failed']).detected).toEqual(['analyzer_failed', 'email']);
+    expect(buildFacts(chat(), tenant, { tags: [] }, SPEND, NOW, { external: ['US_SSN'] }).detected).toEqual(['US_SSN']);
+    expect(buildFacts(chat({ messages: [{ role: 'user', content: 'jane@example.com' }] }), autoTagged, { tags: [] }, SPEND, NOW, { external: ['analyzer_failed'] }).detected).toEqual(['analyzer_failed', 'email']);
   });
 
   it('runs the detector over text parts and tool call arguments too', () => {
@@ -120,7 +120,10 @@ describe('the input a chat request can bill', () => {
 });
 
 describe('buildFacts: embeddings', () => {
-  const embed = (input: unknown): CanonicalRequest => ({ endpoint: 'embeddings', body: { model: 'text-embedding-3-small', input } as never });
+  const embed = (input: unknown): CanonicalRequest => {
+    const sent = { model: 'text-embedding-3-small', input } as never;
+    return { endpoint: 'embeddings', body: sent, sent };
+  };
 
   it('counts text inputs by characters and token-id inputs one each', () => {
     expect(facts(embed('x'.repeat(40))).inputTokens).toBe(10);

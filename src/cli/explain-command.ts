@@ -50,7 +50,7 @@ export async function explain(file: string, options: ExplainOptions): Promise<nu
   if (unknown.length > 0) throw new UsageError(`unknown tag${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (the config knows: ${[...routing.knownTags].sort().join(', ')})`);
   const hints = { tags, ...(options.sloMs === undefined ? {} : { sloMs: parsePositiveInt(options.sloMs, '--slo-ms') }) };
   // No gateway is asked for the tenant's spend: the decision as for a tenant that has spent nothing today.
-  const request = buildFacts({ endpoint: 'chat', body }, tenant, hints, NO_SPEND, nowMs);
+  const request = buildFacts({ endpoint: 'chat', body, sent: body }, tenant, hints, NO_SPEND, nowMs);
   const decision = planRoute(request, routing);
   if (decision.denial?.code === 'model_not_found') throw new UsageError(decision.denial.message);
   console.log(options.json ? JSON.stringify(decisionToJson(decision), null, 2) : renderDecision(decision, tenant.id, request.inputTokens));

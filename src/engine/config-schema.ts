@@ -103,8 +103,10 @@ export const TenantSchema = Type.Object(
     api_keys: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     default_tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     slo_ms: Type.Optional(Millis),
-    /** Run the sensitive-content detector over the messages of untagged requests. */
+    /** Run the sensitive-content detector over every request's whole body (see docs/detection.md). */
     auto_tag: Type.Optional(Type.Boolean()),
+    /** The level a request with content the detector cannot read (an image, a PDF, past the decoding bound) needs; the top level by default. */
+    auto_tag_unreadable: Type.Optional(Type.String({ minLength: 1 })),
     /** `false`: a request with the tags header is refused (400); only default tags and the detector decide. */
     accept_header_tags: Type.Optional(Type.Boolean()),
     /** Public model names this tenant may use; all that some route serves when absent. */
@@ -148,6 +150,18 @@ export const SensitivitySchema = Type.Object(
     tags: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }))),
     /** What the detector or an analyzer finds (a kind such as `mrn`, or an analyzer's entity type) → the tag it means. */
     detect: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }))),
+    /** What the detector's scan of one body may read before it gives up (and the request goes to the top level). */
+    scan: Type.Optional(
+      Type.Object(
+        {
+          max_chars: Type.Optional(Type.Integer({ minimum: 1 })),
+          max_depth: Type.Optional(Type.Integer({ minimum: 1 })),
+          max_decoded_bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+          timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** A Presidio-compatible analyzer the gateway also asks (`POST {url}/analyze`). */
     analyzer: Type.Optional(
       Type.Object(

@@ -1,6 +1,8 @@
 import { isCardNumber, passesIbanChecksum } from './detect/checksums.js';
 import { hasClinicalDetailAboutPerson } from './detect/clinical.js';
 import { CONTEXT_KINDS } from './detect/context-patterns.js';
+import { normaliseForDetection } from './detect/normalise.js';
+import { DEFAULT_SCAN_LIMITS, readBody, type ScanLimits } from './request-text.js';
 
 /**
  * Finds sensitive content in text and says which tags it calls for, in three layers: numbers with their
@@ -30,6 +32,10 @@ export type FindingKind =
 
 /** What an analyzer's failure is reported as; the config's table says what it means (the top level by default). */
 export const ANALYZER_FAILED = 'analyzer_failed';
+/** Encoded content the detector could not read (an image, a PDF, text past the decoding bound): the tenant's `auto_tag_unreadable` level. */
+export const UNREADABLE_CONTENT = 'unreadable_content';
+/** A scan that failed (a limit reached, an exception): always the top level, whatever the config says. */
+export const SCAN_FAILED = 'scan_failed';
 
 export interface Finding {
   readonly kind: FindingKind;
@@ -62,7 +68,8 @@ export const TAG_OF: Readonly<Record<FindingKind, string>> = {
 const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z])/;
 // International (+CC …) or North American ((555) 123-4567, 555-123-4567) forms; bare digit runs are not phones.
 const PHONE = /(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b/;
-const SSN = /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/;
+// Hyphens or spaces, the same both times: `123-45-6789`, `123 45 6789`.
+const SSN = /\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b/;
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 const IBAN_CANDIDATE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const SECRETS = [
@@ -89,36 +96,6 @@ function hasIban(text: string): boolean {
 // domain, so "look at this dot product" is not an address.
 const OBFUSCATED_EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}\s{0,3}(?:\(at\)|\[at\]|\sat\s)\s{0,3}[A-Za-z0-9-]{1,63}(?:\s{0,3}(?:\(dot\)|\[dot\]|\sdot\s)\s{0,3}[A-Za-z0-9-]{1,63}){0,4}\s{0,3}(?:\(dot\)|\[dot\]|\sdot\s)\s{0,3}(?:com|org|net|edu|gov|io|co|uk|de|fr|es|it|nl|eu|ch|ca|au|info|biz|me)\b/i;
 const URL_WITH_SCHEME = /\b[a-z][a-z0-9+.-]{1,20}:\/\/\S{1,2048}/gi;
-const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
-/** A digit outside ASCII (full-width, Arabic-Indic, Devanagari, …). */
-const OTHER_DIGIT = /(?![0-9])\p{Nd}/gu;
-const ASCII_ONLY = /^[\x00-\x7F]*$/;
-const isDigit = (cp: number) => /\p{Nd}/u.test(String.fromCodePoint(cp));
-
-/** A digit of any script as its ASCII digit: digits come in runs of ten, starting at zero. */
-function asciiDigit(d: string): string {
-  const cp = d.codePointAt(0) as number;
-  let zero = cp;
-  while (zero > cp - 9 && isDigit(zero - 1)) zero--;
-  return String((cp - zero) % 10);
-}
-
-/**
- * Text as the detector reads it: Unicode-normalised (NFKC: full-width letters and digits become ASCII),
- * digits of every script as ASCII digits, zero-width characters removed — so `１２３-４５-６７８９` or an
- * Arabic-Indic number is matched like the plain one.
- */
-export function normaliseForDetection(text: string): string {
-  // Plain ASCII (most prompts) is already what the patterns read.
-  if (ASCII_ONLY.test(text)) return text;
-  return normaliseUnicode(text).replace(OTHER_DIGIT, asciiDigit);
-}
-
-/** NFKC (a full-width `ｐｈｉ` is `phi`) with zero-width characters removed: text as people see it. */
-export function normaliseUnicode(text: string): string {
-  return text.normalize('NFKC').replace(ZERO_WIDTH, '');
-}
-
 /** The kinds of sensitive content in `text`, each once, with how sure each is. */
 export function findSensitive(text: string): Finding[] {
   const found: Finding[] = [];
@@ -153,3 +130,25 @@ export function detectSensitiveKinds(texts: Iterable<string>): FindingKind[] {
 }
 
 
+
+/**
+ * What the detector finds in a request body, read whole (`readBody`): the kinds of sensitive content, with
+ * `unreadable_content` when some encoded content could not be read, and only `scan_failed` when the body
+ * could not be read whole — a limit reached, or anything thrown. `clock` is a monotonic millisecond clock,
+ * for the scan's time limit.
+ */
+export function detectInBody(body: unknown, limits: ScanLimits = DEFAULT_SCAN_LIMITS, clock?: () => number): string[] {
+  try {
+    const t0 = clock?.();
+    const elapsedMs = clock && (() => clock() - (t0 as number));
+    const text = readBody(body, limits, elapsedMs);
+    const kinds = new Set<string>();
+    for (const f of findSensitive(text.lines)) kinds.add(f.kind);
+    for (const f of findSensitive(text.seams)) kinds.add(f.kind);
+    if (elapsedMs && elapsedMs() > limits.timeoutMs) return [SCAN_FAILED];
+    if (text.unreadable.length > 0) kinds.add(UNREADABLE_CONTENT);
+    return [...kinds].sort();
+  } catch {
+    return [SCAN_FAILED];
+  }
+}

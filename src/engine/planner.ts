@@ -7,6 +7,7 @@ import type { RequestFacts, SpendSnapshot } from './request-facts.js';
 import type { RuleFacts } from './rule-facts.js';
 import type { Route, RoutingConfig, Tenant } from './routing-config.js';
 import { fallbackChain } from './fallbacks.js';
+import { UNREADABLE_CONTENT } from './detect-sensitive.js';
 import { byRank, orderTies, type Ranked } from './strategy.js';
 
 export interface LatencySnapshot {
@@ -94,12 +95,15 @@ function collectEffects(fired: readonly CompiledRule[]): Effects {
   return { ...(deny ? { deny } : {}), ...(model ? { model } : {}), requires, excludes, prefers, addTags };
 }
 
-/** The tags what the detector found means, by the config's table; a kind it does not list means nothing. */
-function detectedTags(detected: readonly string[] | undefined, routing: RoutingConfig): readonly string[] {
+/**
+ * The tags what the detector found means, by the config's table; a kind it does not list means nothing.
+ * Unreadable content means the tenant's own level for it, when the tenant names one.
+ */
+function detectedTags(detected: readonly string[] | undefined, routing: RoutingConfig, tenant: Tenant | undefined): readonly string[] {
   if (!detected || detected.length === 0) return [];
   const tags: string[] = [];
   for (const kind of detected) {
-    const tag = routing.detectTags.get(kind);
+    const tag = kind === UNREADABLE_CONTENT && tenant?.unreadableLevel !== undefined ? tenant.unreadableLevel : routing.detectTags.get(kind);
     if (tag !== undefined && !tags.includes(tag)) tags.push(tag);
   }
   return tags;
@@ -311,7 +315,7 @@ function applyBudget(selection: Selection, model: string, remaining: bigint, ten
 export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: RouteStats = NO_STATS): Decision {
   const levels = routing.sensitivity.levels;
   const tenant = routing.tenants.get(req.tenant);
-  const requestTags = mergeTags(mergeTags(tenant ? tenant.defaultTags : [], req.tags), detectedTags(req.detected, routing));
+  const requestTags = mergeTags(mergeTags(tenant ? tenant.defaultTags : [], req.tags), detectedTags(req.detected, routing, tenant));
   if (!tenant) {
     const sensitivity = levels[routing.sensitivity.rankOfTags(requestTags)] as string;
     return { candidates: [], excluded: [], rulesFired: [], model: req.model, tags: requestTags, sensitivity, notes: [], denial: { code: 'unknown_tenant', message: `unknown tenant '${req.tenant}'` } };

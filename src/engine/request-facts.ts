@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Frozen } from './frozen.js';
-import { detectSensitiveKinds, normaliseUnicode } from './detect-sensitive.js';
+import { detectInBody, UNREADABLE_CONTENT } from './detect-sensitive.js';
+import { normaliseUnicode } from './detect/normalise.js';
 import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
-import { requestStrings } from './request-text.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './request-schema.js';
 import type { Tenant } from './routing-config.js';
 
@@ -61,14 +61,30 @@ export function parseTagList(value: string | undefined): string[] {
   return [...new Set(words.filter((t) => t.length > 0))].sort();
 }
 
-/** A request in the gateway's own (OpenAI) shape, whichever format the caller spoke. */
-export type CanonicalRequest = { readonly endpoint: 'chat'; readonly body: ChatCompletionRequest } | { readonly endpoint: 'embeddings'; readonly body: EmbeddingsRequest };
+/**
+ * A request in the gateway's own (OpenAI) shape, whichever format the caller spoke, with the caller's body as
+ * it arrived (`sent`). Every route is sent that body as it is or a translation of it, so `sent` is what the
+ * detector reads: whatever leaves, as sent or translated, has been read.
+ */
+export type CanonicalRequest =
+  | { readonly endpoint: 'chat'; readonly body: ChatCompletionRequest; readonly sent: unknown }
+  | { readonly endpoint: 'embeddings'; readonly body: EmbeddingsRequest; readonly sent: unknown };
+
+/** What else goes into the facts: an analyzer's findings, and the monotonic clock the scan's time limit reads. */
+export interface FactOptions {
+  readonly external?: readonly string[];
+  readonly clock?: () => number;
+}
 
 /** What the detector finds in the request when the tenant opted in, with what an analyzer found already. */
-function detected(tenant: Tenant, texts: () => Iterable<string>, external: readonly string[]): { detected?: string[] } {
+function detected(tenant: Tenant, sent: unknown, { external = [], clock }: FactOptions, unreadable: boolean): { detected?: string[] } {
   if (!tenant.autoTag && external.length === 0) return {};
-  const kinds = [...new Set([...(tenant.autoTag ? detectSensitiveKinds(texts()) : []), ...external])].sort();
-  return kinds.length > 0 ? { detected: kinds } : {};
+  const kinds = new Set(external);
+  if (tenant.autoTag) {
+    for (const kind of detectInBody(sent, tenant.scanLimits, clock)) kinds.add(kind);
+    if (unreadable) kinds.add(UNREADABLE_CONTENT);
+  }
+  return kinds.size > 0 ? { detected: [...kinds].sort() } : {};
 }
 
 function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
@@ -81,9 +97,9 @@ function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
  * `switchyard explain` and the real request always plan from the same facts, budget included.
  *
  * @example
- * buildFacts({ endpoint: 'chat', body }, tenant, { tags: ['phi'] }, ledgerSnapshot, clock.now())
+ * buildFacts({ endpoint: 'chat', body, sent: body }, tenant, { tags: ['phi'] }, ledgerSnapshot, clock.now())
  */
-export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: CallerHints, spend: SpendSnapshot, nowMs: number, external: readonly string[] = []): RequestFacts {
+export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: CallerHints, spend: SpendSnapshot, nowMs: number, options: FactOptions = {}): RequestFacts {
   const slo = hints.sloMs === undefined ? {} : { sloMs: hints.sloMs };
   if (request.endpoint === 'embeddings') {
     const { input } = request.body;
@@ -94,7 +110,8 @@ export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: Cal
       model: request.body.model,
       endpoint: 'embeddings',
       tags: hints.tags,
-      ...detected(tenant, () => requestStrings(request.body), external),
+      // Token ids are text the detector cannot read: an upstream decodes them.
+      ...detected(tenant, request.sent, options, tokenIds > 0),
       inputTokens: texts.reduce((n, t) => n + estimateTextTokens(t), tokenIds),
       stream: false,
       nowMs,
@@ -109,7 +126,7 @@ export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: Cal
     model: body.model,
     endpoint: 'chat',
     tags: hints.tags,
-    ...detected(tenant, () => requestStrings(body), external),
+    ...detected(tenant, request.sent, options, false),
     inputTokens: estimateChatInputTokens(body),
     stream: body.stream === true,
     nowMs,

@@ -15,7 +15,8 @@ import { picoPerTokenFromUsdPerMillion, usdToPico } from './money.js';
 import { withFee, ZERO_PRICE, type ModelPrice, type PriceCatalogue } from './prices.js';
 import type { SchemaProblem } from './schema-errors.js';
 import { createSensitivity, type Sensitivity } from './sensitivity.js';
-import { ANALYZER_FAILED, TAG_OF } from './detect-sensitive.js';
+import { ANALYZER_FAILED, SCAN_FAILED, TAG_OF, UNREADABLE_CONTENT } from './detect-sensitive.js';
+import { DEFAULT_SCAN_LIMITS, type ScanLimits } from './request-text.js';
 import type { Strategy } from './strategy.js';
 
 /** A route with everything the planner asks of it answered in advance. */
@@ -64,6 +65,10 @@ export interface Tenant {
   readonly defaultTags: readonly string[];
   readonly sloMs?: number;
   readonly autoTag: boolean;
+  /** The level content the detector cannot read needs (`auto_tag_unreadable`); the config's default (the top level) when absent. */
+  readonly unreadableLevel?: string;
+  /** What the detector's scan may read (`sensitivity.scan`); the defaults when absent. */
+  readonly scanLimits?: ScanLimits;
   /** Whether callers may add tags with the header; when not, only the defaults and the detector decide. */
   readonly acceptHeaderTags: boolean;
   /** Regions all its requests must stay in (any one of them); undefined when free. */
@@ -171,12 +176,24 @@ function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity
   };
 }
 
-function buildTenant(config: TenantConfig): Tenant {
+function scanLimitsOf(file: RoutingFile): ScanLimits {
+  const s = file.sensitivity?.scan ?? {};
+  return Object.freeze({
+    maxChars: s.max_chars ?? DEFAULT_SCAN_LIMITS.maxChars,
+    maxDepth: s.max_depth ?? DEFAULT_SCAN_LIMITS.maxDepth,
+    maxDecodedBytes: s.max_decoded_bytes ?? DEFAULT_SCAN_LIMITS.maxDecodedBytes,
+    timeoutMs: s.timeout_ms ?? DEFAULT_SCAN_LIMITS.timeoutMs,
+  });
+}
+
+function buildTenant(config: TenantConfig, scanLimits: ScanLimits): Tenant {
   const b = config.budget;
   return {
     id: config.id,
     defaultTags: [...new Set(config.default_tags ?? [])].sort(),
     autoTag: config.auto_tag ?? false,
+    ...(config.auto_tag ? { scanLimits } : {}),
+    ...(config.auto_tag_unreadable === undefined ? {} : { unreadableLevel: config.auto_tag_unreadable }),
     acceptHeaderTags: config.accept_header_tags ?? true,
     failOpen: config.when_state_unavailable === 'fail_open',
     sameFamilyOnly: config.fallbacks === 'same_family_only',
@@ -241,6 +258,9 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
 
   file.tenants.forEach((t, i) => {
     const at = `tenants[${i}]`;
+    if (t.auto_tag_unreadable !== undefined && sensitivity.rankOf(t.auto_tag_unreadable) < 0) {
+      add(`${at}.auto_tag_unreadable`, `unknown level '${t.auto_tag_unreadable}' (levels: ${levels.join(', ')})`);
+    }
     if (t.budget?.on_exceed === 'downgrade' && !t.budget.downgrade_to) add(`${at}.budget.downgrade_to`, "is required when on_exceed is 'downgrade'");
     if (t.budget?.downgrade_to && !served(t.budget.downgrade_to)) add(`${at}.budget.downgrade_to`, `no route serves '${t.budget.downgrade_to}'`);
     (t.models ?? []).forEach((m, j) => {
@@ -251,7 +271,9 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
   // A finding must mean a tag the config defines: a typo here would leave what the detector finds unprotected.
   const defined = definedTags(file, sensitivity, policy);
   for (const [kind, tag] of Object.entries(file.sensitivity?.detect ?? {})) {
-    if (!defined.has(tag)) add(`sensitivity.detect.${kind}`, `'${tag}' is not a tag this config defines (a sensitivity tag, a level, a residency tag or one a rule uses)`);
+    if (kind === SCAN_FAILED) add(`sensitivity.detect.${kind}`, 'a failed scan always means the top level: it cannot be mapped lower');
+    else if (kind === UNREADABLE_CONTENT) add(`sensitivity.detect.${kind}`, "is set per tenant, as 'auto_tag_unreadable'");
+    else if (!defined.has(tag)) add(`sensitivity.detect.${kind}`, `'${tag}' is not a tag this config defines (a sensitivity tag, a level, a residency tag or one a rule uses)`);
   }
 
   for (const rule of policy.rules) {
@@ -288,7 +310,9 @@ function definedTags(file: RoutingFile, sensitivity: Sensitivity, policy: Compil
 function detectTagsOf(file: RoutingFile, sensitivity: Sensitivity): ReadonlyMap<string, string> {
   const top = sensitivity.levels[sensitivity.levels.length - 1] as string;
   const onError = file.sensitivity?.analyzer?.on_error === 'fail_open' ? [] : [[ANALYZER_FAILED, top] as const];
-  return new Map([...Object.entries(TAG_OF), ...Object.entries(ANALYZER_ENTITY_TAGS), ...onError, ...Object.entries(file.sensitivity?.detect ?? {})]);
+  // Content the detector cannot read means the top level unless its tenant says otherwise (see the planner).
+  const scan = [[UNREADABLE_CONTENT, top], [SCAN_FAILED, top]] as const;
+  return new Map([...Object.entries(TAG_OF), ...Object.entries(ANALYZER_ENTITY_TAGS), ...onError, ...Object.entries(file.sensitivity?.detect ?? {}), ...scan]);
 }
 
 /**
@@ -302,12 +326,13 @@ export function prepareRouting(file: RoutingFile, catalogue: PriceCatalogue, pol
   const problems = checkMeaning(file, routes, sensitivity, policy);
   if (problems.length > 0) throw new ConfigError(source, problems);
   const named = new Set(routes.flatMap((r) => (r.models === '*' ? [] : r.models)));
+  const scanLimits = scanLimitsOf(file);
   const anyModel = routes.some((r) => r.models === '*');
   return Object.freeze({
     sensitivity,
     routes: Object.freeze(routes),
     serves: (model: string) => anyModel || named.has(model),
-    tenants: new Map(file.tenants.map((t) => [t.id, buildTenant(t)])),
+    tenants: new Map(file.tenants.map((t) => [t.id, buildTenant(t, scanLimits)])),
     policy,
     knownTags: definedTags(file, sensitivity, policy),
     residency: new Map(Object.entries(file.residency ?? {})),

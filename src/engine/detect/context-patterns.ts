@@ -15,9 +15,9 @@ export const DOB = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|date of birth|born(?: on)
 // The number must hold at least five digits: "passport renewal" is not a passport number.
 export const PASSPORT = new RegExp(`\\bpassport${NUMBER_WORD}(?=[A-Z0-9]{0,4}\\d{5})[A-Z0-9]{6,9}\\b`, 'i');
 export const ACCOUNT = new RegExp(`\\b(?:bank account|account|acct)${NUMBER_WORD}\\d{6,17}\\b`, 'i');
-const ROUTING = new RegExp(`\\b(?:routing|ABA|RTN)${NUMBER_WORD}(\\d{9})\\b`, 'i');
-const SIN = new RegExp(`\\b(?:SIN|social insurance(?: number)?)${NUMBER_WORD}(\\d{3}[ -]?\\d{3}[ -]?\\d{3})\\b`, 'i');
-const NHS = new RegExp(`\\bNHS${NUMBER_WORD}(\\d{3}[ -]?\\d{3}[ -]?\\d{4})\\b`, 'i');
+const ROUTING = new RegExp(`\\b(?:routing|ABA|RTN)${NUMBER_WORD}(\\d{9})\\b`, 'gi');
+const SIN = new RegExp(`\\b(?:SIN|social insurance(?: number)?)${NUMBER_WORD}(\\d{3}[ -]?\\d{3}[ -]?\\d{3})\\b`, 'gi');
+const NHS = new RegExp(`\\bNHS${NUMBER_WORD}(\\d{3}[ -]?\\d{3}[ -]?\\d{4})\\b`, 'gi');
 // Local (national) phone numbers, which lack the +CC the phone layer keys on: only after a word for a phone.
 export const LOCAL_PHONE = /\b(?:phone|tel|telephone|mobile|cell|landline|call me on|call me at|ring me on|reach me on|text me on)\b\.?\s{0,3}[:.]?\s{0,3}(?:\(?0\d{2,4}\)?[ -]?\d{3,4}[ -]?\d{3,4}|\d{3}[ .-]\d{4})\b/i;
 // A US street address with city, state and ZIP.
@@ -28,7 +28,7 @@ const UK_POSTCODE = /\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[A-Z]{2}\b/;
 const ADDRESS_WORD = /\b(?:address|lives? at|living at|moved to|postcode|post code|street|road|lane|avenue|flat \d)\b/i;
 // Credentials: a password given with ':' or '=' (or "is" followed by something that is not a plain word).
 const PASSWORD = /\b(?:password|passwd|pwd|passcode|passphrase)\s{0,3}(?:[:=]\s{0,3}(?!\*{3,}|<[^>]{0,40}>|\$\{|x{3,}\b|\.\.\.)[^\s,;]{4,64}|\sis\s{1,3}(?=[^\s]{0,63}[\d!@#$%^&*_])[^\s,;]{6,64})/i;
-const DSN = /\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/]{1,64}:([^\s@/]{1,128})@[^\s/]{1,255}/i;
+const DSN = /\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/]{1,64}:([^\s@/]{1,128})@[^\s/]{1,255}/gi;
 const PLACEHOLDER = /^(?:password|pass|pwd|secret|changeme|x{3,}|\*{3,}|<[^>]*>|\$\{[^}]*\}|\{[^}]*\}|%s|\.{3}|\[[^\]]*\])$/i;
 
 /** Each pattern, the kind it finds and how sure a match is. */
@@ -45,12 +45,14 @@ export const CONTEXT_KINDS = [
   { kind: 'credential', confidence: 0.9, test: (t: string) => PASSWORD.test(t) || dsnWithPassword(t) },
 ] as const;
 
+// Every match is tried, not the first alone: a body is read as one text, and a number that fails its check
+// must not hide a later one that passes.
 function checked(pattern: RegExp, text: string, valid: (digits: string) => boolean): boolean {
-  const m = pattern.exec(text);
-  return m !== null && valid((m[1] as string).replace(/[ -]/g, ''));
+  for (const m of text.matchAll(pattern)) if (valid((m[1] as string).replace(/[ -]/g, ''))) return true;
+  return false;
 }
 
 function dsnWithPassword(text: string): boolean {
-  const m = DSN.exec(text);
-  return m !== null && !PLACEHOLDER.test(m[1] as string);
+  for (const m of text.matchAll(DSN)) if (!PLACEHOLDER.test(m[1] as string)) return true;
+  return false;
 }

@@ -1,9 +1,9 @@
 import { request } from 'undici';
 import type { ConfigFile } from '../../config/config-schema.js';
 import type { LoadedConfig } from '../../config/load-config.js';
-import { ANALYZER_FAILED } from '../../engine/detect-sensitive.js';
+import { ANALYZER_FAILED, SCAN_FAILED } from '../../engine/detect-sensitive.js';
 import type { CanonicalRequest } from '../../engine/request-facts.js';
-import { requestStrings } from '../../engine/request-text.js';
+import { readBody } from '../../engine/request-text.js';
 import type { Tenant } from '../../engine/routing-config.js';
 
 const DEFAULT_TIMEOUT_MS = 2000;
@@ -42,5 +42,12 @@ export async function analyze(settings: AnalyzerSettings, text: string): Promise
 export async function externalFindings(loaded: LoadedConfig, tenant: Tenant, canonical: CanonicalRequest): Promise<string[]> {
   const settings = loaded.file.sensitivity?.analyzer;
   if (!settings || !tenant.autoTag) return [];
-  return analyze(settings, [...requestStrings(canonical.body)].join('\n'));
+  let text: string;
+  try {
+    // The same text the detector reads: the caller's body as it arrived, whole.
+    text = readBody(canonical.sent, tenant.scanLimits).lines;
+  } catch {
+    return [SCAN_FAILED];
+  }
+  return analyze(settings, text);
 }

@@ -3,9 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decisionToJson } from '../../engine/decision-view.js';
 import { planRoute } from '../../engine/planner.js';
 import { buildFacts } from '../../engine/request-facts.js';
-import { ChatCompletionRequestSchema, type ChatCompletionRequest } from '../../engine/request-schema.js';
+import { ChatCompletionRequestSchema } from '../../engine/request-schema.js';
 import type { AppContext } from '../build-app.js';
 import { authenticate } from './auth.js';
+import { readCallerRequest } from './caller-request.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { plannerView } from '../state/planner-view.js';
@@ -36,9 +37,9 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     const now = ctx.clock.now();
     const { ledger, limiter } = storesFor(ctx, tenant);
     const spend = await ledger.snapshot(tenant.id, now);
-    const body = 'input' in request.body ? (WIRE_FORMATS['openai-responses'].readRequest(request.body) as ChatCompletionRequest) : (request.body as ChatCompletionRequest);
-    const canonical = { endpoint: 'chat', body } as const;
-    const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers, loaded.routing, tenant), spend, now, await externalFindings(loaded, tenant, canonical));
+    const canonical = readCallerRequest('input' in request.body ? WIRE_FORMATS['openai-responses'] : WIRE_FORMATS.openai, 'chat', request.body);
+    const external = await externalFindings(loaded, tenant, canonical);
+    const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers, loaded.routing, tenant), spend, now, { external, clock: () => performance.now() });
     return { ...decisionToJson(planRoute(facts, loaded.routing, plannerView(ctx.health, limiter, now))), tenant: tenant.id, input_tokens: facts.inputTokens };
   });
 

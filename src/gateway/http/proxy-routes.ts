@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Decision } from '../../engine/decision.js';
 import { planRoute } from '../../engine/planner.js';
-import { buildFacts, type CanonicalRequest } from '../../engine/request-facts.js';
+import { buildFacts } from '../../engine/request-facts.js';
 import { ChatCompletionRequestSchema, EmbeddingsRequestSchema } from '../../engine/request-schema.js';
 import type { Tenant } from '../../engine/routing-config.js';
 import type { AppContext } from '../build-app.js';
@@ -15,6 +15,7 @@ import { record } from '../record/record.js';
 import { Cancel } from '../relay/cancel.js';
 import type { Outcome } from '../relay/relay.js';
 import { authenticate } from './auth.js';
+import { readCallerRequest } from './caller-request.js';
 import { toGatewayError } from './error-mapping.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
@@ -31,6 +32,9 @@ declare module 'fastify' {
     startedMs: number;
   }
 }
+
+/** The detector's clock for its time limit: monotonic, unlike the gateway's (which a test may set). */
+const monotonicMs = () => performance.now();
 
 /** Rows the decision log may fall behind before proxy requests are refused (`log.max_backlog_rows`). */
 const DEFAULT_MAX_BACKLOG_ROWS = 100_000;
@@ -88,13 +92,13 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const tenant = request.tenant as Tenant;
     const stores = storesFor(ctx, tenant);
     const { ledger, limiter } = stores;
-    const canonical = { endpoint, body: caller.readRequest(request.body as Json) } as CanonicalRequest;
+    const canonical = readCallerRequest(caller, endpoint, request.body as Json);
     const hints = hintsFromHeaders(request.headers, runtime.loaded.routing, tenant);
     const findings = await externalFindings(runtime.loaded, tenant, canonical);
     // Where a weighted choice among equal routes draws from: one seed per request, so a re-plan draws the same.
     const seed = Math.floor(ctx.random() * 2 ** 31);
     const plan = async () => {
-      const facts = { ...buildFacts(canonical, tenant, hints, await ledger.snapshot(tenant.id, startedMs), startedMs, findings), seed };
+      const facts = { ...buildFacts(canonical, tenant, hints, await ledger.snapshot(tenant.id, startedMs), startedMs, { external: findings, clock: monotonicMs }), seed };
       return { facts, decision: planRoute(facts, runtime.loaded.routing, plannerView(ctx.health, limiter, startedMs)) };
     };
     let { facts, decision } = await plan();
@@ -115,7 +119,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
           ? refused(new GatewayError('rate_limited', `tenant ${tenant.id} is at its ${limited.limit} limit; retry in ${Math.ceil(limited.retryAfterMs / 1000)} s`, { retryAfterMs: limited.retryAfterMs }))
           : !reservation
           ? refused(new GatewayError('budget_exceeded', `tenant ${tenant.id} has no budget left for this request`))
-          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal, worstTokens: tokens, callerFormat: caller.id, ...(caller.buildCallAsIs ? { original: { format: caller.id, body: request.body as Json } } : {}) });
+          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal, worstTokens: tokens, callerFormat: caller.id, ...(caller.buildCallAsIs ? { original: { format: caller.id, body: canonical.sent as Json } } : {}) });
     } catch (err) {
       // A fault of the gateway's own still answers, releases and logs like any other outcome.
       request.log.error({ err }, 'relay failed');

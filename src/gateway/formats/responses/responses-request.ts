@@ -53,7 +53,8 @@ function responseFormat(format: Json | undefined): Json | undefined {
  * A Responses request (from a caller) as the gateway's chat request: `instructions` the first system message,
  * input messages messages, `function_call` items an assistant turn's tool calls, `function_call_output` items tool
  * messages; function tools, `tool_choice`, `max_output_tokens`, `temperature`, `top_p`, `metadata`, `text.format`
- * and `reasoning.effort` carried over. Every string the caller sent is in the result, so the detector sees it.
+ * and `reasoning.effort` carried over; what a chat route has no place for (reasoning items) is dropped. The detector
+ * reads the caller's body as sent, not this translation (see docs/detection.md).
  */
 export function fromResponsesRequest(body: Json): Json {
   refuseUntranslatable(body);
