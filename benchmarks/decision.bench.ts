@@ -44,7 +44,7 @@ const turn = (i: number) => [
   { role: 'tool', tool_call_id: `call_${i}`, content: PROMPT_4K.slice(0, 1000) },
 ];
 const tool = { type: 'function', function: { name: 'lookup', description: 'Finds notes', parameters: { type: 'object', properties: { q: { type: 'string' } } } } };
-const BODY_4K = { model: 'gpt-5', messages: turn(0).concat([{ role: 'user', content: PROMPT_4K.slice(0, 1800) }]), tools: [tool] };
+const BODY_4K = { model: 'gpt-5', messages: [...turn(0), { role: 'user', content: PROMPT_4K.slice(0, 1800) }], tools: [tool] };
 const BODY_64K = { model: 'gpt-5', messages: Array.from({ length: 28 }, (_, i) => turn(i)).flat(), tools: [tool], metadata: { team: 'care', ticket: 'T-1' }, x_trace: { span: 'abc' } };
 const kbOf = (body: unknown) => JSON.stringify(body).length / 1024;
 const CRAFTED: Record<string, string> = { 'crafted: one long word': 'a'.repeat(51_200), 'crafted: digits and spaces': '1 '.repeat(25_600), 'crafted: almost an email': `${'a.'.repeat(25_600)}@` };

@@ -28,10 +28,10 @@ afterEach(async () => {
   await closeMocks(mocks);
 });
 
-function send(url: string, key: string, body: Record<string, unknown>, signal?: AbortSignal) {
+function send(url: string, key: string, body: Record<string, unknown>, signal?: AbortSignal, headers: Record<string, string> = {}) {
   return request(`${url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
     body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, ...body }),
     ...(signal ? { signal } : {}),
   });
@@ -132,6 +132,27 @@ describe('restart', () => {
     const third = await send(gw.url, CAPPED_KEY, { max_tokens: 1 });
     expect(third.statusCode).toBe(429);
     expect(((await third.body.json()) as { error: { code: string } }).error.code).toBe('budget_exceeded');
+  });
+
+  it('60 requests that reuse one x-request-id all count after a restart: the row id is the gateway\'s own', async () => {
+    const config = writeGatewayConfig(mocks, cappedTenant(1));
+    gw = await startGateway(config);
+    const echoed = await Promise.all(
+      Array.from({ length: 60 }, async () => {
+        const res = await send(gw!.url, CAPPED_KEY, { max_tokens: 1 }, undefined, { 'x-request-id': 'same-id' });
+        await res.body.dump();
+        expect(res.statusCode).toBe(200);
+        return res.headers['x-request-id'];
+      }),
+    );
+    // The caller's id is echoed back and kept in a column of its own.
+    expect(new Set(echoed)).toEqual(new Set(['same-id']));
+    const rows = await (gw.deps.sink as unknown as { liveRows(): Promise<{ request_id: string; caller_request_id: string }[]> }).liveRows();
+    expect(new Set(rows.map((r) => r.request_id)).size).toBe(60);
+    expect(rows.every((r) => r.caller_request_id === 'same-id')).toBe(true);
+    await gw.close();
+    gw = await startGateway(config);
+    expect((await gw.deps.ledger.snapshot('capped', Date.now())).dailyPico).toBe(60n * ACTUAL);
   });
 });
 

@@ -43,6 +43,8 @@ export const LogRowSchema = Type.Object({
   rowProblem: Type.Optional(Type.String()),
   /** The gateway instance that served it (`host:pid`), so the logs of several instances read as one. */
   instance: Type.Optional(Type.String()),
+  /** The caller's own `x-request-id`; `requestId` is always the gateway's, unique per request. */
+  callerRequestId: Type.Optional(Type.String()),
 });
 export type LogRow = Frozen<Static<typeof LogRowSchema>>;
 
@@ -88,6 +90,7 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   estimated: bool('estimated'),
   rowProblem: optionalText('row_problem'),
   instance: optionalText('instance'),
+  callerRequestId: optionalText('caller_request_id'),
 };
 const ORDERED = Object.entries(COLUMNS) as [keyof LogRow, Column<unknown>][];
 

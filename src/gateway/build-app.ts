@@ -12,6 +12,7 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { registerRequestDeadline } from './http/request-deadline.js';
 import { toGatewayError } from './http/error-mapping.js';
 import { registerInfoRoutes } from './http/info-routes.js';
+import { echoedRequestId } from './http/caller-request-id.js';
 import { registerProxyRoutes } from './http/proxy-routes.js';
 import { respondError } from './http/respond.js';
 import { GatewayMetrics } from './record/metrics.js';
@@ -47,7 +48,6 @@ declare module 'fastify' {
   }
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export const DEFAULT_BODY_LIMIT = 20 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -66,10 +66,8 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? loaded.file.server?.body_limit_bytes ?? DEFAULT_BODY_LIMIT,
     requestIdHeader: false,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    // Always the gateway's own: a caller's x-request-id is kept beside it (caller-request-id.ts).
+    genReqId: () => randomUUID(),
     clientErrorHandler,
     // Reject wrong types instead of coercing them (`"model": 5` is an error, not "5").
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
@@ -85,10 +83,10 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
       reply.raw.end();
       return;
     }
-    respondError(reply, request.routeOptions.config.callerFormat ?? WIRE_FORMATS.openai, request.id, e);
+    respondError(reply, request.routeOptions.config.callerFormat ?? WIRE_FORMATS.openai, echoedRequestId(request), e);
   });
   app.setNotFoundHandler((request, reply) => {
-    respondError(reply, WIRE_FORMATS.openai, request.id, new GatewayError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`));
+    respondError(reply, WIRE_FORMATS.openai, echoedRequestId(request), new GatewayError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`));
   });
 
   registerJsonBodyParser(app);

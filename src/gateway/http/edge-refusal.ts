@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { GatewayError } from '../errors.js';
 import { recordEdgeRefusal, type RecordDeps } from '../record/record.js';
+import { callerRequestId } from './caller-request-id.js';
 
 /**
  * Books a request refused before planning (its body, its headers, its pace) when its caller is known:
@@ -11,6 +12,7 @@ export function recordRefusedAtEdge(deps: RecordDeps, request: FastifyRequest, e
   const model = (request.body as { model?: unknown } | undefined)?.model;
   recordEdgeRefusal(deps, {
     requestId: request.id,
+    callerRequestId: callerRequestId(request),
     startedMs: request.startedMs,
     tenant: request.tenant.id,
     endpoint: request.routeOptions.config.endpoint ?? 'chat',

@@ -16,6 +16,7 @@ import { Cancel } from '../relay/cancel.js';
 import type { Outcome } from '../relay/relay.js';
 import { authenticate } from './auth.js';
 import { readCallerRequest } from './caller-request.js';
+import { callerRequestId, echoedRequestId } from './caller-request-id.js';
 import { toGatewayError } from './error-mapping.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
@@ -127,8 +128,8 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     }
     const wantsUsage = (canonical.body as Json).stream_options?.include_usage === true;
     try {
-      const delivery = await respond(outcome, reply, { caller, requestId: request.id, decision, wantsUsage, inputEstimate: facts.inputTokens, signal });
-      await record(stores === ctx ? ctx : { ...ctx, ...stores }, { requestId: request.id, startedMs, facts, decision, reservation, attempts: outcome.attempts, delivery, log: request.log });
+      const delivery = await respond(outcome, reply, { caller, requestId: echoedRequestId(request), decision, wantsUsage, inputEstimate: facts.inputTokens, signal });
+      await record(stores === ctx ? ctx : { ...ctx, ...stores }, { requestId: request.id, callerRequestId: callerRequestId(request), startedMs, facts, decision, reservation, attempts: outcome.attempts, delivery, log: request.log });
     } finally {
       // Its place in flight is given back however the request ended.
       if (admission && !isRefusal(admission)) await limiter.finish(admission);

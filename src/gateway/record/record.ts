@@ -25,6 +25,8 @@ export interface RecordDeps {
 /** One request from arrival to what the caller got. */
 export interface RequestRecord {
   readonly requestId: string;
+  /** The caller's own `x-request-id`, when it sent one. */
+  readonly callerRequestId: string | undefined;
   readonly startedMs: number;
   readonly facts: RequestFacts;
   readonly decision: Decision;
@@ -42,6 +44,7 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
   return {
     ts: r.startedMs,
     requestId: r.requestId,
+    ...(r.callerRequestId === undefined ? {} : { callerRequestId: r.callerRequestId }),
     tenant: facts.tenant,
     endpoint: facts.endpoint,
     requestedModel: facts.model,
@@ -123,6 +126,7 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
 /** A request refused at the edge (its body or headers), after its caller was authenticated. */
 export interface EdgeRefusal {
   readonly requestId: string;
+  readonly callerRequestId: string | undefined;
   readonly startedMs: number;
   readonly tenant: string;
   readonly endpoint: string;
@@ -140,6 +144,7 @@ export function recordEdgeRefusal(deps: RecordDeps, r: EdgeRefusal): void {
   const row: LogRow = {
     ts: r.startedMs,
     requestId: r.requestId,
+    ...(r.callerRequestId === undefined ? {} : { callerRequestId: r.callerRequestId }),
     tenant: r.tenant,
     endpoint: r.endpoint,
     requestedModel: r.model,

@@ -28,8 +28,11 @@ export async function restoreLedgerFromLog(ledger: SpendLedger, dir: string, now
     const appender = await connection.createAppender('requests');
     for (const row of walRows) appendLogRow(appender, loggableRow(row));
     appender.closeSync();
-    const columns = 'instance, request_id, ts, tenant, cost_usd';
-    const rows = hasParquet ? `SELECT ${columns} FROM ${logSource(dir)} UNION SELECT ${columns} FROM requests` : `SELECT ${columns} FROM requests`;
+    // A row can be both rolled and in its write-ahead segment for a moment: each request is counted once, by
+    // the gateway's own id (unique per request; a caller's x-request-id is kept apart and never used here).
+    const columns = 'request_id, ts, tenant, cost_usd';
+    const all = hasParquet ? `SELECT ${columns} FROM ${logSource(dir)} UNION ALL SELECT ${columns} FROM requests` : `SELECT ${columns} FROM requests`;
+    const rows = `SELECT DISTINCT ON (request_id) ${columns} FROM (${all})`;
     const result = await connection.runAndReadAll(
       `SELECT tenant,
               (sum(cost_usd) FILTER (WHERE ts >= '${dayStart}'::TIMESTAMPTZ))::VARCHAR AS daily,
