@@ -98,7 +98,7 @@ async function ledgerFor(loaded: LoadedConfig, dir: string, clock: Clock): Promi
     return ledger;
   }
   // Every instance's rows are on disk within its write-ahead log's sync window: wait one out before reading.
-  const restore = async (ledger: SpendLedger, nowMs: number) => {
+  const restore = async (ledger: Pick<SpendLedger, 'restore'>, nowMs: number) => {
     await delay(LOG_ON_DISK_MS);
     await restoreLedgerFromLog(ledger, dir, nowMs);
   };

@@ -51,7 +51,8 @@ export function toGatewayError(err: unknown): GatewayError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return invalidRequest('The request body is empty; send a JSON object.');
   }
-  if (e.statusCode === 400 || err instanceof SyntaxError) return invalidRequest(`The request body is not valid JSON: ${e.message}`);
+  // Only fastify's own parse errors carry a 400: a SyntaxError thrown inside the gateway is the gateway's fault.
+  if (e.statusCode === 400) return invalidRequest(`The request body is not valid JSON: ${e.message}`);
   if (e.statusCode === 404) return new GatewayError('not_found', e.message);
   return new GatewayError('internal_error', 'The gateway failed to handle this request; it has been logged.', { cause: err });
 }

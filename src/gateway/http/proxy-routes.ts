@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Decision } from '../../engine/decision.js';
 import { planRoute } from '../../engine/planner.js';
-import { buildFacts } from '../../engine/request-facts.js';
+import { buildFacts, NO_SPEND } from '../../engine/request-facts.js';
 import { ChatCompletionRequestSchema, EmbeddingsRequestSchema } from '../../engine/request-schema.js';
 import type { Tenant } from '../../engine/routing-config.js';
 import type { AppContext } from '../build-app.js';
@@ -24,6 +24,7 @@ import { respond } from './respond.js';
 import { storesFor, type TenantStores } from './tenant-stores.js';
 import { plannerView } from '../state/planner-view.js';
 import { isRefusal } from '../state/rate-limiter.js';
+import type { SpendLedger } from '../state/spend-ledger.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,6 +49,9 @@ function callerGone(reply: FastifyReply): Cancel {
   });
   return gone;
 }
+
+/** The spend the planner plans with: a tenant without a budget has nothing to compare it with, so no store is asked. */
+const spendOf = (ledger: SpendLedger, tenant: Tenant, nowMs: number) => (tenant.budget ? ledger.snapshot(tenant.id, nowMs) : NO_SPEND);
 
 /** The most any of the decision's routes can cost: what the budget holds while the request is in flight. */
 function worstCase(decision: Decision): bigint {
@@ -99,7 +103,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     // Where a weighted choice among equal routes draws from: one seed per request, so a re-plan draws the same.
     const seed = Math.floor(ctx.random() * 2 ** 31);
     const plan = async () => {
-      const facts = { ...buildFacts(canonical, tenant, hints, await ledger.snapshot(tenant.id, startedMs), startedMs, { external: findings, clock: monotonicMs }), seed };
+      const facts = { ...buildFacts(canonical, tenant, hints, await spendOf(ledger, tenant, startedMs), startedMs, { external: findings, clock: monotonicMs }), seed };
       return { facts, decision: planRoute(facts, runtime.loaded.routing, plannerView(ctx.health, limiter, startedMs)) };
     };
     let { facts, decision } = await plan();

@@ -76,6 +76,14 @@ export class GatewayMetrics {
       },
     });
     new Gauge({
+      name: 'switchyard_ledger_corrupt_tenants',
+      help: "Tenants whose budget counters in the shared state were found corrupt and are being rebuilt from the decision logs (their budgets fail closed)",
+      registers: [this.registry],
+      collect() {
+        this.set(ledger.problems().length);
+      },
+    });
+    new Gauge({
       name: 'switchyard_budget_remaining_usd',
       help: 'Budget left in the current UTC window (settled and reserved spend subtracted)',
       labelNames: ['tenant', 'window'],

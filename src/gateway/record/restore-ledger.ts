@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000;
  * a killed one's last rows), every instance's that writes to `dir`. A row can be in both for a moment (rolled,
  * its write-ahead segment not yet removed): rows are counted once.
  */
-export async function restoreLedgerFromLog(ledger: SpendLedger, dir: string, nowMs: number): Promise<void> {
+export async function restoreLedgerFromLog(ledger: Pick<SpendLedger, 'restore'>, dir: string, nowMs: number): Promise<void> {
   if (!existsSync(dir)) return;
   const hasParquet = readdirSync(dir).some((f) => f.endsWith('.parquet'));
   const walRows = writeAheadRows(walDirOf(dir));

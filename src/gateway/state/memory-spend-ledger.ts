@@ -90,6 +90,10 @@ export class MemorySpendLedger implements SpendLedger {
     });
   }
 
+  problems(): readonly string[] {
+    return [];
+  }
+
   ready(): boolean {
     return true;
   }

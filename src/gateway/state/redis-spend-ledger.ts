@@ -6,10 +6,15 @@ import { monthOf } from './memory-spend-ledger.js';
 import { GatewayError } from '../errors.js';
 import { connectRedis, orUnavailable } from './redis-client.js';
 import type { Reservation, SpendLedger, TenantSpend } from './spend-ledger.js';
-import { DAY_KEY_TTL_MS, DAY_MS, FINISH, MONTH_KEY_TTL_MS, PURGE_ONLY, RESERVE, SNAPSHOT, type LedgerCommands } from './redis-ledger-scripts.js';
+import { DAY_KEY_TTL_MS, DAY_MS, FINISH, MONTH_KEY_TTL_MS, PURGE_ONLY, REBUILD, RESERVE, SNAPSHOT, type LedgerCommands } from './redis-ledger-scripts.js';
 
 /** Puts the spend the decision logs hold for the current day and month into the ledger (`record/restore-ledger.ts`). */
-export type RestoreFromLogs = (ledger: SpendLedger, nowMs: number) => Promise<void>;
+export type RestoreFromLogs = (into: Pick<SpendLedger, 'restore'>, nowMs: number) => Promise<void>;
+/** Where the ledger says what went wrong with the shared state, and what it did about it. */
+export type LedgerLog = (level: 'error' | 'info', message: string) => void;
+
+/** A JSON line on stderr in pino's shape, where the gateway's own log lines go. */
+const stderrLog: LedgerLog = (level, msg) => console.error(JSON.stringify({ level: level === 'error' ? 50 : 30, time: Date.now(), msg }));
 
 /** How long the spend a reservation answered with stands in for a snapshot. */
 const VIEW_FRESH_MS = 1000;
@@ -17,6 +22,10 @@ const VIEW_FRESH_MS = 1000;
 const RESTORE_LOCK_MS = 30_000;
 /** Settlements kept for Redis to come back; beyond this the oldest are dropped (their rows are in the log). */
 const MAX_PENDING = 100_000;
+/** After a command timed out, how long calls fail at once instead of each waiting out the timeout. */
+const SLOW_BACKOFF_MS = 2000;
+/** How long one instance may take to rebuild a tenant's corrupt windows before another may take over. */
+const REBUILD_LOCK_MS = 30_000;
 
 interface PendingSettle {
   readonly reservation: Reservation;
@@ -41,6 +50,12 @@ export class RedisSpendLedger implements SpendLedger {
   /** Each tenant's spend as the last reservation's answer told it: the planner's view, so planning costs no round trip. */
   private readonly seen = new Map<string, { readonly spend: SpendSnapshot; readonly atMs: number }>();
   private restoring: Promise<void> | undefined;
+  /** Tenants whose counters were found corrupt, with what was wrong, until their rebuild from the logs is done. */
+  private readonly corrupt = new Map<string, string>();
+  /** Reservations of tenants without a budget: nothing was held in Redis, so nothing is given back there. */
+  private readonly unheld = new WeakSet<Reservation>();
+  /** Until when (monotonic ms) calls fail at once: a command timed out, Redis is known to be slow. */
+  private slowUntil = 0;
 
   private constructor(
     private readonly redis: Redis & LedgerCommands,
@@ -48,13 +63,14 @@ export class RedisSpendLedger implements SpendLedger {
     private readonly reservationTtlMs: number,
     private readonly restoreFromLogs: RestoreFromLogs,
     private readonly clock: () => number,
+    private readonly log: LedgerLog,
   ) {
     redis.on('ready', () => void this.resend());
   }
 
-  static async connect(url: string, prefix: string, reservationTtlMs: number, restoreFromLogs: RestoreFromLogs, clock: () => number = Date.now): Promise<RedisSpendLedger> {
-    const redis = await connectRedis(url, { switchyardReserve: RESERVE, switchyardFinish: FINISH, switchyardPurge: PURGE_ONLY, switchyardSnapshot: SNAPSHOT });
-    return new RedisSpendLedger(redis as Redis & LedgerCommands, prefix, reservationTtlMs, restoreFromLogs, clock);
+  static async connect(url: string, prefix: string, reservationTtlMs: number, restoreFromLogs: RestoreFromLogs, clock: () => number = Date.now, log: LedgerLog = stderrLog): Promise<RedisSpendLedger> {
+    const redis = await connectRedis(url, { switchyardReserve: RESERVE, switchyardFinish: FINISH, switchyardPurge: PURGE_ONLY, switchyardSnapshot: SNAPSHOT, switchyardRebuild: REBUILD });
+    return new RedisSpendLedger(redis as Redis & LedgerCommands, prefix, reservationTtlMs, restoreFromLogs, clock, log);
   }
 
   /**
@@ -86,21 +102,31 @@ export class RedisSpendLedger implements SpendLedger {
     const seen = this.seen.get(tenant);
     if (seen && nowMs - seen.atMs < VIEW_FRESH_MS && Math.floor(seen.atMs / DAY_MS) === Math.floor(nowMs / DAY_MS)) return seen.spend;
     const { day, month } = windowIds(nowMs);
-    const [ds, dr, ms, mr] = (await this.call(() => this.redis.switchyardSnapshot(this.prefix, String(nowMs), tenant, day, month))).map((v) => BigInt(v));
+    const answer = await this.call(() => this.redis.switchyardSnapshot(this.prefix, String(nowMs), tenant, day, month));
+    if (answer[0] === 'corrupt') throw this.corruptFound(tenant, String(answer[1]), nowMs);
+    const [ds, dr, ms, mr] = answer.map((v) => BigInt(v));
     return this.remember(tenant, nowMs, ds! + dr!, ms! + mr!);
   }
 
   async reserve(tenant: string, budget: TenantBudget | undefined, amount: bigint, nowMs: number): Promise<Reservation | undefined> {
     const id = `${this.instance}:${this.nextId++}`;
+    if (!budget) {
+      // Nothing to check against: no round trip before the request (a slow Redis cannot hold it up); its
+      // spend is settled when it ends.
+      const reservation = { id, tenant, amount };
+      this.unheld.add(reservation);
+      return reservation;
+    }
     const { day, month } = windowIds(nowMs);
     const answer = await this.call(() =>
-      this.redis.switchyardReserve(this.prefix, tenant, day, month, String(amount), limit(budget?.dailyPico), limit(budget?.monthlyPico), String(nowMs), String(this.reservationTtlMs), id),
+      this.redis.switchyardReserve(this.prefix, tenant, day, month, String(amount), limit(budget.dailyPico), limit(budget.monthlyPico), String(nowMs), String(this.reservationTtlMs), id),
     );
     const [verdict, ds, dr, ms, mr] = answer;
     if (verdict === -1) {
       void this.ensureRestored(nowMs).catch(() => undefined);
       throw new GatewayError('state_unavailable', 'The shared budget ledger is being restored from the decision logs; budgets fail closed until it is.');
     }
+    if (verdict === -2) throw this.corruptFound(tenant, String(ds), nowMs);
     // The next plan's view: settled + reserved without this hold, which is settled or released in a moment.
     const own = verdict === 1 ? amount : 0n;
     this.remember(tenant, nowMs, BigInt(ds!) + BigInt(dr!) - own, BigInt(ms!) + BigInt(mr!) - own);
@@ -117,6 +143,7 @@ export class RedisSpendLedger implements SpendLedger {
   }
 
   async release(r: Reservation, nowMs: number): Promise<void> {
+    if (this.unheld.has(r)) return;
     await this.call(() => this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), '', '', '', '', r.tenant, String(this.reservationTtlMs)));
   }
 
@@ -130,11 +157,18 @@ export class RedisSpendLedger implements SpendLedger {
         .hincrby(dk, 'settled', String(daily))
         .hincrby(dk, 'route:restored', String(daily))
         .hincrby(mk, 'settled', String(monthly))
+        .hset(mk, 'day', day)
         .pexpire(dk, DAY_KEY_TTL_MS)
         .pexpire(mk, MONTH_KEY_TTL_MS)
         .sadd(`${this.prefix}:tenants`, tenant)
+        .sadd(`${this.prefix}:m:${month}:tenants`, tenant)
+        .pexpire(`${this.prefix}:m:${month}:tenants`, MONTH_KEY_TTL_MS)
         .exec(),
     );
+  }
+
+  problems(): string[] {
+    return [...this.corrupt].map(([tenant, why]) => `tenant ${tenant}'s budget counters are corrupt (${why}); rebuilding from the decision logs`);
   }
 
   async report(nowMs: number): Promise<TenantSpend[]> {
@@ -147,8 +181,9 @@ export class RedisSpendLedger implements SpendLedger {
     return out;
   }
 
+  /** Redis answers, and has not just timed out: while it is known to be slow, only what it guards waits on it. */
   ready(): boolean {
-    return this.redis.status === 'ready';
+    return this.redis.status === 'ready' && performance.now() >= this.slowUntil;
   }
 
   async close(): Promise<void> {
@@ -159,11 +194,46 @@ export class RedisSpendLedger implements SpendLedger {
   private async send({ reservation: r, actual, route, nowMs }: PendingSettle): Promise<boolean> {
     const { day, month } = windowIds(nowMs);
     try {
-      // -1: Redis came back empty; the settlement's row is in the log the restore reads.
-      await this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), String(actual), route, day, month, r.tenant, String(this.reservationTtlMs));
+      // -1: Redis came back empty; the settlement's row is in the log the restore reads. -2: the tenant's
+      // counters are corrupt; its row is in the log the rebuild reads.
+      const done = await this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), String(actual), route, day, month, r.tenant, String(this.reservationTtlMs));
+      if (done === -2) this.corruptFound(r.tenant, 'found while settling', nowMs);
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * A tenant's counters are not what the ledger writes (a negative or non-numeric value, a window gone that
+   * the other says existed): never read as zero. Said loudly once, rebuilt from the decision logs; until then
+   * the tenant's budget fails closed. Returns the error its request gets.
+   */
+  private corruptFound(tenant: string, why: string, nowMs: number): GatewayError {
+    if (!this.corrupt.has(tenant)) {
+      this.corrupt.set(tenant, why);
+      this.log('error', `budget ledger: tenant ${tenant}'s counters in Redis are corrupt (${why}); its budget fails closed until they are rebuilt from the decision logs`);
+      void this.rebuild(tenant, nowMs).catch((err: unknown) => this.log('error', `budget ledger: rebuilding tenant ${tenant} failed: ${(err as Error).message}; the next request tries again`)).finally(() => {
+        if (this.corrupt.get(tenant) === why) this.corrupt.delete(tenant);
+      });
+    }
+    return new GatewayError('state_unavailable', `The shared budget ledger's counters for tenant ${tenant} are corrupt; its budget fails closed while they are rebuilt from the decision logs.`);
+  }
+
+  /** Replaces one tenant's windows with what the logs hold (settled) and the holds in flight (reserved). */
+  private async rebuild(tenant: string, nowMs: number): Promise<void> {
+    const lock = `${this.prefix}:rebuilding:${tenant}`;
+    if ((await this.call(() => this.redis.set(lock, this.instance, 'PX', REBUILD_LOCK_MS, 'NX'))) !== 'OK') return;
+    try {
+      let daily = 0n;
+      let monthly = 0n;
+      await this.restoreFromLogs({ restore: async (t, d, m) => void (t === tenant && ((daily = d), (monthly = m))) }, nowMs);
+      const { day, month } = windowIds(nowMs);
+      await this.call(() => this.redis.switchyardRebuild(this.prefix, tenant, day, month, String(daily), String(monthly)));
+      this.seen.delete(tenant);
+      this.log('info', `budget ledger: tenant ${tenant}'s counters rebuilt from the decision logs (today ${daily}, this month ${monthly} pico-dollars settled)`);
+    } finally {
+      await this.redis.del(lock).catch(() => undefined);
     }
   }
 
@@ -199,15 +269,31 @@ export class RedisSpendLedger implements SpendLedger {
     const { day, month } = windowIds(nowMs);
     await this.call(() => this.redis.switchyardPurge(this.prefix, String(nowMs)));
     const [d, m] = await this.call(() => Promise.all([this.redis.hgetall(`${this.prefix}:t:${tenant}:d:${day}`), this.redis.hgetall(`${this.prefix}:t:${tenant}:m:${month}`)]));
-    const byRoute = new Map(Object.entries(d).filter(([k]) => k.startsWith('route:')).map(([k, v]) => [k.slice(6), BigInt(v)]));
-    const read = (h: Record<string, string>) => ({ settled: BigInt(h.settled ?? 0), reserved: BigInt(h.reserved ?? 0) });
-    return [{ ...read(d), byRoute }, read(m)] as const;
+    const byRoute = new Map(Object.entries(d).filter(([k]) => k.startsWith('route:')).map(([k, v]) => [k.slice(6), counter(v)]));
+    const read = (h: Record<string, string>) => ({ settled: counter(h.settled ?? '0'), reserved: counter(h.reserved ?? '0') });
+    try {
+      return [{ ...read(d), byRoute }, read(m)] as const;
+    } catch (err) {
+      throw this.corruptFound(tenant, (err as Error).message, nowMs);
+    }
   }
 
-  private call<T>(step: () => Promise<T>): Promise<T> {
-    return orUnavailable('budgets', step);
+  private async call<T>(step: () => Promise<T>): Promise<T> {
+    if (performance.now() < this.slowUntil) throw new GatewayError('state_unavailable', 'The shared state (Redis) is answering too slowly; budgets fail closed until it is back.');
+    try {
+      return await orUnavailable('budgets', step);
+    } catch (err) {
+      // A command that timed out: Redis is hung or overloaded, and every call would wait as long.
+      if (/timed out/i.test(String((err as GatewayError).cause))) this.slowUntil = performance.now() + SLOW_BACKOFF_MS;
+      throw err;
+    }
   }
 }
 
 const limit = (pico: bigint | undefined) => (pico === undefined ? '' : String(pico));
+/** A counter as the ledger writes it: a non-negative integer, or the reason it is not. */
+function counter(value: string): bigint {
+  if (!/^\d+$/.test(value)) throw new Error(`a counter is ${JSON.stringify(value)}`);
+  return BigInt(value);
+}
 const windowIds = (nowMs: number) => ({ day: String(Math.floor(nowMs / DAY_MS)), month: monthOf(nowMs) });
