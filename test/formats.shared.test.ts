@@ -104,9 +104,9 @@ describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, form
     it('meters a split stream exactly as the whole one', () => {
       const price = { input: 3, output: 7, cachedInput: 1, cacheWrite: 4 };
       const metered = (pieces: Buffer[]) => {
-        const meter = new StreamMeter(false);
+        const meter = new StreamMeter(false, { inputEstimate: 999, choices: 1 }, price);
         for (const item of decode(format, pieces)) meter.observe(item);
-        return meter.metered(999, price);
+        return meter.metered();
       };
       const reference = metered([whole]);
       expect(reference.usage.estimated).toBe(false);

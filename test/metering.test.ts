@@ -90,3 +90,23 @@ describe('exact costs', () => {
     expect(JSON.stringify(await env.gw.deps.sink.liveRows())).not.toContain('hello there');
   });
 });
+
+describe('a hostile upstream\'s usage is believed only up to what the request could produce (issue 34)', () => {
+  const HOSTILE = { prompt_tokens: 100_000_000, completion_tokens: 0 };
+  it.each([
+    ['non-streamed', {}],
+    ['streamed', { stream: true, stream_options: { include_usage: true } }],
+  ])('%s: billed the bound, the row marked estimated with why, the caller told, a metric counted', async (_how, extra) => {
+    env.mocks.direct.behave({ usage: HOSTILE });
+    const r = await chat({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 50, ...extra });
+    expect(r.status).toBe(200);
+    const row = await loggedRow(String(r.headers['x-request-id']));
+    // The prompt is ~8 tokens by estimate: its bound is the 1,024-token floor.
+    expect(row).toMatchObject({ input_tokens: 1024, output_tokens: 0, estimated: true, cost_usd: '0.001280000000' });
+    expect(String(row.row_problem)).toMatch(/upstream reported 100000000 prompt tokens, over the 1024 this request could send/);
+    expect(r.text).toContain('"prompt_tokens":1024');
+    expect(r.text).not.toContain('100000000');
+    const metrics = await (await request(`${env.gw.url}/metrics`)).body.text();
+    expect(metrics).toMatch(/switchyard_usage_clamped_total\{route="direct"\} 1/);
+  });
+});

@@ -9,6 +9,8 @@ export interface ModelPrice {
   /** Prompt tokens written to the provider's cache (Anthropic bills these above the input price). */
   readonly cacheWrite: number;
   readonly maxOutputTokens?: number;
+  /** The model's context window for prompts, when the catalogue knows it: reported usage past it is not believed. */
+  readonly maxInputTokens?: number;
 }
 
 /** Model name → price. Built once per config load; looked up on every decision. */
@@ -55,6 +57,7 @@ export function withFee(price: ModelPrice, feeBasisPoints: number, markupPerToke
     cachedInput: apply(price.cachedInput),
     cacheWrite: apply(price.cacheWrite),
     ...(price.maxOutputTokens === undefined ? {} : { maxOutputTokens: price.maxOutputTokens }),
+    ...(price.maxInputTokens === undefined ? {} : { maxInputTokens: price.maxInputTokens }),
   };
 }
 
@@ -80,12 +83,14 @@ export function readLiteLlmCatalogue(json: unknown): Map<string, ModelPrice> {
     const cacheRead = typeof e.cache_read_input_token_cost === 'number' ? e.cache_read_input_token_cost : input;
     const cacheWrite = typeof e.cache_creation_input_token_cost === 'number' && e.cache_creation_input_token_cost > 0 ? e.cache_creation_input_token_cost : input;
     const maxOutput = typeof e.max_output_tokens === 'number' ? e.max_output_tokens : undefined;
+    const maxInput = typeof e.max_input_tokens === 'number' && e.max_input_tokens > 0 ? e.max_input_tokens : undefined;
     catalogue.set(model, {
       input: picoPerTokenFromUsd(input),
       output: picoPerTokenFromUsd(output),
       cachedInput: picoPerTokenFromUsd(cacheRead),
       cacheWrite: picoPerTokenFromUsd(cacheWrite),
       ...(maxOutput === undefined ? {} : { maxOutputTokens: maxOutput }),
+      ...(maxInput === undefined ? {} : { maxInputTokens: maxInput }),
     });
   }
   return catalogue;

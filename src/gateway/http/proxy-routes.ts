@@ -108,6 +108,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     };
     let { facts, decision } = await plan();
     const tokens = worstTokens(facts);
+    const size = { inputEstimate: facts.inputTokens, choices: facts.choices ?? 1, ...(facts.maxOutputTokens === undefined ? {} : { maxOutputTokens: facts.maxOutputTokens }) };
     const { admission, limited, held } = decision.denial ? {} : await admitAndReserve(stores, tenant, tokens, worstCase(decision), startedMs);
     let reservation = held;
     if (!decision.denial && !limited && !reservation && tenant.budget) {
@@ -124,7 +125,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
           ? refused(new GatewayError('rate_limited', `tenant ${tenant.id} is at its ${limited.limit} limit; retry in ${Math.ceil(limited.retryAfterMs / 1000)} s`, { retryAfterMs: limited.retryAfterMs }))
           : !reservation
           ? refused(new GatewayError('budget_exceeded', `tenant ${tenant.id} has no budget left for this request`))
-          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, inputEstimate: facts.inputTokens, signal, worstTokens: tokens, callerFormat: caller.id, ...(caller.buildCallAsIs ? { original: { format: caller.id, body: canonical.sent as Json } } : {}) });
+          : await runtime.relay({ endpoint, body: canonical.body, decision, stream: facts.stream, size, signal, worstTokens: tokens, callerFormat: caller.id, ...(caller.buildCallAsIs ? { original: { format: caller.id, body: canonical.sent as Json } } : {}) });
     } catch (err) {
       // A fault of the gateway's own still answers, releases and logs like any other outcome.
       request.log.error({ err }, 'relay failed');
@@ -132,7 +133,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     }
     const wantsUsage = (canonical.body as Json).stream_options?.include_usage === true;
     try {
-      const delivery = await respond(outcome, reply, { caller, requestId: echoedRequestId(request), decision, wantsUsage, inputEstimate: facts.inputTokens, signal });
+      const delivery = await respond(outcome, reply, { caller, requestId: echoedRequestId(request), decision, wantsUsage, size, signal });
       await record(stores === ctx ? ctx : { ...ctx, ...stores }, { requestId: request.id, callerRequestId: callerRequestId(request), startedMs, facts, decision, reservation, attempts: outcome.attempts, delivery, log: request.log });
     } finally {
       // Its place in flight is given back however the request ended.

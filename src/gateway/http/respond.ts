@@ -7,6 +7,7 @@ import type { StreamItem, WireFormat } from '../formats/wire-format.js';
 import type { Cancel } from '../relay/cancel.js';
 import { StreamMeter, type Metered } from '../relay/meter.js';
 import type { Outcome } from '../relay/relay.js';
+import type { RequestSize } from '../relay/usage.js';
 
 /** What the caller got, for `record`. */
 export interface Delivery {
@@ -27,7 +28,8 @@ export interface RespondContext {
   readonly decision: Decision;
   /** The caller asked for the usage chunk (`stream_options.include_usage`). */
   readonly wantsUsage: boolean;
-  readonly inputEstimate: number;
+  /** What the request could produce: the stream meter's estimates and bound. */
+  readonly size: RequestSize;
   /** Cancelled when the caller hangs up. */
   readonly signal: Cancel;
 }
@@ -89,7 +91,7 @@ async function relayStream(outcome: Extract<Outcome, { kind: 'stream' }>, reply:
   const { served, rest } = outcome;
   const raw = reply.raw;
   const writer = ctx.caller.createStreamWriter();
-  const meter = new StreamMeter(ctx.wantsUsage);
+  const meter = new StreamMeter(ctx.wantsUsage, ctx.size, served.price);
   const write = async (items: readonly StreamItem[]) => {
     let out = '';
     for (const item of items) {
@@ -100,7 +102,7 @@ async function relayStream(outcome: Extract<Outcome, { kind: 'stream' }>, reply:
     holdUntilTurnEnds(raw.socket);
     if (!raw.write(out)) await ctx.signal.until(raw, 'drain');
   };
-  const delivered = (status: number, error?: GatewayError): Delivery => ({ status, served, metered: meter.metered(ctx.inputEstimate, served.price), ttftMs: outcome.ttftMs, ...(error ? { error } : {}) });
+  const delivered = (status: number, error?: GatewayError): Delivery => ({ status, served, metered: meter.metered(), ttftMs: outcome.ttftMs, ...(error ? { error } : {}) });
 
   reply.hijack();
   raw.writeHead(200, { ...servedHeaders(ctx, served), 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

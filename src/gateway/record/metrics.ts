@@ -21,6 +21,7 @@ export class GatewayMetrics {
   readonly latency = new Histogram({ name: 'switchyard_request_duration_seconds', help: 'Total time of served requests', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly ttft = new Histogram({ name: 'switchyard_time_to_first_token_seconds', help: 'Time to the first streamed chunk', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by route and type', labelNames: ['route', 'type'], registers: [this.registry] });
+  readonly usageClamped = new Counter({ name: 'switchyard_usage_clamped_total', help: "Answers whose reported usage was past what the request could produce, billed at that bound instead", labelNames: ['route'], registers: [this.registry] });
   readonly cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Metered cost in USD by tenant and route', labelNames: ['tenant', 'route'], registers: [this.registry] });
 
   /** Each label set's child, looked up once: prom-client hashes the labels on every call otherwise. */

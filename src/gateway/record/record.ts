@@ -67,6 +67,7 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
     reasoningTokens: usage?.reasoning ?? 0,
     costPico: delivery.metered?.costPico ?? 0n,
     estimated: usage?.estimated ?? false,
+    ...(delivery.metered?.problem === undefined ? {} : { rowProblem: delivery.metered.problem }),
   };
 }
 
@@ -100,6 +101,7 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   if (served) {
     const ttftS = facts.stream && delivery.ttftMs !== undefined ? delivery.ttftMs / 1000 : undefined;
     m.countServed(route, facts.tenant, latencyMs / 1000, ttftS, delivery.metered?.usage, Number(delivery.metered?.costPico ?? 0n) / 1e12);
+    if (delivery.metered?.problem !== undefined) m.usageClamped.inc({ route });
   }
   // At debug level pino skips the line before serialising anything.
   r.log[deps.requestLines?.() === false ? 'debug' : 'info'](

@@ -2,7 +2,7 @@ import type { WireFormatId } from '../../engine/config-schema.js';
 import type { Candidate, Decision } from '../../engine/decision.js';
 import { GatewayError } from '../errors.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
-import { UnsupportedEndpointError, type Endpoint, type Json, type StreamItem, type UpstreamCall } from '../formats/wire-format.js';
+import { parseObject, UnsupportedEndpointError, type Endpoint, type Json, type StreamItem, type UpstreamCall } from '../formats/wire-format.js';
 import type { Clock } from '../state/clock.js';
 import type { RateLimiter } from '../state/rate-limiter.js';
 import type { RouteHealthStore } from '../state/route-health-store.js';
@@ -10,7 +10,8 @@ import type { Cancel } from './cancel.js';
 import type { Attempt, Exchange } from './exchange.js';
 import { retryWait } from './retry.js';
 import { withRouteHealth } from './health-wrapped-attempt.js';
-import { meter, meterAnswer, type Metered } from './meter.js';
+import { answerAsBilled, meter, meterAnswer, type Metered } from './meter.js';
+import type { RequestSize } from './usage.js';
 import { redactSecrets } from './redact.js';
 import { sendAttempt } from './send-attempt.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -30,8 +31,8 @@ export interface RelayRequest {
   readonly body: Json;
   readonly decision: Decision;
   readonly stream: boolean;
-  /** The planner's prompt estimate, for answers that report no usage. */
-  readonly inputEstimate: number;
+  /** What the request could produce: estimates for answers that report no usage, and the bound of those that do. */
+  readonly size: RequestSize;
   /** Aborted when the caller hangs up. */
   readonly signal: Cancel;
   /** What the request counts against a route's tokens-per-minute limit (its prompt and the most it may answer). */
@@ -127,12 +128,17 @@ export function createRelay(deps: RelayDeps) {
           const message = `Route ${candidate.route} rejected the request: ${redactSecrets(exchange.message, keysOf(req.decision))}`;
           return { kind: 'failed', error: new GatewayError('upstream_rejected', message, { status: exchange.status, type: 'invalid_request_error' }), attempts };
         }
-        case 'answer':
+        case 'answer': {
           attempts.push({ route: candidate.route, status: 200, ms });
-          return { kind: 'answer', served: candidate, answer: exchange.answer, metered: meterAnswer(exchange.answer, req.inputEstimate, candidate.price), attempts, ttftMs: ms };
+          const metered = meterAnswer(exchange.answer, req.size, candidate.price);
+          return { kind: 'answer', served: candidate, answer: answerAsBilled(exchange.answer, metered), metered, attempts, ttftMs: ms };
+        }
         case 'raw-answer': {
           attempts.push({ route: candidate.route, status: 200, ms });
-          return { kind: 'raw-answer', served: candidate, text: exchange.text, metered: meter(exchange.usage, req.inputEstimate, 0, candidate.price), attempts, ttftMs: ms };
+          const metered = meter(exchange.usage, req.size, 0, candidate.price);
+          // Passed on byte for byte, unless its usage was not believed: then the caller is told what it is billed.
+          if (metered.problem === undefined) return { kind: 'raw-answer', served: candidate, text: exchange.text, metered, attempts, ttftMs: ms };
+          return { kind: 'answer', served: candidate, answer: answerAsBilled(parseObject(exchange.text, 'the answer'), metered), metered, attempts, ttftMs: ms };
         }
         case 'stream':
           attempts.push({ route: candidate.route, status: 200, ms });
