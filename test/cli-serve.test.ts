@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,17 @@ describe('switchyard serve', () => {
     const r = await runCli(['serve'], { cwd: tempDir('switchyard-empty') });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('copy switchyard.example.yaml to switchyard.yaml');
+  });
+
+  it('a log.dir it cannot write is named at start: one line, exit 2', async () => {
+    const nowhere = { url: 'http://127.0.0.1:9/v1' } as Mocks[keyof Mocks];
+    const config = writeGatewayConfig({ aggregator: nowhere, direct: nowhere, onprem: nowhere });
+    writeFileSync(join(dirname(config), 'afile'), 'x');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('dir: log,', 'dir: afile/log,'));
+    const r = await runCli(['serve', '--config', config, '--port', '0'], { env: ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/log\.dir: .*afile\/log is not writable \(a file stands where a directory is needed\)/);
   });
 
   it('prints its version', async () => {

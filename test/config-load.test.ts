@@ -85,6 +85,15 @@ tenants:
     expect(await problemsOf(spaced)).toEqual(['routes[1].base_url: must be an http(s) URL without spaces']);
   });
 
+  it('refuses a base_url holding credentials or a query string (never sent), naming the field, never the secret', async () => {
+    const creds = write('creds.yaml', ROUTES.replace('https://agg.example/v1', 'https://user:hunter2@agg.example/v1'));
+    const problems = await problemsOf(creds);
+    expect(problems).toEqual([expect.stringMatching(/^routes\[0\]\.base_url: holds credentials \(user:password@\), which are never sent: put the upstream's key in api_key/)]);
+    expect(problems.join()).not.toContain('hunter2');
+    const query = write('query.yaml', ROUTES.replace('https://agg.example/v1', 'https://agg.example/v1?api-version=2024-10-21'));
+    expect(await problemsOf(query)).toEqual([expect.stringMatching(/^routes\[0\]\.base_url: holds a query string, which is never sent/)]);
+  });
+
   it('refuses a detection table entry that names a tag the config does not define', async () => {
     const path = write('detect.yaml', `${ROUTES}sensitivity: { detect: { mrn: phii, email: internal } }\n`);
     expect(await problemsOf(path)).toEqual(["sensitivity.detect.mrn: 'phii' is not a tag this config defines (a sensitivity tag, a level, a residency tag or one a rule uses)"]);

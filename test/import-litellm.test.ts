@@ -169,6 +169,13 @@ general_settings:
     expect(await gpt4o('')).toEqual(['openai-gpt-4o-3']);
   });
 
+  it('a file larger than a LiteLLM config could be is refused before it is parsed: one line, exit 2', async () => {
+    const big = write('huge.yaml', `model_list:\n${'  - model_name: m\n    litellm_params: { model: openai/gpt-5 }\n'.repeat(90_000)}`);
+    const { code, stderr } = await runCli(['import', 'litellm', big]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toMatch(/huge\.yaml: [\d.]+ MB is more than a LiteLLM config holds \(at most 4 MB\)$/);
+  });
+
   it('a file that is not a LiteLLM config gets one clear line and exit 2', async () => {
     const { code, stderr } = await runCli(['import', 'litellm', write('nope.yaml', 'routes: []\n')]);
     expect(code).toBe(2);

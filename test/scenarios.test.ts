@@ -130,6 +130,9 @@ describe('switchyard scenario run', () => {
     ['YAML syntax', 'name: [unclosed', 'line '],
     ['no options', 'name: x\nvolume: { tokens_per_day: [1] }\ntraffic: { models: { gpt-5: 1 }, input_tokens: { mean: 10 }, output_tokens: { mean: 10 } }\noptions: []', 'options: expected array length'],
     ['unknown model for an option', EXACT.replace('models: [gpt-5, gpt-5-mini]', 'models: [gpt-9, gpt-5-mini]'), "options[0].config.routes[0].models: no price for 'gpt-9'"],
+    // Issue 34: 1e11 tokens a day ran past 2.75 GB, and larger volumes died on a typed array's length.
+    ['a volume past what a replay may generate', EXACT.replace('tokens_per_day: [1500000, 3000000]', 'tokens_per_day: [1e11]'), 'volume: 1.00e+11 tokens per day over 1 day is 66,666,667 requests to replay; a volume point may replay at most 5,000,000'],
+    ['a far larger one', EXACT.replace('tokens_per_day: [1500000, 3000000]', 'tokens_per_day: [1e15]'), 'a volume point may replay at most 5,000,000'],
   ])('bad scenario (%s) → one line, exit 2', async (_name, text, message) => {
     const path = text === null ? join(dir, 'nope.scenario.yaml') : scenarioFile(`bad-${_name.replace(/\W/g, '')}`, text);
     const r = await runCli(['scenario', 'run', path, '--out', join(dir, 'bad-out')]);

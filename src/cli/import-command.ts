@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { importLiteLlm } from '../config/import-litellm.js';
@@ -11,11 +11,17 @@ export interface ImportOptions {
   out?: string;
 }
 
+/** A LiteLLM config is a page or two of YAML; anything past this is not one, and parsing it could take minutes. */
+const MAX_IMPORT_BYTES = 4 * 1024 * 1024;
+
 export async function importLiteLlmFile(file: string, options: ImportOptions): Promise<number> {
   let raw: unknown;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_IMPORT_BYTES) throw new UsageError(`${file}: ${(size / 1024 / 1024).toFixed(1)} MB is more than a LiteLLM config holds (at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB)`);
     raw = parse(readFileSync(file, 'utf8'));
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not YAML (${(err as Error).message.split('\n')[0]})`}`);
   }
   let result;

@@ -102,15 +102,25 @@ export async function loadConfigObject(raw: unknown, path: string, options: Load
   }
 }
 
-/** Each route's base URL must parse: the schema checks its form, `URL` its parts (host, port). */
+/**
+ * Each route's base URL must parse (the schema checks its form, `URL` its parts), and hold nothing the gateway
+ * would drop: it sends requests to the URL's origin and path only.
+ */
 function urlProblems(file: ConfigFile): SchemaProblem[] {
   return file.routes.flatMap((r, i) => {
+    const path = `routes[${i}].base_url`;
+    let url: URL;
     try {
-      new URL(r.base_url);
-      return [];
+      url = new URL(r.base_url);
     } catch {
-      return [{ path: `routes[${i}].base_url`, message: `is not a valid URL: '${r.base_url}'` }];
+      return [{ path, message: `is not a valid URL: '${r.base_url}'` }];
     }
+    const problems: SchemaProblem[] = [];
+    if (url.username || url.password) problems.push({ path, message: "holds credentials (user:password@), which are never sent: put the upstream's key in api_key (sent as its format's auth header)" });
+    if (url.search) {
+      problems.push({ path, message: "holds a query string, which is never sent: requests go to the URL's path only; a provider that needs query parameters (Azure OpenAI's api-version) needs a format of its own" });
+    }
+    return problems;
   });
 }
 

@@ -5,6 +5,7 @@ import type { DecisionSink } from './record/decision-sink.js';
 import { RequestTracer } from './record/request-tracer.js';
 import { ThreadedDecisionSink } from './record/threaded-decision-sink.js';
 import { restoreLedgerFromLog } from './record/restore-ledger.js';
+import { ensureWritableLogDir } from './record/writable-log-dir.js';
 import { VERSION } from '../version.js';
 import { logDirOf } from './runtime.js';
 import type { CircuitOptions } from './state/circuit-breaker.js';
@@ -59,6 +60,7 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
     ...(log?.duckdb_memory_limit === undefined ? {} : { memoryLimit: log.duckdb_memory_limit }),
     ...(log?.duckdb_threads === undefined ? {} : { threads: log.duckdb_threads }),
   };
+  ensureWritableLogDir(dir, loaded.path);
   // The writer runs in its own thread on the system clock; a test's clock (rolls, segment names) needs it here.
   const sink = clock === systemClock ? await ThreadedDecisionSink.open(logOptions) : await DuckDbDecisionSink.open(logOptions, clock);
   const ledger = await ledgerFor(loaded, dir, clock);

@@ -4,7 +4,7 @@ import { ConfigError } from '../engine/errors.js';
 import { picoToUsdNumber } from '../engine/money.js';
 import { findCrossovers, type CostAt, type Crossover } from './crossovers.js';
 import { dailyCosts, type PointCost } from './daily-costs.js';
-import { generateTraffic, shapeOf } from './generate-traffic.js';
+import { generateTraffic, requestsPerDay, shapeOf, type TrafficShape } from './generate-traffic.js';
 import type { PreparedOption, Scenario } from './load-scenario.js';
 import { runLive, type LiveResult } from './live-run.js';
 import { outageStats, replayBatch, type OutageImpact } from './replay.js';
@@ -83,6 +83,29 @@ function cheapestBands(points: readonly { tokensPerDay: number; costs: CostAt }[
 }
 
 /**
+ * The most requests one volume point may replay: memory grows with it (a 1e10-token day held 856 MB), and
+ * past it the replay's typed arrays cannot even be made. Costs scale linearly, so a larger volume is priced
+ * the same by replaying a smaller one.
+ */
+export const MAX_REPLAY_REQUESTS = 5_000_000;
+
+function checkReplaySize(scenario: Scenario, shape: TrafficShape, days: number): void {
+  const largest = Math.max(...scenario.volumes);
+  const requests = requestsPerDay(shape, largest) * days;
+  if (requests <= MAX_REPLAY_REQUESTS) return;
+  const source = relative(process.cwd(), scenario.path) || scenario.path;
+  throw new ConfigError(source, [
+    {
+      path: 'volume',
+      message:
+        `${largest.toExponential(2)} tokens per day over ${days} day${days === 1 ? '' : 's'} is ${requests.toLocaleString('en-US')} requests to replay; ` +
+        `a volume point may replay at most ${MAX_REPLAY_REQUESTS.toLocaleString('en-US')}. Lower the largest volume (to at most ` +
+        `${Math.floor((MAX_REPLAY_REQUESTS / days) * (shape.input.mean + shape.output.mean)).toExponential(2)} tokens per day), or fewer days: costs per request do not change with volume, so a smaller point prices the same traffic`,
+    },
+  ]);
+}
+
+/**
  * Replays a scenario: for each volume of the sweep the requests are drawn from the seed, then every option
  * replays the same requests through the planner into DuckDB; SQL gives each option's daily cost; every
  * crossover is narrowed to 1 % by replaying at intermediate volumes.
@@ -97,6 +120,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
   const db = await ScenarioDb.create(run.dbPath);
   const shape = shapeOf(scenario.traffic, scenario.recorded);
   const days = file.days ?? 1;
+  checkReplaySize(scenario, shape, days);
   const seed = file.seed ?? 1;
   try {
     await db.insert('options', options.map((o, i) => [i, o.id, o.label]));
