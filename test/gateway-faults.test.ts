@@ -232,7 +232,7 @@ describe('a decision log that falls behind', () => {
     // The real writer, its backlog as a stalled disk would leave it.
     let behind = 0;
     const sink = deps.sink;
-    const app = buildApp(loaded, { ...deps, sink: { record: (row) => sink.record(row), backlog: () => sink.backlog() + behind, liveRows: () => sink.liveRows(), close: () => sink.close() } }, { logger: false });
+    const app = buildApp(loaded, { ...deps, sink: { record: (row) => sink.record(row), backlog: () => sink.backlog() + behind, problem: () => sink.problem(), liveRows: () => sink.liveRows(), close: () => sink.close() } }, { logger: false });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     const ask = async () => {

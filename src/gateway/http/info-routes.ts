@@ -51,7 +51,8 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     // With the shared state away, budgeted requests fail closed but the rest are still served: degraded, not
     // unready — every instance loses Redis at once, and a balancer pulling them all would stop everything.
     const store = ctx.ledger.ready() ? 'up' : 'down';
-    const problems = ctx.ledger.problems();
+    const logProblem = ctx.sink.problem();
+    const problems = [...ctx.ledger.problems(), ...(logProblem === undefined ? [] : [`log: ${logProblem}; rows wait in memory (the 200 ms durability window does not hold)`])];
     const status = healthy.length === 0 ? 'no_healthy_route' : store === 'down' || problems.length > 0 ? 'degraded' : 'ready';
     const body = { status, routes_healthy: healthy.length, routes_total: routes.length, state_store: store, ...(problems.length > 0 ? { problems } : {}) };
     return reply.code(healthy.length > 0 ? 200 : 503).send(body);

@@ -154,7 +154,8 @@ export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void
       request.tenant = authenticate(request.headers, ctx.runtime.current.loaded);
       const behind = ctx.sink.backlog();
       if (behind > (ctx.runtime.current.loaded.file.log?.max_backlog_rows ?? DEFAULT_MAX_BACKLOG_ROWS)) {
-        throw new GatewayError('log_backlog', `The decision log is ${behind} rows behind; retry shortly.`, { retryAfterMs: 1000 });
+        const why = ctx.sink.problem();
+        throw new GatewayError('log_backlog', `The decision log is ${behind} rows behind${why === undefined ? '' : ` (${why})`}; retry shortly.`, { retryAfterMs: 1000 });
       }
     },
   };

@@ -10,15 +10,28 @@ import type { FromWriter, ToWriter, WriterSetup } from './threaded-decision-sink
 const port = parentPort!;
 const setup = workerData as WriterSetup;
 const send = (message: FromWriter) => port.postMessage(message);
+/** How often the write-ahead log's health is looked at: well inside a readiness probe's period. */
+const PROBLEM_CHECK_MS = 250;
 
 adoptOpenWriters(setup.openWriters);
 try {
   const sink = await DuckDbDecisionSink.open(setup.options, systemClock, setup.writerId);
   port.on('message', (message: ToWriter) => void handle(sink, message));
   send({ type: 'ready' });
+  watchProblems(sink);
 } catch (err) {
   send({ type: 'failed', message: (err as Error).message });
   port.close();
+}
+
+/** Tells the gateway when rows stop reaching the disk (a full disk) and when they reach it again. */
+function watchProblems(sink: DuckDbDecisionSink): void {
+  let told: string | undefined;
+  const timer = setInterval(() => {
+    const problem = sink.problem();
+    if (problem !== told) send({ type: 'problem', problem: (told = problem) });
+  }, PROBLEM_CHECK_MS);
+  timer.unref();
 }
 
 async function handle(sink: DuckDbDecisionSink, message: ToWriter): Promise<void> {

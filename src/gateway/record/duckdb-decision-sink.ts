@@ -132,6 +132,10 @@ export class DuckDbDecisionSink implements DecisionSink {
     this.wal.append(line);
   }
 
+  problem(): string | undefined {
+    return this.wal.problem();
+  }
+
   /** Resolves when every row recorded so far is in the write-ahead segment on disk. */
   onDisk(): Promise<void> {
     return this.wal.onDisk();

@@ -16,6 +16,8 @@ export type FromWriter =
   | { type: 'failed'; message: string }
   | { type: 'on-disk'; rows: number }
   | { type: 'live'; id: number; rows: Record<string, unknown>[] }
+  /** The writer's problem changed (`disk full: <dir>`), or cleared. */
+  | { type: 'problem'; problem: string | undefined }
   | { type: 'closed' };
 
 /** Rows go to the writer in batches: when this many are waiting, or this long after the first. */
@@ -40,6 +42,8 @@ export class ThreadedDecisionSink implements DecisionSink {
   private readonly liveWaiters = new Map<number, (rows: Record<string, unknown>[]) => void>();
   private nextLiveId = 0;
   private closing = false;
+  /** What the writer last said is stopping rows reaching the disk. */
+  private writerProblem: string | undefined;
   /** Undefined while a new writer starts. */
   private writer: { worker: Worker; id: string } | undefined;
   private restarting: Promise<void> = Promise.resolve();
@@ -59,6 +63,10 @@ export class ThreadedDecisionSink implements DecisionSink {
     this.batch.push(loggableLine(row));
     if (this.batch.length >= HANDOVER_ROWS) this.handOver();
     else this.handover ??= setTimeout(() => this.handOver(), HANDOVER_MS);
+  }
+
+  problem(): string | undefined {
+    return this.writerProblem;
   }
 
   backlog(): number {
@@ -106,6 +114,7 @@ export class ThreadedDecisionSink implements DecisionSink {
     this.writer = writer;
     writer.worker.on('message', (message: FromWriter) => {
       if (message.type === 'on-disk') this.unacknowledged.shift();
+      else if (message.type === 'problem') this.writerProblem = message.problem;
       else if (message.type === 'live') {
         this.liveWaiters.get(message.id)?.(message.rows);
         this.liveWaiters.delete(message.id);

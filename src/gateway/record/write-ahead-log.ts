@@ -19,6 +19,8 @@ export class WriteAheadLog<T> {
   private chain: Promise<unknown>;
   private file: Promise<FileHandle>;
   private readonly timer: NodeJS.Timeout;
+  /** Why the last write failed (a full disk), until one succeeds. */
+  private failing: string | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -45,6 +47,11 @@ export class WriteAheadLog<T> {
 
   append(entry: T): void {
     this.pending.push(entry);
+  }
+
+  /** Why rows are not reaching the disk now (`disk full: <dir>`), or undefined while writes succeed. */
+  problem(): string | undefined {
+    return this.failing;
   }
 
   /** Resolves when every entry appended so far is written and fsync'd (at the next timed sync or rotation). */
@@ -103,8 +110,11 @@ export class WriteAheadLog<T> {
     } catch (err) {
       this.pending.unshift(...lines);
       this.waiting.unshift(...waiting);
+      const code = (err as NodeJS.ErrnoException).code;
+      this.failing = code === 'ENOSPC' || code === 'EDQUOT' ? `disk full: ${this.dir}` : `cannot write ${this.dir} (${code ?? (err as Error).message})`;
       throw err;
     }
+    this.failing = undefined;
     for (const resolve of waiting) resolve();
   }
 
