@@ -48,9 +48,12 @@ general_settings:
     // No secret in the output: the literal key became a variable, the master key its hash.
     expect(text).not.toContain('sk-ant-literal');
     expect(text).not.toContain('sk-master-literal');
+    // The stand-ins listen on loopback, which the import takes for servers in the building: on-prem routes,
+    // priced by the hour (at 0 until the operator says), cleared for the top level.
+    const onprem = { kind: 'onprem', clearance: 'restricted', pricing: { fixed_per_hour_usd: 0 } };
     expect(config.routes).toEqual([
-      { id: 'openai-gpt-5', provider: 'openai', clearance: 'confidential', models: ['gpt-5'], base_url: openai.url, api_key: '${OPENAI_API_KEY}' },
-      { id: 'anthropic-claude-sonnet-4-6', provider: 'anthropic', clearance: 'confidential', models: ['claude-sonnet-4-6'], base_url: anthropic.url, api_key: '${ANTHROPIC_API_KEY}' },
+      { id: 'openai-gpt-5', provider: 'openai', ...onprem, models: ['gpt-5'], base_url: openai.url, api_key: '${OPENAI_API_KEY}' },
+      { id: 'anthropic-claude-sonnet-4-6', provider: 'anthropic', ...onprem, models: ['claude-sonnet-4-6'], base_url: anthropic.url, api_key: '${ANTHROPIC_API_KEY}' },
     ]);
     const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
     const serve = await startProcess([bin, 'serve', '--config', join(dir, 'seed.switchyard.yaml'), '--port', '0'], { OPENAI_API_KEY: 'sk-o-0123456789', ANTHROPIC_API_KEY: 'sk-a-0123456789' }, ROOT);
@@ -167,6 +170,50 @@ general_settings:
     expect(await gpt4o('free')).toEqual(['openai-gpt-4o']);
     expect(await gpt4o('paid')).toEqual(['openai-gpt-4o-2']);
     expect(await gpt4o('')).toEqual(['openai-gpt-4o-3']);
+  });
+
+  it('self-hosted deployments (hosted_vllm, ollama, openai/ on a private address) become on-prem routes that load, priced by the hour', async () => {
+    // The shapes LiteLLM's docs give for vLLM, Ollama and an OpenAI-compatible server on the network.
+    const litellm = write(
+      'onprem.yaml',
+      `model_list:
+  - model_name: gpt-4o
+    litellm_params: { model: openai/gpt-4o, api_key: os.environ/OPENAI_API_KEY }
+  - model_name: local-llama
+    litellm_params: { model: hosted_vllm/meta-llama/Llama-3.3-70B-Instruct, api_base: http://127.0.0.1:8000/v1 }
+  - model_name: local-qwen
+    litellm_params: { model: ollama/qwen2.5, api_base: http://localhost:11434 }
+  - model_name: lab-mistral
+    litellm_params: { model: openai/mistral-small, api_base: http://10.0.4.17:8080/v1, api_key: "none" }
+`,
+    );
+    const { code, stderr, config } = await importTo(litellm, 'onprem.switchyard.yaml');
+    expect(stderr).toContain('it loads');
+    expect(code).toBe(0);
+    const byId = Object.fromEntries(config.routes.map((r) => [r.id, r]));
+    expect(byId['openai-gpt-4o']).not.toHaveProperty('kind');
+    for (const id of ['vllm-local-llama', 'ollama-local-qwen', 'openai-lab-mistral']) {
+      expect(byId[id]).toMatchObject({ clearance: 'restricted', pricing: { fixed_per_hour_usd: 0 } });
+    }
+    expect(byId['openai-lab-mistral']).toMatchObject({ kind: 'onprem' });
+    expect(stderr).toMatch(/route vllm-local-llama is on-prem: priced fixed_per_hour_usd: 0 — set the server's real hourly cost/);
+    expect(readFileSync(join(dir, 'onprem.switchyard.yaml'), 'utf8')).toContain("set each server's real hourly cost");
+  });
+
+  it('an api_base read from the environment is written as ${NAME}, checked with placeholders, and its variable listed (exit 0)', async () => {
+    const litellm = write(
+      'envbase.yaml',
+      `model_list:
+  - model_name: gpt-4o
+    litellm_params: { model: openai/gpt-4o, api_key: os.environ/OPENAI_API_KEY, api_base: os.environ/OPENAI_BASE_OVERRIDE }
+general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }
+`,
+    );
+    const { code, stderr, config } = await importTo(litellm, 'envbase.switchyard.yaml');
+    expect(code).toBe(0);
+    expect(config.routes[0]).toMatchObject({ base_url: '${OPENAI_BASE_OVERRIDE}' });
+    expect(stderr).toContain('the config reads LITELLM_MASTER_KEY, OPENAI_API_KEY, OPENAI_BASE_OVERRIDE from the environment; unset here: LITELLM_MASTER_KEY, OPENAI_API_KEY, OPENAI_BASE_OVERRIDE');
+    expect(stderr).toContain('it loads');
   });
 
   it('a file larger than a LiteLLM config could be is refused before it is parsed: one line, exit 2', async () => {

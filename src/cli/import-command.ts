@@ -30,7 +30,9 @@ export async function importLiteLlmFile(file: string, options: ImportOptions): P
   } catch (err) {
     throw new UsageError(`${file}: ${(err as Error).message}`);
   }
-  const header = `# Imported from ${basename(file)} by \`switchyard import litellm\`. Review each route's clearance: it says which\n# sensitivity level the route may carry, and LiteLLM has no such notion.\n`;
+  const header =
+    `# Imported from ${basename(file)} by \`switchyard import litellm\`. Review each route's clearance: it says which\n` +
+    `# sensitivity level the route may carry, and LiteLLM has no such notion. On-prem routes are priced\n# fixed_per_hour_usd: 0: set each server's real hourly cost.\n`;
   const text = header + stringify(result.config, { lineWidth: 120 });
   const table = createTable(['LiteLLM', 'mapped', 'what it became, or why not']);
   for (const n of result.notes) table.push([n.source, n.mapped ? 'yes' : 'no', n.note]);
@@ -42,13 +44,26 @@ export async function importLiteLlmFile(file: string, options: ImportOptions): P
   }
   writeFileSync(options.out, text);
   if (result.tagRules) writeFileSync(join(dirname(options.out), (result.config.policies as string[])[0] as string), `${JSON.stringify(result.tagRules, null, 2)}\n`);
+  // The file is checked as it will load on the server: its shape with every variable it reads set to a
+  // placeholder, so what this shell's environment holds (or lacks) decides nothing.
+  const variables = [...new Set([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1] as string))].sort();
   try {
-    await loadConfig(options.out);
+    await loadConfig(options.out, { env: placeholders(variables, result.config) });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    console.error(`switchyard: wrote ${options.out}, but it does not load yet: ${err.message}`);
+    console.error(`switchyard: wrote ${options.out}, but it does not load: ${err.message}`);
     return 1;
+  }
+  if (variables.length > 0) {
+    const unset = variables.filter((v) => !process.env[v]);
+    console.error(`the config reads ${variables.join(', ')} from the environment${unset.length > 0 ? `; unset here: ${unset.join(', ')}` : ''}`);
   }
   console.error(`wrote ${options.out}: it loads; try \`switchyard check -c ${options.out}\``);
   return 0;
+}
+
+/** A value for each variable that any field reading it accepts: a URL where a route's base_url reads it. */
+function placeholders(variables: readonly string[], config: Record<string, unknown>): Record<string, string> {
+  const inUrls = JSON.stringify((config.routes as { base_url?: unknown }[]).map((r) => r.base_url ?? ''));
+  return Object.fromEntries(variables.map((v) => [v, inUrls.includes(`\${${v}}`) ? 'http://placeholder.invalid/v1' : 'placeholder-value']));
 }

@@ -47,6 +47,18 @@ const STRATEGIES: Record<string, { strategy: string; exact: boolean }> = {
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** `os.environ/NAME`, LiteLLM's way to read a value from the environment. */
+const ENV_REF = /^os\.environ\/([A-Za-z_][A-Za-z0-9_]*)$/;
+/** A loopback, private-range or local-name host: a server in the building, whatever its provider prefix says. */
+const PRIVATE_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\]|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|[^.]+|.+\.(?:local|internal|lan|home\.arpa))$/i;
+
+function isPrivateBase(base: string): boolean {
+  try {
+    return PRIVATE_HOST.test(new URL(base).hostname);
+  } catch {
+    return false;
+  }
+}
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'route';
 
 /**
@@ -66,7 +78,7 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
 
   const secret = (value: unknown, envName: string, source: string): string | undefined => {
     if (typeof value !== 'string' || value === '') return undefined;
-    const env = /^os\.environ\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
+    const env = ENV_REF.exec(value);
     if (env) return `\${${env[1]}}`;
     note(source, false, `a literal key is never copied: set ${envName} and it is read from there`);
     return `\${${envName}}`;
@@ -96,9 +108,12 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
     let id = slug(`${provider}-${entry.model_name}`);
     for (let n = 2; used.has(id); n++) id = slug(`${provider}-${entry.model_name}-${n}`);
     used.add(id);
-    const kind = PROVIDER_PRESETS[provider].kind;
-    const route: Record<string, unknown> = { id, provider, clearance: CLEARANCE[kind], models: upstream === entry.model_name ? [upstream] : { [entry.model_name]: upstream } };
-    if (typeof params.api_base === 'string') route.base_url = params.api_base.replace(/\/$/, '');
+    const base = typeof params.api_base === 'string' ? params.api_base.replace(/\/$/, '') : undefined;
+    const baseEnv = base === undefined ? null : ENV_REF.exec(base);
+    // A deployment on a loopback or private address is a server in the building: on-prem, whatever its prefix.
+    const kind = base !== undefined && !baseEnv && isPrivateBase(base) ? 'onprem' : PROVIDER_PRESETS[provider].kind;
+    const route: Record<string, unknown> = { id, provider, ...(kind === PROVIDER_PRESETS[provider].kind ? {} : { kind }), clearance: CLEARANCE[kind], models: upstream === entry.model_name ? [upstream] : { [entry.model_name]: upstream } };
+    if (base !== undefined) route.base_url = baseEnv ? `\${${baseEnv[1]}}` : base;
     const preset: Preset = PROVIDER_PRESETS[provider];
     const key = secret(params.api_key, preset.keyVar ?? `${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`, `${at}.litellm_params.api_key`);
     if (key) route.api_key = key;
@@ -111,6 +126,10 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
     const info = isObject(entry.model_info) ? entry.model_info : {};
     if (typeof info.input_cost_per_token === 'number' && typeof info.output_cost_per_token === 'number') {
       route.pricing = { models: { [entry.model_name]: { input_per_mtok: info.input_cost_per_token * 1e6, output_per_mtok: info.output_cost_per_token * 1e6 } } };
+    } else if (kind === 'onprem') {
+      // A self-hosted model has no per-token price: its server costs by the hour, which LiteLLM does not know.
+      route.pricing = { fixed_per_hour_usd: 0 };
+      note(`${at}.pricing`, false, `route ${id} is on-prem: priced fixed_per_hour_usd: 0 — set the server's real hourly cost`);
     }
     for (const tag of Array.isArray(params.tags) ? params.tags : []) if (typeof tag === 'string') byTag.set(tag, [...(byTag.get(tag) ?? []), id]);
     note(`${at} (${entry.model_name})`, true, `route ${id}: ${provider} preset${route.base_url ? `, base_url ${String(route.base_url)}` : ''}, upstream model ${upstream}, clearance ${CLEARANCE[kind]} (review: LiteLLM has no clearance)`);
@@ -167,7 +186,7 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
   }
 
   const masterKey = general.master_key;
-  const env = typeof masterKey === 'string' ? /^os\.environ\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(masterKey) : null;
+  const env = typeof masterKey === 'string' ? ENV_REF.exec(masterKey) : null;
   const tenantKey = env ? `\${${env[1]}}` : typeof masterKey === 'string' ? `sha256:${hashApiKey(masterKey)}` : '${SWITCHYARD_TENANT_KEY}';
   note('general_settings.master_key', masterKey !== undefined, masterKey === undefined ? 'no master key: tenant "default" reads its key from SWITCHYARD_TENANT_KEY' : `tenant "default" with the master key${env ? ` from ${env[1]}` : ' (stored hashed)'}`);
   for (const key of Object.keys(general)) if (key !== 'master_key') note(`general_settings.${key}`, false, 'no equivalent in Switchyard');
