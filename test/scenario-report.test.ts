@@ -44,12 +44,19 @@ describe('scenario warnings', () => {
   it('an unserved model is a loud warning, with its share and reason, in the console, both reports and the summary; --strict fails', async () => {
     const r = await runScenarioCli('unserved', UNSERVED);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/warning: denied: direct-only denies \d+\.\d % of requests \(model_not_found [\d,]+\); they are priced at \$0/);
+    // The decision-maker is told which traffic is missing from the price: the model, by reason.
+    expect(r.stderr).toMatch(/warning: denied: direct-only denies \d+\.\d % of requests \(model_not_found: mystery-model [\d,]+\); they are priced at \$0/);
+    expect(readFileSync(join(r.out, 'report.md'), 'utf8')).toMatch(/model_not_found: mystery-model [\d,]+/);
+    expect(readFileSync(join(r.out, 'report.html'), 'utf8')).toMatch(/model_not_found: mystery-model [\d,]+/);
     expect(r.stderr).toContain('warning: options differ');
     expect(readFileSync(join(r.out, 'report.md'), 'utf8')).toContain('## Read this first');
     expect(readFileSync(join(r.out, 'report.html'), 'utf8')).toContain('<section class="warnings">');
     const summary = JSON.parse(readFileSync(join(r.out, 'summary.json'), 'utf8')) as ScenarioSummary;
-    expect(summary.warnings.find((w) => w.kind === 'denied')).toMatchObject({ option: 'direct-only', share: expect.closeTo(0.1, 1) });
+    expect(summary.warnings.find((w) => w.kind === 'denied')).toMatchObject({
+      option: 'direct-only',
+      share: expect.closeTo(0.1, 1),
+      denied: [{ code: 'model_not_found', model: 'mystery-model', tags: [], requests: expect.any(Number), share: expect.closeTo(0.1, 1) }],
+    });
     const strict = await runScenarioCli('unserved-strict', UNSERVED, '--strict');
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain('--strict: 2 warnings');

@@ -47,6 +47,10 @@ export const ScenarioSummarySchema = Type.Object({
       option: Type.Optional(Type.String()),
       share: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
       message: Type.String(),
+      /** With `denied`: the missing traffic by reason, model and tags. */
+      denied: Type.Optional(
+        Type.Array(Type.Object({ code: Type.String(), model: Type.String(), tags: Type.Array(Type.String()), requests: Type.Integer({ minimum: 0 }), share: Type.Number({ minimum: 0, maximum: 1 }) })),
+      ),
     }),
   ),
   /** With inputs given as ranges: per crossover, each input's swing (the tornado) and the interval of all drawn at once. */
@@ -110,7 +114,7 @@ export function scenarioSummary(result: ScenarioResult): ScenarioSummary {
       cheaper_above: c.cheaperAbove,
     })),
     cheapest_bands: result.bands.map((b) => ({ from_tokens_per_day: b.from, to_tokens_per_day: b.to, option: b.option })),
-    warnings: result.warnings.map((w) => ({ ...w })),
+    warnings: result.warnings.map(({ denied, ...w }) => ({ ...w, ...(denied ? { denied: denied.map((d) => ({ ...d, tags: [...d.tags] })) } : {}) })),
     ...(result.sensitivity
       ? {
           sensitivity: result.sensitivity.map((x) => ({

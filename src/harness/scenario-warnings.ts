@@ -2,6 +2,16 @@ import type { PointCost } from './daily-costs.js';
 import type { Scenario } from './load-scenario.js';
 import type { ScenarioDb } from './scenario-db.js';
 
+/** One kind of denied traffic: which requests (their model and tags) an option refused, and why. */
+export interface DeniedTraffic {
+  readonly code: string;
+  readonly model: string;
+  readonly tags: readonly string[];
+  readonly requests: number;
+  /** Of the option's requests (0–1). */
+  readonly share: number;
+}
+
 /** Something that changes what a comparison means: said loudly in the console, both reports and the summary. */
 export interface ScenarioWarning {
   readonly kind: 'denied' | 'substituted' | 'capacity_exceeded' | 'options_differ';
@@ -9,9 +19,21 @@ export interface ScenarioWarning {
   /** Of the option's requests (0–1), where it applies. */
   readonly share?: number;
   readonly message: string;
+  /** With `denied`: the traffic missing from the option's price, by reason, model and tags. */
+  readonly denied?: readonly DeniedTraffic[];
 }
 
 const pct = (share: number) => `${(share * 100).toFixed(share < 0.001 ? 3 : 1)} %`;
+
+/** `model_not_found: mystery-model 3,767; no_eligible_route: gpt-5 [phi] 120`: the missing traffic by reason. */
+function deniedList(denied: readonly DeniedTraffic[]): string {
+  const byCode = new Map<string, string[]>();
+  for (const d of denied) {
+    const what = `${d.model}${d.tags.length > 0 ? ` [${d.tags.join(', ')}]` : ''} ${d.requests.toLocaleString('en-US')}`;
+    byCode.set(d.code, [...(byCode.get(d.code) ?? []), what]);
+  }
+  return [...byCode].map(([code, list]) => `${code}: ${list.join(', ')}`).join('; ');
+}
 
 /**
  * What the numbers do not show by themselves, from the replayed rows of the swept volumes: requests an option
@@ -25,13 +47,18 @@ export async function scenarioWarnings(db: ScenarioDb, scenario: Scenario, sweep
   const rows = async <T>(sql: string) => (await db.connection.runAndReadAll(sql)).getRowObjectsJson() as T[];
   const totals = new Map((await rows<{ option_id: number; n: string }>(`SELECT option_id, count(*)::BIGINT AS n FROM requests WHERE point IN (${points}) GROUP BY ALL`)).map((r) => [r.option_id, Number(r.n)]));
   const warnings: ScenarioWarning[] = [];
-  const denials = await rows<{ option_id: number; denial: string; n: string }>(`SELECT option_id, denial, count(*)::BIGINT AS n FROM requests WHERE point IN (${points}) AND denial IS NOT NULL GROUP BY ALL ORDER BY option_id, n DESC`);
+  const denials = await rows<{ option_id: number; denial: string; model: string; tags: string[]; n: string }>(`
+    SELECT r.option_id, r.denial, m.model, g.tags, count(*)::BIGINT AS n
+      FROM requests r JOIN models m ON m.model_id = r.model_id JOIN tagsets g ON g.tagset_id = r.tagset_id
+     WHERE r.point IN (${points}) AND r.denial IS NOT NULL GROUP BY ALL ORDER BY r.option_id, r.denial, n DESC, m.model`);
   for (const [optionId, id] of ids.entries()) {
-    const mine = denials.filter((d) => d.option_id === optionId);
-    if (mine.length === 0) continue;
-    const n = mine.reduce((s, d) => s + Number(d.n), 0);
-    const share = n / (totals.get(optionId) ?? 1);
-    warnings.push({ kind: 'denied', option: id, share, message: `${id} denies ${pct(share)} of requests (${mine.map((d) => `${d.denial} ${Number(d.n).toLocaleString('en-US')}`).join(', ')}); they are priced at $0, so ${id} looks cheaper than it is` });
+    const total = totals.get(optionId) ?? 1;
+    const denied = denials
+      .filter((d) => d.option_id === optionId)
+      .map((d): DeniedTraffic => ({ code: d.denial, model: d.model, tags: d.tags, requests: Number(d.n), share: Number(d.n) / total }));
+    if (denied.length === 0) continue;
+    const share = denied.reduce((s, d) => s + d.requests, 0) / total;
+    warnings.push({ kind: 'denied', option: id, share, message: `${id} denies ${pct(share)} of requests (${deniedList(denied)}); they are priced at $0, so ${id} looks cheaper than it is`, denied });
   }
   const subs = await rows<{ option_id: number; asked: string; served: string; n: string }>(`
     SELECT r.option_id, m.model AS asked, sm.model AS served, count(*)::BIGINT AS n
