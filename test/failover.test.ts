@@ -181,6 +181,21 @@ describe('retries on the same route', () => {
     }
   });
 
+  // Issue 34: with the `wait < leftMs` check gone from retry.ts, the caller was held by a retry-after of
+  // 999999 s until the route's 10-minute deadline; it moves on at once instead (this test times out otherwise).
+  it('a retry-after longer than the route has left is not waited for: the next route answers at once', { timeout: 10_000 }, async () => {
+    const gw = await startGateway(config('', { a: 'retries: { max: 2 }' }));
+    try {
+      ups.a.behave({ status: 429, retryAfter: '999999' });
+      const answer = await ask(gw, { model: 'gpt-5' });
+      expect(answer).toMatchObject({ status: 200, route: 'b' });
+      const rows = await (gw.deps.sink as unknown as { liveRows(): Promise<Record<string, unknown>[]> }).liveRows();
+      expect(JSON.parse(rows.at(-1)!.attempts as string).map((x: { route: string; status: unknown }) => `${x.route} ${x.status}`)).toEqual(['a 429', 'b 200']);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('a 5xx retried max times moves on to the next route; a stream that started is never retried', async () => {
     const gw = await startGateway(config('', { a: 'retries: { max: 2, backoff_ms: 10 }' }));
     try {
