@@ -123,13 +123,14 @@ describe('the reservation bounds the worst case', () => {
 
 describe('restart', () => {
   it('spend before a restart counts after it', async () => {
-    const config = writeGatewayConfig(mocks, cappedTenant(0.000205)); // room for two requests' actual cost + change
+    // Room for two requests at their actual cost (102 µ$ each), not a third held at its most (102 µ$ on direct).
+    const config = writeGatewayConfig(mocks, cappedTenant(0.000305));
     gw = await startGateway(config);
-    for (let i = 0; i < 2; i++) expect((await send(gw.url, CAPPED_KEY, { max_tokens: 1 })).statusCode).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await send(gw.url, CAPPED_KEY, { max_tokens: 50 })).statusCode).toBe(200);
     await gw.close();
     gw = await startGateway(config);
     expect((await gw.deps.ledger.snapshot('capped', Date.now())).dailyPico).toBe(2n * (8n * 250_000n + 50n * 2_000_000n));
-    const third = await send(gw.url, CAPPED_KEY, { max_tokens: 1 });
+    const third = await send(gw.url, CAPPED_KEY, { max_tokens: 50 });
     expect(third.statusCode).toBe(429);
     expect(((await third.body.json()) as { error: { code: string } }).error.code).toBe('budget_exceeded');
   });
@@ -139,7 +140,7 @@ describe('restart', () => {
     gw = await startGateway(config);
     const echoed = await Promise.all(
       Array.from({ length: 60 }, async () => {
-        const res = await send(gw!.url, CAPPED_KEY, { max_tokens: 1 }, undefined, { 'x-request-id': 'same-id' });
+        const res = await send(gw!.url, CAPPED_KEY, { max_tokens: 50 }, undefined, { 'x-request-id': 'same-id' });
         await res.body.dump();
         expect(res.statusCode).toBe(200);
         return res.headers['x-request-id'];
