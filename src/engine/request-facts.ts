@@ -70,10 +70,12 @@ export type CanonicalRequest =
   | { readonly endpoint: 'chat'; readonly body: ChatCompletionRequest; readonly sent: unknown }
   | { readonly endpoint: 'embeddings'; readonly body: EmbeddingsRequest; readonly sent: unknown };
 
-/** What else goes into the facts: an analyzer's findings, and the monotonic clock the scan's time limit reads. */
+/** What else goes into the facts: an analyzer's findings, the monotonic clock the scan's time limit reads, the seed. */
 export interface FactOptions {
   readonly external?: readonly string[];
   readonly clock?: () => number;
+  /** Where a `weighted` choice among equal routes draws from. */
+  readonly seed?: number;
 }
 
 /** What the detector finds in the request when the tenant opted in, with what an analyzer found already. */
@@ -100,7 +102,7 @@ function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
  * buildFacts({ endpoint: 'chat', body, sent: body }, tenant, { tags: ['phi'] }, ledgerSnapshot, clock.now())
  */
 export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: CallerHints, spend: SpendSnapshot, nowMs: number, options: FactOptions = {}): RequestFacts {
-  const slo = hints.sloMs === undefined ? {} : { sloMs: hints.sloMs };
+  const slo = { ...(hints.sloMs === undefined ? {} : { sloMs: hints.sloMs }), ...(options.seed === undefined ? {} : { seed: options.seed }) };
   if (request.endpoint === 'embeddings') {
     const { input } = request.body;
     const texts = embeddingTexts(input);

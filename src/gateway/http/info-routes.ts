@@ -1,15 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decisionToJson } from '../../engine/decision-view.js';
-import { planRoute } from '../../engine/planner.js';
-import { buildFacts } from '../../engine/request-facts.js';
 import { ChatCompletionRequestSchema } from '../../engine/request-schema.js';
 import type { AppContext } from '../build-app.js';
 import { authenticate } from './auth.js';
 import { readCallerRequest } from './caller-request.js';
-import { externalFindings } from './analyzer.js';
-import { hintsFromHeaders } from './caller-hints.js';
-import { plannerView } from '../state/planner-view.js';
+import { planInput, planRequest } from './plan-request.js';
 import { storesFor } from './tenant-stores.js';
 import { Type } from '@sinclair/typebox';
 import { WIRE_FORMATS } from '../formats/registry.js';
@@ -35,12 +31,9 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     const { loaded } = ctx.runtime.current;
     const tenant = authenticate(request.headers, loaded);
     const now = ctx.clock.now();
-    const { ledger, limiter } = storesFor(ctx, tenant);
-    const spend = await ledger.snapshot(tenant.id, now);
     const canonical = readCallerRequest('input' in request.body ? WIRE_FORMATS['openai-responses'] : WIRE_FORMATS.openai, 'chat', request.body);
-    const external = await externalFindings(loaded, tenant, canonical);
-    const facts = buildFacts(canonical, tenant, hintsFromHeaders(request.headers, loaded.routing, tenant), spend, now, { external, clock: () => performance.now() });
-    return { ...decisionToJson(planRoute(facts, loaded.routing, plannerView(ctx.health, limiter, now))), tenant: tenant.id, input_tokens: facts.inputTokens };
+    const { facts, decision } = await planRequest(ctx, storesFor(ctx, tenant), await planInput(ctx, request, tenant, canonical), now);
+    return { ...decisionToJson(decision), tenant: tenant.id, input_tokens: facts.inputTokens };
   });
 
   typed.get('/health', async () => ({ status: 'ok' }));

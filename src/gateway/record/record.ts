@@ -6,13 +6,16 @@ import type { GatewayError } from '../errors.js';
 import type { Delivery } from '../http/respond.js';
 import type { Attempt } from '../relay/exchange.js';
 import type { Clock } from '../state/clock.js';
-import type { Reservation, SpendLedger } from '../state/spend-ledger.js';
+import type { Hold } from '../http/reserve.js';
+import type { RateLimiter } from '../state/rate-limiter.js';
+import type { SpendLedger } from '../state/spend-ledger.js';
 import type { DecisionSink } from './decision-sink.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RequestTracer } from './request-tracer.js';
 
 export interface RecordDeps {
   readonly ledger: SpendLedger;
+  readonly limiter: RateLimiter;
   readonly sink: DecisionSink;
   readonly metrics: GatewayMetrics;
   readonly clock: Clock;
@@ -30,7 +33,8 @@ export interface RequestRecord {
   readonly startedMs: number;
   readonly facts: RequestFacts;
   readonly decision: Decision;
-  readonly reservation: Reservation | undefined;
+  /** What the request held (its reservation, its place in flight): given back here. */
+  readonly hold: Hold;
   readonly attempts: readonly Attempt[];
   readonly delivery: Delivery;
   readonly log: FastifyBaseLogger;
@@ -80,15 +84,18 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   const { delivery, decision, facts } = r;
   const now = deps.clock.now();
   const served = delivery.served;
-  if (r.reservation) {
+  const { reservation, admission } = r.hold;
+  if (reservation) {
     try {
-      if (served && delivery.metered) await deps.ledger.settle(r.reservation, delivery.metered.costPico, served.route, now);
-      else await deps.ledger.release(r.reservation, now);
+      if (served && delivery.metered) await deps.ledger.settle(reservation, delivery.metered.costPico, served.route, now);
+      else await deps.ledger.release(reservation, now);
     } catch (err) {
       // A shared ledger that stopped answering lets its reservation expire by itself; the row is still written.
       r.log.error({ err }, 'settling the reservation failed');
     }
   }
+  // Its place in flight is given back however the request ended.
+  if (admission) await deps.limiter.finish(admission).catch((err: unknown) => r.log.error({ err }, 'giving back the place in flight failed'));
   const latencyMs = now - r.startedMs;
   const row = logRow(r, latencyMs);
   deps.sink.record(row);

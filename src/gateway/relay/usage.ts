@@ -40,6 +40,13 @@ export interface RequestSize {
   readonly choices: number;
 }
 
+/** A request's size from its facts. */
+export const sizeOf = (facts: { inputTokens: number; maxOutputTokens?: number; choices?: number }): RequestSize => ({
+  inputEstimate: facts.inputTokens,
+  choices: facts.choices ?? 1,
+  ...(facts.maxOutputTokens === undefined ? {} : { maxOutputTokens: facts.maxOutputTokens }),
+});
+
 /**
  * A prompt's real count can exceed the estimate (characters / 4) several times over in scripts the estimate
  * reads poorly; past this multiple (and a floor for tiny prompts) it is not believed.

@@ -1,0 +1,50 @@
+import type { FastifyRequest } from 'fastify';
+import type { Decision } from '../../engine/decision.js';
+import { planRoute } from '../../engine/planner.js';
+import { buildFacts, NO_SPEND, type CallerHints, type CanonicalRequest, type RequestFacts } from '../../engine/request-facts.js';
+import type { Tenant } from '../../engine/routing-config.js';
+import type { AppContext } from '../build-app.js';
+import { plannerView } from '../state/planner-view.js';
+import { externalFindings } from './analyzer.js';
+import { hintsFromHeaders } from './caller-hints.js';
+import type { TenantStores } from './tenant-stores.js';
+
+/** What a request is planned from, read once: a re-plan on fresher spend reads none of it again. */
+export interface PlanInput {
+  readonly tenant: Tenant;
+  readonly canonical: CanonicalRequest;
+  readonly hints: CallerHints;
+  /** What an external analyzer found (none asked when none is configured). */
+  readonly findings: readonly string[];
+  /** Where a weighted choice among equal routes draws from: one per request, so a re-plan draws the same. */
+  readonly seed: number;
+}
+
+export interface Planned {
+  readonly facts: RequestFacts;
+  readonly decision: Decision;
+}
+
+const NO_FINDINGS: readonly string[] = Object.freeze([]);
+/** The detector's clock for its time limit: monotonic, unlike the gateway's (which a test may set). */
+const monotonicMs = () => performance.now();
+
+/** Reads a request's hints, asks the analyzer (when one is configured) and draws its seed. */
+export async function planInput(ctx: AppContext, request: FastifyRequest, tenant: Tenant, canonical: CanonicalRequest): Promise<PlanInput> {
+  const { loaded } = ctx.runtime.current;
+  const hints = hintsFromHeaders(request.headers, loaded.routing, tenant);
+  const findings = loaded.file.sensitivity?.analyzer && tenant.autoTag ? await externalFindings(loaded, tenant, canonical) : NO_FINDINGS;
+  return { tenant, canonical, hints, findings, seed: Math.floor(ctx.random() * 2 ** 31) };
+}
+
+/**
+ * The facts and the decision for a request at `nowMs`: the one planning step of the proxy and of
+ * `/v1/route/explain`, so explain and the request always agree. A tenant without a budget has no spend to
+ * compare with, so no store is asked.
+ */
+export async function planRequest(ctx: AppContext, stores: TenantStores, input: PlanInput, nowMs: number): Promise<Planned> {
+  const { tenant } = input;
+  const spend = tenant.budget ? await stores.ledger.snapshot(tenant.id, nowMs) : NO_SPEND;
+  const facts = buildFacts(input.canonical, tenant, input.hints, spend, nowMs, { external: input.findings, clock: monotonicMs, seed: input.seed });
+  return { facts, decision: planRoute(facts, ctx.runtime.current.loaded.routing, plannerView(ctx.health, stores.limiter, nowMs)) };
+}
