@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { keyPrefixes, REDIS_URL, redisUp } from './helpers/redis.js';
 import { hashApiKey } from '../src/config/tenant-keys.js';
 import { RedisSpendLedger, type RestoreFromLogs } from '../src/gateway/state/redis-spend-ledger.js';
 import { closeMocks, startGateway, startMocks } from './helpers/gateway-fixture.js';
@@ -15,26 +15,7 @@ import { tempDir } from './helpers/hermetic.js';
 // a window gone that the other window says existed, is corruption: the tenant's budget fails closed (429
 // state_unavailable), it is said loudly and shown in /ready and /metrics, and the tenant's windows are
 // rebuilt from the decision logs. And a hung Redis holds up only what it guards.
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redisUp = await new Promise<boolean>((resolve) => {
-  const socket = connect(6379, '127.0.0.1', () => (socket.end(), resolve(true)));
-  socket.on('error', () => resolve(false));
-});
-const prefixes: string[] = [];
-const freshPrefix = () => {
-  const p = `switchyard-trust:${randomUUID().slice(0, 8)}`;
-  prefixes.push(p);
-  return p;
-};
-afterAll(async () => {
-  if (!redisUp) return;
-  const redis = new Redis(REDIS_URL);
-  for (const p of prefixes) {
-    const keys = await redis.keys(`${p}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  redis.disconnect();
-});
+const freshPrefix = keyPrefixes('switchyard-trust');
 
 const NOW = Date.UTC(2026, 11, 5, 12);
 const DAY = String(Math.floor(NOW / 86_400_000));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
@@ -7,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyPrefixes, REDIS_URL, redisUp } from './helpers/redis.js';
 import { hashApiKey } from '../src/config/tenant-keys.js';
 import { usdToPico } from '../src/engine/money.js';
 import { isRefusal, type Admission } from '../src/gateway/state/rate-limiter.js';
@@ -26,26 +26,7 @@ import { startProcess, type Started } from './helpers/start-process.js';
 // The spend ledger shared by several gateway instances through the real Redis on 127.0.0.1:6379. Each
 // suite uses its own key prefix, removed afterwards. Without Redis (a user's machine), the suite is skipped
 // and says why.
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redisUp = await new Promise<boolean>((resolve) => {
-  const socket = connect(6379, '127.0.0.1', () => (socket.end(), resolve(true)));
-  socket.on('error', () => resolve(false));
-});
-const prefixes: string[] = [];
-const freshPrefix = () => {
-  const p = `switchyard-test:${randomUUID().slice(0, 8)}`;
-  prefixes.push(p);
-  return p;
-};
-afterAll(async () => {
-  if (!redisUp) return;
-  const redis = new Redis(REDIS_URL);
-  for (const p of prefixes) {
-    const keys = await redis.keys(`${p}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  redis.disconnect();
-});
+const freshPrefix = keyPrefixes('switchyard-test');
 
 /** A config for instances sharing one Redis (under `prefix`), routing to the mocks, with these tenants. */
 function sharedConfig(mocks: Mocks, prefix: string, tenants: string, extra = ''): string {

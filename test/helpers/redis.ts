@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
+
+/** The machine's Redis, which the Redis suites use (skipped with a reason when none answers). */
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+
+export const redisUp = await new Promise<boolean>((resolve) => {
+  const socket = connect(6379, '127.0.0.1', () => (socket.end(), resolve(true)));
+  socket.on('error', () => resolve(false));
+});
+
+/** A fresh key prefix per call, for the calling suite; every key under them is removed after it. */
+export function keyPrefixes(label: string): () => string {
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    if (!redisUp) return;
+    const redis = new Redis(REDIS_URL);
+    for (const p of prefixes) {
+      const keys = await redis.keys(`${p}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    redis.disconnect();
+  });
+  return () => {
+    const p = `${label}:${randomUUID().slice(0, 8)}`;
+    prefixes.push(p);
+    return p;
+  };
+}
