@@ -18,6 +18,7 @@ import { respondError } from './http/respond.js';
 import { GatewayMetrics } from './record/metrics.js';
 import { RuntimeHolder } from './runtime.js';
 import { InFlight } from './in-flight.js';
+import { bufferedStdout } from './stdout-log.js';
 
 export interface AppOptions {
   /** pino options (or `false`); tests pass a stream to read the log lines. */
@@ -61,7 +62,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
   const metrics = new GatewayMetrics(() => runtime.current.loaded.routing, deps.ledger, deps.health, deps.sink, deps.clock);
   const ctx: AppContext = { ...deps, runtime, metrics, inFlight: new InFlight(), requestLines: () => runtime.current.loaded.file.log?.request_lines !== false, reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)) };
   const app = Fastify({
-    logger: options.logger ?? { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } },
+    logger: options.logger ?? { level: 'info', stream: bufferedStdout(), redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } },
     // One line per request, written by `record` with the decision; fastify's own per-request lines are off.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? loaded.file.server?.body_limit_bytes ?? DEFAULT_BODY_LIMIT,

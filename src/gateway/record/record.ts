@@ -12,6 +12,7 @@ import type { SpendLedger } from '../state/spend-ledger.js';
 import type { DecisionSink } from './decision-sink.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RequestTracer } from './request-tracer.js';
+import { writeRequestLine } from './request-line.js';
 
 export interface RecordDeps {
   readonly ledger: SpendLedger;
@@ -110,26 +111,26 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
     m.countServed(route, facts.tenant, latencyMs / 1000, ttftS, delivery.metered?.usage, Number(delivery.metered?.costPico ?? 0n) / 1e12);
     if (delivery.metered?.problem !== undefined) m.usageClamped.inc({ route });
   }
+  const line = {
+    tenant: facts.tenant,
+    model: facts.model,
+    served_model: served?.upstreamModel,
+    route: served?.route,
+    kind: served?.kind,
+    tags: decision.tags,
+    sensitivity: decision.sensitivity,
+    rules: decision.rulesFired,
+    stream: facts.stream,
+    status: delivery.status,
+    code: delivery.error?.code,
+    attempts: r.attempts,
+    ttft_ms: delivery.ttftMs,
+    total_ms: latencyMs,
+  };
+  const msg = served || r.attempts.length > 0 ? 'request' : 'refused';
   // At debug level pino skips the line before serialising anything.
-  r.log[deps.requestLines?.() === false ? 'debug' : 'info'](
-    {
-      tenant: facts.tenant,
-      model: facts.model,
-      served_model: served?.upstreamModel,
-      route: served?.route,
-      kind: served?.kind,
-      tags: decision.tags,
-      sensitivity: decision.sensitivity,
-      rules: decision.rulesFired,
-      stream: facts.stream,
-      status: delivery.status,
-      code: delivery.error?.code,
-      attempts: r.attempts,
-      ttft_ms: delivery.ttftMs,
-      total_ms: latencyMs,
-    },
-    served || r.attempts.length > 0 ? 'request' : 'refused',
-  );
+  if (deps.requestLines?.() === false) r.log.debug(line, msg);
+  else writeRequestLine(r.log, line, msg);
 }
 
 /** A request refused at the edge (its body or headers), after its caller was authenticated. */
