@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { GatewayError } from './errors.js';
 import { WIRE_FORMATS } from './formats/registry.js';
-import type { Endpoint, WireFormat } from './formats/wire-format.js';
+import type { AppContext } from './app-context.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { registerAdminRoutes, reloadHere } from './http/admin-routes.js';
 import { clientErrorHandler } from './http/client-errors.js';
@@ -26,27 +26,6 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** How `POST /admin/reload` reads the config again (default: the same file, the same options). */
   readonly reload?: () => Promise<LoadedConfig>;
-}
-
-/** What every route handler shares: the swappable config and the state behind its interfaces. */
-export interface AppContext extends GatewayDeps {
-  readonly runtime: RuntimeHolder;
-  readonly metrics: GatewayMetrics;
-  /** Reads the config again for `POST /admin/reload`. */
-  readonly reload: () => Promise<LoadedConfig>;
-  /** Proxy requests not yet recorded: the caller may have its answer while its row is still being written. */
-  readonly inFlight: InFlight;
-  /** Whether each request gets its info line on stdout (`log.request_lines`, read per request: a reload changes it). */
-  readonly requestLines: () => boolean;
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The wire format the endpoint's callers speak: their errors are written in it. */
-    callerFormat?: WireFormat;
-    /** The proxy endpoint it serves, for the log row of a request refused at the edge. */
-    endpoint?: Endpoint;
-  }
 }
 
 export const DEFAULT_BODY_LIMIT = 20 * 1024 * 1024;

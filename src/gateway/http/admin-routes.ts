@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ConfigError } from '../../engine/errors.js';
 import { formatUsd } from '../../engine/money.js';
-import type { AppContext } from '../build-app.js';
+import type { AppContext } from '../app-context.js';
 import { GatewayError } from '../errors.js';
 
 /** Whether the request carries this key (`Authorization: Bearer …` or `header`), compared in constant time. */

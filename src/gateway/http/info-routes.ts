@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decisionToJson } from '../../engine/decision-view.js';
 import { ChatCompletionRequestSchema } from '../../engine/request-schema.js';
-import type { AppContext } from '../build-app.js';
+import type { AppContext } from '../app-context.js';
 import { authenticate } from './auth.js';
 import { readCallerRequest } from './caller-request.js';
 import { planInput, planRequest } from './plan-request.js';

@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
-import type { Decision } from '../../engine/decision.js';
 import { planRoute } from '../../engine/planner.js';
-import { buildFacts, NO_SPEND, type CallerHints, type CanonicalRequest, type RequestFacts } from '../../engine/request-facts.js';
+import { buildFacts, NO_SPEND, type CallerHints, type CanonicalRequest } from '../../engine/request-facts.js';
 import type { Tenant } from '../../engine/routing-config.js';
-import type { AppContext } from '../build-app.js';
+import type { AppContext } from '../app-context.js';
 import { plannerView } from '../state/planner-view.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
+import type { Planned } from '../outcome.js';
 import type { TenantStores } from './tenant-stores.js';
 
 /** What a request is planned from, read once: a re-plan on fresher spend reads none of it again. */
@@ -18,11 +18,6 @@ export interface PlanInput {
   readonly findings: readonly string[];
   /** Where a weighted choice among equal routes draws from: one per request, so a re-plan draws the same. */
   readonly seed: number;
-}
-
-export interface Planned {
-  readonly facts: RequestFacts;
-  readonly decision: Decision;
 }
 
 const NO_FINDINGS: readonly string[] = Object.freeze([]);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../build-app.js';
+import type { AppContext } from '../app-context.js';
 import { GatewayError } from '../errors.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
 import { recordRefusedAtEdge } from './edge-refusal.js';

@@ -3,19 +3,8 @@ import type { Tenant } from '../../engine/routing-config.js';
 import { denialToError, GatewayError } from '../errors.js';
 import { isRefusal, type Admission, type LimitRefusal } from '../state/rate-limiter.js';
 import type { Reservation } from '../state/spend-ledger.js';
-import type { Planned } from './plan-request.js';
+import type { Hold, Planned } from '../outcome.js';
 import type { TenantStores } from './tenant-stores.js';
-
-/**
- * What a request holds before it is relayed: the plan it goes with, its budget reservation and its place in
- * flight — or why it may not go. `record` gives back whatever it holds, however the request ended.
- */
-export interface Hold {
-  readonly planned: Planned;
-  readonly reservation?: Reservation;
-  readonly admission?: Admission;
-  readonly refusal?: GatewayError;
-}
 
 /** The tokens a request counts against a per-minute token limit: its prompt and the most it may answer. */
 export const worstTokens = (facts: { inputTokens: number; maxOutputTokens?: number; choices?: number }) => facts.inputTokens + (facts.maxOutputTokens ?? 0) * (facts.choices ?? 1);

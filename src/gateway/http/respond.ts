@@ -5,21 +5,9 @@ import { formatUsd } from '../../engine/money.js';
 import { GatewayError } from '../errors.js';
 import type { StreamItem, WireFormat } from '../formats/wire-format.js';
 import type { Cancel } from '../relay/cancel.js';
-import { StreamMeter, type Metered } from '../relay/meter.js';
-import type { Outcome } from '../relay/relay.js';
+import { StreamMeter } from '../relay/meter.js';
+import type { Delivery, Outcome } from '../outcome.js';
 import type { RequestSize } from '../relay/usage.js';
-
-/** What the caller got, for `record`. */
-export interface Delivery {
-  /** The status the caller got: 499 when it hung up first. */
-  readonly status: number;
-  readonly served?: Candidate;
-  /** Why the caller got no (whole) answer: before any byte, or `upstream_stream_error` in the middle. */
-  readonly error?: GatewayError;
-  /** What the served part cost: the whole answer, or what was relayed of a stream before it ended. */
-  readonly metered?: Metered;
-  readonly ttftMs?: number;
-}
 
 export interface RespondContext {
   /** The format the caller speaks: its answers, streams and errors are written in it. */

@@ -1,29 +1,21 @@
 import type { WireFormatId } from '../../engine/config-schema.js';
-import type { Candidate, Decision } from '../../engine/decision.js';
+import type { Decision } from '../../engine/decision.js';
 import { GatewayError } from '../errors.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
-import { parseObject, UnsupportedEndpointError, type Endpoint, type Json, type StreamItem, type UpstreamCall } from '../formats/wire-format.js';
+import { parseObject, UnsupportedEndpointError, type Endpoint, type Json, type UpstreamCall } from '../formats/wire-format.js';
 import type { Clock } from '../state/clock.js';
 import type { RateLimiter } from '../state/rate-limiter.js';
 import type { RouteHealthStore } from '../state/route-health-store.js';
 import type { Cancel } from './cancel.js';
 import type { Attempt, Exchange } from './exchange.js';
+import type { Outcome } from '../outcome.js';
 import { retryWait } from './retry.js';
 import { withRouteHealth } from './health-wrapped-attempt.js';
-import { answerAsBilled, meter, meterAnswer, type Metered } from './meter.js';
+import { answerAsBilled, meter, meterAnswer } from './meter.js';
 import type { RequestSize } from './usage.js';
 import { redactSecrets } from './redact.js';
 import { sendAttempt } from './send-attempt.js';
 import type { UpstreamPools } from './upstream-pools.js';
-
-/** How the relay ended: what `respond` writes and `record` books. The relay itself never writes to the caller. */
-export type Outcome =
-  | { readonly kind: 'answer'; readonly served: Candidate; readonly answer: Json; readonly metered: Metered; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
-  /** An answer to pass on as it came (`text`): the caller and the route speak OpenAI's format. */
-  | { readonly kind: 'raw-answer'; readonly served: Candidate; readonly text: string; readonly metered: Metered; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
-  | { readonly kind: 'stream'; readonly served: Candidate; readonly first: readonly StreamItem[]; readonly rest: AsyncGenerator<readonly StreamItem[]>; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
-  | { readonly kind: 'failed'; readonly error: GatewayError; readonly attempts: readonly Attempt[] }
-  | { readonly kind: 'aborted'; readonly attempts: readonly Attempt[] };
 
 export interface RelayRequest {
   readonly endpoint: Endpoint;
