@@ -1,9 +1,12 @@
 import { LogNotFoundError } from '../duckdb/log-not-found.js';
 import { ConfigError } from '../engine/errors.js';
+import { SwitchyardError } from '../engine/switchyard-error.js';
 
 /** Bad input on the command line: one line on stderr, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
+export class UsageError extends SwitchyardError {
+  constructor(message: string) {
+    super('usage', message);
+  }
 }
 
 /**

@@ -1,4 +1,8 @@
+import { SwitchyardError } from '../engine/switchyard-error.js';
+
 /** A decision log that is not there (yet): bad input for a command, not a fault. */
-export class LogNotFoundError extends Error {
-  override name = 'LogNotFoundError';
+export class LogNotFoundError extends SwitchyardError {
+  constructor(message: string) {
+    super('log_not_found', message);
+  }
 }

@@ -3,6 +3,7 @@ import { SchemaValidator } from './schema-errors.js';
 import { EVENT_PARAMS, PolicyFileSchema, type PolicyEvent, type PolicyEventType } from './policy-schema.js';
 import { RULE_FACT_NAMES, type RuleFacts } from './rule-facts.js';
 import { resolveOperator } from './rule-operators.js';
+import { SwitchyardError } from './switchyard-error.js';
 
 /**
  * Rules compiled to closures. json-rules-engine's `Engine.run` costs 100–200 µs a request (promises, an
@@ -25,10 +26,9 @@ export interface CompiledPolicy {
   readonly rules: readonly CompiledRule[];
 }
 
-export class PolicyError extends Error {
+export class PolicyError extends SwitchyardError {
   constructor(readonly problems: readonly SchemaProblem[]) {
-    super(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
-    this.name = 'PolicyError';
+    super('invalid_policy', problems.map((p) => `${p.path}: ${p.message}`).join('; '));
   }
 }
 

@@ -1,5 +1,6 @@
 import { dataUrlHeader, decodeBase64Source, decodeContent, type Decoded } from './detect/encoded-content.js';
 import { normaliseForDetection } from './detect/normalise.js';
+import { SwitchyardError } from './switchyard-error.js';
 
 /**
  * A request body as text for the detector: one walk over the caller's body exactly as it arrived, every key
@@ -22,8 +23,10 @@ export interface ScanLimits {
 export const DEFAULT_SCAN_LIMITS: ScanLimits = Object.freeze({ maxChars: 8 * 1024 * 1024, maxDepth: 64, maxDecodedBytes: 1024 * 1024, timeoutMs: 1000 });
 
 /** A scan that reached one of its limits: the body was not read whole. */
-export class ScanLimitError extends Error {
-  override name = 'ScanLimitError';
+export class ScanLimitError extends SwitchyardError {
+  constructor(message: string) {
+    super('scan_limit', message);
+  }
 }
 
 export interface BodyText {

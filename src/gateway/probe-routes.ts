@@ -1,6 +1,7 @@
 import type { GatewayRoute } from '../config/config-schema.js';
 import { WIRE_FORMATS } from './formats/registry.js';
 import { Cancel } from './relay/cancel.js';
+import type { AttemptFailure } from './relay/exchange.js';
 import { redactSecrets } from './relay/redact.js';
 import { sendAttempt } from './relay/send-attempt.js';
 import { UpstreamPools } from './relay/upstream-pools.js';
@@ -14,17 +15,26 @@ export interface ProbeResult {
   readonly ms: number;
 }
 
-const VERDICTS: Record<string, string> = {
-  '401': 'key refused (401)',
-  '403': 'key not allowed (403)',
-  '404': 'model or path unknown there (404)',
-  '429': 'rate-limited right now (429)',
+/** What a probe's failure means to whoever reads `switchyard check`: every kind has its sentence. */
+const FAILURE_VERDICTS: Record<AttemptFailure, string> = {
   connect: 'unreachable (connection refused or no such host)',
   timeout: 'too slow (timed out)',
   deadline: 'too slow (total deadline)',
   reset: 'connection dropped',
+  too_large: 'answered, but over the size limit',
   bad_body: 'answered, but not in its format',
+  empty: 'answered with an empty stream',
 };
+
+const STATUS_VERDICTS: Readonly<Record<number, string>> = {
+  401: 'key refused (401)',
+  403: 'key not allowed (403)',
+  404: 'model or path unknown there (404)',
+  429: 'rate-limited right now (429)',
+};
+
+const verdictOf = (failure: number | AttemptFailure) =>
+  typeof failure === 'number' ? (STATUS_VERDICTS[failure] ?? `failed (${failure})`) : FAILURE_VERDICTS[failure];
 
 /**
  * One minimal real request per route (`max_tokens: 1`, its first model), all at once: the key, the model
@@ -59,7 +69,7 @@ async function probe(route: GatewayRoute, pools: UpstreamPools): Promise<ProbeRe
       return p95 !== undefined && ms > p95 ? { ...base, ok: false, verdict: `slow: ${ms} ms, above its latency.p95_ms of ${p95}` } : { ...base, ok: true, verdict: 'ok' };
     }
     case 'failed':
-      return { ...base, ok: false, verdict: VERDICTS[String(exchange.failure)] ?? `failed (${exchange.failure})` };
+      return { ...base, ok: false, verdict: verdictOf(exchange.failure) };
     case 'rejected':
       return { ...base, ok: false, verdict: `refused (${exchange.status}): ${redactSecrets(exchange.message, route.api_key ? [route.api_key] : [])}` };
     default:

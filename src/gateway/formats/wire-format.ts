@@ -1,4 +1,5 @@
 import type { WireFormatId } from '../../engine/config-schema.js';
+import { SwitchyardError } from '../../engine/switchyard-error.js';
 import type { GatewayError } from '../errors.js';
 import type { SseEvent } from './sse.js';
 
@@ -36,8 +37,10 @@ export interface StreamWriter {
 }
 
 /** An answer (or stream) from an upstream that is not in the format its route declared. */
-export class UnreadableAnswerError extends Error {
-  override name = 'UnreadableAnswerError';
+export class UnreadableAnswerError extends SwitchyardError {
+  constructor(message: string) {
+    super('unreadable_answer', message);
+  }
 }
 
 /** `text` as a JSON object, or an `UnreadableAnswerError` naming `what` (the answer, a stream event). */
@@ -83,8 +86,10 @@ export interface WireFormat {
 }
 
 /** A request a route's format cannot carry (embeddings to an Anthropic route): the next route may. */
-export class UnsupportedEndpointError extends Error {
-  override name = 'UnsupportedEndpointError';
+export class UnsupportedEndpointError extends SwitchyardError {
+  constructor(message: string) {
+    super('unsupported_endpoint', message);
+  }
 }
 
 /** `error.message` of an error body: where OpenAI's and Anthropic's error bodies both keep it. */

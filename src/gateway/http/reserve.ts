@@ -1,6 +1,6 @@
 import type { Decision } from '../../engine/decision.js';
 import type { Tenant } from '../../engine/routing-config.js';
-import { denialToError, GatewayError } from '../errors.js';
+import { GatewayError } from '../errors.js';
 import { isRefusal, type Admission, type LimitRefusal } from '../state/rate-limiter.js';
 import type { Reservation } from '../state/spend-ledger.js';
 import type { Hold, Planned } from '../outcome.js';
@@ -40,14 +40,14 @@ async function admitAndReserve({ ledger, limiter }: TenantStores, tenant: Tenant
  * reported, and reserved once more.
  */
 export async function reserve(stores: TenantStores, tenant: Tenant, planned: Planned, replan: () => Promise<Planned>, nowMs: number): Promise<Hold> {
-  if (planned.decision.denial) return { planned, refusal: denialToError(planned.decision.denial) };
+  if (planned.decision.denial) return { planned, refusal: GatewayError.fromDenial(planned.decision.denial) };
   const { held, admission, limited } = await admitAndReserve(stores, tenant, worstTokens(planned.facts), worstCase(planned.decision), nowMs);
   if (limited) return { planned, refusal: new GatewayError('rate_limited', `tenant ${tenant.id} is at its ${limited.limit} limit; retry in ${Math.ceil(limited.retryAfterMs / 1000)} s`, { retryAfterMs: limited.retryAfterMs }) };
   const kept = admission ? { admission } : {};
   if (held) return { planned, reservation: held, ...kept };
   try {
     const again = tenant.budget ? await replan() : planned;
-    if (again.decision.denial) return { planned: again, refusal: denialToError(again.decision.denial), ...kept };
+    if (again.decision.denial) return { planned: again, refusal: GatewayError.fromDenial(again.decision.denial), ...kept };
     const reservation = tenant.budget ? await stores.ledger.reserve(tenant.id, tenant.budget, worstCase(again.decision), nowMs) : undefined;
     if (reservation) return { planned: again, reservation, ...kept };
     return { planned: again, refusal: new GatewayError('budget_exceeded', `tenant ${tenant.id} has no budget left for this request`), ...kept };

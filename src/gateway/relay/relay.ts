@@ -98,10 +98,11 @@ export function createRelay(deps: RelayDeps) {
         ms = clock.now() - t0;
         const policy = target.route.retries;
         const left = target.route.timeouts.total_ms - (clock.now() - routeStarted);
-        const wait = exchange.kind === 'failed' && policy ? retryWait(policy, retry, exchange, left, deps.random) : undefined;
+        if (exchange.kind !== 'failed' || !policy) break;
+        const wait = retryWait(policy, retry, exchange, left, deps.random);
         if (wait === undefined) break;
         // Every try is an attempt in the log; nothing has reached the caller yet (a stream is never retried).
-        attempts.push({ route: candidate.route, status: (exchange as { failure: number | string }).failure, ms });
+        attempts.push({ route: candidate.route, status: exchange.failure, ms });
         if (!(await req.signal.pause(wait))) return { kind: 'aborted', attempts };
       }
       switch (exchange.kind) {

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { UnreadableAnswerError, type Endpoint, type StreamItem, type UpstreamCall, type WireFormat } from '../formats/wire-format.js';
 import { SseDecoder } from '../formats/sse.js';
 import { Cancel } from './cancel.js';
-import type { Exchange } from './exchange.js';
+import type { AttemptFailure, Exchange } from './exchange.js';
 import { looksLikeAnswer, usageInText } from './raw-answer.js';
 import { usageFromOpenAi } from './usage.js';
 import type { UpstreamTarget } from './upstream-pools.js';
@@ -40,7 +40,7 @@ export function retryAfter(value: string | string[] | undefined, nowMs: number):
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
-function failureKind(err: unknown): string {
+function failureKind(err: unknown): AttemptFailure {
   const code = (err as { code?: string }).code ?? '';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'connect';
