@@ -1,11 +1,21 @@
 import type { Exclusion } from './decision.js';
-import type { Route } from './routing-config.js';
+import type { RouteKind } from './config-schema.js';
 
 /** One residency rule on a request: where its data may be processed (any of `regions`), and who says so. */
 export interface RegionRule {
   readonly regions: readonly string[];
   /** `tenant eu-clinic` or `tag eu-personal`, for the exclusion's detail. */
   readonly source: string;
+}
+
+/** What an invariant reads of a route (a `Route` has it all): the config check passes the level a route claims. */
+export interface RouteClaims {
+  readonly id: string;
+  readonly kind: RouteKind;
+  readonly clearanceRank: number;
+  /** `clearance X < Y` for each level Y above the route's, by rank. */
+  readonly clearanceDetails: readonly string[];
+  readonly regions: readonly string[];
 }
 
 /** What an invariant needs to know of a request: the rank of its sensitivity among `levels`, its residency rules. */
@@ -28,7 +38,7 @@ const within = (routeRegion: string, allowed: string) => routeRegion === allowed
  * config check runs them against the level each route claims, so a config cannot declare what the planner
  * would refuse. A new invariant is one entry here.
  */
-export type Invariant = (route: Route, facts: InvariantFacts) => Exclusion | undefined;
+export type Invariant = (route: RouteClaims, facts: InvariantFacts) => Exclusion | undefined;
 
 const INVARIANTS: readonly Invariant[] = [
   // A route never carries data above its clearance.
@@ -47,7 +57,7 @@ const INVARIANTS: readonly Invariant[] = [
 ];
 
 /** The first invariant that keeps the request off the route, or undefined when none does. */
-export function violatedInvariant(route: Route, facts: InvariantFacts): Exclusion | undefined {
+export function violatedInvariant(route: RouteClaims, facts: InvariantFacts): Exclusion | undefined {
   for (const invariant of INVARIANTS) {
     const exclusion = invariant(route, facts);
     if (exclusion) return exclusion;

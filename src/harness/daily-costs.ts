@@ -1,5 +1,5 @@
 import { usdToPico } from '../engine/money.js';
-import type { PreparedOption } from './load-scenario.js';
+import type { PreparedOption } from './prepared-option.js';
 import type { ScenarioDb } from './scenario-db.js';
 
 /** One option at one volume: what a day costs, and where the requests went. */

@@ -9,7 +9,7 @@ import { buildApp } from '../gateway/build-app.js';
 import { createDefaultDeps } from '../gateway/gateway-deps.js';
 import { percentile } from '../gateway/state/latency-window.js';
 import { generateTraffic, type TrafficShape } from './generate-traffic.js';
-import type { PreparedOption } from './load-scenario.js';
+import type { PreparedOption } from './prepared-option.js';
 import type { LiveConfig } from './scenario-schema.js';
 import type { ScenarioDb } from './scenario-db.js';
 

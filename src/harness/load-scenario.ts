@@ -5,26 +5,12 @@ import { hashApiKey } from '../config/tenant-keys.js';
 import { ConfigError } from '../engine/errors.js';
 import { windowStart } from '../duckdb/log-window.js';
 import { usdToPico } from '../engine/money.js';
-import type { ConfigFile } from '../config/config-schema.js';
-import type { RoutingConfig } from '../engine/routing-config.js';
 import { SchemaValidator, type SchemaProblem } from '../engine/schema-errors.js';
 import type { RecordedRequests } from './generate-traffic.js';
-import { ScenarioSchema, type Capacity, type ScenarioFile, type Traffic } from './scenario-schema.js';
+import type { PreparedOption } from './prepared-option.js';
+import { ScenarioSchema, type ScenarioFile, type Traffic } from './scenario-schema.js';
 import { readLoggedTraffic } from './traffic-from-log.js';
 import { baseCapacity, middle, uncertainInputs, type UncertainInput } from './uncertain-inputs.js';
-
-export interface PreparedOption {
-  readonly id: string;
-  readonly label: string;
-  readonly routing: RoutingConfig;
-  /** The option's whole config file (live runs start a gateway on it). */
-  readonly file: ConfigFile;
-  /** Where the option's config stands (relative paths in it are relative to this file). */
-  readonly configPath: string;
-  /** Named fixed costs per day, pico-dollars. */
-  readonly fixedPerDay: readonly { name: string; pico: bigint }[];
-  readonly capacity: readonly Capacity[];
-}
 
 export interface Scenario {
   readonly path: string;

@@ -2,7 +2,7 @@ import { planRoute, type RouteStats } from '../engine/planner.js';
 import { NO_SPEND, type RequestFacts } from '../engine/request-facts.js';
 import { costOfUsage } from '../engine/prices.js';
 import type { TrafficBatch, TrafficShape } from './generate-traffic.js';
-import type { PreparedOption } from './load-scenario.js';
+import type { PreparedOption } from './prepared-option.js';
 import type { Outage } from './scenario-schema.js';
 import { CHUNK_ROWS, REQUEST_TYPES, type ScenarioDb } from './scenario-db.js';
 

@@ -1,5 +1,5 @@
 import { findCrossovers, type CostAt, type Crossover } from './crossovers.js';
-import type { PreparedOption } from './load-scenario.js';
+import type { PreparedOption } from './prepared-option.js';
 import { SeededRandom } from './seeded-random.js';
 import type { UncertainInput } from './uncertain-inputs.js';
 

@@ -1,6 +1,6 @@
 import { loadConfigObject } from '../config/load-config.js';
 import { usdToPico } from '../engine/money.js';
-import type { PreparedOption } from './load-scenario.js';
+import type { PreparedOption } from './prepared-option.js';
 import type { Capacity, ScenarioFile } from './scenario-schema.js';
 
 /** An input given as `[low, high]`: what the report sweeps to show how far it moves the answer. */

@@ -1,0 +1,44 @@
+// Dependencies point inward (docs/architecture.md): the engine needs nothing of ours; config and the DuckDB
+// log build on the engine; the gateway and the harness on those; the CLI on everything. And no cycles,
+// counting `import type`: a cycle through types is still one a reader has to hold in their head.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'engine-is-pure',
+      comment: 'src/engine is the decision core: facts in, a decision out; it imports nothing else of ours.',
+      severity: 'error',
+      from: { path: '^src/engine/' },
+      to: { path: '^src/', pathNot: '^src/engine/' },
+    },
+    {
+      name: 'config-and-log-build-on-the-engine',
+      severity: 'error',
+      from: { path: '^src/(config|duckdb)/' },
+      to: { path: '^src/(gateway|harness|cli|mock-upstream)/' },
+    },
+    {
+      name: 'gateway-and-harness-never-reach-out',
+      comment: 'The CLI is the outermost ring; the gateway does not know the harness.',
+      severity: 'error',
+      from: { path: '^src/(gateway|harness|mock-upstream)/' },
+      to: { path: '^src/cli/' },
+    },
+    { name: 'gateway-knows-no-harness', severity: 'error', from: { path: '^src/gateway/' }, to: { path: '^src/harness/' } },
+    {
+      name: 'record-is-not-the-edge',
+      comment: "record/, relay/ and state/ are steps and stores: they take values, never fastify's request or reply.",
+      severity: 'error',
+      from: { path: '^src/gateway/(record|relay|state|formats)/' },
+      to: { path: '^src/gateway/http/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports are edges too (TypeScript erases them; the reader does not).
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
