@@ -25,7 +25,12 @@ module.exports = {
       from: { path: '^src/(gateway|harness|mock-upstream)/' },
       to: { path: '^src/cli/' },
     },
-    { name: 'gateway-knows-no-harness', severity: 'error', from: { path: '^src/gateway/' }, to: { path: '^src/harness/' } },
+    {
+      name: 'gateway-knows-no-harness',
+      severity: 'error',
+      from: { path: '^src/gateway/' },
+      to: { path: '^src/harness/' },
+    },
     {
       name: 'record-is-not-the-edge',
       comment: "record/, relay/ and state/ are steps and stores: they take values, never fastify's request or reply.",

@@ -15,11 +15,31 @@ const config = benchConfig(root, upstream.port);
 const sy = await startProcess([...flags, join(root, 'bin/switchyard.js'), 'serve', '--config', config, '--port', '0']);
 const pool = new Pool(`http://127.0.0.1:${sy.port}`, { connections: 64 });
 const BODY = requestBody(false);
-let sent = 0; const total = 60000; const samples: number[] = [];
+let sent = 0;
+const total = 60000;
+const samples: number[] = [];
 const t0 = performance.now();
 const timer = setInterval(() => void rssMiB(sy.pid).then((r) => samples.push(Math.round(r))), 1000);
-await Promise.all(Array.from({ length: 64 }, async () => { while (sent < total) { sent++; const r = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: HEADERS, body: BODY }); await r.body.dump(); } }));
+await Promise.all(
+  Array.from({ length: 64 }, async () => {
+    while (sent < total) {
+      sent++;
+      const r = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: HEADERS, body: BODY });
+      await r.body.dump();
+    }
+  }),
+);
 const secs = (performance.now() - t0) / 1000;
 clearInterval(timer);
-console.log(flags.join(' ') || '(default)', 'rss', samples.join(' '), 'max', Math.max(...samples), 'rps', Math.round(total / secs));
-await pool.close(); await sy.stop(); await upstream.stop();
+console.log(
+  flags.join(' ') || '(default)',
+  'rss',
+  samples.join(' '),
+  'max',
+  Math.max(...samples),
+  'rps',
+  Math.round(total / secs),
+);
+await pool.close();
+await sy.stop();
+await upstream.stop();

@@ -23,7 +23,8 @@ async function floodingUpstream(mib: number): Promise<Server> {
     const stream = (JSON.parse(body) as { stream?: boolean }).stream === true;
     res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
     res.write(stream ? 'data: {"x":"' : '{"choices":[],"padding":"');
-    for (let i = 0; i < mib && !res.destroyed; i++) if (!res.write(chunk)) await once(res, 'drain').catch(() => undefined);
+    for (let i = 0; i < mib && !res.destroyed; i++)
+      if (!res.write(chunk)) await once(res, 'drain').catch(() => undefined);
     res.end('"}\n\n');
   });
   server.listen(0, '127.0.0.1');
@@ -34,17 +35,33 @@ async function floodingUpstream(mib: number): Promise<Server> {
 async function measure(mib: number, stream: boolean): Promise<string> {
   const upstream = await floodingUpstream(mib);
   const root = new URL('../', import.meta.url).pathname;
-  const gateway = await startProcess([`${root}bin/switchyard.js`, 'serve', '--config', benchConfig(root, (upstream.address() as AddressInfo).port), '--port', '0']);
+  const gateway = await startProcess([
+    `${root}bin/switchyard.js`,
+    'serve',
+    '--config',
+    benchConfig(root, (upstream.address() as AddressInfo).port),
+    '--port',
+    '0',
+  ]);
   try {
     const idle = await rssMiB(gateway.pid);
     let peak = idle;
     const sampler = setInterval(() => void rssMiB(gateway.pid).then((r) => (peak = Math.max(peak, r))), 50);
     const t0 = performance.now();
-    const res = await request(`http://127.0.0.1:${gateway.port}/v1/chat/completions`, { method: 'POST', headers: BENCH_HEADERS, body: JSON.stringify({ model: 'gpt-5-mini', stream, messages: [{ role: 'user', content: 'hi' }] }) });
+    const res = await request(`http://127.0.0.1:${gateway.port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: BENCH_HEADERS,
+      body: JSON.stringify({ model: 'gpt-5-mini', stream, messages: [{ role: 'user', content: 'hi' }] }),
+    });
     const text = await res.body.text();
     const ms = performance.now() - t0;
     clearInterval(sampler);
-    const code = res.statusCode === 200 ? (text.includes('"error"') ? 'stream ended with an error event' : 'answer') : (JSON.parse(text) as { error: { code: string; message: string } }).error.message;
+    const code =
+      res.statusCode === 200
+        ? text.includes('"error"')
+          ? 'stream ended with an error event'
+          : 'answer'
+        : (JSON.parse(text) as { error: { code: string; message: string } }).error.message;
     const outcome = `${res.statusCode}: ${code}`;
     return `| ${stream ? `one SSE event of ${mib} MiB` : `JSON answer of ${mib} MiB`} | ${outcome} | ${ms.toFixed(0)} | ${idle.toFixed(0)} | ${peak.toFixed(0)} |`;
   } finally {

@@ -36,7 +36,10 @@ async function sustained(origin: string, pid: number, total: number): Promise<nu
 export async function run(total = 200_000): Promise<{ lines: string[]; peakRatio: number; slopePer100k: number }> {
   const { targets, stop } = await startTargets();
   try {
-    const lines = [`| target | RSS idle MiB | RSS by tenths of ${total.toLocaleString('en-US')} requests (64 connections) | growth, 2nd half | slope, MiB per 100k |`, '|---|---:|---|---:|---:|'];
+    const lines = [
+      `| target | RSS idle MiB | RSS by tenths of ${total.toLocaleString('en-US')} requests (64 connections) | growth, 2nd half | slope, MiB per 100k |`,
+      '|---|---:|---|---:|---:|',
+    ];
     const under: Record<string, number> = {};
     let slopePer100k = Number.NaN;
     for (const t of targets.slice(1)) {
@@ -45,10 +48,18 @@ export async function run(total = 200_000): Promise<{ lines: string[]; peakRatio
       under[t.name] = Math.max(...samples.slice(1));
       const growth = half[half.length - 1]! - half[0]!;
       if (t.name === 'switchyard') slopePer100k = growth / (total / 2 / 100_000);
-      lines.push(`| ${t.name} | ${samples[0]!.toFixed(0)} | ${samples.slice(1).map((s) => s.toFixed(0)).join(' → ')} | ${growth.toFixed(1)} MiB | ${(growth / (total / 2 / 100_000)).toFixed(1)} |`);
+      lines.push(
+        `| ${t.name} | ${samples[0]!.toFixed(0)} | ${samples
+          .slice(1)
+          .map((s) => s.toFixed(0))
+          .join(' → ')} | ${growth.toFixed(1)} MiB | ${(growth / (total / 2 / 100_000)).toFixed(1)} |`,
+      );
     }
     const ratio = (under['switchyard'] ?? NaN) / (under['bare undici proxy'] ?? NaN);
-    lines.push('', `peak RSS under load: Switchyard ${under['switchyard']?.toFixed(0)} MiB, bare proxy ${under['bare undici proxy']?.toFixed(0)} MiB → ${ratio.toFixed(2)}x (target ≤ 1.3x)`);
+    lines.push(
+      '',
+      `peak RSS under load: Switchyard ${under['switchyard']?.toFixed(0)} MiB, bare proxy ${under['bare undici proxy']?.toFixed(0)} MiB → ${ratio.toFixed(2)}x (target ≤ 1.3x)`,
+    );
     return { lines, peakRatio: ratio, slopePer100k };
   } finally {
     await stop();

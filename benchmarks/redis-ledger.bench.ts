@@ -31,8 +31,12 @@ export async function run(): Promise<{ lines: string[] }> {
     memory: benchConfig(root, upstream.port),
     redis: benchConfig(root, upstream.port),
   };
-  appendFileSync(configs.redis, `state: { redis_url: "redis://127.0.0.1:6379", key_prefix: "switchyard-bench:${process.pid}" }\n`);
-  const serve = (config: string) => startProcess([join(root, 'bin/switchyard.js'), 'serve', '--config', config, '--port', '0']);
+  appendFileSync(
+    configs.redis,
+    `state: { redis_url: "redis://127.0.0.1:6379", key_prefix: "switchyard-bench:${process.pid}" }\n`,
+  );
+  const serve = (config: string) =>
+    startProcess([join(root, 'bin/switchyard.js'), 'serve', '--config', config, '--port', '0']);
   const targets: Target[] = [];
   try {
     for (const [name, config, count] of [
@@ -41,15 +45,23 @@ export async function run(): Promise<{ lines: string[] }> {
       ['in-memory, 3 instances', configs.memory, 3],
       ['Redis, 3 instances', configs.redis, 3],
     ] as const) {
-      targets.push({ name, servers: await Promise.all(Array.from({ length: count }, () => serve(config))), times: [], rps: [] });
+      targets.push({
+        name,
+        servers: await Promise.all(Array.from({ length: count }, () => serve(config))),
+        times: [],
+        rps: [],
+      });
     }
     const clients = targets.map((t) => t.servers.map((s) => new Client(`http://127.0.0.1:${s.port}`)));
     await Promise.all(clients.flat().map((c) => sequential(c, 200, BODY)));
     for (let round = 0; round < 5; round++) {
       for (const [i, t] of targets.entries()) {
-        for (const c of clients[i]!) t.times.push(...(await sequential(c, Math.ceil(400 / clients[i]!.length), BODY)).total);
+        for (const c of clients[i]!)
+          t.times.push(...(await sequential(c, Math.ceil(400 / clients[i]!.length), BODY)).total);
         const each = Math.floor(CONNECTIONS / t.servers.length);
-        const runs = await Promise.all(t.servers.map((s) => throughput(`http://127.0.0.1:${s.port}`, each, 1000, BODY)));
+        const runs = await Promise.all(
+          t.servers.map((s) => throughput(`http://127.0.0.1:${s.port}`, each, 1000, BODY)),
+        );
         t.rps.push(runs.reduce((sum, r) => sum + r.rps, 0));
       }
     }
@@ -61,7 +73,12 @@ export async function run(): Promise<{ lines: string[] }> {
   const lines = ['| ledger | p50 ms (1 conn) | p99 ms (1 conn) | req/s (64 conns) |', '|---|---:|---:|---:|'];
   const rows = targets.map((t) => {
     const sorted = t.times.sort((a, b) => a - b);
-    return { name: t.name, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), rps: t.rps.reduce((s, x) => s + x, 0) / t.rps.length };
+    return {
+      name: t.name,
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+      rps: t.rps.reduce((s, x) => s + x, 0) / t.rps.length,
+    };
   });
   for (const r of rows) lines.push(`| ${r.name} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.rps.toFixed(0)} |`);
   lines.push('');

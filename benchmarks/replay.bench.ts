@@ -22,7 +22,16 @@ export async function run(tokensPerDay = 2_000_000_000): Promise<{ lines: string
   const batch = generateTraffic(shape, tokensPerDay, 1, 1);
   const generate = batch.count / seconds(t0);
 
-  const req = { tenant: '', model: '', endpoint: 'chat', tags: [] as readonly string[], inputTokens: 0, stream: false, nowMs: 0, spend: NO_SPEND } as { -readonly [K in keyof RequestFacts]: RequestFacts[K] };
+  const req = {
+    tenant: '',
+    model: '',
+    endpoint: 'chat',
+    tags: [] as readonly string[],
+    inputTokens: 0,
+    stream: false,
+    nowMs: 0,
+    spend: NO_SPEND,
+  } as { -readonly [K in keyof RequestFacts]: RequestFacts[K] };
   t0 = process.hrtime.bigint();
   for (let i = 0; i < batch.count; i++) {
     req.tenant = shape.tenants[batch.tenant[i]!]!;

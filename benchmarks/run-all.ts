@@ -7,7 +7,11 @@ import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 
 const sections: { title: string; command: string; lines: string[] }[] = [];
-async function section<T extends { lines: string[] }>(title: string, command: string, produce: () => Promise<T>): Promise<T> {
+async function section<T extends { lines: string[] }>(
+  title: string,
+  command: string,
+  produce: () => Promise<T>,
+): Promise<T> {
   process.stderr.write(`running: ${title}\n`);
   const result = await produce();
   console.log(`\n## ${title}\n\n${result.lines.join('\n')}`);
@@ -15,15 +19,30 @@ async function section<T extends { lines: string[] }>(title: string, command: st
   return result;
 }
 
-const decision = await section('Decision: planner vs json-rules-engine', 'npx tsx benchmarks/decision.bench.ts', async () => (await import('./decision.bench.js')).run());
-const replay = await section('Replay into DuckDB', 'npx tsx benchmarks/replay.bench.ts', async () => (await import('./replay.bench.js')).run());
-const overhead = await section('Gateway overhead', 'npx tsx benchmarks/gateway-overhead.bench.ts', async () => (await import('./gateway-overhead.bench.js')).run());
-await section('Budget ledger: in memory vs Redis', 'npx tsx benchmarks/redis-ledger.bench.ts', async () => (await import('./redis-ledger.bench.js')).run());
-await section('Upstreams that send too much', 'npx tsx benchmarks/hostile-upstream.bench.ts', async () => (await import('./hostile-upstream.bench.js')).run());
-const memory = await section('Memory under sustained load', 'npx tsx benchmarks/memory.bench.ts 200000', async () => (await import('./memory.bench.js')).run());
+const decision = await section(
+  'Decision: planner vs json-rules-engine',
+  'npx tsx benchmarks/decision.bench.ts',
+  async () => (await import('./decision.bench.js')).run(),
+);
+const replay = await section('Replay into DuckDB', 'npx tsx benchmarks/replay.bench.ts', async () =>
+  (await import('./replay.bench.js')).run(),
+);
+const overhead = await section('Gateway overhead', 'npx tsx benchmarks/gateway-overhead.bench.ts', async () =>
+  (await import('./gateway-overhead.bench.js')).run(),
+);
+await section('Budget ledger: in memory vs Redis', 'npx tsx benchmarks/redis-ledger.bench.ts', async () =>
+  (await import('./redis-ledger.bench.js')).run(),
+);
+await section('Upstreams that send too much', 'npx tsx benchmarks/hostile-upstream.bench.ts', async () =>
+  (await import('./hostile-upstream.bench.js')).run(),
+);
+const memory = await section('Memory under sustained load', 'npx tsx benchmarks/memory.bench.ts 200000', async () =>
+  (await import('./memory.bench.js')).run(),
+);
 
 // Issue 16's targets, each figure from this run, measured beside the bare pass-through where it is a ratio.
-const row = (target: string, mode: string, connections: number) => overhead.rows.find((r) => r.target === target && r.mode === mode && r.connections === connections)!;
+const row = (target: string, mode: string, connections: number) =>
+  overhead.rows.find((r) => r.target === target && r.mode === mode && r.connections === connections)!;
 const vsBare = (mode: string) => row('switchyard', mode, 64).rps / row('bare undici proxy', mode, 64).rps;
 const added = (q: 'p50' | 'p99') => row('switchyard', 'json', 1)[q] - row('bare undici proxy', 'json', 1)[q];
 const targets: [string, string, string, boolean][] = [
@@ -32,12 +51,31 @@ const targets: [string, string, string, boolean][] = [
   ['added p50, 1 connection (over bare)', '≤ 0.1 ms', `${added('p50').toFixed(3)} ms`, added('p50') <= 0.1],
   ['added p99, 1 connection (over bare)', '≤ 0.5 ms', `${added('p99').toFixed(3)} ms`, added('p99') <= 0.5],
   ['peak RSS under load', '≤ 1.3× bare', `${memory.peakRatio.toFixed(2)}×`, memory.peakRatio <= 1.3],
-  ['RSS slope, second half (200k here; bench:soak for 1M)', '≈ 0 MiB per 100k', `${memory.slopePer100k.toFixed(1)} MiB per 100k`, Math.abs(memory.slopePer100k) <= 5],
-  ['event-loop delay p99 under load', '≤ 2 ms', `json ${overhead.loopDelayP99Ms.json?.toFixed(1)} ms, stream ${overhead.loopDelayP99Ms.stream?.toFixed(1)} ms (bare proxy: ${overhead.bareLoopDelayP99Ms.json?.toFixed(1)}, ${overhead.bareLoopDelayP99Ms.stream?.toFixed(1)})`, Math.max(overhead.loopDelayP99Ms.json ?? Infinity, overhead.loopDelayP99Ms.stream ?? Infinity) <= 2],
-  ['planner median', '≤ 1.5 µs', `${decision.results.plannerDefaultMedianUs} µs`, decision.results.plannerDefaultMedianUs! <= 1.5],
+  [
+    'RSS slope, second half (200k here; bench:soak for 1M)',
+    '≈ 0 MiB per 100k',
+    `${memory.slopePer100k.toFixed(1)} MiB per 100k`,
+    Math.abs(memory.slopePer100k) <= 5,
+  ],
+  [
+    'event-loop delay p99 under load',
+    '≤ 2 ms',
+    `json ${overhead.loopDelayP99Ms.json?.toFixed(1)} ms, stream ${overhead.loopDelayP99Ms.stream?.toFixed(1)} ms (bare proxy: ${overhead.bareLoopDelayP99Ms.json?.toFixed(1)}, ${overhead.bareLoopDelayP99Ms.stream?.toFixed(1)})`,
+    Math.max(overhead.loopDelayP99Ms.json ?? Infinity, overhead.loopDelayP99Ms.stream ?? Infinity) <= 2,
+  ],
+  [
+    'planner median',
+    '≤ 1.5 µs',
+    `${decision.results.plannerDefaultMedianUs} µs`,
+    decision.results.plannerDefaultMedianUs! <= 1.5,
+  ],
   ['replay', '≥ 1.2 M requests/s', `${(replay.replayPerSecond / 1e6).toFixed(2)} M/s`, replay.replayPerSecond >= 1.2e6],
 ];
-const targetLines = ['| figure | target | this run | |', '|---|---|---|---|', ...targets.map(([f, t, v, ok]) => `| ${f} | ${t} | ${v} | ${ok ? 'met' : '**missed**'} |`)];
+const targetLines = [
+  '| figure | target | this run | |',
+  '|---|---|---|---|',
+  ...targets.map(([f, t, v, ok]) => `| ${f} | ${t} | ${v} | ${ok ? 'met' : '**missed**'} |`),
+];
 console.log(`\n## Targets\n\n${targetLines.join('\n')}`);
 sections.unshift({ title: 'Targets', command: 'npm run bench', lines: targetLines });
 

@@ -20,15 +20,42 @@ function run(args, env = {}) {
   }
 }
 
-if (!reportOnly) run(['vitest', 'run', '--coverage.enabled', '--coverage.provider=v8', '--coverage.include=src', '--coverage.reporter=json', '--coverage.reportsDirectory=coverage/in-process'], { NODE_V8_COVERAGE: `${out}/children-raw` });
-if (!reportOnly) run(['c8', 'report', '--temp-directory', 'coverage/children-raw', '--reporter', 'json', '--report-dir', 'coverage/children', '--src', 'src', '--include', 'dist/**']);
+if (!reportOnly)
+  run(
+    [
+      'vitest',
+      'run',
+      '--coverage.enabled',
+      '--coverage.provider=v8',
+      '--coverage.include=src',
+      '--coverage.reporter=json',
+      '--coverage.reportsDirectory=coverage/in-process',
+    ],
+    { NODE_V8_COVERAGE: `${out}/children-raw` },
+  );
+if (!reportOnly)
+  run([
+    'c8',
+    'report',
+    '--temp-directory',
+    'coverage/children-raw',
+    '--reporter',
+    'json',
+    '--report-dir',
+    'coverage/children',
+    '--src',
+    'src',
+    '--include',
+    'dist/**',
+  ]);
 
 /** File → (line → covered?) from c8's report, which has one statement per executable line. */
 function lines(report) {
   const files = new Map();
   for (const [file, cov] of Object.entries(report)) {
     const lines = new Map();
-    for (const [id, loc] of Object.entries(cov.statementMap)) lines.set(loc.start.line, (lines.get(loc.start.line) ?? false) || cov.s[id] > 0);
+    for (const [id, loc] of Object.entries(cov.statementMap))
+      lines.set(loc.start.line, (lines.get(loc.start.line) ?? false) || cov.s[id] > 0);
     files.set(relative(root, file), lines);
   }
   return files;
@@ -47,7 +74,10 @@ function spans(report) {
       if (cov.s[id] > 0) run.push([loc.start.line, loc.end.line]);
       else notRun.add(loc.start.line);
     }
-    files.set(relative(root, file), (line) => !notRun.has(line) && run.some(([from, to]) => from <= line && line <= to));
+    files.set(
+      relative(root, file),
+      (line) => !notRun.has(line) && run.some(([from, to]) => from <= line && line <= to),
+    );
   }
   return files;
 }
@@ -64,7 +94,10 @@ for (const file of new Set([...inProcess.keys(), ...children.keys()])) {
   const b = children.get(file) ?? new Map();
   const dir = file.split('/').slice(0, 3).join('/').replace(/\.ts$/, '');
   const row = byDir.get(dir) ?? { lines: 0, children: 0, either: 0 };
-  const universe = b.size > 0 ? [...b.keys()] : Object.values(inProcessReport[join(root, file)]?.statementMap ?? {}).map((l) => l.start.line);
+  const universe =
+    b.size > 0
+      ? [...b.keys()]
+      : Object.values(inProcessReport[join(root, file)]?.statementMap ?? {}).map((l) => l.start.line);
   for (const line of new Set(universe)) {
     const x = ran(line);
     const y = b.get(line) === true;
@@ -82,4 +115,6 @@ const statements = Object.values(inProcessReport).flatMap((f) => Object.values(f
 console.log('\n| src | lines | covered |\n|---|---:|---:|');
 for (const [dir, r] of [...byDir].sort()) console.log(`| ${dir} | ${r.lines} | ${pct(r.either, r.lines)} |`);
 console.log(`| **all** | ${totals.lines} | **${pct(totals.either, totals.lines)}** |`);
-console.log(`\nIn-process alone: ${pct(statements.filter((n) => n > 0).length, statements.length)} of vitest's statements; child processes alone: ${pct(totals.children, totals.lines)} of lines.`);
+console.log(
+  `\nIn-process alone: ${pct(statements.filter((n) => n > 0).length, statements.length)} of vitest's statements; child processes alone: ${pct(totals.children, totals.lines)} of lines.`,
+);

@@ -25,4 +25,5 @@ ${rows.join('\n')}
 `;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) writeFileSync(new URL('../docs/errors.md', import.meta.url), renderErrorsDoc());
+if (import.meta.url === `file://${process.argv[1]}`)
+  writeFileSync(new URL('../docs/errors.md', import.meta.url), renderErrorsDoc());

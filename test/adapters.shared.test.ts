@@ -13,15 +13,33 @@ beforeAll(async () => {
 afterAll(async () => env.close());
 
 const ADAPTERS = [
-  { format: 'openai', model: 'gpt-5', route: 'openai', mock: () => env.openai, price: { input: 1_250_000n, output: 10_000_000n } },
-  { format: 'anthropic', model: 'claude-sonnet-4-6', route: 'claude', mock: () => env.anthropic, price: { input: 3_000_000n, output: 15_000_000n } },
+  {
+    format: 'openai',
+    model: 'gpt-5',
+    route: 'openai',
+    mock: () => env.openai,
+    price: { input: 1_250_000n, output: 10_000_000n },
+  },
+  {
+    format: 'anthropic',
+    model: 'claude-sonnet-4-6',
+    route: 'claude',
+    mock: () => env.anthropic,
+    price: { input: 3_000_000n, output: 15_000_000n },
+  },
 ] as const;
 
 async function chat(body: Record<string, unknown>, signal?: AbortSignal) {
   return request(`${env.gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` },
-    body: JSON.stringify({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello' }], ...body }),
+    body: JSON.stringify({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hello' },
+      ],
+      ...body,
+    }),
     ...(signal ? { signal } : {}),
   });
 }
@@ -43,7 +61,14 @@ describe.each(ADAPTERS)('$format adapter', ({ format, model, route, mock, price 
       expect(sent.path).toBe('/v1/messages');
       expect(sent.headers['x-api-key']).toBeDefined();
       expect(sent.headers['anthropic-version']).toBe('2023-06-01');
-      expect(sent.body).toMatchObject({ model, system: 'Be brief.', max_tokens: 4096, temperature: 0.3, stop_sequences: ['END'], messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] });
+      expect(sent.body).toMatchObject({
+        model,
+        system: 'Be brief.',
+        max_tokens: 4096,
+        temperature: 0.3,
+        stop_sequences: ['END'],
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }],
+      });
     } else {
       expect(sent.path).toBe('/v1/chat/completions');
       expect(sent.body).toMatchObject({ model, temperature: 0.3, stop: ['END'] });
@@ -94,8 +119,23 @@ describe.each(ADAPTERS)('$format adapter', ({ format, model, route, mock, price 
 describe.each(ADAPTERS)('$format route, streamed tools and errors', ({ format, model, mock }) => {
   it('streams a tool call to an OpenAI caller: id, name and arguments', async () => {
     mock().behave({});
-    const res = await chat({ model, stream: true, tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }] });
-    const chunks = (await res.body.text()).split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)) as { choices: { delta: { tool_calls?: { id?: string; function: { name?: string; arguments?: string } }[] }; finish_reason: string | null }[] });
+    const res = await chat({
+      model,
+      stream: true,
+      tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }],
+    });
+    const chunks = (await res.body.text())
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map(
+        (e) =>
+          JSON.parse(e.slice(6)) as {
+            choices: {
+              delta: { tool_calls?: { id?: string; function: { name?: string; arguments?: string } }[] };
+              finish_reason: string | null;
+            }[];
+          },
+      );
     const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
     expect(calls[0]).toMatchObject({ function: { name: 'weather' } });
     expect(calls[0]!.id).toMatch(format === 'anthropic' ? /^toolu_/ : /^call_/);
@@ -115,12 +155,27 @@ describe.each(ADAPTERS)('$format route, streamed tools and errors', ({ format, m
     const res = await request(`${env.gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': KEYS.acme },
-      body: JSON.stringify({ model, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'weather?' }], tools: [{ name: 'weather', input_schema: { type: 'object' } }] }),
+      body: JSON.stringify({
+        model,
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: 'user', content: 'weather?' }],
+        tools: [{ name: 'weather', input_schema: { type: 'object' } }],
+      }),
     });
-    const events = (await res.body.text()).trim().split('\n\n').map((e) => ({ event: /^event: (.*)$/m.exec(e)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(e)![1]!) as Record<string, any> }));
+    const events = (await res.body.text())
+      .trim()
+      .split('\n\n')
+      .map((e) => ({
+        event: /^event: (.*)$/m.exec(e)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(e)![1]!) as Record<string, any>,
+      }));
     const start = events.find((e) => e.event === 'content_block_start' && e.data.content_block.type === 'tool_use');
     expect(start?.data.content_block).toMatchObject({ name: 'weather' });
-    const json = events.filter((e) => e.data.delta?.type === 'input_json_delta').map((e) => e.data.delta.partial_json as string).join('');
+    const json = events
+      .filter((e) => e.data.delta?.type === 'input_json_delta')
+      .map((e) => e.data.delta.partial_json as string)
+      .join('');
     expect(JSON.parse(json)).toEqual({ city: 'Paris' });
     expect(events.find((e) => e.event === 'message_delta')?.data.delta.stop_reason).toBe('tool_use');
     expect(events.at(-1)?.event).toBe('message_stop');

@@ -5,7 +5,16 @@ import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/config/tenant-keys.js';
 import { usdToPico } from '../src/engine/money.js';
-import { ADMIN_KEY, closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import {
+  ADMIN_KEY,
+  closeMocks,
+  KEYS,
+  startGateway,
+  startMocks,
+  writeGatewayConfig,
+  type Mocks,
+  type RunningGateway,
+} from './helpers/gateway-fixture.js';
 import { runCli } from './helpers/run-cli.js';
 
 const CAPPED_KEY = 'sk-test-capped-0123456789abcdef';
@@ -14,7 +23,8 @@ const LENIENT_CIRCUIT = { consecutiveFailures: 1_000_000, errorRate: 1.1, window
 const ACTUAL = 102_000_000n;
 // The reservation: the dearest route's price with max_tokens 100 (the aggregator, fee included).
 const RESERVATION = 8n * 263_750n + 100n * 2_110_000n;
-const cappedTenant = (dailyUsd: number) => `  - { id: capped, api_keys: ["sha256:${hashApiKey(CAPPED_KEY)}"], budget: { daily_usd: ${dailyUsd}, on_exceed: deny } }`;
+const cappedTenant = (dailyUsd: number) =>
+  `  - { id: capped, api_keys: ["sha256:${hashApiKey(CAPPED_KEY)}"], budget: { daily_usd: ${dailyUsd}, on_exceed: deny } }`;
 
 let mocks: Mocks;
 let gw: RunningGateway | undefined;
@@ -28,11 +38,22 @@ afterEach(async () => {
   await closeMocks(mocks);
 });
 
-function send(url: string, key: string, body: Record<string, unknown>, signal?: AbortSignal, headers: Record<string, string> = {}) {
+function send(
+  url: string,
+  key: string,
+  body: Record<string, unknown>,
+  signal?: AbortSignal,
+  headers: Record<string, string> = {},
+) {
   return request(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
-    body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, ...body }),
+    body: JSON.stringify({
+      model: 'gpt-5-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 100,
+      ...body,
+    }),
     ...(signal ? { signal } : {}),
   });
 }
@@ -53,7 +74,12 @@ describe('budgets under concurrency', () => {
           // The caller hangs up as soon as the stream starts.
           const controller = new AbortController();
           try {
-            const res = await send(gw!.url, CAPPED_KEY, { stream: true, mock: { chunkDelayMs: 20, reply: 'word '.repeat(50) } }, controller.signal);
+            const res = await send(
+              gw!.url,
+              CAPPED_KEY,
+              { stream: true, mock: { chunkDelayMs: 20, reply: 'word '.repeat(50) } },
+              controller.signal,
+            );
             statuses.push(res.statusCode === 200 ? 'aborted' : res.statusCode);
             controller.abort();
             await res.body.dump().catch(() => undefined);
@@ -93,32 +119,51 @@ describe('the reservation bounds the worst case', () => {
   const image = { type: 'image_url', image_url: { url: 'https://example.com/scan.png' } };
   // What a provider bills for each: the tool schema's tokens, four high-detail images, eight answers.
   const cases = [
-    { name: 'a 40 KB tool description', body: { tools: [{ type: 'function', function: { name: 'lookup', description: 'd'.repeat(40_000), parameters: { type: 'object' } } }] }, usage: { prompt_tokens: 10_030, completion_tokens: 100 } },
-    { name: 'four images', body: { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }, image, image, image, image] }] }, usage: { prompt_tokens: 8 + 4 * 1445, completion_tokens: 100 } },
+    {
+      name: 'a 40 KB tool description',
+      body: {
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'lookup', description: 'd'.repeat(40_000), parameters: { type: 'object' } },
+          },
+        ],
+      },
+      usage: { prompt_tokens: 10_030, completion_tokens: 100 },
+    },
+    {
+      name: 'four images',
+      body: { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }, image, image, image, image] }] },
+      usage: { prompt_tokens: 8 + 4 * 1445, completion_tokens: 100 },
+    },
     { name: 'n: 8', body: { n: 8 }, usage: { prompt_tokens: 8, completion_tokens: 8 * 100 } },
   ];
-  it.each(cases)('500 concurrent requests with $name spend at most the budget plus one reservation', async ({ body, usage }) => {
-    // Slow enough that every request is planned and reserved before the first one settles.
-    mocks.direct.behave({ usage, delayMs: 300 });
-    mocks.aggregator.behave({ usage, delayMs: 300 });
-    const actual = BigInt(usage.prompt_tokens) * 250_000n + BigInt(usage.completion_tokens) * 2_000_000n;
-    const budgetUsd = Number(40n * actual) / 1e12;
-    gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(budgetUsd)), LENIENT_CIRCUIT);
-    const statuses = await Promise.all(
-      Array.from({ length: 500 }, async () => {
-        const res = await send(gw!.url, CAPPED_KEY, body);
-        await res.body.dump();
-        return res.statusCode;
-      }),
-    );
-    const spent = (await gw.deps.ledger.snapshot('capped', Date.now())).dailyPico;
-    // The dearest route (the aggregator) at the most this request can bill: with the estimator's tokens for
-    // the tools and images, or n answers of max_tokens; a little over the actual usage, never under it.
-    const reservation = (BigInt(usage.prompt_tokens) + 200n) * 263_750n + BigInt(usage.completion_tokens) * 2_110_000n;
-    expect(spent).toBeLessThanOrEqual(usdToPico(budgetUsd) + reservation);
-    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(400);
-  });
+  it.each(cases)(
+    '500 concurrent requests with $name spend at most the budget plus one reservation',
+    async ({ body, usage }) => {
+      // Slow enough that every request is planned and reserved before the first one settles.
+      mocks.direct.behave({ usage, delayMs: 300 });
+      mocks.aggregator.behave({ usage, delayMs: 300 });
+      const actual = BigInt(usage.prompt_tokens) * 250_000n + BigInt(usage.completion_tokens) * 2_000_000n;
+      const budgetUsd = Number(40n * actual) / 1e12;
+      gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(budgetUsd)), LENIENT_CIRCUIT);
+      const statuses = await Promise.all(
+        Array.from({ length: 500 }, async () => {
+          const res = await send(gw!.url, CAPPED_KEY, body);
+          await res.body.dump();
+          return res.statusCode;
+        }),
+      );
+      const spent = (await gw.deps.ledger.snapshot('capped', Date.now())).dailyPico;
+      // The dearest route (the aggregator) at the most this request can bill: with the estimator's tokens for
+      // the tools and images, or n answers of max_tokens; a little over the actual usage, never under it.
+      const reservation =
+        (BigInt(usage.prompt_tokens) + 200n) * 263_750n + BigInt(usage.completion_tokens) * 2_110_000n;
+      expect(spent).toBeLessThanOrEqual(usdToPico(budgetUsd) + reservation);
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(400);
+    },
+  );
 });
 
 describe('restart', () => {
@@ -129,13 +174,15 @@ describe('restart', () => {
     for (let i = 0; i < 2; i++) expect((await send(gw.url, CAPPED_KEY, { max_tokens: 50 })).statusCode).toBe(200);
     await gw.close();
     gw = await startGateway(config);
-    expect((await gw.deps.ledger.snapshot('capped', Date.now())).dailyPico).toBe(2n * (8n * 250_000n + 50n * 2_000_000n));
+    expect((await gw.deps.ledger.snapshot('capped', Date.now())).dailyPico).toBe(
+      2n * (8n * 250_000n + 50n * 2_000_000n),
+    );
     const third = await send(gw.url, CAPPED_KEY, { max_tokens: 50 });
     expect(third.statusCode).toBe(429);
     expect(((await third.body.json()) as { error: { code: string } }).error.code).toBe('budget_exceeded');
   });
 
-  it('60 requests that reuse one x-request-id all count after a restart: the row id is the gateway\'s own', async () => {
+  it("60 requests that reuse one x-request-id all count after a restart: the row id is the gateway's own", async () => {
     const config = writeGatewayConfig(mocks, cappedTenant(1));
     gw = await startGateway(config);
     const echoed = await Promise.all(
@@ -148,7 +195,9 @@ describe('restart', () => {
     );
     // The caller's id is echoed back and kept in a column of its own.
     expect(new Set(echoed)).toEqual(new Set(['same-id']));
-    const rows = await (gw.deps.sink as unknown as { liveRows(): Promise<{ request_id: string; caller_request_id: string }[]> }).liveRows();
+    const rows = await (
+      gw.deps.sink as unknown as { liveRows(): Promise<{ request_id: string; caller_request_id: string }[]> }
+    ).liveRows();
     expect(new Set(rows.map((r) => r.request_id)).size).toBe(60);
     expect(rows.every((r) => r.caller_request_id === 'same-id')).toBe(true);
     await gw.close();
@@ -162,19 +211,37 @@ describe('operators', () => {
     gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(1)));
     await (await send(gw.url, CAPPED_KEY, {})).body.dump();
     const text = await (await request(`${gw.url}/metrics`)).body.text();
-    const families = parsePrometheusTextFormat(text) as { name: string; type: string; metrics: { labels?: Record<string, string>; value?: string; buckets?: Record<string, string> }[] }[];
+    const families = parsePrometheusTextFormat(text) as {
+      name: string;
+      type: string;
+      metrics: { labels?: Record<string, string>; value?: string; buckets?: Record<string, string> }[];
+    }[];
     const family = (name: string) => families.find((f) => f.name === name)!;
-    expect(family('switchyard_requests_total').metrics).toContainEqual({ labels: { route: 'direct', kind: 'direct', status: '200' }, value: '1' });
+    expect(family('switchyard_requests_total').metrics).toContainEqual({
+      labels: { route: 'direct', kind: 'direct', status: '200' },
+      value: '1',
+    });
     expect(family('switchyard_request_duration_seconds').type).toBe('HISTOGRAM');
-    expect(family('switchyard_tokens_total').metrics).toContainEqual({ labels: { route: 'direct', type: 'output' }, value: '50' });
+    expect(family('switchyard_tokens_total').metrics).toContainEqual({
+      labels: { route: 'direct', type: 'output' },
+      value: '50',
+    });
     expect(Number(family('switchyard_cost_usd_total').metrics[0]?.value)).toBeCloseTo(0.000102, 9);
-    expect(family('switchyard_budget_remaining_usd').metrics).toContainEqual({ labels: { tenant: 'capped', window: 'daily' }, value: '0.999898' });
+    expect(family('switchyard_budget_remaining_usd').metrics).toContainEqual({
+      labels: { tenant: 'capped', window: 'daily' },
+      value: '0.999898',
+    });
     expect(family('switchyard_circuit_state').metrics).toContainEqual({ labels: { route: 'onprem' }, value: '0' });
   });
 
   it('the event-loop delay gauge reads how late the loop ran, not the sampling interval', async () => {
     gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(1)));
-    const p99 = async () => Number(/^switchyard_event_loop_delay_p99_seconds (\S+)$/m.exec(await (await request(`${gw!.url}/metrics`)).body.text())?.[1]);
+    const p99 = async () =>
+      Number(
+        /^switchyard_event_loop_delay_p99_seconds (\S+)$/m.exec(
+          await (await request(`${gw!.url}/metrics`)).body.text(),
+        )?.[1],
+      );
     await p99(); // the first scrape resets the window
     await new Promise((resolve) => setTimeout(resolve, 100)); // ten idle samples
     // An idle loop is on time: the sampler's own 10 ms interval is not delay. Counting it read ≥ 10 ms always;
@@ -185,27 +252,50 @@ describe('operators', () => {
   it('admin endpoints refuse without the admin key and answer with it', async () => {
     gw = await startGateway(writeGatewayConfig(mocks, cappedTenant(1)));
     await (await send(gw.url, CAPPED_KEY, {})).body.dump();
-    for (const [method, path] of [['GET', '/admin/spend'], ['POST', '/admin/reload'], ['GET', '/admin/log/live']] as const) {
+    for (const [method, path] of [
+      ['GET', '/admin/spend'],
+      ['POST', '/admin/reload'],
+      ['GET', '/admin/log/live'],
+    ] as const) {
       for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${KEYS.acme}` }]) {
         const r = await request(`${gw.url}${path}`, { method, headers });
         expect(r.statusCode).toBe(401);
         await r.body.dump();
       }
     }
-    const spend = (await (await request(`${gw.url}/admin/spend`, { headers: { 'x-admin-key': ADMIN_KEY } })).body.json()) as { tenants: { tenant: string; daily: Record<string, string> }[] };
-    expect(spend.tenants.find((t) => t.tenant === 'capped')?.daily).toMatchObject({ settled_usd: '0.000102', reserved_usd: '0.000000', limit_usd: '1.000000', remaining_usd: '0.999898' });
+    const spend = (await (
+      await request(`${gw.url}/admin/spend`, { headers: { 'x-admin-key': ADMIN_KEY } })
+    ).body.json()) as { tenants: { tenant: string; daily: Record<string, string> }[] };
+    expect(spend.tenants.find((t) => t.tenant === 'capped')?.daily).toMatchObject({
+      settled_usd: '0.000102',
+      reserved_usd: '0.000000',
+      limit_usd: '1.000000',
+      remaining_usd: '0.999898',
+    });
   });
 
   it('a bad reload keeps serving with the old policy; a good one swaps it', async () => {
     const config = writeGatewayConfig(mocks, cappedTenant(1));
     gw = await startGateway(config);
-    const reload = async () => request(`${gw!.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const reload = async () =>
+      request(`${gw!.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     const policy = join(dirname(config), 'extra.rules.json');
     const withPolicy = (text: string) => text.replace('policies: [', `policies: [${policy}, `);
     const original = (await import('node:fs')).readFileSync(config, 'utf8');
 
     // 1. A policy with a typo: refused, old policy still in force.
-    writeFileSync(policy, JSON.stringify({ rules: [{ name: 'no-mini', conditions: { all: [{ fact: 'modle', operator: 'equal', value: 'gpt-5-mini' }] }, event: { type: 'deny', params: { code: 'mini_blocked', message: 'no' } } }] }));
+    writeFileSync(
+      policy,
+      JSON.stringify({
+        rules: [
+          {
+            name: 'no-mini',
+            conditions: { all: [{ fact: 'modle', operator: 'equal', value: 'gpt-5-mini' }] },
+            event: { type: 'deny', params: { code: 'mini_blocked', message: 'no' } },
+          },
+        ],
+      }),
+    );
     writeFileSync(config, withPolicy(original));
     const bad = await reload();
     expect(bad.statusCode).toBe(400);
@@ -213,7 +303,18 @@ describe('operators', () => {
     expect((await send(gw.url, CAPPED_KEY, {})).statusCode).toBe(200);
 
     // 2. The typo fixed: the new rule denies.
-    writeFileSync(policy, JSON.stringify({ rules: [{ name: 'no-mini', conditions: { all: [{ fact: 'model', operator: 'equal', value: 'gpt-5-mini' }] }, event: { type: 'deny', params: { code: 'mini_blocked', message: 'no' } } }] }));
+    writeFileSync(
+      policy,
+      JSON.stringify({
+        rules: [
+          {
+            name: 'no-mini',
+            conditions: { all: [{ fact: 'model', operator: 'equal', value: 'gpt-5-mini' }] },
+            event: { type: 'deny', params: { code: 'mini_blocked', message: 'no' } },
+          },
+        ],
+      }),
+    );
     expect((await reload()).statusCode).toBe(200);
     const denied = await send(gw.url, CAPPED_KEY, {});
     expect(denied.statusCode).toBe(403);
@@ -230,14 +331,32 @@ describe('operators', () => {
     const log = join(dirname(config), 'log');
     const json = await runCli(['report', 'spend', '--log', log, '--json']);
     expect(json.code).toBe(0);
-    const report = JSON.parse(json.stdout) as { total_usd: string; rows: { tenant: string; kind: string; requests: number; cost_usd: string }[] };
-    expect(report.rows).toContainEqual(expect.objectContaining({ tenant: 'capped', kind: 'direct', model: 'gpt-5-mini', requests: 3, cost_usd: '0.000306' }));
+    const report = JSON.parse(json.stdout) as {
+      total_usd: string;
+      rows: { tenant: string; kind: string; requests: number; cost_usd: string }[];
+    };
+    expect(report.rows).toContainEqual(
+      expect.objectContaining({
+        tenant: 'capped',
+        kind: 'direct',
+        model: 'gpt-5-mini',
+        requests: 3,
+        cost_usd: '0.000306',
+      }),
+    );
     expect(report.total_usd).toBe('0.000408');
     const table = await runCli(['report', 'spend', '--log', log, '--since', '1h']);
     expect(table.stdout).toContain('capped');
     expect(table.stdout).toContain('total $0.000408');
     // whatif: under the same config every request lands where it did, at the same cost to the pico-dollar.
-    const same = JSON.parse((await runCli(['whatif', '--log', log, '-c', config, '--json'], { env: { AGG_KEY: 'x', DIRECT_KEY: 'y' } })).stdout) as { actual: { total_usd: string }; what_if: { total_usd: string; by_kind: Record<string, { requests: number }> }; moved: number };
+    const same = JSON.parse(
+      (await runCli(['whatif', '--log', log, '-c', config, '--json'], { env: { AGG_KEY: 'x', DIRECT_KEY: 'y' } }))
+        .stdout,
+    ) as {
+      actual: { total_usd: string };
+      what_if: { total_usd: string; by_kind: Record<string, { requests: number }> };
+      moved: number;
+    };
     expect(same.what_if.total_usd).toBe(same.actual.total_usd);
     expect(same.moved).toBe(0);
     // Without the direct route, all four would have gone through the aggregator.
@@ -276,7 +395,10 @@ describe('what the budget holds and what whatif prices', () => {
     await gw.close();
     gw = undefined;
     const log = join(dirname(config), 'log');
-    const result = JSON.parse((await runCli(['whatif', '--log', log, '-c', config, '--json'], { env: { AGG_KEY: 'x', DIRECT_KEY: 'y' } })).stdout) as { actual: { total_usd: string }; what_if: { total_usd: string } };
+    const result = JSON.parse(
+      (await runCli(['whatif', '--log', log, '-c', config, '--json'], { env: { AGG_KEY: 'x', DIRECT_KEY: 'y' } }))
+        .stdout,
+    ) as { actual: { total_usd: string }; what_if: { total_usd: string } };
     // 2 × (2 fresh × 250,000 + 6 cached × 25,000 + 50 × 2,000,000) p$; 0.000204 if the cache were ignored.
     expect(result.actual.total_usd).toBe('0.000201');
     expect(result.what_if.total_usd).toBe('0.000201');
@@ -292,7 +414,10 @@ describe('what the budget holds and what whatif prices', () => {
     gw = undefined;
     const log = join(dirname(config), 'log');
     const env = { env: { AGG_KEY: 'x', DIRECT_KEY: 'y' } };
-    const json = JSON.parse((await runCli(['whatif', '--log', log, '-c', config, '--json'], env)).stdout) as { actual: { by_kind: Record<string, { requests: number }> }; moved: number };
+    const json = JSON.parse((await runCli(['whatif', '--log', log, '-c', config, '--json'], env)).stdout) as {
+      actual: { by_kind: Record<string, { requests: number }> };
+      moved: number;
+    };
     expect(json.actual.by_kind).toEqual({ failed: { requests: 1, usd: '0.000000' } });
     expect(json.moved).toBe(0);
     expect((await runCli(['whatif', '--log', log, '-c', config], env)).stdout).toContain('1 logged request replayed');

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { Cancel } from '../src/gateway/relay/cancel.js';
 
-describe('Cancel (a request\'s cancellation, undici\'s signal)', () => {
+describe("Cancel (a request's cancellation, undici's signal)", () => {
   it('pause: true when the time passes, false when cancelled first or already; no listener left behind', async () => {
     const cancel = new Cancel();
     expect(await cancel.pause(1)).toBe(true);

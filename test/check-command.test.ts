@@ -9,7 +9,9 @@ describe('switchyard check: the failover drill', () => {
   it('on the example config, names the on-prem single point of failure and what each outage does', async () => {
     const { code, stdout } = await runCli(['check', '-c', 'switchyard.example.yaml']);
     expect(code).toBe(0);
-    expect(stdout).toContain('single point of failure: restricted llama-3.3-70b: one route, onprem-gpu; if it fails: 503, by design');
+    expect(stdout).toContain(
+      'single point of failure: restricted llama-3.3-70b: one route, onprem-gpu; if it fails: 503, by design',
+    );
     expect(stdout).toContain('unreachable: confidential gemini-2.5-pro: no_eligible_route');
     expect(stdout).toMatch(/openai-direct\s+public gpt-5 → openrouter/);
     expect(stdout).toContain('confidential gpt-5 → denied (routes_unavailable)');
@@ -18,9 +20,17 @@ describe('switchyard check: the failover drill', () => {
   it('--json gives the same as data', async () => {
     const { code, stdout } = await runCli(['check', '-c', 'switchyard.example.yaml', '--json']);
     expect(code).toBe(0);
-    const out = JSON.parse(stdout) as { valid: boolean; chains: { model: string; level: string; routes: string[]; singlePoint: boolean }[]; routes_down: { route: string; effects: { then: string }[] }[]; findings: string[] };
+    const out = JSON.parse(stdout) as {
+      valid: boolean;
+      chains: { model: string; level: string; routes: string[]; singlePoint: boolean }[];
+      routes_down: { route: string; effects: { then: string }[] }[];
+      findings: string[];
+    };
     expect(out.valid).toBe(true);
-    expect(out.chains.find((c) => c.model === 'gpt-5' && c.level === 'public')?.routes).toEqual(['openai-direct/gpt-5', 'openrouter/gpt-5']);
+    expect(out.chains.find((c) => c.model === 'gpt-5' && c.level === 'public')?.routes).toEqual([
+      'openai-direct/gpt-5',
+      'openrouter/gpt-5',
+    ]);
     expect(out.chains.find((c) => c.model === 'llama-3.3-70b' && c.level === 'restricted')?.singlePoint).toBe(true);
     expect(out.findings.length).toBeGreaterThan(0);
   });
@@ -40,7 +50,12 @@ describe('switchyard check --probe', () => {
   let unknown: MockUpstream;
   let slow: MockUpstream;
   beforeAll(async () => {
-    [good, refusing, unknown, slow] = await Promise.all([startMockUpstream('direct'), startMockUpstream('direct'), startMockUpstream('direct'), startMockUpstream('direct', { delayMs: 300 })]);
+    [good, refusing, unknown, slow] = await Promise.all([
+      startMockUpstream('direct'),
+      startMockUpstream('direct'),
+      startMockUpstream('direct'),
+      startMockUpstream('direct', { delayMs: 300 }),
+    ]);
     refusing.behave({ status: 401, errorMessage: 'Incorrect API key provided: sk-proj-abc…xyz' });
     unknown.behave({ status: 404, errorMessage: 'The model does not exist' });
   });
@@ -61,7 +76,9 @@ tenants:
   - { id: t, api_keys: ["sha256:${'0'.repeat(64)}"] }
 `,
     );
-    const { code, stdout, stderr } = await runCli(['check', '-c', path, '--probe', '--json'], { env: { PROBE_KEY: 'sk-probe-secret-0123456789' } });
+    const { code, stdout, stderr } = await runCli(['check', '-c', path, '--probe', '--json'], {
+      env: { PROBE_KEY: 'sk-probe-secret-0123456789' },
+    });
     expect(code).toBe(1);
     const { probes } = JSON.parse(stdout) as { probes: { route: string; ok: boolean; verdict: string }[] };
     expect(Object.fromEntries(probes.map((p) => [p.route, p.verdict]))).toEqual({

@@ -14,10 +14,17 @@ describe('switchyard explain', () => {
   });
 
   it('keeps an internal request on routes cleared for it', async () => {
-    const r = await runCli(['explain', '-', '--tenant', 'acme', '--tags', 'finance', ...CONFIG, '--json'], { stdin: chat('Q3 revenue by region') });
+    const r = await runCli(['explain', '-', '--tenant', 'acme', '--tags', 'finance', ...CONFIG, '--json'], {
+      stdin: chat('Q3 revenue by region'),
+    });
     const d = JSON.parse(r.stdout);
     expect(d.routes.map((x: { kind: string }) => x.kind)).toEqual(['direct']);
-    expect(d.excluded).toContainEqual({ route: 'openrouter', kind: 'aggregator', reason: 'clearance', detail: 'clearance internal < confidential' });
+    expect(d.excluded).toContainEqual({
+      route: 'openrouter',
+      kind: 'aggregator',
+      reason: 'clearance',
+      detail: 'clearance internal < confidential',
+    });
   });
 
   it('sends a phi request on-prem only, as a readable table', async () => {
@@ -36,13 +43,29 @@ describe('switchyard explain', () => {
   });
 
   it.each([
-    [['explain', 'missing.json', '--tenant', 'acme', ...CONFIG], '', "switchyard: request file 'missing.json': no such file"],
+    [
+      ['explain', 'missing.json', '--tenant', 'acme', ...CONFIG],
+      '',
+      "switchyard: request file 'missing.json': no such file",
+    ],
     [['explain', '-', '--tenant', 'acme', ...CONFIG], '{"model": "gpt-5", ', 'switchyard: stdin is not valid JSON'],
-    [['explain', '-', '--tenant', 'acme', ...CONFIG], chat('hi', 'gpt-9'), "switchyard: the model 'gpt-9' does not exist"],
+    [
+      ['explain', '-', '--tenant', 'acme', ...CONFIG],
+      chat('hi', 'gpt-9'),
+      "switchyard: the model 'gpt-9' does not exist",
+    ],
     [['explain', '-', '--tenant', 'nobody', ...CONFIG], chat('hi'), "switchyard: unknown tenant 'nobody'"],
-    [['explain', '-', '--tenant', 'acme', ...CONFIG], '{"model":"gpt-5","messages":"hi"}', 'switchyard: stdin: messages'],
+    [
+      ['explain', '-', '--tenant', 'acme', ...CONFIG],
+      '{"model":"gpt-5","messages":"hi"}',
+      'switchyard: stdin: messages',
+    ],
     [['explain', '-', '--tenant', 'acme', '--config', 'nope.yaml'], chat('hi'), 'switchyard: nope.yaml: no such file'],
-    [['explain', '-', '--tenant', 'acme', ...CONFIG, '--slo-ms', 'fast'], chat('hi'), "switchyard: --slo-ms must be a positive whole number, not 'fast'"],
+    [
+      ['explain', '-', '--tenant', 'acme', ...CONFIG, '--slo-ms', 'fast'],
+      chat('hi'),
+      "switchyard: --slo-ms must be a positive whole number, not 'fast'",
+    ],
   ])('bad input %# → one line, exit 2', async (args, stdin, message) => {
     const r = await runCli(args, { stdin });
     expect(r.code).toBe(2);

@@ -28,7 +28,9 @@ async function freePort(): Promise<number> {
 
 describe('switchyard serve', () => {
   it('refuses to start on an invalid config, listing every problem', async () => {
-    const r = await runCli(['serve', '--config', 'switchyard.example.yaml'], { env: { OPENROUTER_API_KEY: '', OPENAI_API_KEY: '' } });
+    const r = await runCli(['serve', '--config', 'switchyard.example.yaml'], {
+      env: { OPENROUTER_API_KEY: '', OPENAI_API_KEY: '' },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('switchyard.example.yaml:');
     expect(r.stderr).toContain('server.admin_key: environment variable SWITCHYARD_ADMIN_KEY is not set');
@@ -71,12 +73,19 @@ describe('switchyard serve', () => {
 
   it('prints its version', async () => {
     const r = await runCli(['--version']);
-    expect(r).toMatchObject({ code: 0, stdout: `${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n` });
+    expect(r).toMatchObject({
+      code: 0,
+      stdout: `${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`,
+    });
   });
 
   it('serves on the given port and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const serve = await startProcess([BIN, 'serve', '--config', writeGatewayConfig(mocks), '--port', String(port)], ENV, ROOT);
+    const serve = await startProcess(
+      [BIN, 'serve', '--config', writeGatewayConfig(mocks), '--port', String(port)],
+      ENV,
+      ROOT,
+    );
     expect(serve.port).toBe(port);
     const res = await request(`http://127.0.0.1:${port}/health`);
     expect(await res.body.json()).toEqual({ status: 'ok' });
@@ -88,16 +97,24 @@ describe('switchyard serve', () => {
   it('--mock-upstreams runs the example config with no provider and no key', async () => {
     const log = join(tempDir('sy-mock'), 'log');
     const noKeys = { OPENROUTER_API_KEY: '', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', SWITCHYARD_ADMIN_KEY: '' };
-    const serve = await startProcess([BIN, 'serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', '0', '--log', log], noKeys, ROOT);
+    const serve = await startProcess(
+      [BIN, 'serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', '0', '--log', log],
+      noKeys,
+      ROOT,
+    );
     const res = await request(`http://127.0.0.1:${serve.port}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk-demo-acme', 'x-switchyard-tags': 'phi' },
       body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(res.headers['x-switchyard-route']).toBe('onprem-gpu');
-    expect(((await res.body.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe('Hello from onprem-gpu.');
+    expect(
+      ((await res.body.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
+    ).toBe('Hello from onprem-gpu.');
     // The admin API stays off without a real admin key.
-    const admin = await request(`http://127.0.0.1:${serve.port}/admin/spend`, { headers: { authorization: 'Bearer ${SWITCHYARD_ADMIN_KEY}' } });
+    const admin = await request(`http://127.0.0.1:${serve.port}/admin/spend`, {
+      headers: { authorization: 'Bearer ${SWITCHYARD_ADMIN_KEY}' },
+    });
     expect(admin.statusCode).toBe(403);
     await admin.body.dump();
     serve.child.kill('SIGTERM');
@@ -107,10 +124,22 @@ describe('switchyard serve', () => {
 
   it('--mock-upstreams: a reload keeps the routes on their mocks', async () => {
     const log = join(tempDir('sy-mock'), 'log');
-    const env = { OPENROUTER_API_KEY: '', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', SWITCHYARD_ADMIN_KEY: 'demo-admin-key-0123456789' };
-    const serve = await startProcess([BIN, 'serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', '0', '--log', log], env, ROOT);
+    const env = {
+      OPENROUTER_API_KEY: '',
+      OPENAI_API_KEY: '',
+      ANTHROPIC_API_KEY: '',
+      SWITCHYARD_ADMIN_KEY: 'demo-admin-key-0123456789',
+    };
+    const serve = await startProcess(
+      [BIN, 'serve', '--config', 'switchyard.example.yaml', '--mock-upstreams', '--port', '0', '--log', log],
+      env,
+      ROOT,
+    );
     const base = `http://127.0.0.1:${serve.port}`;
-    const reload = await request(`${base}/admin/reload`, { method: 'POST', headers: { authorization: 'Bearer demo-admin-key-0123456789' } });
+    const reload = await request(`${base}/admin/reload`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo-admin-key-0123456789' },
+    });
     expect(reload.statusCode).toBe(200);
     await reload.body.dump();
     const res = await request(`${base}/v1/chat/completions`, {
@@ -119,7 +148,9 @@ describe('switchyard serve', () => {
       body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(res.statusCode).toBe(200);
-    expect(((await res.body.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toMatch(/^Hello from /);
+    expect(
+      ((await res.body.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
+    ).toMatch(/^Hello from /);
     serve.child.kill('SIGTERM');
     const [code] = (await once(serve.child, 'exit')) as [number];
     expect(code).toBe(0);

@@ -25,7 +25,11 @@ describe('the CLI starts light', () => {
   it('--help, --version and command parsing load no engine, gateway, DuckDB, fastify or Redis code', () => {
     const loaded = [...staticImports(join(ROOT, 'dist/cli/main.js'))];
     // engine/errors.js is one class with nothing behind it: the error every command reports.
-    const heavy = loaded.filter((m) => /^(@duckdb|fastify|@fastify|ioredis|undici|prom-client|pino|json-rules-engine|@sinclair)/.test(m) || (/\/(gateway|harness|engine)\//.test(m) && !m.endsWith('/engine/errors.js')));
+    const heavy = loaded.filter(
+      (m) =>
+        /^(@duckdb|fastify|@fastify|ioredis|undici|prom-client|pino|json-rules-engine|@sinclair)/.test(m) ||
+        (/\/(gateway|harness|engine)\//.test(m) && !m.endsWith('/engine/errors.js')),
+    );
     expect(heavy).toEqual([]);
     expect(loaded).toContain('commander');
   });

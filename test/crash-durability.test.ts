@@ -10,7 +10,15 @@ import { loadConfig } from '../src/config/load-config.js';
 import { buildApp } from '../src/gateway/build-app.js';
 import { createDefaultDeps } from '../src/gateway/gateway-deps.js';
 import type { SpendLedger } from '../src/gateway/state/spend-ledger.js';
-import { ADMIN_KEY, closeMocks, ENV, KEYS, startMocks, writeGatewayConfig, type Mocks } from './helpers/gateway-fixture.js';
+import {
+  ADMIN_KEY,
+  closeMocks,
+  ENV,
+  KEYS,
+  startMocks,
+  writeGatewayConfig,
+  type Mocks,
+} from './helpers/gateway-fixture.js';
 import { ROOT } from './helpers/run-cli.js';
 import { startProcess } from './helpers/start-process.js';
 
@@ -47,14 +55,20 @@ describe('a gateway killed with SIGKILL under load', () => {
           });
           await res.body.text();
           expect(res.statusCode).toBe(200);
-          completed.push({ id: String(res.headers['x-request-id']), at: Date.now(), costPico: usdToPico(Number(res.headers['x-switchyard-cost-usd'])) });
+          completed.push({
+            id: String(res.headers['x-request-id']),
+            at: Date.now(),
+            costPico: usdToPico(Number(res.headers['x-switchyard-cost-usd'])),
+          });
           if (killedAt === undefined && completed.length >= 100 && Date.now() - started >= 1000) {
             killedAt = Date.now();
             serve.child.kill('SIGKILL');
           }
         } catch (err) {
           expect(killedAt).toBeDefined();
-          expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']).toContain((err as { code?: string }).code);
+          expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']).toContain(
+            (err as { code?: string }).code,
+          );
           return;
         }
       }
@@ -67,9 +81,15 @@ describe('a gateway killed with SIGKILL under load', () => {
     // Restarted on the same log: the killed process's write-ahead segment becomes a Parquet segment first.
     const again = await startProcess([BIN, 'serve', '--config', config, '--port', '0'], ENV, ROOT);
     try {
-      const spend = (await (await request(`http://127.0.0.1:${again.port}/admin/spend`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).body.json()) as { tenants: { tenant: string; daily: { settled_usd: string } }[] };
+      const spend = (await (
+        await request(`http://127.0.0.1:${again.port}/admin/spend`, {
+          headers: { authorization: `Bearer ${ADMIN_KEY}` },
+        })
+      ).body.json()) as { tenants: { tenant: string; daily: { settled_usd: string } }[] };
       const reader = await openLogReader(logDir);
-      const rows = (await reader.connection.runAndReadAll(`SELECT request_id, cost_usd::VARCHAR AS cost FROM ${reader.source}`)).getRowObjectsJson() as { request_id: string; cost: string }[];
+      const rows = (
+        await reader.connection.runAndReadAll(`SELECT request_id, cost_usd::VARCHAR AS cost FROM ${reader.source}`)
+      ).getRowObjectsJson() as { request_id: string; cost: string }[];
       reader.close();
       const logged = new Set(rows.map((r) => r.request_id));
       const durable = completed.filter((c) => c.at < (killedAt as number) - WINDOW_MS);
@@ -119,7 +139,11 @@ describe('a gateway closed the moment its callers have their answers', () => {
     expect(answers.every((s) => s === 200)).toBe(true);
     const reader = await openLogReader(join(dirname(config), 'log'));
     try {
-      expect((await reader.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${reader.source}`)).getRowObjectsJson()).toEqual([{ n: 20 }]);
+      expect(
+        (
+          await reader.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${reader.source}`)
+        ).getRowObjectsJson(),
+      ).toEqual([{ n: 20 }]);
     } finally {
       reader.close();
     }

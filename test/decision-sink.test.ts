@@ -38,7 +38,10 @@ describe('DuckDB decision sink', () => {
   it('rolls a segment to Parquet as soon as it holds rollRows rows, on its clock, and keeps the rest live', async () => {
     const dir = tempDir('switchyard-sink');
     const now = Date.parse('2026-11-26T12:00:00Z');
-    const sink = await DuckDbDecisionSink.open({ dir, rollRows: 3, rollMs: 3_600_000, flushMs: 3_600_000 }, { now: () => now });
+    const sink = await DuckDbDecisionSink.open(
+      { dir, rollRows: 3, rollMs: 3_600_000, flushMs: 3_600_000 },
+      { now: () => now },
+    );
     for (let i = 0; i < 4; i++) sink.record(row(i));
     await sink.flush();
     const segments = readdirSync(dir).filter((f) => f.endsWith('.parquet'));
@@ -59,7 +62,13 @@ describe('DuckDB decision sink', () => {
     await sink.close();
     const rows = await readLog(dir);
     expect(rows.map((r) => r.request_id)).toEqual(['r0', 'r1', 'r2', 'r3']);
-    expect(rows[0]).toMatchObject({ input_tokens: 10, output_tokens: 2_147_483_647, latency_ms: 0, cost: '0.000000000000', row_problem: 'inputTokens 10.3; outputTokens 3000000000; latencyMs NaN; costPico -5' });
+    expect(rows[0]).toMatchObject({
+      input_tokens: 10,
+      output_tokens: 2_147_483_647,
+      latency_ms: 0,
+      cost: '0.000000000000',
+      row_problem: 'inputTokens 10.3; outputTokens 3000000000; latencyMs NaN; costPico -5',
+    });
     expect(rows[1]).toMatchObject({ input_tokens: 10, row_problem: null, instance: `${hostname()}:${process.pid}` });
   });
 
@@ -68,7 +77,10 @@ describe('DuckDB decision sink', () => {
     let dead = 999_999;
     while (processAlive(dead)) dead--;
     mkdirSync(walDirOf(dir), { recursive: true });
-    writeFileSync(join(walDirOf(dir), `${dead}-aaaa-0.ndjson`), `${rowToLine(row(0))}\n${rowToLine(row(1))}\nnot a row\n{"requestId":"torn`);
+    writeFileSync(
+      join(walDirOf(dir), `${dead}-aaaa-0.ndjson`),
+      `${rowToLine(row(0))}\n${rowToLine(row(1))}\nnot a row\n{"requestId":"torn`,
+    );
     // A segment whose Parquet file was written before the kill: removed, not replayed twice.
     writeFileSync(join(walDirOf(dir), `${dead}-aaaa-1.ndjson`), `${rowToLine(row(2))}\n`);
     const elsewhere = tempDir('switchyard-sink');
@@ -104,10 +116,27 @@ describe('DuckDB decision sink', () => {
     await writeDay('2026-11-30', 2);
     const sink = await DuckDbDecisionSink.open({ dir }, { now: () => Date.parse('2026-11-30T18:00:00Z') });
     await sink.close();
-    const files = readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort();
-    expect(files.map((f) => f.slice(9, 19))).toEqual(['2026-11-27', '2026-11-28', '2026-11-29', '2026-11-30', '2026-11-30']);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.parquet'))
+      .sort();
+    expect(files.map((f) => f.slice(9, 19))).toEqual([
+      '2026-11-27',
+      '2026-11-28',
+      '2026-11-29',
+      '2026-11-30',
+      '2026-11-30',
+    ]);
     expect(files[0]).toMatch(/-day-/);
-    expect((await readLog(dir)).map((r) => r.request_id)).toEqual(['2026-11-27-0', '2026-11-27-1', '2026-11-27-2', '2026-11-28-0', '2026-11-28-1', '2026-11-29-0', '2026-11-30-0', '2026-11-30-1']);
+    expect((await readLog(dir)).map((r) => r.request_id)).toEqual([
+      '2026-11-27-0',
+      '2026-11-27-1',
+      '2026-11-27-2',
+      '2026-11-28-0',
+      '2026-11-28-1',
+      '2026-11-29-0',
+      '2026-11-30-0',
+      '2026-11-30-1',
+    ]);
     expect(readdirSync(dir).filter((f) => !f.endsWith('.parquet'))).toEqual(['wal']);
   });
 });
@@ -137,7 +166,8 @@ describe('the decision log in a worker thread', () => {
   it('a writer thread that dies is replaced: its segment is recovered, batches not yet on disk are sent again', async () => {
     const dir = tempDir('switchyard-sink');
     const sink = await ThreadedDecisionSink.open({ dir });
-    const writer = () => (sink as unknown as { writer?: { worker: { terminate(): Promise<number> }; id: string } }).writer;
+    const writer = () =>
+      (sink as unknown as { writer?: { worker: { terminate(): Promise<number> }; id: string } }).writer;
     for (let i = 0; i < 4; i++) sink.record(row(i));
     await untilOnDisk(sink);
     const first = writer()!.id;
@@ -149,14 +179,26 @@ describe('the decision log in a worker thread', () => {
     await untilOnDisk(sink);
     expect(writer()!.id).not.toBe(first);
     await sink.close();
-    expect((await readLog(dir)).map((r) => r.request_id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8']);
+    expect((await readLog(dir)).map((r) => r.request_id)).toEqual([
+      'r0',
+      'r1',
+      'r2',
+      'r3',
+      'r4',
+      'r5',
+      'r6',
+      'r7',
+      'r8',
+    ]);
   });
 });
 
 async function readLog(dir: string): Promise<Record<string, unknown>[]> {
   const reader = await openLogReader(dir);
   try {
-    const result = await reader.connection.runAndReadAll(`SELECT * EXCLUDE (cost_usd), cost_usd::VARCHAR AS cost FROM ${reader.source} ORDER BY request_id`);
+    const result = await reader.connection.runAndReadAll(
+      `SELECT * EXCLUDE (cost_usd), cost_usd::VARCHAR AS cost FROM ${reader.source} ORDER BY request_id`,
+    );
     return result.getRowObjectsJson() as Record<string, unknown>[];
   } finally {
     reader.close();

@@ -7,11 +7,15 @@ import { buildFacts, NO_SPEND } from '../src/engine/request-facts.js';
 import { fromAnthropicRequest } from '../src/gateway/formats/anthropic/anthropic-request.js';
 
 /** The tags the texts call for with the default kind → tag table, sorted: what the sets are labelled with. */
-const detectSensitiveTags = (texts: Iterable<string>) => [...new Set(detectSensitiveKinds(texts).map((k) => TAG_OF[k]))].sort();
+const detectSensitiveTags = (texts: Iterable<string>) =>
+  [...new Set(detectSensitiveKinds(texts).map((k) => TAG_OF[k]))].sort();
 
 // The detector's precision and recall on a labelled set of positives and look-alike negatives
 // (order numbers, ISBNs, tracking numbers, versions, UUIDs, non-Luhn digit runs).
-const labelled = JSON.parse(readFileSync(new URL('./fixtures/detector-labelled.json', import.meta.url), 'utf8')) as { text: string; tags: string[] }[];
+const labelled = JSON.parse(readFileSync(new URL('./fixtures/detector-labelled.json', import.meta.url), 'utf8')) as {
+  text: string;
+  tags: string[];
+}[];
 
 describe('sensitive-content detector', () => {
   it('meets its precision and recall on the labelled set', () => {
@@ -21,12 +25,14 @@ describe('sensitive-content detector', () => {
     const misses: string[] = [];
     for (const { text, tags } of labelled) {
       const found = detectSensitiveTags([text]);
-      for (const t of found) (tags.includes(t) ? tp++ : (fp++, misses.push(`false ${t}: ${text}`)));
+      for (const t of found) tags.includes(t) ? tp++ : (fp++, misses.push(`false ${t}: ${text}`));
       for (const t of tags) if (!found.includes(t)) (fn++, misses.push(`missed ${t}: ${text}`));
     }
     const precision = tp / (tp + fp);
     const recall = tp / (tp + fn);
-    console.log(`detector on ${labelled.length} labelled texts: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (tp ${tp}, fp ${fp}, fn ${fn})`);
+    console.log(
+      `detector on ${labelled.length} labelled texts: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (tp ${tp}, fp ${fp}, fn ${fn})`,
+    );
     for (const m of misses) console.log(`  ${m}`);
     expect(precision).toBeGreaterThanOrEqual(0.95);
     expect(recall).toBeGreaterThanOrEqual(0.9);
@@ -61,7 +67,11 @@ describe('sensitive-content detector', () => {
 // A harder set: clinical notes, MRNs, dates of birth, passports, bank and routing numbers, SIN, NHS numbers,
 // local phones, addresses, credentials and DSNs, and negatives that look like them (general medical
 // questions, placeholders in DSNs, a patient-facing app). Written alongside the rules: a regression floor.
-const hard = JSON.parse(readFileSync(new URL('./fixtures/detector-hard.json', import.meta.url), 'utf8')) as { text: string; tags: string[]; kind?: string }[];
+const hard = JSON.parse(readFileSync(new URL('./fixtures/detector-hard.json', import.meta.url), 'utf8')) as {
+  text: string;
+  tags: string[];
+  kind?: string;
+}[];
 
 describe('detector v2 on the harder labelled set', () => {
   it('finds each kind, tags no negative, and keeps precision at 0.95 or more', () => {
@@ -71,7 +81,7 @@ describe('detector v2 on the harder labelled set', () => {
     let fn = 0;
     for (const { text, tags, kind } of hard) {
       const found = detectSensitiveTags([text]);
-      for (const t of found) (tags.includes(t) ? tp++ : fp++);
+      for (const t of found) tags.includes(t) ? tp++ : fp++;
       for (const t of tags) if (!found.includes(t)) fn++;
       if (kind) {
         const row = byKind.get(kind) ?? { found: 0, total: 0 };
@@ -82,7 +92,9 @@ describe('detector v2 on the harder labelled set', () => {
     }
     const precision = tp / (tp + fp);
     const recall = tp / (tp + fn);
-    console.log(`detector v2 on ${hard.length} texts: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (tp ${tp}, fp ${fp}, fn ${fn}); by kind: ${[...byKind].map(([k, r]) => `${k} ${r.found}/${r.total}`).join(', ')}`);
+    console.log(
+      `detector v2 on ${hard.length} texts: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (tp ${tp}, fp ${fp}, fn ${fn}); by kind: ${[...byKind].map(([k, r]) => `${k} ${r.found}/${r.total}`).join(', ')}`,
+    );
     expect(precision).toBeGreaterThanOrEqual(0.95);
     expect(recall).toBeGreaterThanOrEqual(0.9);
     for (const [kind, r] of byKind) expect(r.found, kind).toBe(r.total);
@@ -111,42 +123,140 @@ describe('detector v2 on the harder labelled set', () => {
 });
 
 describe('every field a request sends is scanned', () => {
-  const tenant = { id: 't', defaultTags: [], autoTag: true, acceptHeaderTags: true, failOpen: false, sameFamilyOnly: false };
+  const tenant = {
+    id: 't',
+    defaultTags: [],
+    autoTag: true,
+    acceptHeaderTags: true,
+    failOpen: false,
+    sameFamilyOnly: false,
+  };
   const ssn = '123-45-6789';
   const chat = (body: Record<string, unknown>) => {
     const sent = { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], ...body } as never;
-    return buildFacts({ endpoint: 'chat', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0).detected?.map((k) => TAG_OF[k as keyof typeof TAG_OF] ?? k) ?? [];
+    return (
+      buildFacts({ endpoint: 'chat', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0).detected?.map(
+        (k) => TAG_OF[k as keyof typeof TAG_OF] ?? k,
+      ) ?? []
+    );
   };
   it.each([
-    ['tools[].function.description', { tools: [{ type: 'function', function: { name: 'f', description: `look up ${ssn}` } }] }],
-    ['a tool schema', { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { ssn: { enum: [ssn] } } } } }] }],
+    [
+      'tools[].function.description',
+      { tools: [{ type: 'function', function: { name: 'f', description: `look up ${ssn}` } }] },
+    ],
+    [
+      'a tool schema',
+      {
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'f', parameters: { type: 'object', properties: { ssn: { enum: [ssn] } } } },
+          },
+        ],
+      },
+    ],
     ['message.name', { messages: [{ role: 'user', name: 'jane@example.com', content: 'hi' }] }],
-    ['a legacy function_call', { messages: [{ role: 'assistant', content: null, function_call: { name: 'f', arguments: `{"ssn":"${ssn}"}` } }] }],
-    ['tool-call arguments given as an object', { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: { ssn } } }] }] }],
+    [
+      'a legacy function_call',
+      { messages: [{ role: 'assistant', content: null, function_call: { name: 'f', arguments: `{"ssn":"${ssn}"}` } }] },
+    ],
+    [
+      'tool-call arguments given as an object',
+      {
+        messages: [
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: { ssn } } }],
+          },
+        ],
+      },
+    ],
     ['a tool result', { messages: [{ role: 'tool', tool_call_id: 'c', content: `found ${ssn}` }] }],
     ['prediction.content', { prediction: { type: 'content', content: `SSN ${ssn}` } }],
     ['user', { user: 'jane@example.com' }],
     ['metadata', { metadata: { patient: ssn } }],
-    ['a system prompt', { messages: [{ role: 'system', content: `caller ${ssn}` }, { role: 'user', content: 'hi' }] }],
-    ['an SSN split across two text parts', { messages: [{ role: 'user', content: [{ type: 'text', text: 'SSN 123-45-' }, { type: 'text', text: '6789' }] }] }],
-    ['an SSN split across two messages', { messages: [{ role: 'user', content: 'SSN 123-45-' }, { role: 'user', content: '6789' }] }],
-    ['a base64 text part', { messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: `data:text/plain;base64,${btoa(`SSN ${ssn}`)}` } }] }] }],
+    [
+      'a system prompt',
+      {
+        messages: [
+          { role: 'system', content: `caller ${ssn}` },
+          { role: 'user', content: 'hi' },
+        ],
+      },
+    ],
+    [
+      'an SSN split across two text parts',
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'SSN 123-45-' },
+              { type: 'text', text: '6789' },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'an SSN split across two messages',
+      {
+        messages: [
+          { role: 'user', content: 'SSN 123-45-' },
+          { role: 'user', content: '6789' },
+        ],
+      },
+    ],
+    [
+      'a base64 text part',
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'file', file: { file_data: `data:text/plain;base64,${btoa(`SSN ${ssn}`)}` } }],
+          },
+        ],
+      },
+    ],
   ])('%s', (_where, body) => {
     expect(chat(body)).toEqual(['pii']);
   });
 
   it('Anthropic tools[].description, through the translation every Anthropic request takes', () => {
-    const body = fromAnthropicRequest({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], tools: [{ name: 'f', description: `find ${ssn}`, input_schema: { type: 'object' } }] });
+    const body = fromAnthropicRequest({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ name: 'f', description: `find ${ssn}`, input_schema: { type: 'object' } }],
+    });
     expect(chat(body)).toEqual(['pii']);
   });
 
   it('embeddings inputs', () => {
     const sent = { model: 'e', input: [`id ${ssn}`] };
-    expect(buildFacts({ endpoint: 'embeddings', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0).detected).toEqual(['ssn']);
+    expect(
+      buildFacts({ endpoint: 'embeddings', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0).detected,
+    ).toEqual(['ssn']);
   });
 
   it('a clean request stays untagged; an image is content it cannot read, never skipped', () => {
-    expect(chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'explain how HIV therapy works' }] }] })).toEqual([]);
-    expect(chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'explain how HIV therapy works' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(4000)}` } }] }] })).toEqual(['unreadable_content']);
+    expect(
+      chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'explain how HIV therapy works' }] }] }),
+    ).toEqual([]);
+    expect(
+      chat({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'explain how HIV therapy works' },
+              { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(4000)}` } },
+            ],
+          },
+        ],
+      }),
+    ).toEqual(['unreadable_content']);
   });
 });

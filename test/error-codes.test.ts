@@ -15,7 +15,9 @@ describe('the error vocabulary', () => {
     const model = GatewayError.fromDenial({ code: 'model_not_found', message: 'no such model' });
     expect([model.status, model.param]).toEqual([404, 'model']);
     const rule = GatewayError.fromDenial({ code: 'no_gpt5_for_interns', message: 'ask your lead', rule: 'interns' });
-    expect(rule.toJSON()).toEqual({ error: { message: 'ask your lead', type: 'permission_error', code: 'no_gpt5_for_interns', param: null } });
+    expect(rule.toJSON()).toEqual({
+      error: { message: 'ask your lead', type: 'permission_error', code: 'no_gpt5_for_interns', param: null },
+    });
     expect(rule.status).toBe(403);
   });
 

@@ -14,7 +14,11 @@ const CLINIC = 'sk-test-failover-clinic-0123456789';
 
 let ups: Record<'a' | 'b' | 'c' | 'claude' | 'gpu', MockUpstream>;
 beforeAll(async () => {
-  const [a, b, c, claude, gpu] = await Promise.all(['a', 'b', 'c', 'claude', 'gpu'].map((n) => startMockUpstream(n === 'claude' ? 'direct' : n === 'gpu' ? 'onprem' : 'direct')));
+  const [a, b, c, claude, gpu] = await Promise.all(
+    ['a', 'b', 'c', 'claude', 'gpu'].map((n) =>
+      startMockUpstream(n === 'claude' ? 'direct' : n === 'gpu' ? 'onprem' : 'direct'),
+    ),
+  );
   ups = { a: a!, b: b!, c: c!, claude: claude!, gpu: gpu! };
 });
 afterAll(async () => Promise.all(Object.values(ups).map((u) => u.close())));
@@ -52,7 +56,12 @@ async function ask(gw: RunningGateway, body: object, key = KEY, dispatcher?: Age
     ...(dispatcher ? { dispatcher } : {}),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, route: res.headers['x-switchyard-route'], model: res.headers['x-switchyard-model'], body: text };
+  return {
+    status: res.statusCode,
+    route: res.headers['x-switchyard-route'],
+    model: res.headers['x-switchyard-model'],
+    body: text,
+  };
 }
 
 describe('load balancing among routes ranked as equals', () => {
@@ -110,12 +119,29 @@ describe('model fallbacks', () => {
       const answer = await ask(gw, { model: 'gpt-5' });
       expect(answer).toMatchObject({ status: 200, route: 'claude-direct', model: 'claude-sonnet-4-6' });
       const explained = (await (
-        await request(`${gw.url}/v1/route/explain`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }) })
+        await request(`${gw.url}/v1/route/explain`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+          body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+        })
       ).body.json()) as { notes: string[]; routes: { route: string; model: string }[] };
       expect(explained.notes).toContain('fallback:claude-sonnet-4-6');
-      expect(explained.routes.map((c) => `${c.route}/${c.model}`)).toEqual(['a/gpt-5', 'b/gpt-5', 'c/gpt-5', 'gpu/gpt-5', 'claude-direct/claude-sonnet-4-6', 'a/gpt-5-mini', 'b/gpt-5-mini', 'c/gpt-5-mini']);
+      expect(explained.routes.map((c) => `${c.route}/${c.model}`)).toEqual([
+        'a/gpt-5',
+        'b/gpt-5',
+        'c/gpt-5',
+        'gpu/gpt-5',
+        'claude-direct/claude-sonnet-4-6',
+        'a/gpt-5-mini',
+        'b/gpt-5-mini',
+        'c/gpt-5-mini',
+      ]);
       const rows = await (gw.deps.sink as unknown as { liveRows(): Promise<Record<string, unknown>[]> }).liveRows();
-      expect(rows.at(-1)).toMatchObject({ requested_model: 'gpt-5', model: 'claude-sonnet-4-6', route: 'claude-direct' });
+      expect(rows.at(-1)).toMatchObject({
+        requested_model: 'gpt-5',
+        model: 'claude-sonnet-4-6',
+        route: 'claude-direct',
+      });
     } finally {
       await gw.close();
     }
@@ -140,7 +166,9 @@ describe('model fallbacks', () => {
       const before = ups.claude.stats.requests + ups.a.stats.requests + ups.b.stats.requests + ups.c.stats.requests;
       const answer = await ask(gw, { model: 'gpt-5' }, CLINIC);
       expect(answer.status).toBe(502);
-      expect(ups.claude.stats.requests + ups.a.stats.requests + ups.b.stats.requests + ups.c.stats.requests).toBe(before);
+      expect(ups.claude.stats.requests + ups.a.stats.requests + ups.b.stats.requests + ups.c.stats.requests).toBe(
+        before,
+      );
     } finally {
       await gw.close();
     }
@@ -148,7 +176,12 @@ describe('model fallbacks', () => {
 
   it('same_family_only keeps a tenant from falling back to another family', async () => {
     const path = config('fallbacks: { gpt-5: [claude-sonnet-4-6, gpt-5-mini] }');
-    writeFileSync(path, (await import('node:fs')).readFileSync(path, 'utf8').replace('- { id: t, api_keys', '- { id: t, fallbacks: same_family_only, api_keys'));
+    writeFileSync(
+      path,
+      (await import('node:fs'))
+        .readFileSync(path, 'utf8')
+        .replace('- { id: t, api_keys', '- { id: t, fallbacks: same_family_only, api_keys'),
+    );
     const gw = await startGateway(path);
     try {
       for (const u of [ups.a, ups.b, ups.gpu]) u.behave({ status: 503 });
@@ -175,7 +208,11 @@ describe('retries on the same route', () => {
       expect(answer).toMatchObject({ status: 200, route: 'a' });
       expect(took).toBeGreaterThanOrEqual(1000);
       const rows = await (gw.deps.sink as unknown as { liveRows(): Promise<Record<string, unknown>[]> }).liveRows();
-      expect(JSON.parse(rows.at(-1)!.attempts as string).map((x: { route: string; status: unknown }) => `${x.route} ${x.status}`)).toEqual(['a 429', 'a 200']);
+      expect(
+        JSON.parse(rows.at(-1)!.attempts as string).map(
+          (x: { route: string; status: unknown }) => `${x.route} ${x.status}`,
+        ),
+      ).toEqual(['a 429', 'a 200']);
     } finally {
       await gw.close();
     }
@@ -183,18 +220,26 @@ describe('retries on the same route', () => {
 
   // Issue 34: with the `wait < leftMs` check gone from retry.ts, the caller was held by a retry-after of
   // 999999 s until the route's 10-minute deadline; it moves on at once instead (this test times out otherwise).
-  it('a retry-after longer than the route has left is not waited for: the next route answers at once', { timeout: 10_000 }, async () => {
-    const gw = await startGateway(config('', { a: 'retries: { max: 2 }' }));
-    try {
-      ups.a.behave({ status: 429, retryAfter: '999999' });
-      const answer = await ask(gw, { model: 'gpt-5' });
-      expect(answer).toMatchObject({ status: 200, route: 'b' });
-      const rows = await (gw.deps.sink as unknown as { liveRows(): Promise<Record<string, unknown>[]> }).liveRows();
-      expect(JSON.parse(rows.at(-1)!.attempts as string).map((x: { route: string; status: unknown }) => `${x.route} ${x.status}`)).toEqual(['a 429', 'b 200']);
-    } finally {
-      await gw.close();
-    }
-  });
+  it(
+    'a retry-after longer than the route has left is not waited for: the next route answers at once',
+    { timeout: 10_000 },
+    async () => {
+      const gw = await startGateway(config('', { a: 'retries: { max: 2 }' }));
+      try {
+        ups.a.behave({ status: 429, retryAfter: '999999' });
+        const answer = await ask(gw, { model: 'gpt-5' });
+        expect(answer).toMatchObject({ status: 200, route: 'b' });
+        const rows = await (gw.deps.sink as unknown as { liveRows(): Promise<Record<string, unknown>[]> }).liveRows();
+        expect(
+          JSON.parse(rows.at(-1)!.attempts as string).map(
+            (x: { route: string; status: unknown }) => `${x.route} ${x.status}`,
+          ),
+        ).toEqual(['a 429', 'b 200']);
+      } finally {
+        await gw.close();
+      }
+    },
+  );
 
   it('a 5xx retried max times moves on to the next route; a stream that started is never retried', async () => {
     const gw = await startGateway(config('', { a: 'retries: { max: 2, backoff_ms: 10 }' }));
@@ -219,11 +264,23 @@ describe('retries on the same route', () => {
 
 describe("the README's worked example (examples/failover.yaml)", () => {
   it('explains two keys as equals, the aggregator as backup, then the Claude fallback', async () => {
-    const { code, stdout } = await runCli(['explain', 'examples/chat.json', '-c', 'examples/failover.yaml', '--tenant', 'acme', '--json']);
+    const { code, stdout } = await runCli([
+      'explain',
+      'examples/chat.json',
+      '-c',
+      'examples/failover.yaml',
+      '--tenant',
+      'acme',
+      '--json',
+    ]);
     expect(code).toBe(0);
     const d = JSON.parse(stdout) as { notes: string[]; routes: { route: string; model: string }[] };
     expect(d.notes).toEqual(['fallback:claude-sonnet-4-6']);
-    expect(d.routes.slice(2).map((r) => `${r.route}/${r.model}`)).toEqual(['openrouter/gpt-5', 'anthropic-direct/claude-sonnet-4-6', 'openrouter/claude-sonnet-4-6']);
+    expect(d.routes.slice(2).map((r) => `${r.route}/${r.model}`)).toEqual([
+      'openrouter/gpt-5',
+      'anthropic-direct/claude-sonnet-4-6',
+      'openrouter/claude-sonnet-4-6',
+    ]);
     expect(new Set(d.routes.slice(0, 2).map((r) => r.route))).toEqual(new Set(['openai-key-a', 'openai-key-b']));
   });
 });
@@ -235,7 +292,11 @@ describe('whatif with fallbacks', () => {
     for (let i = 0; i < 3; i++) {
       const res = await request(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'x-switchyard-tags': 'confidential' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${KEY}`,
+          'x-switchyard-tags': 'confidential',
+        },
         body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
       });
       await res.body.dump();
@@ -244,9 +305,16 @@ describe('whatif with fallbacks', () => {
     // The other config clears the gpt-5 keys for internal data only, serves no gpt-5 on-prem, and falls back to Claude.
     const other = join(tempDir('switchyard-failover'), 'other.yaml');
     const text = (await import('node:fs')).readFileSync(path, 'utf8');
-    writeFileSync(other, `fallbacks: { gpt-5: [claude-sonnet-4-6] }\n${text.replaceAll('clearance: confidential, models: [gpt-5, gpt-5-mini]', 'clearance: internal, models: [gpt-5, gpt-5-mini]').replaceAll('gpt-5: llama-3.3-70b', 'llama: llama-3.3-70b').replace('models: { gpt-5: { input', 'models: { llama: { input')}`);
-    const { code, stdout } = await runCli(['whatif', '--log', join(path, '..', 'log'), '-c', other, '--json'], { env: { DIRECT_KEY: 'x' } });
+    writeFileSync(
+      other,
+      `fallbacks: { gpt-5: [claude-sonnet-4-6] }\n${text.replaceAll('clearance: confidential, models: [gpt-5, gpt-5-mini]', 'clearance: internal, models: [gpt-5, gpt-5-mini]').replaceAll('gpt-5: llama-3.3-70b', 'llama: llama-3.3-70b').replace('models: { gpt-5: { input', 'models: { llama: { input')}`,
+    );
+    const { code, stdout } = await runCli(['whatif', '--log', join(path, '..', 'log'), '-c', other, '--json'], {
+      env: { DIRECT_KEY: 'x' },
+    });
     expect(code).toBe(0);
-    expect((JSON.parse(stdout) as { fallbacks: Record<string, number> }).fallbacks).toEqual({ 'gpt-5 → claude-sonnet-4-6': 3 });
+    expect((JSON.parse(stdout) as { fallbacks: Record<string, number> }).fallbacks).toEqual({
+      'gpt-5 → claude-sonnet-4-6': 3,
+    });
   });
 });

@@ -8,14 +8,36 @@ import { StreamMeter } from '../src/gateway/relay/meter.js';
 // One suite, every wire format, no branching on the format: what a format's caller side writes, its
 // upstream side reads back to the same meaning — however the bytes are split on the way.
 
-const chunk = (delta: object, finish: string | null = null): Json => ({ id: 'msg_1', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] });
-const usageChunk = (prompt: number, completion: number): Json => ({ id: 'msg_1', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion } });
+const chunk = (delta: object, finish: string | null = null): Json => ({
+  id: 'msg_1',
+  object: 'chat.completion.chunk',
+  created: 0,
+  model: 'm',
+  choices: [{ index: 0, delta, finish_reason: finish }],
+});
+const usageChunk = (prompt: number, completion: number): Json => ({
+  id: 'msg_1',
+  object: 'chat.completion.chunk',
+  created: 0,
+  model: 'm',
+  choices: [],
+  usage: { prompt_tokens: prompt, completion_tokens: completion },
+});
 
 const STREAMS: Record<string, Json[]> = {
-  text: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), chunk({ content: 'wörld 🌍, ' }), chunk({ content: 'again.' }), chunk({}, 'stop'), usageChunk(12, 5)],
+  text: [
+    chunk({ role: 'assistant', content: '' }),
+    chunk({ content: 'Hello ' }),
+    chunk({ content: 'wörld 🌍, ' }),
+    chunk({ content: 'again.' }),
+    chunk({}, 'stop'),
+    usageChunk(12, 5),
+  ],
   'tool call': [
     chunk({ role: 'assistant', content: '' }),
-    chunk({ tool_calls: [{ index: 0, id: 'toolu_9', type: 'function', function: { name: 'weather', arguments: '' } }] }),
+    chunk({
+      tool_calls: [{ index: 0, id: 'toolu_9', type: 'function', function: { name: 'weather', arguments: '' } }],
+    }),
     chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
     chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
     chunk({}, 'tool_calls'),
@@ -130,16 +152,36 @@ describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, form
       object: 'chat.completion',
       created: 0,
       model: 'm',
-      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_2', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] }, finish_reason: 'tool_calls' }],
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'toolu_2', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+            ],
+          },
+          finish_reason: 'tool_calls',
+        },
+      ],
       usage: { prompt_tokens: 40, completion_tokens: 8, prompt_tokens_details: { cached_tokens: 10 } },
     };
     const back = format.readAnswer('chat', format.writeAnswer(answer));
-    expect(back.choices[0]).toMatchObject({ message: { tool_calls: [{ function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] }, finish_reason: 'tool_calls' });
-    expect(back.usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 8, prompt_tokens_details: { cached_tokens: 10 } });
+    expect(back.choices[0]).toMatchObject({
+      message: { tool_calls: [{ function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] },
+      finish_reason: 'tool_calls',
+    });
+    expect(back.usage).toMatchObject({
+      prompt_tokens: 40,
+      completion_tokens: 8,
+      prompt_tokens_details: { cached_tokens: 10 },
+    });
   });
 
   it('refuses a 2xx body that is not its format', () => {
-    for (const text of ['<html>502 Bad Gateway</html>', '{"status":"ok"}', '[]', '']) expect(() => format.readAnswer('chat', text)).toThrow();
+    for (const text of ['<html>502 Bad Gateway</html>', '{"status":"ok"}', '[]', ''])
+      expect(() => format.readAnswer('chat', text)).toThrow();
   });
 
   it('carries a request to a route and back: system, turns, images, array content, tools and their results', () => {
@@ -149,11 +191,31 @@ describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, form
       temperature: 0.2,
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'What is ' }, { type: 'text', text: 'in this image?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_7', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is ' },
+            { type: 'text', text: 'in this image?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_7', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_7', content: 'a cat' },
       ],
-      tools: [{ type: 'function', function: { name: 'lookup', description: 'Look a thing up', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'lookup',
+            description: 'Look a thing up',
+            parameters: { type: 'object', properties: { q: { type: 'string' } } },
+          },
+        },
+      ],
       tool_choice: 'auto',
     };
     const sent = JSON.parse(format.buildCall('chat', request, 'upstream-m', 'sk-route').body) as Json;
@@ -163,8 +225,19 @@ describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, form
     expect(back.max_tokens ?? back.max_completion_tokens).toBe(300);
     expect(back.messages).toEqual([
       { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: [{ type: 'text', text: 'What is ' }, { type: 'text', text: 'in this image?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_7', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is ' },
+          { type: 'text', text: 'in this image?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_7', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_7', content: 'a cat' },
     ]);
     expect(back.tools).toEqual(request.tools);

@@ -6,11 +6,25 @@ import { freshGatewayPerTest, KEYS, streamedText } from './helpers/gateway-fixtu
 // Faults: what reaches which upstream when routes fail, and what the caller sees.
 const env = freshGatewayPerTest();
 
-const chat = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'Patient John, DOB 1970-01-01: summarise the chart.' }], ...extra });
+const chat = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    model: 'gpt-5',
+    messages: [{ role: 'user', content: 'Patient John, DOB 1970-01-01: summarise the chart.' }],
+    ...extra,
+  });
 async function post(body: string, headers: Record<string, string> = {}, path = '/v1/chat/completions') {
-  const res = await request(`${env.gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}`, ...headers }, body });
+  const res = await request(`${env.gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}`, ...headers },
+    body,
+  });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as { error: { message: string; type: string; code: string; param: string | null } } };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: () => JSON.parse(text) as { error: { message: string; type: string; code: string; param: string | null } },
+  };
 }
 const offPremBytes = () => env.mocks.aggregator.stats.bytes + env.mocks.direct.stats.bytes;
 
@@ -136,14 +150,35 @@ describe('failover within the decision', () => {
 describe('bad input', () => {
   it.each([
     ['malformed JSON', '{"model": "gpt-5", ', {}, 400, 'invalid_request', null],
-    ['wrong type', JSON.stringify({ model: 5, messages: [{ role: 'user', content: 'hi' }] }), {}, 400, 'invalid_request', 'model'],
+    [
+      'wrong type',
+      JSON.stringify({ model: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      {},
+      400,
+      'invalid_request',
+      'model',
+    ],
     ['missing messages', JSON.stringify({ model: 'gpt-5' }), {}, 400, 'invalid_request', 'messages'],
     ['empty messages', JSON.stringify({ model: 'gpt-5', messages: [] }), {}, 400, 'invalid_request', 'messages'],
-    ['unknown model', JSON.stringify({ model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] }), {}, 404, 'model_not_found', 'model'],
+    [
+      'unknown model',
+      JSON.stringify({ model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] }),
+      {},
+      404,
+      'model_not_found',
+      'model',
+    ],
     ['bad key', chat(), { authorization: 'Bearer sk-wrong' }, 401, 'invalid_api_key', null],
     ['no key', chat(), { authorization: '' }, 401, 'invalid_api_key', null],
     ['bad SLO header', chat(), { 'x-switchyard-slo-ms': 'soon' }, 400, 'invalid_request', 'x-switchyard-slo-ms'],
-    ['huge body', chat({ messages: [{ role: 'user', content: 'x'.repeat(100_000) }] }), {}, 413, 'request_too_large', null],
+    [
+      'huge body',
+      chat({ messages: [{ role: 'user', content: 'x'.repeat(100_000) }] }),
+      {},
+      413,
+      'request_too_large',
+      null,
+    ],
     ['policy deny', chat({ max_tokens: 50_000 }), {}, 403, 'max_tokens_too_large', null],
   ])('%s', async (_name, body, headers, status, code, param) => {
     const r = await post(body, headers as Record<string, string>);
@@ -169,7 +204,10 @@ describe('the caller hanging up', () => {
     const client = new OpenAI({ baseURL: `${env.gw.url}/v1`, apiKey: KEYS.acme, maxRetries: 0 });
     const controller = new AbortController();
     const closed = env.mocks.direct.nextEarlyClose();
-    const stream = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: controller.signal });
+    const stream = await client.chat.completions.create(
+      { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], stream: true },
+      { signal: controller.signal },
+    );
     let chunks = 0;
     for await (const _ of stream) {
       if (++chunks === 2) {
@@ -191,8 +229,16 @@ describe('secrets', () => {
     expect(r1.json().error.message).toContain('[redacted]');
     const r2 = await post(chat({ stream: true }), { 'x-switchyard-tags': 'phi' });
     const r3 = await post(chat(), { authorization: `Bearer ${KEYS.acme}x` });
-    const everything = [...env.gw.logs, r1.text, r2.text, r3.text, JSON.stringify(r1.headers), JSON.stringify(r2.headers)].join('\n');
-    for (const secret of [KEYS.acme, KEYS.clinic, KEYS.aggregator, KEYS.direct]) expect(everything).not.toContain(secret);
+    const everything = [
+      ...env.gw.logs,
+      r1.text,
+      r2.text,
+      r3.text,
+      JSON.stringify(r1.headers),
+      JSON.stringify(r2.headers),
+    ].join('\n');
+    for (const secret of [KEYS.acme, KEYS.clinic, KEYS.aggregator, KEYS.direct])
+      expect(everything).not.toContain(secret);
     expect(env.gw.logs.join('\n')).not.toContain('Patient John');
     expect(env.gw.logs.some((l) => l.includes('"msg":"request"'))).toBe(true);
   });
@@ -203,10 +249,20 @@ describe('the per-request log line', () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
     const { writeGatewayConfig, startGateway } = await import('./helpers/gateway-fixture.js');
     const path = writeGatewayConfig(env.mocks);
-    writeFileSync(path, readFileSync(path, 'utf8').replace('log: { dir: log, roll_seconds: 3600 }', 'log: { dir: log, roll_seconds: 3600, request_lines: false }'));
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8').replace(
+        'log: { dir: log, roll_seconds: 3600 }',
+        'log: { dir: log, roll_seconds: 3600, request_lines: false }',
+      ),
+    );
     const quiet = await startGateway(path);
     try {
-      const res = await request(`${quiet.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` }, body: chat() });
+      const res = await request(`${quiet.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` },
+        body: chat(),
+      });
       await res.body.dump();
       expect(res.statusCode).toBe(200);
       expect(quiet.logs.some((l) => l.includes('"msg":"request"'))).toBe(false);
@@ -226,25 +282,57 @@ describe('a decision log that falls behind', () => {
     const { createDefaultDeps } = await import('../src/gateway/gateway-deps.js');
     const { buildApp } = await import('../src/gateway/build-app.js');
     const path = writeGatewayConfig(env.mocks);
-    writeFileSync(path, readFileSync(path, 'utf8').replace('log: { dir: log, roll_seconds: 3600 }', 'log: { dir: log, roll_seconds: 3600, max_backlog_rows: 1000 }'));
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8').replace(
+        'log: { dir: log, roll_seconds: 3600 }',
+        'log: { dir: log, roll_seconds: 3600, max_backlog_rows: 1000 }',
+      ),
+    );
     const loaded = await loadConfig(path, { env: ENV, requireSecrets: true });
     const deps = await createDefaultDeps(loaded);
     // The real writer, its backlog as a stalled disk would leave it.
     let behind = 0;
     const sink = deps.sink;
-    const app = buildApp(loaded, { ...deps, sink: { record: (row) => sink.record(row), backlog: () => sink.backlog() + behind, problem: () => sink.problem(), liveRows: () => sink.liveRows(), close: () => sink.close() } }, { logger: false });
+    const app = buildApp(
+      loaded,
+      {
+        ...deps,
+        sink: {
+          record: (row) => sink.record(row),
+          backlog: () => sink.backlog() + behind,
+          problem: () => sink.problem(),
+          liveRows: () => sink.liveRows(),
+          close: () => sink.close(),
+        },
+      },
+      { logger: false },
+    );
     await app.listen({ host: '127.0.0.1', port: 0 });
     const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     const ask = async () => {
-      const res = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` }, body: chat() });
-      return { status: res.statusCode, retryAfter: res.headers['retry-after'], body: (await res.body.json()) as { error?: { code: string; type: string } } };
+      const res = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` },
+        body: chat(),
+      });
+      return {
+        status: res.statusCode,
+        retryAfter: res.headers['retry-after'],
+        body: (await res.body.json()) as { error?: { code: string; type: string } },
+      };
     };
-    const gauge = async () => Number(/^switchyard_log_backlog_rows (\S+)$/m.exec(await (await request(`${url}/metrics`)).body.text())?.[1]);
+    const gauge = async () =>
+      Number(/^switchyard_log_backlog_rows (\S+)$/m.exec(await (await request(`${url}/metrics`)).body.text())?.[1]);
     try {
       expect((await ask()).status).toBe(200);
       behind = 5000;
       expect(await gauge()).toBeGreaterThanOrEqual(5000);
-      expect(await ask()).toMatchObject({ status: 503, retryAfter: '1', body: { error: { code: 'log_backlog', type: 'service_unavailable' } } });
+      expect(await ask()).toMatchObject({
+        status: 503,
+        retryAfter: '1',
+        body: { error: { code: 'log_backlog', type: 'service_unavailable' } },
+      });
       behind = 0;
       expect((await ask()).status).toBe(200);
       // The refused request is in the log too: nothing the gateway answered goes unrecorded.

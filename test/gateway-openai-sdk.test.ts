@@ -2,7 +2,15 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { hashApiKey } from '../src/config/tenant-keys.js';
-import { closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import {
+  closeMocks,
+  KEYS,
+  startGateway,
+  startMocks,
+  writeGatewayConfig,
+  type Mocks,
+  type RunningGateway,
+} from './helpers/gateway-fixture.js';
 
 // The official openai SDK, pointed at Switchyard with nothing changed but the base URL and key.
 const AUTO_KEY = 'sk-test-auto-0123456789abcdef';
@@ -13,7 +21,9 @@ let client: OpenAI;
 beforeAll(async () => {
   mocks = await startMocks();
   // A tenant that opted in to auto-tagging, beside the fixture's.
-  gw = await startGateway(writeGatewayConfig(mocks, `  - { id: auto, api_keys: ["sha256:${hashApiKey(AUTO_KEY)}"], auto_tag: true }`));
+  gw = await startGateway(
+    writeGatewayConfig(mocks, `  - { id: auto, api_keys: ["sha256:${hashApiKey(AUTO_KEY)}"], auto_tag: true }`),
+  );
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: KEYS.acme, maxRetries: 0 });
 });
 afterAll(async () => {
@@ -26,7 +36,9 @@ beforeEach(() => {
 
 describe('OpenAI SDK through the gateway', () => {
   it('non-streaming chat, with the route in the headers', async () => {
-    const { data, response } = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Say hello' }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Say hello' }] })
+      .withResponse();
     expect(data.choices[0]?.message.content).toBe('Hello from direct.');
     expect(data.usage?.prompt_tokens).toBeGreaterThan(0);
     expect(response.headers.get('x-switchyard-route')).toBe('direct');
@@ -46,19 +58,33 @@ describe('OpenAI SDK through the gateway', () => {
       seed: 7,
     });
     const sent = mocks.direct.received.at(-1)!.body;
-    expect(sent).toMatchObject({ model: 'gpt-5', response_format: { type: 'json_object' }, n: 1, stop: ['END'], temperature: 0.2, seed: 7 });
+    expect(sent).toMatchObject({
+      model: 'gpt-5',
+      response_format: { type: 'json_object' },
+      n: 1,
+      stop: ['END'],
+      temperature: 0.2,
+      seed: 7,
+    });
     expect(mocks.aggregator.received.length).toBe(before);
   });
 
   it('uses the upstream name of the model on the aggregator', async () => {
     mocks.direct.behave({ status: 503 });
-    const { response } = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
     expect(response.headers.get('x-switchyard-route')).toBe('agg');
     expect(mocks.aggregator.received.at(-1)!.body.model).toBe('openai/gpt-5');
   });
 
   it('streams chat, with the usage chunk when asked', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-5',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let usage: OpenAI.CompletionUsage | undefined | null;
     for await (const chunk of stream) {
@@ -82,7 +108,12 @@ describe('OpenAI SDK through the gateway', () => {
   });
 
   it('round-trips a tool call', async () => {
-    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const tools: OpenAI.ChatCompletionTool[] = [
+      {
+        type: 'function',
+        function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+      },
+    ];
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
     const first = await client.chat.completions.create({ model: 'gpt-5', messages, tools, tool_choice: 'auto' });
     const call = first.choices[0]?.message.tool_calls?.[0];
@@ -99,7 +130,10 @@ describe('OpenAI SDK through the gateway', () => {
     const headers = mocks.direct.received.at(-1)!.headers;
     expect(headers.authorization).toBe(`Bearer ${KEYS.direct}`);
     expect(JSON.stringify(headers)).not.toContain(KEYS.acme);
-    await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-switchyard-tags': 'phi' } });
+    await client.chat.completions.create(
+      { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-switchyard-tags': 'phi' } },
+    );
     expect(mocks.onprem.received.at(-1)!.headers.authorization).toBeUndefined();
   });
 
@@ -110,19 +144,36 @@ describe('OpenAI SDK through the gateway', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}`, 'x-switchyard-tags': 'phi' },
       body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'chart note' }] }),
     });
-    const d = (await res.body.json()) as { routes: { route: string }[]; excluded: { route: string; reason: string }[]; rules_fired: string[]; model: string; expected_cost_usd: string };
+    const d = (await res.body.json()) as {
+      routes: { route: string }[];
+      excluded: { route: string; reason: string }[];
+      rules_fired: string[];
+      model: string;
+      expected_cost_usd: string;
+    };
     expect(d.routes.map((r) => r.route)).toEqual(['onprem']);
-    expect(d.excluded.map((e) => [e.route, e.reason])).toEqual([['agg', 'clearance'], ['direct', 'clearance']]);
-    expect(d).toMatchObject({ model: 'llama-3.3-70b', rules_fired: ['restricted-uses-onprem-model'], expected_cost_usd: '0.000000' });
+    expect(d.excluded.map((e) => [e.route, e.reason])).toEqual([
+      ['agg', 'clearance'],
+      ['direct', 'clearance'],
+    ]);
+    expect(d).toMatchObject({
+      model: 'llama-3.3-70b',
+      rules_fired: ['restricted-uses-onprem-model'],
+      expected_cost_usd: '0.000000',
+    });
     expect(Object.values(mocks).map((m) => m.stats.requests)).toEqual(before);
   });
 
   it('auto-tags the messages of a tenant that opted in, and says which rule fired', async () => {
     const auto = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: AUTO_KEY, maxRetries: 0 });
-    const { response } = await auto.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Refund card 4111 1111 1111 1111 please' }] }).withResponse();
+    const { response } = await auto.chat.completions
+      .create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Refund card 4111 1111 1111 1111 please' }] })
+      .withResponse();
     expect(response.headers.get('x-switchyard-route')).toBe('onprem');
     expect(response.headers.get('x-switchyard-rule')).toBe('restricted-uses-onprem-model');
-    const { response: plain } = await auto.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Say hello' }] }).withResponse();
+    const { response: plain } = await auto.chat.completions
+      .create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Say hello' }] })
+      .withResponse();
     expect(plain.headers.get('x-switchyard-route')).toBe('direct');
   });
 });

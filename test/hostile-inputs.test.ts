@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/config/tenant-keys.js';
-import { ADMIN_KEY, closeMocks, KEYS, startGateway, startMocks, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import {
+  ADMIN_KEY,
+  closeMocks,
+  KEYS,
+  startGateway,
+  startMocks,
+  type Mocks,
+  type RunningGateway,
+} from './helpers/gateway-fixture.js';
 import { tempDir } from './helpers/hermetic.js';
 
 // What an attacker or a broken upstream sends, against a real gateway on loopback: every bad input is a
@@ -44,7 +52,13 @@ tenants:
 `,
   );
   // A circuit that opens after 5 consecutive failures: five bad requests from a caller must not open it.
-  gw = await startGateway(config, { consecutiveFailures: 5, errorRate: 1.1, window: 20, minAttempts: 100, cooldownMs: 60_000 });
+  gw = await startGateway(config, {
+    consecutiveFailures: 5,
+    errorRate: 1.1,
+    window: 20,
+    minAttempts: 100,
+    cooldownMs: 60_000,
+  });
 });
 afterAll(async () => {
   await gw.close();
@@ -55,12 +69,25 @@ beforeEach(() => {
   mocks.direct.behave({});
 });
 
-const post = (body: unknown, key: string = KEYS.acme, path = '/v1/chat/completions', headers: Record<string, string> = {}) =>
-  request(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const post = (
+  body: unknown,
+  key: string = KEYS.acme,
+  path = '/v1/chat/completions',
+  headers: Record<string, string> = {},
+) =>
+  request(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const hi = [{ role: 'user', content: 'hi' }];
 async function errorOf(res: Awaited<ReturnType<typeof post>>) {
   const text = await res.body.text();
-  return { status: res.statusCode, text, body: JSON.parse(text) as { error: { code?: string; param?: string | null; message: string; type: string } } };
+  return {
+    status: res.statusCode,
+    text,
+    body: JSON.parse(text) as { error: { code?: string; param?: string | null; message: string; type: string } },
+  };
 }
 async function loggedStatus(requestId: string): Promise<unknown> {
   const rows = await gw.deps.sink.liveRows();
@@ -91,7 +118,11 @@ describe('model names and other echoed strings', () => {
   });
 
   it('tags must be short words', async () => {
-    const { status, body } = await errorOf(await post({ model: 'gpt-5-mini', messages: hi }, KEYS.acme, '/v1/chat/completions', { 'x-switchyard-tags': `ok,${'t'.repeat(100)}` }));
+    const { status, body } = await errorOf(
+      await post({ model: 'gpt-5-mini', messages: hi }, KEYS.acme, '/v1/chat/completions', {
+        'x-switchyard-tags': `ok,${'t'.repeat(100)}`,
+      }),
+    );
     expect(status).toBe(400);
     expect(body.error.param).toBe('x-switchyard-tags');
   });
@@ -108,8 +139,16 @@ describe('bodies the translators would choke on', () => {
 
   it.each([
     ['tools that are not a list', { tools: 'abc' }, 'tools'],
-    ['a tool call without id or function', { messages: [{ role: 'assistant', content: null, tool_calls: [{}] }, ...hi] }, 'messages[0].tool_calls[0].id'],
-    ['an image part without its URL', { messages: [{ role: 'user', content: [{ type: 'image_url' }] }] }, 'messages[0].content[0].image_url'],
+    [
+      'a tool call without id or function',
+      { messages: [{ role: 'assistant', content: null, tool_calls: [{}] }, ...hi] },
+      'messages[0].tool_calls[0].id',
+    ],
+    [
+      'an image part without its URL',
+      { messages: [{ role: 'user', content: [{ type: 'image_url' }] }] },
+      'messages[0].content[0].image_url',
+    ],
   ])('%s, to an Anthropic route, is a 400 naming the field', async (_name, over, param) => {
     const res = await post({ model: 'claude-sonnet-4-6', messages: hi, ...over });
     const { status, body } = await errorOf(res);
@@ -123,7 +162,11 @@ describe('bodies the translators would choke on', () => {
     const res = await request(`${gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': KEYS.acme },
-      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'image' }] }] }),
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: [{ type: 'image' }] }],
+      }),
     });
     const body = (await res.body.json()) as { type: string; error: { type: string; message: string } };
     expect(res.statusCode).toBe(400);
@@ -146,29 +189,52 @@ function raw(bytes: string, holdOpen = false): Promise<string> {
 
 describe('HTTP the parser refuses, in OpenAI shape', () => {
   it.each([
-    ['Content-Length with Transfer-Encoding', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'malformed_http'],
-    ['two Content-Lengths', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello', 400, 'malformed_http'],
-    ['a 64 KB header', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(65_536)}\r\n\r\n`, 431, 'headers_too_large'],
+    [
+      'Content-Length with Transfer-Encoding',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+      'malformed_http',
+    ],
+    [
+      'two Content-Lengths',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello',
+      400,
+      'malformed_http',
+    ],
+    [
+      'a 64 KB header',
+      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(65_536)}\r\n\r\n`,
+      431,
+      'headers_too_large',
+    ],
   ])('%s → %i', async (_name, bytes, status, code) => {
     const answer = await raw(bytes);
     expect(answer.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
-    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code, type: 'invalid_request_error' } });
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      error: { code, type: 'invalid_request_error' },
+    });
   });
 
   it('a body sent too slowly is cut at server.request_timeout_ms with a 408', async () => {
-    const answer = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${KEYS.acme}\r\nContent-Length: 100\r\n\r\n{"model":`, true);
+    const answer = await raw(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${KEYS.acme}\r\nContent-Length: 100\r\n\r\n{"model":`,
+      true,
+    );
     expect(answer.startsWith('HTTP/1.1 408 ')).toBe(true);
     expect(answer).toContain('"code":"request_timeout"');
   });
 });
 
 describe('upstreams that misbehave', () => {
-  it.each([false, true])('a non-streamed answer past server.max_upstream_body_bytes fails the route (502), unbuffered (Content-Length sent: %s)', async (declareLength) => {
-    mocks.aggregator.behave({ padBytes: 1_000_000, declareLength });
-    const { status, body } = await errorOf(await post({ model: 'gpt-5-mini', messages: hi }));
-    expect(status).toBe(502);
-    expect(body.error.message).toContain('open too_large');
-  });
+  it.each([false, true])(
+    'a non-streamed answer past server.max_upstream_body_bytes fails the route (502), unbuffered (Content-Length sent: %s)',
+    async (declareLength) => {
+      mocks.aggregator.behave({ padBytes: 1_000_000, declareLength });
+      const { status, body } = await errorOf(await post({ model: 'gpt-5-mini', messages: hi }));
+      expect(status).toBe(502);
+      expect(body.error.message).toContain('open too_large');
+    },
+  );
 
   it('an answer slower than the route total deadline fails the route (502)', async () => {
     mocks.aggregator.behave({ delayMs: 1800 });
@@ -193,7 +259,12 @@ describe('upstreams that misbehave', () => {
     mocks.aggregator.behave({ chunkDelayMs: 10, reply: 'word '.repeat(40) });
     const closed = mocks.aggregator.nextEarlyClose();
     const controller = new AbortController();
-    const res = await request(`${gw.url}/v1/chat/completions`, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', authorization: `Bearer ${OTHER_KEY}` }, body: JSON.stringify({ model: 'gpt-5-mini', messages: hi, stream: true }) });
+    const res = await request(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${OTHER_KEY}` },
+      body: JSON.stringify({ model: 'gpt-5-mini', messages: hi, stream: true }),
+    });
     const id = String(res.headers['x-request-id']);
     let events = 0;
     try {

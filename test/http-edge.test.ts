@@ -19,7 +19,13 @@ afterAll(async () => {
   await closeMocks(mocks);
 });
 
-const chat = (headers: Record<string, string>, payload: unknown) => app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(payload) });
+const chat = (headers: Record<string, string>, payload: unknown) =>
+  app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: JSON.stringify(payload),
+  });
 
 describe('the HTTP edge', () => {
   it('authenticates before it reads the body: a wrong key with an invalid body is a 401, not the schema', async () => {
@@ -35,10 +41,20 @@ describe('the HTTP edge', () => {
   });
 
   it('answers Anthropic callers in their shape, errors included', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.acme }, payload: JSON.stringify({ model: 'gpt-5', messages: [] }) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEYS.acme },
+      payload: JSON.stringify({ model: 'gpt-5', messages: [] }),
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
-    const anon = await app.inject({ method: 'POST', url: '/v1/messages', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const anon = await app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(anon.statusCode).toBe(401);
     expect(anon.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
   });
@@ -56,7 +72,10 @@ describe('the HTTP edge', () => {
   });
 
   it('an unknown model is a 404 model_not_found, never a 5xx', async () => {
-    const res = await chat({ authorization: `Bearer ${KEYS.acme}` }, { model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] });
+    const res = await chat(
+      { authorization: `Bearer ${KEYS.acme}` },
+      { model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] },
+    );
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ error: { code: 'model_not_found', param: 'model' } });
   });

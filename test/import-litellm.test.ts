@@ -17,14 +17,20 @@ const write = (name: string, text: string) => {
 };
 const importTo = async (litellm: string, out: string) => {
   const r = await runCli(['import', 'litellm', litellm, '--out', join(dir, out)]);
-  return { ...r, config: parse(readFileSync(join(dir, out), 'utf8')) as { routes: Record<string, unknown>[]; [k: string]: unknown } };
+  return {
+    ...r,
+    config: parse(readFileSync(join(dir, out), 'utf8')) as { routes: Record<string, unknown>[]; [k: string]: unknown },
+  };
 };
 
 describe('switchyard import litellm: the newcomer of issue 12', () => {
   let openai: MockUpstream;
   let anthropic: MockUpstream;
   beforeAll(async () => {
-    [openai, anthropic] = await Promise.all([startMockUpstream('direct'), startMockUpstream('anthropic', {}, 0, 'anthropic')]);
+    [openai, anthropic] = await Promise.all([
+      startMockUpstream('direct'),
+      startMockUpstream('anthropic', {}, 0, 'anthropic'),
+    ]);
   });
   afterAll(async () => Promise.all([openai.close(), anthropic.close()]));
 
@@ -52,11 +58,29 @@ general_settings:
     // priced by the hour (at 0 until the operator says), cleared for the top level.
     const onprem = { kind: 'onprem', clearance: 'restricted', pricing: { fixed_per_hour_usd: 0 } };
     expect(config.routes).toEqual([
-      { id: 'openai-gpt-5', provider: 'openai', ...onprem, models: ['gpt-5'], base_url: openai.url, api_key: '${OPENAI_API_KEY}' },
-      { id: 'anthropic-claude-sonnet-4-6', provider: 'anthropic', ...onprem, models: ['claude-sonnet-4-6'], base_url: anthropic.url, api_key: '${ANTHROPIC_API_KEY}' },
+      {
+        id: 'openai-gpt-5',
+        provider: 'openai',
+        ...onprem,
+        models: ['gpt-5'],
+        base_url: openai.url,
+        api_key: '${OPENAI_API_KEY}',
+      },
+      {
+        id: 'anthropic-claude-sonnet-4-6',
+        provider: 'anthropic',
+        ...onprem,
+        models: ['claude-sonnet-4-6'],
+        base_url: anthropic.url,
+        api_key: '${ANTHROPIC_API_KEY}',
+      },
     ]);
     const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
-    const serve = await startProcess([bin, 'serve', '--config', join(dir, 'seed.switchyard.yaml'), '--port', '0'], { OPENAI_API_KEY: 'sk-o-0123456789', ANTHROPIC_API_KEY: 'sk-a-0123456789' }, ROOT);
+    const serve = await startProcess(
+      [bin, 'serve', '--config', join(dir, 'seed.switchyard.yaml'), '--port', '0'],
+      { OPENAI_API_KEY: 'sk-o-0123456789', ANTHROPIC_API_KEY: 'sk-a-0123456789' },
+      ROOT,
+    );
     try {
       const ask = async (model: string) => {
         const res = await request(`http://127.0.0.1:${serve.port}/v1/chat/completions`, {
@@ -77,7 +101,7 @@ general_settings:
   });
 });
 
-describe('switchyard import litellm: configs written from LiteLLM\'s docs', () => {
+describe("switchyard import litellm: configs written from LiteLLM's docs", () => {
   it('load balancing: two deployments of one model_name become two routes of one model, with rpm/tpm, strategy, retries, timeout', async () => {
     const { code, config, stderr } = await importTo(
       write(
@@ -108,12 +132,14 @@ litellm_settings:
     ]);
     expect(config.routes[0]).toMatchObject({ retries: { max: 3 }, timeouts: { total_ms: 30000 } });
     // What did not map says why.
-    expect(stderr).toMatch(/model_list\[2\] \(gpt-4o\)\s+no\s+provider 'azure' has no OpenAI- or Anthropic-format endpoint/);
+    expect(stderr).toMatch(
+      /model_list\[2\] \(gpt-4o\)\s+no\s+provider 'azure' has no OpenAI- or Anthropic-format endpoint/,
+    );
     expect(stderr).toMatch(/allowed_fails\s+no/);
     expect(stderr).toMatch(/litellm_settings\.drop_params\s+no/);
   });
 
-  it('fallbacks: router_settings fallbacks become the config\'s, context-window fallbacks are named as unmapped', async () => {
+  it("fallbacks: router_settings fallbacks become the config's, context-window fallbacks are named as unmapped", async () => {
     const { code, config, stderr } = await importTo(
       write(
         'fallbacks.yaml',
@@ -137,8 +163,14 @@ router_settings:
     expect(config.routes.map((r) => r.provider)).toEqual(['openai', 'anthropic', 'openai']);
     expect(stderr).toMatch(/context_window_fallbacks\s+no/);
     const check = await runCli(['check', '-c', join(dir, 'fallbacks.switchyard.yaml'), '--json']);
-    const chain = (JSON.parse(check.stdout) as { chains: { model: string; level: string; routes: string[] }[] }).chains.find((c) => c.model === 'gpt-5' && c.level === 'public');
-    expect(chain?.routes).toEqual(['openai-gpt-5/gpt-5', 'anthropic-claude-sonnet-4-6/claude-sonnet-4-6', 'openai-gpt-5-mini/gpt-5-mini']);
+    const chain = (
+      JSON.parse(check.stdout) as { chains: { model: string; level: string; routes: string[] }[] }
+    ).chains.find((c) => c.model === 'gpt-5' && c.level === 'public');
+    expect(chain?.routes).toEqual([
+      'openai-gpt-5/gpt-5',
+      'anthropic-claude-sonnet-4-6/claude-sonnet-4-6',
+      'openai-gpt-5-mini/gpt-5-mini',
+    ]);
   });
 
   it('tag routing: tagged deployments become rules beside the config; untagged requests go to the default ones', async () => {
@@ -164,7 +196,19 @@ general_settings:
     expect(config.policies).toEqual(['tags.switchyard.rules.json']);
     expect(config.tenants).toEqual([{ id: 'default', api_keys: ['${LITELLM_MASTER_KEY}'] }]);
     const gpt4o = async (tags: string) => {
-      const out = await runCli(['explain', '-', '-c', join(dir, 'tags.switchyard.yaml'), '--tenant', 'default', '--json', ...(tags ? ['--tags', tags] : [])], { stdin: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) });
+      const out = await runCli(
+        [
+          'explain',
+          '-',
+          '-c',
+          join(dir, 'tags.switchyard.yaml'),
+          '--tenant',
+          'default',
+          '--json',
+          ...(tags ? ['--tags', tags] : []),
+        ],
+        { stdin: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) },
+      );
       return (JSON.parse(out.stdout) as { routes: { route: string }[] }).routes.map((x) => x.route);
     };
     expect(await gpt4o('free')).toEqual(['openai-gpt-4o']);
@@ -196,7 +240,9 @@ general_settings:
       expect(byId[id]).toMatchObject({ clearance: 'restricted', pricing: { fixed_per_hour_usd: 0 } });
     }
     expect(byId['openai-lab-mistral']).toMatchObject({ kind: 'onprem' });
-    expect(stderr).toMatch(/route vllm-local-llama is on-prem: priced fixed_per_hour_usd: 0 — set the server's real hourly cost/);
+    expect(stderr).toMatch(
+      /route vllm-local-llama is on-prem: priced fixed_per_hour_usd: 0 — set the server's real hourly cost/,
+    );
     expect(readFileSync(join(dir, 'onprem.switchyard.yaml'), 'utf8')).toContain("set each server's real hourly cost");
   });
 
@@ -212,12 +258,17 @@ general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }
     const { code, stderr, config } = await importTo(litellm, 'envbase.switchyard.yaml');
     expect(code).toBe(0);
     expect(config.routes[0]).toMatchObject({ base_url: '${OPENAI_BASE_OVERRIDE}' });
-    expect(stderr).toContain('the config reads LITELLM_MASTER_KEY, OPENAI_API_KEY, OPENAI_BASE_OVERRIDE from the environment; unset here: LITELLM_MASTER_KEY, OPENAI_API_KEY, OPENAI_BASE_OVERRIDE');
+    expect(stderr).toContain(
+      'the config reads LITELLM_MASTER_KEY, OPENAI_API_KEY, OPENAI_BASE_OVERRIDE from the environment; unset here: LITELLM_MASTER_KEY, OPENAI_API_KEY, OPENAI_BASE_OVERRIDE',
+    );
     expect(stderr).toContain('it loads');
   });
 
   it('a file larger than a LiteLLM config could be is refused before it is parsed: one line, exit 2', async () => {
-    const big = write('huge.yaml', `model_list:\n${'  - model_name: m\n    litellm_params: { model: openai/gpt-5 }\n'.repeat(90_000)}`);
+    const big = write(
+      'huge.yaml',
+      `model_list:\n${'  - model_name: m\n    litellm_params: { model: openai/gpt-5 }\n'.repeat(90_000)}`,
+    );
     const { code, stderr } = await runCli(['import', 'litellm', big]);
     expect(code).toBe(2);
     expect(stderr.trim()).toMatch(/huge\.yaml: [\d.]+ MB is more than a LiteLLM config holds \(at most 4 MB\)$/);

@@ -17,7 +17,11 @@ async function runCurlLine(line: string) {
   const headers = Object.fromEntries([...line.matchAll(/-H "([^:]+): ([^"]+)"/g)].map((m) => [m[1]!, m[2]!]));
   const body = /-d '([^']+)'/.exec(line)![1]!;
   const res = await request(url, { method: 'POST', headers, body });
-  return { status: res.statusCode, route: res.headers['x-switchyard-route'], body: (await res.body.json()) as { choices?: unknown[] } };
+  return {
+    status: res.statusCode,
+    route: res.headers['x-switchyard-route'],
+    body: (await res.body.json()) as { choices?: unknown[] },
+  };
 }
 
 describe('switchyard init', () => {
@@ -31,9 +35,15 @@ describe('switchyard init', () => {
   it('with a key in the environment, writes a config whose gateway answers the printed curl line', async () => {
     const cwd = tempDir('switchyard-init');
     const env = { OPENAI_API_KEY: 'sk-test-openai-0123456789' };
-    const { code, stdout } = await runCli(['init', '--base-url', `openai=${openai.url}`, '--onprem', local.url], { cwd, env });
+    const { code, stdout } = await runCli(['init', '--base-url', `openai=${openai.url}`, '--onprem', local.url], {
+      cwd,
+      env,
+    });
     expect(code).toBe(0);
-    const config = parse(readFileSync(join(cwd, 'switchyard.yaml'), 'utf8')) as { routes: { id: string; clearance: string; models: string[] }[]; tenants: { api_keys: string[] }[] };
+    const config = parse(readFileSync(join(cwd, 'switchyard.yaml'), 'utf8')) as {
+      routes: { id: string; clearance: string; models: string[] }[];
+      tenants: { api_keys: string[] }[];
+    };
     expect(config.routes.map((r) => r.id)).toEqual(['openai', 'onprem']);
     expect(config.routes[1]).toMatchObject({ clearance: 'restricted', models: ['llama-3.3-70b'] });
     // The key is printed once and stored hashed.
@@ -42,7 +52,10 @@ describe('switchyard init', () => {
     expect(config.tenants[0]!.api_keys[0]).toMatch(/^sha256:/);
     const serve = await startProcess([BIN, 'serve', '--port', '0'], env, cwd);
     try {
-      const curl = stdout.split('\n').find((l) => l.startsWith('try:'))!.replace(/127\.0\.0\.1:4000/, `127.0.0.1:${serve.port}`);
+      const curl = stdout
+        .split('\n')
+        .find((l) => l.startsWith('try:'))!
+        .replace(/127\.0\.0\.1:4000/, `127.0.0.1:${serve.port}`);
       const answer = await runCurlLine(curl);
       expect(answer).toMatchObject({ status: 200, route: 'openai' });
       expect(openai.received.at(-1)?.headers.authorization).toBe(`Bearer ${env.OPENAI_API_KEY}`);
@@ -53,7 +66,10 @@ describe('switchyard init', () => {
 
   it('with no key and no flags, says what to do in one line and writes nothing', async () => {
     const cwd = tempDir('switchyard-init');
-    const { code, stderr } = await runCli(['init'], { cwd, env: { OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', OPENROUTER_API_KEY: '', GEMINI_API_KEY: '' } });
+    const { code, stderr } = await runCli(['init'], {
+      cwd,
+      env: { OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', OPENROUTER_API_KEY: '', GEMINI_API_KEY: '' },
+    });
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toContain('switchyard init --demo');

@@ -3,7 +3,15 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import {
+  closeMocks,
+  KEYS,
+  startGateway,
+  startMocks,
+  writeGatewayConfig,
+  type Mocks,
+  type RunningGateway,
+} from './helpers/gateway-fixture.js';
 import { tempDir } from './helpers/hermetic.js';
 
 // Issue 34: while the log's disk is full, rows wait in memory; /ready says so (degraded, `log: disk full`), and
@@ -25,7 +33,13 @@ beforeAll(async () => {
   if (!mounted) return;
   mocks = await startMocks();
   const path = writeGatewayConfig(mocks);
-  writeFileSync(path, readFileSync(path, 'utf8').replace('log: { dir: log, roll_seconds: 3600 }', `log: { dir: "${mount}/log", roll_seconds: 3600, max_backlog_rows: 3 }`));
+  writeFileSync(
+    path,
+    readFileSync(path, 'utf8').replace(
+      'log: { dir: log, roll_seconds: 3600 }',
+      `log: { dir: "${mount}/log", roll_seconds: 3600, max_backlog_rows: 3 }`,
+    ),
+  );
   gw = await startGateway(path);
 });
 afterAll(async () => {
@@ -35,9 +49,14 @@ afterAll(async () => {
   execFileSync('umount', ['-l', mount]);
 });
 
-const ready = async () => (await (await request(`${gw.url}/ready`)).body.json()) as { status: string; problems?: string[] };
+const ready = async () =>
+  (await (await request(`${gw.url}/ready`)).body.json()) as { status: string; problems?: string[] };
 const chat = async () => {
-  const res = await request(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` }, body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }) });
+  const res = await request(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` },
+    body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+  });
   return { status: res.statusCode, body: (await res.body.json()) as { error?: { code: string; message: string } } };
 };
 async function until(check: () => Promise<boolean>, what: string) {
@@ -59,11 +78,15 @@ describe.skipIf(!mounted)('the log disk fills up (skipped: a tmpfs could not be 
     }
     expect((await chat()).status).toBe(200);
     await until(async () => (await ready()).status === 'degraded', '/ready degraded');
-    expect((await ready()).problems).toEqual([expect.stringMatching(/^log: disk full: .*small\/log\/wal; rows wait in memory/)]);
+    expect((await ready()).problems).toEqual([
+      expect.stringMatching(/^log: disk full: .*small\/log\/wal; rows wait in memory/),
+    ]);
     for (let i = 0; i < 3; i++) await chat();
     const refused = await chat();
     expect(refused.status).toBe(503);
-    expect(refused.body.error?.message).toMatch(/The decision log is \d+ rows behind \(disk full: .*small\/log\/wal\); retry shortly\./);
+    expect(refused.body.error?.message).toMatch(
+      /The decision log is \d+ rows behind \(disk full: .*small\/log\/wal\); retry shortly\./,
+    );
     rmSync(filler);
     await until(async () => (await ready()).status === 'ready', 'ready again');
     expect((await chat()).status).toBe(200);

@@ -29,7 +29,15 @@ describe('exact costs', () => {
     const expected = 1000n * GPT5.input + 500n * GPT5.output; // $0.00625
     expect(r.headers['x-switchyard-cost-usd']).toBe(formatUsd(expected, 9));
     const row = await loggedRow(String(r.headers['x-request-id']));
-    expect(row).toMatchObject({ route: 'direct', route_kind: 'direct', input_tokens: 1000, output_tokens: 500, cost_usd: '0.006250000000', estimated: false, status: 200 });
+    expect(row).toMatchObject({
+      route: 'direct',
+      route_kind: 'direct',
+      input_tokens: 1000,
+      output_tokens: 500,
+      cost_usd: '0.006250000000',
+      estimated: false,
+      status: 200,
+    });
   });
 
   it('streamed with the caller asking for usage: usage chunk relayed, same cost', async () => {
@@ -54,7 +62,10 @@ describe('exact costs', () => {
     const r = await chat();
     const expected = 600n * GPT5.input + 400n * GPT5.cached + 500n * GPT5.output;
     expect(r.headers['x-switchyard-cost-usd']).toBe(formatUsd(expected, 9));
-    expect(await loggedRow(String(r.headers['x-request-id']))).toMatchObject({ cached_tokens: 400, cost_usd: '0.005800000000' });
+    expect(await loggedRow(String(r.headers['x-request-id']))).toMatchObject({
+      cached_tokens: 400,
+      cost_usd: '0.005800000000',
+    });
   });
 
   it("the aggregator's 5.5 % fee", async () => {
@@ -70,7 +81,11 @@ describe('exact costs', () => {
     env.mocks.onprem.behave({ usage: USAGE });
     const r = await chat({}, { 'x-switchyard-tags': 'phi' });
     expect(r.headers['x-switchyard-cost-usd']).toBe('0.000000000');
-    expect(await loggedRow(String(r.headers['x-request-id']))).toMatchObject({ route_kind: 'onprem', input_tokens: 1000, cost_usd: '0.000000000000' });
+    expect(await loggedRow(String(r.headers['x-request-id']))).toMatchObject({
+      route_kind: 'onprem',
+      input_tokens: 1000,
+      cost_usd: '0.000000000000',
+    });
   });
 
   it('an upstream that reports no usage is estimated, and marked so', async () => {
@@ -91,22 +106,27 @@ describe('exact costs', () => {
   });
 });
 
-describe('a hostile upstream\'s usage is believed only up to what the request could produce (issue 34)', () => {
+describe("a hostile upstream's usage is believed only up to what the request could produce (issue 34)", () => {
   const HOSTILE = { prompt_tokens: 100_000_000, completion_tokens: 0 };
   it.each([
     ['non-streamed', {}],
     ['streamed', { stream: true, stream_options: { include_usage: true } }],
-  ])('%s: billed the bound, the row marked estimated with why, the caller told, a metric counted', async (_how, extra) => {
-    env.mocks.direct.behave({ usage: HOSTILE });
-    const r = await chat({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 50, ...extra });
-    expect(r.status).toBe(200);
-    const row = await loggedRow(String(r.headers['x-request-id']));
-    // The prompt is ~8 tokens by estimate: its bound is the 1,024-token floor.
-    expect(row).toMatchObject({ input_tokens: 1024, output_tokens: 0, estimated: true, cost_usd: '0.001280000000' });
-    expect(String(row.row_problem)).toMatch(/upstream reported 100000000 prompt tokens, over the 1024 this request could send/);
-    expect(r.text).toContain('"prompt_tokens":1024');
-    expect(r.text).not.toContain('100000000');
-    const metrics = await (await request(`${env.gw.url}/metrics`)).body.text();
-    expect(metrics).toMatch(/switchyard_usage_clamped_total\{route="direct"\} 1/);
-  });
+  ])(
+    '%s: billed the bound, the row marked estimated with why, the caller told, a metric counted',
+    async (_how, extra) => {
+      env.mocks.direct.behave({ usage: HOSTILE });
+      const r = await chat({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 50, ...extra });
+      expect(r.status).toBe(200);
+      const row = await loggedRow(String(r.headers['x-request-id']));
+      // The prompt is ~8 tokens by estimate: its bound is the 1,024-token floor.
+      expect(row).toMatchObject({ input_tokens: 1024, output_tokens: 0, estimated: true, cost_usd: '0.001280000000' });
+      expect(String(row.row_problem)).toMatch(
+        /upstream reported 100000000 prompt tokens, over the 1024 this request could send/,
+      );
+      expect(r.text).toContain('"prompt_tokens":1024');
+      expect(r.text).not.toContain('100000000');
+      const metrics = await (await request(`${env.gw.url}/metrics`)).body.text();
+      expect(metrics).toMatch(/switchyard_usage_clamped_total\{route="direct"\} 1/);
+    },
+  );
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatUsd, picoPerTokenFromUsd, picoPerTokenFromUsdPerMillion, picoToUsdNumber, usdToPico } from '../src/engine/money.js';
+import {
+  formatUsd,
+  picoPerTokenFromUsd,
+  picoPerTokenFromUsdPerMillion,
+  picoToUsdNumber,
+  usdToPico,
+} from '../src/engine/money.js';
 
 describe('money', () => {
   it('per-token prices become whole pico-dollars, from per-token or per-million figures', () => {

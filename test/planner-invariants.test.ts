@@ -23,28 +23,32 @@ const routeArb = fc.record({
 // one on-prem route cleared for everything among the random ones, few rules, at most one open circuit,
 // untagged traffic more often than tagged, and a clearance tampered with now and then.
 const ONPREM_ALL: RandomRoute = { kind: 'onprem', clearance: 3, models: MODELS, inputPrice: 0 };
-const scenarioArb = fc
-  .array(routeArb, { minLength: 1, maxLength: 5 })
-  .chain((random) => {
-    const routes = [...random, ONPREM_ALL];
-    const ids = routes.map((_, i) => `r${i}`);
-    return fc.record({
-      routes: fc.constant(routes),
-      rules: rulesArb(ids, 3),
-      tamper: fc.array(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined, freq: 4 }), { minLength: routes.length, maxLength: routes.length }),
-      open: fc.subarray(ids, { maxLength: 1 }),
-      requests: fc.array(
-        fc.record({
-          tenant: fc.constantFrom(...TENANTS),
-          model: fc.constantFrom(...MODELS),
-          tags: fc.oneof({ weight: 3, arbitrary: fc.constant([] as string[]) }, { weight: 2, arbitrary: fc.subarray(TAGS, { maxLength: 2 }) }),
-          inputTokens: fc.integer({ min: 1, max: 200_000 }),
-          stream: fc.boolean(),
-        }),
-        { minLength: 1, maxLength: 10 },
-      ),
-    });
+const scenarioArb = fc.array(routeArb, { minLength: 1, maxLength: 5 }).chain((random) => {
+  const routes = [...random, ONPREM_ALL];
+  const ids = routes.map((_, i) => `r${i}`);
+  return fc.record({
+    routes: fc.constant(routes),
+    rules: rulesArb(ids, 3),
+    tamper: fc.array(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined, freq: 4 }), {
+      minLength: routes.length,
+      maxLength: routes.length,
+    }),
+    open: fc.subarray(ids, { maxLength: 1 }),
+    requests: fc.array(
+      fc.record({
+        tenant: fc.constantFrom(...TENANTS),
+        model: fc.constantFrom(...MODELS),
+        tags: fc.oneof(
+          { weight: 3, arbitrary: fc.constant([] as string[]) },
+          { weight: 2, arbitrary: fc.subarray(TAGS, { maxLength: 2 }) },
+        ),
+        inputTokens: fc.integer({ min: 1, max: 200_000 }),
+        stream: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 10 },
+    ),
   });
+});
 
 interface RandomRoute {
   kind: RouteKind;
@@ -86,7 +90,11 @@ describe('planner invariants under random rules, configs and health', () => {
           ...prepared,
           routes: prepared.routes.map((r, i) => {
             const served = routes[i]?.models ?? [];
-            return { ...r, clearanceRank: tamper[i] ?? r.clearanceRank, upstreamModel: (m: string) => (served.includes(m) ? m : undefined) };
+            return {
+              ...r,
+              clearanceRank: tamper[i] ?? r.clearanceRank,
+              upstreamModel: (m: string) => (served.includes(m) ? m : undefined),
+            };
           }),
         };
         const stats: RouteStats = new Map(open.map((id) => [id, { circuit: 'open' as const }]));
@@ -108,7 +116,9 @@ describe('planner invariants under random rules, configs and health', () => {
       { numRuns: 400, seed: 42 },
     );
     // The property is about the routes chosen: it means something only if routes were chosen.
-    console.log(`planner property: ${served} of ${planned} random requests served (${((100 * served) / planned).toFixed(1)} %)`);
+    console.log(
+      `planner property: ${served} of ${planned} random requests served (${((100 * served) / planned).toFixed(1)} %)`,
+    );
     expect(served / planned).toBeGreaterThan(0.6);
   });
 });
@@ -116,13 +126,22 @@ describe('planner invariants under random rules, configs and health', () => {
 // Residency: whatever the routes' regions, the tenant's and the tags' rules, no decision lists a route
 // outside a region every rule allows.
 const REGIONS = ['eu', 'eu-west-1', 'eu-central-1', 'us', 'us-east-1', 'ch'];
-const regionArb = fc.option(fc.oneof(fc.constantFrom(...REGIONS), fc.subarray(REGIONS, { minLength: 1, maxLength: 2 })), { nil: undefined, freq: 6 });
-const rulesOfRegions = fc.option(fc.subarray(['eu', 'us', 'ch', 'eu-west-1'], { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 2 });
+const regionArb = fc.option(
+  fc.oneof(fc.constantFrom(...REGIONS), fc.subarray(REGIONS, { minLength: 1, maxLength: 2 })),
+  { nil: undefined, freq: 6 },
+);
+const rulesOfRegions = fc.option(fc.subarray(['eu', 'us', 'ch', 'eu-west-1'], { minLength: 1, maxLength: 2 }), {
+  nil: undefined,
+  freq: 2,
+});
 const residencyArb = fc.record({
   routes: fc.array(fc.record({ kind: fc.constantFrom(...KINDS), region: regionArb }), { minLength: 1, maxLength: 6 }),
   tenantRegions: fc.array(rulesOfRegions, { minLength: TENANTS.length, maxLength: TENANTS.length }),
   piiRegions: rulesOfRegions,
-  requests: fc.array(fc.record({ tenant: fc.constantFrom(...TENANTS), tags: fc.subarray(['pii', 'finance'], { maxLength: 2 }) }), { minLength: 1, maxLength: 10 }),
+  requests: fc.array(
+    fc.record({ tenant: fc.constantFrom(...TENANTS), tags: fc.subarray(['pii', 'finance'], { maxLength: 2 }) }),
+    { minLength: 1, maxLength: 10 },
+  ),
 });
 const within = (region: string, allowed: string) => region === allowed || region.startsWith(`${allowed}-`);
 
@@ -137,28 +156,56 @@ describe('residency under random regions', () => {
           sensitivity: { levels: LEVELS, tags: { pii: 'confidential' } },
           ...(piiRegions ? { residency: { pii: piiRegions } } : {}),
           routes: [
-            ...routes.map((r, i) => ({ id: `r${i}`, kind: r.kind, clearance: r.kind === 'onprem' ? 'restricted' : 'confidential', models: ['m'], pricing: { models: { m: { input_per_mtok: 1, output_per_mtok: 2 } } }, ...(r.region ? { region: r.region } : {}) })),
-            { id: 'eu-gpu', kind: 'onprem' as const, clearance: 'restricted', models: ['m'], region: 'eu-west-1', pricing: { fixed_per_hour_usd: 1 } },
+            ...routes.map((r, i) => ({
+              id: `r${i}`,
+              kind: r.kind,
+              clearance: r.kind === 'onprem' ? 'restricted' : 'confidential',
+              models: ['m'],
+              pricing: { models: { m: { input_per_mtok: 1, output_per_mtok: 2 } } },
+              ...(r.region ? { region: r.region } : {}),
+            })),
+            {
+              id: 'eu-gpu',
+              kind: 'onprem' as const,
+              clearance: 'restricted',
+              models: ['m'],
+              region: 'eu-west-1',
+              pricing: { fixed_per_hour_usd: 1 },
+            },
           ],
-          tenants: TENANTS.map((id, i) => ({ id, api_keys: ['x'], ...(tenantRegions[i] ? { regions: tenantRegions[i] } : {}) })),
+          tenants: TENANTS.map((id, i) => ({
+            id,
+            api_keys: ['x'],
+            ...(tenantRegions[i] ? { regions: tenantRegions[i] } : {}),
+          })),
         };
         const routing = prepareRouting(file, readLiteLlmCatalogue({}), buildPolicy([]));
         for (const req of requests) {
-          const d = planRoute({ ...req, model: 'm', endpoint: 'chat', inputTokens: 10, stream: false, nowMs: 0, spend: NO_SPEND }, routing);
+          const d = planRoute(
+            { ...req, model: 'm', endpoint: 'chat', inputTokens: 10, stream: false, nowMs: 0, spend: NO_SPEND },
+            routing,
+          );
           planned++;
           if (d.candidates.length > 0) served++;
-          const rules = [tenantRegions[TENANTS.indexOf(req.tenant)], req.tags.includes('pii') ? piiRegions : undefined].filter((r): r is string[] => r !== undefined);
+          const rules = [
+            tenantRegions[TENANTS.indexOf(req.tenant)],
+            req.tags.includes('pii') ? piiRegions : undefined,
+          ].filter((r): r is string[] => r !== undefined);
           expect(d.residency ?? []).toEqual(rules.map((r) => r.join('|')));
           for (const c of d.candidates) {
             const regions = [file.routes.find((r) => r.id === c.route)?.region ?? []].flat();
-            for (const rule of rules) expect(regions.some((region) => rule.some((allowed) => within(region, allowed)))).toBe(true);
+            for (const rule of rules)
+              expect(regions.some((region) => rule.some((allowed) => within(region, allowed)))).toBe(true);
           }
-          for (const e of d.excluded.filter((x) => x.reason === 'residency')) expect(d.candidates.map((c) => c.route)).not.toContain(e.route);
+          for (const e of d.excluded.filter((x) => x.reason === 'residency'))
+            expect(d.candidates.map((c) => c.route)).not.toContain(e.route);
         }
       }),
       { numRuns: 300, seed: 7 },
     );
-    console.log(`residency property: ${served} of ${planned} random requests served (${((100 * served) / planned).toFixed(1)} %)`);
+    console.log(
+      `residency property: ${served} of ${planned} random requests served (${((100 * served) / planned).toFixed(1)} %)`,
+    );
     expect(served / planned).toBeGreaterThan(0.3);
   });
 });

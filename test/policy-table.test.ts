@@ -27,21 +27,90 @@ const request = (over: Partial<RequestFacts> = {}): RequestFacts => ({
 const spent = (usd: number) => ({ dailyPico: usdToPico(usd), monthlyPico: usdToPico(usd) });
 
 describe('default policy on the example config', () => {
-  const cases: { name: string; req: Partial<RequestFacts>; stats?: RouteStats; routes: string[]; model?: string; rules?: string[]; denial?: string; notes?: string[] }[] = [
+  const cases: {
+    name: string;
+    req: Partial<RequestFacts>;
+    stats?: RouteStats;
+    routes: string[];
+    model?: string;
+    rules?: string[];
+    denial?: string;
+    notes?: string[];
+  }[] = [
     { name: 'public gpt-5 goes direct, aggregator as fallback', req: {}, routes: ['openai-direct', 'openrouter'] },
-    { name: 'confidential stays off the aggregator', req: { tags: ['finance'] }, routes: ['openai-direct'], rules: ['confidential-stays-off-aggregators'] },
-    { name: 'phi goes to the on-prem model', req: { tags: ['phi'] }, routes: ['onprem-gpu'], model: 'llama-3.3-70b', rules: ['restricted-uses-onprem-model'] },
-    { name: "the tenant's default phi tag holds", req: { tenant: 'clinic' }, routes: ['onprem-gpu'], model: 'llama-3.3-70b', rules: ['restricted-uses-onprem-model'] },
-    { name: 'a tag added by a rule is seen by the other rules', req: { tags: ['patient'] }, routes: ['onprem-gpu'], model: 'llama-3.3-70b', rules: ['patient-means-phi', 'restricted-uses-onprem-model'] },
-    { name: 'negotiated direct price beats the aggregator fee', req: { model: 'claude-sonnet-4-6' }, routes: ['anthropic-direct', 'openrouter'] },
+    {
+      name: 'confidential stays off the aggregator',
+      req: { tags: ['finance'] },
+      routes: ['openai-direct'],
+      rules: ['confidential-stays-off-aggregators'],
+    },
+    {
+      name: 'phi goes to the on-prem model',
+      req: { tags: ['phi'] },
+      routes: ['onprem-gpu'],
+      model: 'llama-3.3-70b',
+      rules: ['restricted-uses-onprem-model'],
+    },
+    {
+      name: "the tenant's default phi tag holds",
+      req: { tenant: 'clinic' },
+      routes: ['onprem-gpu'],
+      model: 'llama-3.3-70b',
+      rules: ['restricted-uses-onprem-model'],
+    },
+    {
+      name: 'a tag added by a rule is seen by the other rules',
+      req: { tags: ['patient'] },
+      routes: ['onprem-gpu'],
+      model: 'llama-3.3-70b',
+      rules: ['patient-means-phi', 'restricted-uses-onprem-model'],
+    },
+    {
+      name: 'negotiated direct price beats the aggregator fee',
+      req: { model: 'claude-sonnet-4-6' },
+      routes: ['anthropic-direct', 'openrouter'],
+    },
     { name: 'only the aggregator serves gemini', req: { model: 'gemini-2.5-pro' }, routes: ['openrouter'] },
-    { name: 'huge max_tokens is denied by rule', req: { maxOutputTokens: 40000 }, routes: [], denial: 'max_tokens_too_large', rules: ['huge-outputs-denied'] },
-    { name: 'long prompts skip the aggregator', req: { model: 'gemini-2.5-pro', inputTokens: 150_000 }, routes: [], denial: 'no_eligible_route', rules: ['long-prompts-skip-aggregator-fee'] },
-    { name: 'low remaining budget moves gpt-5 to gpt-5-mini', req: { spend: spent(48.5) }, routes: ['openai-direct', 'openrouter'], model: 'gpt-5-mini', rules: ['low-budget-uses-small-model'] },
-    { name: 'embeddings go to the only route that serves them', req: { model: 'text-embedding-3-small', endpoint: 'embeddings', maxOutputTokens: undefined }, routes: ['openai-direct'] },
+    {
+      name: 'huge max_tokens is denied by rule',
+      req: { maxOutputTokens: 40000 },
+      routes: [],
+      denial: 'max_tokens_too_large',
+      rules: ['huge-outputs-denied'],
+    },
+    {
+      name: 'long prompts skip the aggregator',
+      req: { model: 'gemini-2.5-pro', inputTokens: 150_000 },
+      routes: [],
+      denial: 'no_eligible_route',
+      rules: ['long-prompts-skip-aggregator-fee'],
+    },
+    {
+      name: 'low remaining budget moves gpt-5 to gpt-5-mini',
+      req: { spend: spent(48.5) },
+      routes: ['openai-direct', 'openrouter'],
+      model: 'gpt-5-mini',
+      rules: ['low-budget-uses-small-model'],
+    },
+    {
+      name: 'embeddings go to the only route that serves them',
+      req: { model: 'text-embedding-3-small', endpoint: 'embeddings', maxOutputTokens: undefined },
+      routes: ['openai-direct'],
+    },
     { name: 'unknown model', req: { model: 'gpt-9' }, routes: [], denial: 'model_not_found' },
-    { name: 'tight streaming SLO drops the slow aggregator', req: { stream: true, sloMs: 800 }, routes: ['openai-direct'], rules: ['tight-slo-prefers-direct'] },
-    { name: 'an SLO nobody meets is noted, not fatal', req: { sloMs: 100 }, routes: ['openai-direct', 'openrouter'], rules: ['tight-slo-prefers-direct'], notes: ['slo_unmet'] },
+    {
+      name: 'tight streaming SLO drops the slow aggregator',
+      req: { stream: true, sloMs: 800 },
+      routes: ['openai-direct'],
+      rules: ['tight-slo-prefers-direct'],
+    },
+    {
+      name: 'an SLO nobody meets is noted, not fatal',
+      req: { sloMs: 100 },
+      routes: ['openai-direct', 'openrouter'],
+      rules: ['tight-slo-prefers-direct'],
+      notes: ['slo_unmet'],
+    },
     {
       name: 'open circuit on direct fails over to the aggregator',
       req: {},
@@ -59,19 +128,51 @@ describe('default policy on the example config', () => {
     {
       name: 'observed latency outweighs the prior once there are enough samples',
       req: { sloMs: 4500 },
-      stats: new Map([['openai-direct', { circuit: 'closed' as const, latency: new Map([['gpt-5', { samples: 50, p50Ms: 2000, p95Ms: 5000 }]]) }]]),
+      stats: new Map([
+        [
+          'openai-direct',
+          { circuit: 'closed' as const, latency: new Map([['gpt-5', { samples: 50, p50Ms: 2000, p95Ms: 5000 }]]) },
+        ],
+      ]),
       routes: ['openrouter'],
     },
     {
       name: 'too few samples: the prior still decides',
       req: { sloMs: 4500 },
-      stats: new Map([['openai-direct', { circuit: 'closed' as const, latency: new Map([['gpt-5', { samples: 5, p50Ms: 2000, p95Ms: 5000 }]]) }]]),
+      stats: new Map([
+        [
+          'openai-direct',
+          { circuit: 'closed' as const, latency: new Map([['gpt-5', { samples: 5, p50Ms: 2000, p95Ms: 5000 }]]) },
+        ],
+      ]),
       routes: ['openai-direct', 'openrouter'],
     },
-    { name: 'over budget with downgrade serves the cheaper model', req: { model: 'claude-sonnet-4-6', spend: spent(49.98), maxOutputTokens: 8000 }, routes: ['openai-direct', 'openrouter'], model: 'gpt-5-mini', notes: ['budget_downgrade'] },
-    { name: 'over budget with deny when even the downgrade does not fit', req: { model: 'claude-sonnet-4-6', spend: spent(49.999), maxOutputTokens: 8000 }, routes: [], denial: 'budget_exceeded' },
-    { name: 'over budget with cheapest and nothing fits is denied', req: { tenant: 'research', spend: spent(4.99999) }, routes: [], rules: ['low-budget-uses-small-model'], denial: 'budget_exceeded' },
-    { name: 'over budget with cheapest still serves phi on-prem (zero marginal)', req: { tenant: 'research', tags: ['phi'], spend: spent(5) }, routes: ['onprem-gpu'], rules: ['restricted-uses-onprem-model', 'low-budget-uses-small-model'] },
+    {
+      name: 'over budget with downgrade serves the cheaper model',
+      req: { model: 'claude-sonnet-4-6', spend: spent(49.98), maxOutputTokens: 8000 },
+      routes: ['openai-direct', 'openrouter'],
+      model: 'gpt-5-mini',
+      notes: ['budget_downgrade'],
+    },
+    {
+      name: 'over budget with deny when even the downgrade does not fit',
+      req: { model: 'claude-sonnet-4-6', spend: spent(49.999), maxOutputTokens: 8000 },
+      routes: [],
+      denial: 'budget_exceeded',
+    },
+    {
+      name: 'over budget with cheapest and nothing fits is denied',
+      req: { tenant: 'research', spend: spent(4.99999) },
+      routes: [],
+      rules: ['low-budget-uses-small-model'],
+      denial: 'budget_exceeded',
+    },
+    {
+      name: 'over budget with cheapest still serves phi on-prem (zero marginal)',
+      req: { tenant: 'research', tags: ['phi'], spend: spent(5) },
+      routes: ['onprem-gpu'],
+      rules: ['restricted-uses-onprem-model', 'low-budget-uses-small-model'],
+    },
   ];
 
   for (const c of cases) {
@@ -105,8 +206,12 @@ describe('default policy on the example config', () => {
   });
 
   it('bills every answer asked for: n choices multiply the expected and the most output', () => {
-    const one = planRoute(request({ inputTokens: 1000, maxOutputTokens: 500 }), routing).candidates.find((c) => c.route === 'openai-direct');
-    const eight = planRoute(request({ inputTokens: 1000, maxOutputTokens: 500, choices: 8 }), routing).candidates.find((c) => c.route === 'openai-direct');
+    const one = planRoute(request({ inputTokens: 1000, maxOutputTokens: 500 }), routing).candidates.find(
+      (c) => c.route === 'openai-direct',
+    );
+    const eight = planRoute(request({ inputTokens: 1000, maxOutputTokens: 500, choices: 8 }), routing).candidates.find(
+      (c) => c.route === 'openai-direct',
+    );
     // gpt-5: 1000 × 1.25 µ$ in, then 500 (or 8 × 500) × 10 µ$ out.
     expect(one?.maxCostPico).toBe(1_250_000_000 + 5_000_000_000);
     expect(eight?.maxCostPico).toBe(1_250_000_000 + 8 * 5_000_000_000);

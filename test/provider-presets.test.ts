@@ -10,7 +10,11 @@ const write = (routes: string) => {
   writeFileSync(path, `routes:\n${routes}\n${TENANT}`);
   return path;
 };
-const ENV = { OPENAI_API_KEY: 'sk-openai-0123456789', OPENROUTER_API_KEY: 'sk-or-0123456789', ANTHROPIC_API_KEY: 'sk-ant-0123456789' };
+const ENV = {
+  OPENAI_API_KEY: 'sk-openai-0123456789',
+  OPENROUTER_API_KEY: 'sk-or-0123456789',
+  ANTHROPIC_API_KEY: 'sk-ant-0123456789',
+};
 
 describe('provider presets', () => {
   it('a route needs only provider and models (and, for a direct provider or on-prem, its clearance)', async () => {
@@ -23,10 +27,26 @@ describe('provider presets', () => {
       { env: ENV, requireSecrets: true },
     );
     const [oa, or, ant, local, mine] = file.routes;
-    expect(oa).toMatchObject({ base_url: 'https://api.openai.com/v1', kind: 'direct', format: 'openai', api_key: ENV.OPENAI_API_KEY });
+    expect(oa).toMatchObject({
+      base_url: 'https://api.openai.com/v1',
+      kind: 'direct',
+      format: 'openai',
+      api_key: ENV.OPENAI_API_KEY,
+    });
     // The aggregator: every catalogue model, its credit fee, and the lowest level unless the route says more.
-    expect(or).toMatchObject({ base_url: 'https://openrouter.ai/api/v1', kind: 'aggregator', models: '*', clearance: 'public', pricing: { fee_percent: 5.5 }, api_key: ENV.OPENROUTER_API_KEY });
-    expect(ant).toMatchObject({ base_url: 'https://api.anthropic.com', format: 'anthropic', api_key: ENV.ANTHROPIC_API_KEY });
+    expect(or).toMatchObject({
+      base_url: 'https://openrouter.ai/api/v1',
+      kind: 'aggregator',
+      models: '*',
+      clearance: 'public',
+      pricing: { fee_percent: 5.5 },
+      api_key: ENV.OPENROUTER_API_KEY,
+    });
+    expect(ant).toMatchObject({
+      base_url: 'https://api.anthropic.com',
+      format: 'anthropic',
+      api_key: ENV.ANTHROPIC_API_KEY,
+    });
     expect(local).toMatchObject({ base_url: 'http://127.0.0.1:11434/v1', kind: 'onprem' });
     expect(local!.api_key).toBeUndefined();
     // What the route says itself wins over the preset.
@@ -35,8 +55,17 @@ describe('provider presets', () => {
   });
 
   it('a direct provider without clearance, an unknown provider and an unset key are each reported', async () => {
-    await expect(loadConfig(write('  - { id: oa, provider: openai, models: [gpt-5] }'), { env: ENV })).rejects.toThrow(/routes\[0\]\.clearance: is required/);
-    await expect(loadConfig(write('  - { id: x, provider: opnai, clearance: confidential, models: [gpt-5] }'), { env: ENV })).rejects.toThrow(/routes\[0\]\.provider: must be one of 'openai', 'anthropic'/);
-    await expect(loadConfig(write('  - { id: oa, provider: openai, clearance: confidential, models: [gpt-5] }'), { env: {}, requireSecrets: true })).rejects.toThrow(/OPENAI_API_KEY/);
+    await expect(loadConfig(write('  - { id: oa, provider: openai, models: [gpt-5] }'), { env: ENV })).rejects.toThrow(
+      /routes\[0\]\.clearance: is required/,
+    );
+    await expect(
+      loadConfig(write('  - { id: x, provider: opnai, clearance: confidential, models: [gpt-5] }'), { env: ENV }),
+    ).rejects.toThrow(/routes\[0\]\.provider: must be one of 'openai', 'anthropic'/);
+    await expect(
+      loadConfig(write('  - { id: oa, provider: openai, clearance: confidential, models: [gpt-5] }'), {
+        env: {},
+        requireSecrets: true,
+      }),
+    ).rejects.toThrow(/OPENAI_API_KEY/);
   });
 });

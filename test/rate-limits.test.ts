@@ -6,7 +6,14 @@ import { hashApiKey } from '../src/config/tenant-keys.js';
 import { MemoryRateLimiter } from '../src/gateway/state/memory-rate-limiter.js';
 import { isRefusal } from '../src/gateway/state/rate-limiter.js';
 import { tempDir } from './helpers/hermetic.js';
-import { closeMocks, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import {
+  closeMocks,
+  startGateway,
+  startMocks,
+  writeGatewayConfig,
+  type Mocks,
+  type RunningGateway,
+} from './helpers/gateway-fixture.js';
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 15);
 
@@ -54,14 +61,25 @@ describe('rate limits at the gateway', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
     mocks = await startMocks();
-    gw = await startGateway(writeGatewayConfig(mocks, `  - { id: limited, api_keys: ["sha256:${hashApiKey(KEY)}"], limits: { rpm: 4, concurrent: 2 } }`), undefined, { now: () => T0 });
+    gw = await startGateway(
+      writeGatewayConfig(
+        mocks,
+        `  - { id: limited, api_keys: ["sha256:${hashApiKey(KEY)}"], limits: { rpm: 4, concurrent: 2 } }`,
+      ),
+      undefined,
+      { now: () => T0 },
+    );
   });
   afterAll(async () => {
     await gw.close();
     await closeMocks(mocks);
   });
   const send = () =>
-    request(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+    request(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
 
   it('a third request in flight is refused with 429 rate_limited and retry-after; the minute allows four', async () => {
     mocks.direct.behave({ delayMs: 300 });
@@ -86,7 +104,7 @@ describe('rate limits at the gateway', () => {
   });
 });
 
-describe('route rate limits at the gateway (the upstream account\'s own limits)', () => {
+describe("route rate limits at the gateway (the upstream account's own limits)", () => {
   const KEY = 'sk-test-routes-0123456789abcdef';
   let mocks: Mocks;
   let gw: RunningGateway;
@@ -119,7 +137,12 @@ tenants:
     expect(res.statusCode).toBe(200);
     return res.headers['x-switchyard-route'];
   };
-  const explained = async () => ((await (await request(`${gw.url}/v1/route/explain`, { method: 'POST', headers, body })).body.json()) as { excluded: { route: string; reason: string; detail: string }[] }).excluded;
+  const explained = async () =>
+    (
+      (await (await request(`${gw.url}/v1/route/explain`, { method: 'POST', headers, body })).body.json()) as {
+        excluded: { route: string; reason: string; detail: string }[];
+      }
+    ).excluded;
 
   it('a route at its rpm limit is skipped (rate_limit) for the next one, then planned around until its minute ends', async () => {
     expect([await servedBy(), await servedBy()]).toEqual(['direct', 'direct']);
@@ -127,7 +150,12 @@ tenants:
     expect(await servedBy()).toBe('agg');
     expect(mocks.direct.stats.requests).toBe(2);
     // From now on the planner leaves direct out, and says why.
-    expect(await explained()).toContainEqual({ route: 'direct', kind: 'direct', reason: 'rate_limit', detail: 'at its rpm limit this minute' });
+    expect(await explained()).toContainEqual({
+      route: 'direct',
+      kind: 'direct',
+      reason: 'rate_limit',
+      detail: 'at its rpm limit this minute',
+    });
     expect(await servedBy()).toBe('agg');
     now = T0 + 45_000;
     expect(await explained()).toEqual([]);

@@ -31,66 +31,86 @@ async function until(check: () => boolean | Promise<boolean>, what: string) {
   throw new Error(`never: ${what}`);
 }
 
-describe.skipIf(!redisUp)('a corrupt counter is never read as zero (skipped: no Redis answering on 127.0.0.1:6379)', () => {
-  const setUp = async () => {
-    const prefix = freshPrefix();
-    const logged: string[] = [];
-    const ledger = await RedisSpendLedger.connect(REDIS_URL, prefix, 60_000, fromLogs, () => NOW, (level, msg) => logged.push(`${level}: ${msg}`));
-    await ledger.ensureRestored(NOW);
-    // Spend in both windows, as the ledger writes it: today 300 of the 1,000 budget (the restore), 700 this month.
-    const direct = new Redis(REDIS_URL);
-    return { prefix, ledger, logged, direct, dayKey: `${prefix}:t:acme:d:${DAY}`, monthKey: `${prefix}:t:acme:m:2026-12` };
-  };
+describe.skipIf(!redisUp)(
+  'a corrupt counter is never read as zero (skipped: no Redis answering on 127.0.0.1:6379)',
+  () => {
+    const setUp = async () => {
+      const prefix = freshPrefix();
+      const logged: string[] = [];
+      const ledger = await RedisSpendLedger.connect(
+        REDIS_URL,
+        prefix,
+        60_000,
+        fromLogs,
+        () => NOW,
+        (level, msg) => logged.push(`${level}: ${msg}`),
+      );
+      await ledger.ensureRestored(NOW);
+      // Spend in both windows, as the ledger writes it: today 300 of the 1,000 budget (the restore), 700 this month.
+      const direct = new Redis(REDIS_URL);
+      return {
+        prefix,
+        ledger,
+        logged,
+        direct,
+        dayKey: `${prefix}:t:acme:d:${DAY}`,
+        monthKey: `${prefix}:t:acme:m:2026-12`,
+      };
+    };
 
-  it.each([
-    ['a negative settled', (r: Redis, day: string) => r.hset(day, 'settled', '-1000000000000000')],
-    ['a negative reserved', (r: Redis, day: string) => r.hset(day, 'reserved', '-1000000000000000')],
-    ['an empty settled', (r: Redis, day: string) => r.hset(day, 'settled', '')],
-    ['a settled that is not a number', (r: Redis, day: string) => r.hset(day, 'settled', 'abc')],
-    ["today's window deleted", (r: Redis, day: string) => r.del(day)],
-    ["the month's window deleted", (r: Redis, _day: string, month: string) => r.del(month)],
-  ])('%s: fails closed, says so, and is rebuilt from the logs', async (_what, tamper) => {
-    const { ledger, logged, direct, dayKey, monthKey } = await setUp();
-    try {
-      expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 300n, monthlyPico: 700n });
-      await tamper(direct, dayKey, monthKey);
-      await expect(ledger.reserve('acme', budget, 10n, NOW + 2000)).rejects.toMatchObject({ code: 'state_unavailable', status: 429 });
-      expect(logged.join('\n')).toMatch(/error: budget ledger: tenant acme's counters in Redis are corrupt/);
-      // Rebuilt from the logs: the spend is what they hold again, and the budget is checked against it.
-      await until(() => ledger.problems().length === 0, 'the rebuild ends');
-      expect(logged.at(-1)).toMatch(/info: budget ledger: tenant acme's counters rebuilt/);
-      expect(await ledger.snapshot('acme', NOW + 3000)).toEqual({ dailyPico: 300n, monthlyPico: 700n });
-      expect(await ledger.reserve('acme', budget, 701n, NOW + 3000)).toBeUndefined();
-      expect(await ledger.reserve('acme', budget, 700n, NOW + 3000)).toBeDefined();
-    } finally {
-      await ledger.close();
-      direct.disconnect();
-    }
-  });
+    it.each([
+      ['a negative settled', (r: Redis, day: string) => r.hset(day, 'settled', '-1000000000000000')],
+      ['a negative reserved', (r: Redis, day: string) => r.hset(day, 'reserved', '-1000000000000000')],
+      ['an empty settled', (r: Redis, day: string) => r.hset(day, 'settled', '')],
+      ['a settled that is not a number', (r: Redis, day: string) => r.hset(day, 'settled', 'abc')],
+      ["today's window deleted", (r: Redis, day: string) => r.del(day)],
+      ["the month's window deleted", (r: Redis, _day: string, month: string) => r.del(month)],
+    ])('%s: fails closed, says so, and is rebuilt from the logs', async (_what, tamper) => {
+      const { ledger, logged, direct, dayKey, monthKey } = await setUp();
+      try {
+        expect(await ledger.snapshot('acme', NOW)).toEqual({ dailyPico: 300n, monthlyPico: 700n });
+        await tamper(direct, dayKey, monthKey);
+        await expect(ledger.reserve('acme', budget, 10n, NOW + 2000)).rejects.toMatchObject({
+          code: 'state_unavailable',
+          status: 429,
+        });
+        expect(logged.join('\n')).toMatch(/error: budget ledger: tenant acme's counters in Redis are corrupt/);
+        // Rebuilt from the logs: the spend is what they hold again, and the budget is checked against it.
+        await until(() => ledger.problems().length === 0, 'the rebuild ends');
+        expect(logged.at(-1)).toMatch(/info: budget ledger: tenant acme's counters rebuilt/);
+        expect(await ledger.snapshot('acme', NOW + 3000)).toEqual({ dailyPico: 300n, monthlyPico: 700n });
+        expect(await ledger.reserve('acme', budget, 701n, NOW + 3000)).toBeUndefined();
+        expect(await ledger.reserve('acme', budget, 700n, NOW + 3000)).toBeDefined();
+      } finally {
+        await ledger.close();
+        direct.disconnect();
+      }
+    });
 
-  it('a snapshot and /admin/spend see the corruption too: never a BigInt error blamed on the caller', async () => {
-    const { ledger, direct, dayKey } = await setUp();
-    try {
-      await direct.hset(dayKey, 'settled', 'abc');
-      await expect(ledger.report(NOW)).rejects.toMatchObject({ code: 'state_unavailable' });
-      await expect(ledger.snapshot('acme', NOW + 2000)).rejects.toMatchObject({ code: 'state_unavailable' });
-    } finally {
-      await ledger.close();
-      direct.disconnect();
-    }
-  });
+    it('a snapshot and /admin/spend see the corruption too: never a BigInt error blamed on the caller', async () => {
+      const { ledger, direct, dayKey } = await setUp();
+      try {
+        await direct.hset(dayKey, 'settled', 'abc');
+        await expect(ledger.report(NOW)).rejects.toMatchObject({ code: 'state_unavailable' });
+        await expect(ledger.snapshot('acme', NOW + 2000)).rejects.toMatchObject({ code: 'state_unavailable' });
+      } finally {
+        await ledger.close();
+        direct.disconnect();
+      }
+    });
 
-  it('a new day, with nothing written yet, is not mistaken for a deleted one', async () => {
-    const { ledger, direct } = await setUp();
-    try {
-      expect(await ledger.snapshot('acme', NOW + 86_400_000)).toEqual({ dailyPico: 0n, monthlyPico: 700n });
-      expect(ledger.problems()).toEqual([]);
-    } finally {
-      await ledger.close();
-      direct.disconnect();
-    }
-  });
-});
+    it('a new day, with nothing written yet, is not mistaken for a deleted one', async () => {
+      const { ledger, direct } = await setUp();
+      try {
+        expect(await ledger.snapshot('acme', NOW + 86_400_000)).toEqual({ dailyPico: 0n, monthlyPico: 700n });
+        expect(ledger.problems()).toEqual([]);
+      } finally {
+        await ledger.close();
+        direct.disconnect();
+      }
+    });
+  },
+);
 
 /** A TCP relay in front of Redis that can hang: it stops passing bytes on, without closing anything. */
 async function hangingRelay() {
@@ -167,9 +187,12 @@ tenants:
         expect(ready.problems?.[0]).toMatch(/tenant guarded's budget counters are corrupt/);
         expect(metrics).toMatch(/switchyard_ledger_corrupt_tenants 1/);
       }
-      await until(async () => ((await (await request(`${gw.url}/ready`)).body.json()) as { status: string }).status === 'ready', 'rebuilt');
+      await until(
+        async () => ((await (await request(`${gw.url}/ready`)).body.json()) as { status: string }).status === 'ready',
+        'rebuilt',
+      );
       expect(await send('guarded')).toBe(200);
-      expect(BigInt(await direct.hget(day, 'settled') as string)).toBeGreaterThan(0n);
+      expect(BigInt((await direct.hget(day, 'settled')) as string)).toBeGreaterThan(0n);
     } finally {
       await gw.close();
       await closeMocks(mocks);

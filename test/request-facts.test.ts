@@ -4,16 +4,31 @@ import { buildFacts, NO_SPEND, parseTagList, type CanonicalRequest } from '../sr
 import type { ChatCompletionRequest } from '../src/engine/request-schema.js';
 import type { Tenant } from '../src/engine/routing-config.js';
 
-const tenant: Tenant = { id: 'acme', defaultTags: ['internal'], autoTag: false, acceptHeaderTags: true, failOpen: false, sameFamilyOnly: false };
+const tenant: Tenant = {
+  id: 'acme',
+  defaultTags: ['internal'],
+  autoTag: false,
+  acceptHeaderTags: true,
+  failOpen: false,
+  sameFamilyOnly: false,
+};
 const autoTagged: Tenant = { ...tenant, autoTag: true };
 const NOW = Date.UTC(2026, 10, 30, 12);
 const SPEND = { dailyPico: 5n, monthlyPico: 7n };
 
 const chat = (body: Record<string, unknown> = {}): CanonicalRequest => {
-  const sent = { model: 'gpt-5', messages: [{ role: 'user', content: 'hello there' }], ...body } as ChatCompletionRequest;
+  const sent = {
+    model: 'gpt-5',
+    messages: [{ role: 'user', content: 'hello there' }],
+    ...body,
+  } as ChatCompletionRequest;
   return { endpoint: 'chat', body: sent, sent };
 };
-const facts = (request: CanonicalRequest, t: Tenant = tenant, hints: { tags: string[]; sloMs?: number } = { tags: [] }) => buildFacts(request, t, hints, SPEND, NOW);
+const facts = (
+  request: CanonicalRequest,
+  t: Tenant = tenant,
+  hints: { tags: string[]; sloMs?: number } = { tags: [] },
+) => buildFacts(request, t, hints, SPEND, NOW);
 
 describe('parseTagList', () => {
   it('lower-cases, trims, sorts, de-duplicates and drops empty parts', () => {
@@ -34,7 +49,15 @@ describe('parseTagList', () => {
 describe('buildFacts: chat', () => {
   it('carries who, what, when and the spend through unchanged', () => {
     const f = facts(chat({ stream: true }));
-    expect(f).toMatchObject({ tenant: 'acme', model: 'gpt-5', endpoint: 'chat', stream: true, nowMs: NOW, spend: SPEND, tags: [] });
+    expect(f).toMatchObject({
+      tenant: 'acme',
+      model: 'gpt-5',
+      endpoint: 'chat',
+      stream: true,
+      nowMs: NOW,
+      spend: SPEND,
+      tags: [],
+    });
     expect(f).not.toHaveProperty('maxOutputTokens');
     expect(f).not.toHaveProperty('choices');
     expect(f).not.toHaveProperty('sloMs');
@@ -72,13 +95,30 @@ describe('buildFacts: chat', () => {
 
   it("adds what an external analyzer found, whether or not the tenant's own detector runs", () => {
     expect(buildFacts(chat(), tenant, { tags: [] }, SPEND, NOW, { external: ['US_SSN'] }).detected).toEqual(['US_SSN']);
-    expect(buildFacts(chat({ messages: [{ role: 'user', content: 'jane@example.com' }] }), autoTagged, { tags: [] }, SPEND, NOW, { external: ['analyzer_failed'] }).detected).toEqual(['analyzer_failed', 'email']);
+    expect(
+      buildFacts(
+        chat({ messages: [{ role: 'user', content: 'jane@example.com' }] }),
+        autoTagged,
+        { tags: [] },
+        SPEND,
+        NOW,
+        { external: ['analyzer_failed'] },
+      ).detected,
+    ).toEqual(['analyzer_failed', 'email']);
   });
 
   it('runs the detector over text parts and tool call arguments too', () => {
     const parts = chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'card 4111 1111 1111 1111' }] }] });
     expect(facts(parts, autoTagged).detected).toEqual(['card']);
-    const calls = chat({ messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"to":"jane@example.com"}' } }] }] });
+    const calls = chat({
+      messages: [
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"to":"jane@example.com"}' } }],
+        },
+      ],
+    });
     expect(facts(calls, autoTagged).detected).toEqual(['email']);
   });
 });
@@ -89,25 +129,46 @@ describe('the input a chat request can bill', () => {
   it('counts message text and per-message framing', () => {
     // 3 priming + 4 framing + ceil(11 / 4) for "hello there".
     expect(base).toBe(3 + 4 + 3);
-    const two = facts(chat({ messages: [{ role: 'system', content: 'x'.repeat(400) }, { role: 'user', content: 'hello there' }] })).inputTokens;
+    const two = facts(
+      chat({
+        messages: [
+          { role: 'system', content: 'x'.repeat(400) },
+          { role: 'user', content: 'hello there' },
+        ],
+      }),
+    ).inputTokens;
     expect(two - base).toBe(4 + 100);
   });
 
   it('counts tool definitions, legacy functions, tool_choice and the response schema as their JSON text', () => {
-    const tools = [{ type: 'function', function: { name: 'lookup', description: 'd'.repeat(80_000), parameters: { type: 'object' } } }];
+    const tools = [
+      {
+        type: 'function',
+        function: { name: 'lookup', description: 'd'.repeat(80_000), parameters: { type: 'object' } },
+      },
+    ];
     expect(facts(chat({ tools })).inputTokens - base).toBe(estimateTextTokens(JSON.stringify(tools)));
     const functions = [{ name: 'f', parameters: {} }];
     expect(facts(chat({ functions })).inputTokens - base).toBe(estimateTextTokens(JSON.stringify(functions)));
     const choice = { type: 'function', function: { name: 'lookup' } };
     expect(facts(chat({ tool_choice: choice })).inputTokens - base).toBe(estimateTextTokens(JSON.stringify(choice)));
-    const format = { type: 'json_schema', json_schema: { name: 'r', schema: { type: 'object', properties: { a: { type: 'string' } } } } };
-    expect(facts(chat({ response_format: format })).inputTokens - base).toBe(estimateTextTokens(JSON.stringify(format)));
+    const format = {
+      type: 'json_schema',
+      json_schema: { name: 'r', schema: { type: 'object', properties: { a: { type: 'string' } } } },
+    };
+    expect(facts(chat({ response_format: format })).inputTokens - base).toBe(
+      estimateTextTokens(JSON.stringify(format)),
+    );
     expect(facts(chat({ tools: null })).inputTokens).toBe(base);
   });
 
   it('counts each image at the most it can bill, low detail at 85', () => {
-    const image = (detail?: string) => ({ type: 'image_url', image_url: { url: 'https://example.com/a.png', ...(detail ? { detail } : {}) } });
-    const withImages = (...parts: object[]) => chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'hello there' }, ...parts] }] });
+    const image = (detail?: string) => ({
+      type: 'image_url',
+      image_url: { url: 'https://example.com/a.png', ...(detail ? { detail } : {}) },
+    });
+    const withImages = (...parts: object[]) =>
+      chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'hello there' }, ...parts] }] });
     const textOnly = facts(withImages()).inputTokens;
     expect(facts(withImages(image())).inputTokens - textOnly).toBe(IMAGE_TOKENS_MAX);
     expect(facts(withImages(image('high'), image('low'))).inputTokens - textOnly).toBe(IMAGE_TOKENS_MAX + 85);
@@ -134,7 +195,16 @@ describe('buildFacts: embeddings', () => {
 
   it('is never a stream, has no output limit, and keeps the SLO and spend', () => {
     const f = buildFacts(embed('hi'), tenant, { tags: ['phi'], sloMs: 50 }, SPEND, NOW);
-    expect(f).toMatchObject({ tenant: 'acme', model: 'text-embedding-3-small', endpoint: 'embeddings', stream: false, tags: ['phi'], sloMs: 50, spend: SPEND, nowMs: NOW });
+    expect(f).toMatchObject({
+      tenant: 'acme',
+      model: 'text-embedding-3-small',
+      endpoint: 'embeddings',
+      stream: false,
+      tags: ['phi'],
+      sloMs: 50,
+      spend: SPEND,
+      nowMs: NOW,
+    });
     expect(f).not.toHaveProperty('maxOutputTokens');
   });
 
@@ -144,6 +214,9 @@ describe('buildFacts: embeddings', () => {
   });
 
   it('spend defaults to none', () => {
-    expect(buildFacts(embed('a'), tenant, { tags: [] }, NO_SPEND, NOW).spend).toEqual({ dailyPico: 0n, monthlyPico: 0n });
+    expect(buildFacts(embed('a'), tenant, { tags: [] }, NO_SPEND, NOW).spend).toEqual({
+      dailyPico: 0n,
+      monthlyPico: 0n,
+    });
   });
 });

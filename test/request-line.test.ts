@@ -12,7 +12,15 @@ function capturing(options: pino.LoggerOptions = {}) {
   return { lines, log: root.child({ reqId: 'r-1' }) };
 }
 
-const FIELDS = { tenant: 'acme', served_model: undefined, tags: ['phi'], stream: false, status: 200, attempts: [{ route: 'a', status: 200, ms: 3 }], note: 'quote " and \n newline' };
+const FIELDS = {
+  tenant: 'acme',
+  served_model: undefined,
+  tags: ['phi'],
+  stream: false,
+  status: 200,
+  attempts: [{ route: 'a', status: 200, ms: 3 }],
+  note: 'quote " and \n newline',
+};
 
 describe('the request line (written without pino’s generic walk)', () => {
   it('is the line pino writes for the same fields, byte for byte apart from the time', () => {
@@ -40,7 +48,11 @@ describe('the gateway’s buffered stdout', () => {
   const child = (script: string) =>
     new Promise<{ out: string; ms: number }>((resolve, reject) => {
       const started = Date.now();
-      const p = spawn(process.execPath, ['--input-type=module', '-e', `import { bufferedStdout } from './dist/gateway/stdout-log.js'; ${script}`]);
+      const p = spawn(process.execPath, [
+        '--input-type=module',
+        '-e',
+        `import { bufferedStdout } from './dist/gateway/stdout-log.js'; ${script}`,
+      ]);
       let out = '';
       p.stdout.on('data', (d: Buffer) => {
         out += d.toString('utf8');
@@ -51,12 +63,16 @@ describe('the gateway’s buffered stdout', () => {
 
   it('writes a lone line within its flush period, without waiting for the buffer to fill', async () => {
     // The process stays up (a 10 s timer) until the line arrives and the test kills it.
-    const { out } = await child(`const s = bufferedStdout(); s.write('first\\n'); setTimeout(() => s.write('second\\n'), 300); setTimeout(() => {}, 10_000);`);
+    const { out } = await child(
+      `const s = bufferedStdout(); s.write('first\\n'); setTimeout(() => s.write('second\\n'), 300); setTimeout(() => {}, 10_000);`,
+    );
     expect(out).toBe('first\nsecond\n');
   });
 
   it('writes what is buffered when the process exits', async () => {
-    const { out } = await child(`const s = bufferedStdout(); for (let i = 0; i < 3; i++) s.write('line ' + i + '\\n'); process.exit(0);`);
+    const { out } = await child(
+      `const s = bufferedStdout(); for (let i = 0; i < 3; i++) s.write('line ' + i + '\\n'); process.exit(0);`,
+    );
     expect(out).toBe('line 0\nline 1\nline 2\n');
   });
 });

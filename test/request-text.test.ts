@@ -10,12 +10,35 @@ const PHI = 'Patient John Smith, MRN: 00482913';
 
 describe('readBody', () => {
   it('reads every key and value on its own line, a value after its key; the model the gateway replaces is not read', () => {
-    const text = readBody({ model: 'MRN 1234567', metadata: { [PHI]: true, type: 'x', list: [], n: 7 }, messages: [{ role: 'user', content: 'hi' }] });
-    expect(text.lines.split('\n')).toEqual(['metadata:', `${PHI}: true`, 'type: x', 'list:', 'n: 7', 'messages:', 'role: user', 'content: hi']);
+    const text = readBody({
+      model: 'MRN 1234567',
+      metadata: { [PHI]: true, type: 'x', list: [], n: 7 },
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(text.lines.split('\n')).toEqual([
+      'metadata:',
+      `${PHI}: true`,
+      'type: x',
+      'list:',
+      'n: 7',
+      'messages:',
+      'role: user',
+      'content: hi',
+    ]);
   });
 
   it('keeps bare vocabulary words out of the seams, so a number split across parts reads whole', () => {
-    const text = readBody({ messages: [{ role: 'user', content: [{ type: 'text', text: 'SSN 123-45-' }, { type: 'text', text: '6789' }] }] });
+    const text = readBody({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'SSN 123-45-' },
+            { type: 'text', text: '6789' },
+          ],
+        },
+      ],
+    });
     expect(text.seams).toBe('SSN 123-45-6789');
   });
 
@@ -56,7 +79,9 @@ describe('readBody', () => {
 
   it('past the decoding bound, text is unreadable rather than skipped', () => {
     const big = `data:text/plain;base64,${Buffer.from('a'.repeat(2000)).toString('base64')}`;
-    expect(readBody({ big }, { ...DEFAULT_SCAN_LIMITS, maxDecodedBytes: 1000 }).unreadable).toEqual(['text/plain content over the 1000-byte decoding bound']);
+    expect(readBody({ big }, { ...DEFAULT_SCAN_LIMITS, maxDecodedBytes: 1000 }).unreadable).toEqual([
+      'text/plain content over the 1000-byte decoding bound',
+    ]);
     expect(readBody({ big }, { ...DEFAULT_SCAN_LIMITS, maxDecodedBytes: 4000 }).unreadable).toEqual([]);
   });
 
@@ -76,12 +101,21 @@ describe('detectInBody: a scan that fails relaxes nothing', () => {
   });
 
   it('an exception while reading is a failed scan', () => {
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('boom'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('boom');
+        },
+      },
+    );
     expect(detectInBody({ a: hostile })).toEqual([SCAN_FAILED]);
   });
 
   it('a size or depth limit reached is a failed scan, whatever was found before it', () => {
-    expect(detectInBody({ a: PHI, b: 'x'.repeat(200) }, { ...DEFAULT_SCAN_LIMITS, maxChars: 100 })).toEqual([SCAN_FAILED]);
+    expect(detectInBody({ a: PHI, b: 'x'.repeat(200) }, { ...DEFAULT_SCAN_LIMITS, maxChars: 100 })).toEqual([
+      SCAN_FAILED,
+    ]);
     expect(detectInBody({ a: { b: { c: 'x' } } }, { ...DEFAULT_SCAN_LIMITS, maxDepth: 2 })).toEqual([SCAN_FAILED]);
   });
 
@@ -91,7 +125,9 @@ describe('detectInBody: a scan that fails relaxes nothing', () => {
     const manyStrings = { list: Array.from({ length: 1000 }, (_, i) => `s${i}`) };
     expect(detectInBody(manyStrings, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 15 }, slowClock)).toEqual([SCAN_FAILED]);
     let u = 0;
-    expect(detectInBody({ q: 'hello' }, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 5 }, () => (u += 10))).toEqual([SCAN_FAILED]);
+    expect(detectInBody({ q: 'hello' }, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 5 }, () => (u += 10))).toEqual([
+      SCAN_FAILED,
+    ]);
     expect(detectInBody({ q: 'hello' }, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 5 }, () => 0)).toEqual([]);
   });
 });
@@ -122,11 +158,17 @@ describe('decodeDataUrl', () => {
     expect(decodeDataUrl('data:', 1000)).toBeUndefined();
   });
   it('reads a charset, and refuses text that is not in it', () => {
-    expect(decodeDataUrl(`data:text/plain;charset=utf-16le;base64,${Buffer.from('hi', 'utf16le').toString('base64')}`, 1000)).toEqual({ text: 'hi' });
-    expect(decodeDataUrl(`data:text/plain;base64,${Buffer.from([0xff, 0xfe, 0xfd]).toString('base64')}`, 1000)).toEqual({ unreadable: 'text/plain content that is not utf-8 text' });
+    expect(
+      decodeDataUrl(`data:text/plain;charset=utf-16le;base64,${Buffer.from('hi', 'utf16le').toString('base64')}`, 1000),
+    ).toEqual({ text: 'hi' });
+    expect(decodeDataUrl(`data:text/plain;base64,${Buffer.from([0xff, 0xfe, 0xfd]).toString('base64')}`, 1000)).toEqual(
+      { unreadable: 'text/plain content that is not utf-8 text' },
+    );
   });
   it('a data URL without a type is text/plain, percent-encoded', () => {
     expect(decodeDataUrl('data:,MRN%3A%2000482913', 1000)).toEqual({ text: 'MRN: 00482913' });
-    expect(decodeDataUrl('data:,bad%zz', 1000)).toEqual({ unreadable: 'text/plain content that is not valid percent-encoding' });
+    expect(decodeDataUrl('data:,bad%zz', 1000)).toEqual({
+      unreadable: 'text/plain content that is not valid percent-encoding',
+    });
   });
 });

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/config/tenant-keys.js';
-import { ADMIN_KEY, closeMocks, KEYS, startGateway, startMocks, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import {
+  ADMIN_KEY,
+  closeMocks,
+  KEYS,
+  startGateway,
+  startMocks,
+  type Mocks,
+  type RunningGateway,
+} from './helpers/gateway-fixture.js';
 import { tempDir } from './helpers/hermetic.js';
 import { ROOT } from './helpers/run-cli.js';
 
@@ -46,7 +54,11 @@ beforeEach(() => {
 async function send(key: string, tags?: string) {
   const res = await request(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...(tags ? { 'x-switchyard-tags': tags } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${key}`,
+      ...(tags ? { 'x-switchyard-tags': tags } : {}),
+    },
     body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'Frau Müller, geboren 1980' }] }),
   });
   const text = await res.body.text();
@@ -83,9 +95,21 @@ describe('data residency', () => {
   });
 
   it('explain names the residency rule that excluded the US route', async () => {
-    const res = await request(`${gw.url}/v1/route/explain`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${EU_KEY}` }, body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }) });
-    const d = (await res.body.json()) as { residency: string[]; excluded: { route: string; reason: string; detail: string }[] };
+    const res = await request(`${gw.url}/v1/route/explain`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${EU_KEY}` },
+      body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const d = (await res.body.json()) as {
+      residency: string[];
+      excluded: { route: string; reason: string; detail: string }[];
+    };
     expect(d.residency).toEqual(['eu']);
-    expect(d.excluded).toContainEqual({ route: 'us-direct', kind: 'direct', reason: 'residency', detail: 'tenant eu-clinic keeps data in eu; this route is in us-east-1' });
+    expect(d.excluded).toContainEqual({
+      route: 'us-direct',
+      kind: 'direct',
+      reason: 'residency',
+      detail: 'tenant eu-clinic keeps data in eu; this route is in us-east-1',
+    });
   });
 });

@@ -53,24 +53,42 @@ const TARGETS = [
   { model: 'gpt-5-mini', route: 'chat' },
   { model: 'claude-sonnet-4-6', route: 'anth' },
 ] as const;
-const WEATHER = { type: 'function' as const, name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, strict: false };
-const lastRow = async () => ((await (gw.deps.sink as unknown as { liveRows(): Promise<Record<string, unknown>[]> }).liveRows()).at(-1) ?? {}) as Record<string, unknown>;
+const WEATHER = {
+  type: 'function' as const,
+  name: 'get_weather',
+  description: 'Weather in a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  strict: false,
+};
+const lastRow = async () =>
+  ((await (gw.deps.sink as unknown as { liveRows(): Promise<Record<string, unknown>[]> }).liveRows()).at(-1) ??
+    {}) as Record<string, unknown>;
 
 describe.each(TARGETS)('responses to the $route route ($model)', ({ model, route }) => {
   it('answers text, with usage, and meters it exactly', async () => {
-    const { data, response } = await client.responses.create({ model, instructions: 'Be brief.', input: 'Say hello', max_output_tokens: 100 }).withResponse();
+    const { data, response } = await client.responses
+      .create({ model, instructions: 'Be brief.', input: 'Say hello', max_output_tokens: 100 })
+      .withResponse();
     expect(response.headers.get('x-switchyard-route')).toBe(route);
     expect(data.object).toBe('response');
     expect(data.status).toBe('completed');
     expect(data.output_text).toBe(`Hello from ${route}.`);
     expect(data.usage?.input_tokens).toBeGreaterThan(0);
     const row = await lastRow();
-    expect(row).toMatchObject({ route, input_tokens: data.usage!.input_tokens, output_tokens: data.usage!.output_tokens, estimated: false });
+    expect(row).toMatchObject({
+      route,
+      input_tokens: data.usage!.input_tokens,
+      output_tokens: data.usage!.output_tokens,
+      estimated: false,
+    });
     expect(Number(row.cost_usd)).toBeGreaterThan(0);
   });
 
   it('streams the typed events and ends with response.completed and its usage', async () => {
-    const stream = client.responses.stream({ model, input: [{ role: 'user', content: [{ type: 'input_text', text: 'Say hello' }] }] });
+    const stream = client.responses.stream({
+      model,
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'Say hello' }] }],
+    });
     const types: string[] = [];
     let text = '';
     for await (const event of stream) {
@@ -87,14 +105,23 @@ describe.each(TARGETS)('responses to the $route route ($model)', ({ model, route
   });
 
   it('does a function-call round trip: the call, then the function output, then the answer', async () => {
-    const first = await client.responses.create({ model, input: 'Weather in Paris?', tools: [WEATHER], tool_choice: 'auto' });
+    const first = await client.responses.create({
+      model,
+      input: 'Weather in Paris?',
+      tools: [WEATHER],
+      tool_choice: 'auto',
+    });
     const call = first.output.find((o) => o.type === 'function_call');
     expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}' });
     const callId = (call as { call_id: string }).call_id;
     const second = await client.responses.create({
       model,
       tools: [WEATHER],
-      input: [{ role: 'user', content: 'Weather in Paris?' }, { type: 'function_call', call_id: callId, name: 'get_weather', arguments: '{"city":"Paris"}' }, { type: 'function_call_output', call_id: callId, output: '18C and sunny' }],
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { type: 'function_call', call_id: callId, name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call_output', call_id: callId, output: '18C and sunny' },
+      ],
     });
     expect(second.output_text).toBe('The tool said: 18C and sunny');
   });
@@ -106,29 +133,56 @@ describe.each(TARGETS)('responses to the $route route ($model)', ({ model, route
     const final = await stream.finalResponse();
     expect(types).toContain('response.function_call_arguments.delta');
     expect(types).toContain('response.function_call_arguments.done');
-    expect(final.output.find((o) => o.type === 'function_call')).toMatchObject({ name: 'get_weather', arguments: '{"city":"Paris"}' });
+    expect(final.output.find((o) => o.type === 'function_call')).toMatchObject({
+      name: 'get_weather',
+      arguments: '{"city":"Paris"}',
+    });
   });
 });
 
 describe('the Responses API under the same guarantees', () => {
   it('a Responses route receives the request as it was sent, the model rewritten', async () => {
-    await client.responses.create({ model: 'gpt-5', input: 'Say hello', metadata: { ticket: 'T-1' }, text: { format: { type: 'json_object' } } });
-    expect(ups.resp.received.at(-1)?.body).toEqual({ model: 'gpt-5', input: 'Say hello', metadata: { ticket: 'T-1' }, text: { format: { type: 'json_object' } } });
+    await client.responses.create({
+      model: 'gpt-5',
+      input: 'Say hello',
+      metadata: { ticket: 'T-1' },
+      text: { format: { type: 'json_object' } },
+    });
+    expect(ups.resp.received.at(-1)?.body).toEqual({
+      model: 'gpt-5',
+      input: 'Say hello',
+      metadata: { ticket: 'T-1' },
+      text: { format: { type: 'json_object' } },
+    });
   });
 
   it('a chat route gets the translation: instructions as system, text.format as response_format, metadata kept', async () => {
-    await client.responses.create({ model: 'gpt-5-mini', instructions: 'Answer in JSON.', input: 'Say hello', metadata: { ticket: 'T-2' }, text: { format: { type: 'json_schema', name: 'greeting', schema: { type: 'object' }, strict: true } } });
+    await client.responses.create({
+      model: 'gpt-5-mini',
+      instructions: 'Answer in JSON.',
+      input: 'Say hello',
+      metadata: { ticket: 'T-2' },
+      text: { format: { type: 'json_schema', name: 'greeting', schema: { type: 'object' }, strict: true } },
+    });
     expect(ups.chat.received.at(-1)?.body).toMatchObject({
       model: 'gpt-5-mini',
-      messages: [{ role: 'system', content: 'Answer in JSON.' }, { role: 'user', content: 'Say hello' }],
+      messages: [
+        { role: 'system', content: 'Answer in JSON.' },
+        { role: 'user', content: 'Say hello' },
+      ],
       metadata: { ticket: 'T-2' },
-      response_format: { type: 'json_schema', json_schema: { name: 'greeting', schema: { type: 'object' }, strict: true } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'greeting', schema: { type: 'object' }, strict: true },
+      },
     });
   });
 
   it("an upstream's refusal of the request comes back as the SDK's APIError with its status", async () => {
     ups.chat.behave({ status: 400, errorMessage: 'bad thing in the request' });
-    const err = (await client.responses.create({ model: 'gpt-5-mini', input: 'x' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const err = (await client.responses
+      .create({ model: 'gpt-5-mini', input: 'x' })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err.status).toBe(400);
     expect(err.message).toContain('bad thing in the request');
@@ -141,7 +195,8 @@ describe('the Responses API under the same guarantees', () => {
     const seen = await (async () => {
       let deltas = 0;
       try {
-        for await (const event of stream) if (event.type === 'response.output_text.delta' && ++deltas === 2) controller.abort();
+        for await (const event of stream)
+          if (event.type === 'response.output_text.delta' && ++deltas === 2) controller.abort();
       } catch {
         // the abort
       }
@@ -158,11 +213,15 @@ describe('the Responses API under the same guarantees', () => {
 
   it('a phi request is served on-prem only, and with on-prem down nothing reaches any other route', async () => {
     const clinic = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: CLINIC, maxRetries: 0 });
-    const { response } = await clinic.responses.create({ model: 'gpt-5', input: 'MRN 12345678, blood results' }).withResponse();
+    const { response } = await clinic.responses
+      .create({ model: 'gpt-5', input: 'MRN 12345678, blood results' })
+      .withResponse();
     expect(response.headers.get('x-switchyard-route')).toBe('gpu');
     ups.gpu.behave({ status: 503 });
     const before = { resp: ups.resp.stats.bytes, chat: ups.chat.stats.bytes, anth: ups.anth.stats.bytes };
-    const err = (await clinic.responses.create({ model: 'gpt-5', input: 'MRN 12345678' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const err = (await clinic.responses
+      .create({ model: 'gpt-5', input: 'MRN 12345678' })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(502);
     expect({ resp: ups.resp.stats.bytes, chat: ups.chat.stats.bytes, anth: ups.anth.stats.bytes }).toEqual(before);
   });
@@ -172,7 +231,7 @@ describe('the Responses API under the same guarantees', () => {
     [{ store: true }, 'store'],
     [{ tools: [{ type: 'web_search' }] }, 'tools[0]'],
     [{ tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools[0]'],
-  ])('refuses %j with a 400 in OpenAI\'s error shape naming %s', async (extra, param) => {
+  ])("refuses %j with a 400 in OpenAI's error shape naming %s", async (extra, param) => {
     const res = await request(`${gw.url}/v1/responses`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
@@ -198,10 +257,28 @@ describe('the Responses API under the same guarantees', () => {
 
 describe('a Responses route serving chat callers', () => {
   it('answers a chat completion (and a stream) through the translation; a field it cannot carry moves on to the next route', async () => {
-    const chat = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello' }] });
+    const chat = await client.chat.completions.create({
+      model: 'gpt-5',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Say hello' },
+      ],
+    });
     expect(chat.choices[0]?.message.content).toBe('Hello from resp.');
-    expect(ups.resp.received.at(-1)?.body).toMatchObject({ model: 'gpt-5', input: [{ role: 'developer', content: 'Be brief.' }, { role: 'user', content: 'Say hello' }], store: false });
-    const stream = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Say hello' }], stream: true, stream_options: { include_usage: true } });
+    expect(ups.resp.received.at(-1)?.body).toMatchObject({
+      model: 'gpt-5',
+      input: [
+        { role: 'developer', content: 'Be brief.' },
+        { role: 'user', content: 'Say hello' },
+      ],
+      store: false,
+    });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-5',
+      messages: [{ role: 'user', content: 'Say hello' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let usage: unknown;
     for await (const chunk of stream) {
@@ -211,9 +288,14 @@ describe('a Responses route serving chat callers', () => {
     expect(text).toBe('Hello from resp.');
     expect(usage).toMatchObject({ completion_tokens: expect.any(Number) });
     // `stop` has no place in a Responses request: that route cannot carry it, the next one (on-prem) does.
-    const { response } = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Say hello' }], stop: ['END'] }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Say hello' }], stop: ['END'] })
+      .withResponse();
     expect(response.headers.get('x-switchyard-route')).toBe('gpu');
-    expect(JSON.parse((await lastRow()).attempts as string)).toEqual([{ route: 'resp', status: 'unsupported', ms: 0 }, expect.objectContaining({ route: 'gpu', status: 200 })]);
+    expect(JSON.parse((await lastRow()).attempts as string)).toEqual([
+      { route: 'resp', status: 'unsupported', ms: 0 },
+      expect.objectContaining({ route: 'gpu', status: 200 }),
+    ]);
   });
 });
 
@@ -221,19 +303,29 @@ describe('an openai preset route', () => {
   it("receives a Responses caller's request as sent, at /responses: OpenAI's own API speaks it", async () => {
     const openai = await startMockUpstream('openai', {}, 0, 'openai-responses');
     const config = join(tempDir('switchyard-responses'), 'preset.yaml');
-    writeFileSync(config, `
+    writeFileSync(
+      config,
+      `
 log: { dir: log, roll_seconds: 3600 }
 routes:
   - { id: openai, provider: openai, base_url: "${openai.url}", api_key: "\${DIRECT_KEY}", clearance: confidential, models: [gpt-5] }
 tenants:
   - { id: acme, api_keys: ["sha256:${hashApiKey(KEY)}"] }
-`);
+`,
+    );
     const preset = await startGateway(config);
     try {
       const sdk = new OpenAI({ baseURL: `${preset.url}/v1`, apiKey: KEY, maxRetries: 0 });
-      const answer = await sdk.responses.create({ model: 'gpt-5', input: 'Say hello', text: { format: { type: 'json_object' } } });
+      const answer = await sdk.responses.create({
+        model: 'gpt-5',
+        input: 'Say hello',
+        text: { format: { type: 'json_object' } },
+      });
       expect(answer.output_text).toBe('Hello from openai.');
-      expect(openai.received.at(-1)).toMatchObject({ path: '/v1/responses', body: { model: 'gpt-5', input: 'Say hello', text: { format: { type: 'json_object' } } } });
+      expect(openai.received.at(-1)).toMatchObject({
+        path: '/v1/responses',
+        body: { model: 'gpt-5', input: 'Say hello', text: { format: { type: 'json_object' } } },
+      });
     } finally {
       await preset.close();
       await openai.close();

@@ -4,7 +4,15 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { closeMocks, ENV, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks } from './helpers/gateway-fixture.js';
+import {
+  closeMocks,
+  ENV,
+  KEYS,
+  startGateway,
+  startMocks,
+  writeGatewayConfig,
+  type Mocks,
+} from './helpers/gateway-fixture.js';
 import { tempDir } from './helpers/hermetic.js';
 import { runCli } from './helpers/run-cli.js';
 
@@ -22,8 +30,17 @@ beforeAll(async () => {
     const model = i % 5 < 3 ? 'gpt-5' : 'gpt-5-mini';
     const res = await request(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}`, ...(i % 4 === 0 ? { 'x-switchyard-tags': 'confidential' } : {}) },
-      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'word '.repeat(10 + (i % 7) * 20) }], max_tokens: 200, stream: i % 10 === 0 }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${KEYS.acme}`,
+        ...(i % 4 === 0 ? { 'x-switchyard-tags': 'confidential' } : {}),
+      },
+      body: JSON.stringify({
+        model,
+        messages: [{ role: 'user', content: 'word '.repeat(10 + (i % 7) * 20) }],
+        max_tokens: 200,
+        stream: i % 10 === 0,
+      }),
     });
     await res.body.dump();
   }
@@ -33,10 +50,20 @@ afterAll(async () => closeMocks(mocks));
 
 describe('scenarios from recorded traffic', () => {
   it('from-log writes a scenario whose profile has the recorded model mix (within 1 %), tags, stream share and per-model tokens; it runs', async () => {
-    const { code, stdout, stderr } = await runCli(['scenario', 'from-log', '--log', logDir, '--config', config], { env: ENV });
+    const { code, stdout, stderr } = await runCli(['scenario', 'from-log', '--log', logDir, '--config', config], {
+      env: ENV,
+    });
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const scenario = parse(stdout) as { traffic: { models: Record<string, number>; tags: { tags: string[]; share: number }[]; stream_share: number; tokens_by_model: Record<string, { input_tokens: { mean: number } }> }; options: { id: string }[] };
+    const scenario = parse(stdout) as {
+      traffic: {
+        models: Record<string, number>;
+        tags: { tags: string[]; share: number }[];
+        stream_share: number;
+        tokens_by_model: Record<string, { input_tokens: { mean: number } }>;
+      };
+      options: { id: string }[];
+    };
     expect(Math.abs(scenario.traffic.models['gpt-5']! - 0.6)).toBeLessThanOrEqual(0.01);
     expect(Math.abs(scenario.traffic.models['gpt-5-mini']! - 0.4)).toBeLessThanOrEqual(0.01);
     expect(scenario.traffic.tags).toContainEqual({ tags: ['confidential'], share: 0.25 });
@@ -67,8 +94,16 @@ options:
     expect(code).toBe(0);
     const instance = await DuckDBInstance.create(join(dir, 'out', 'scenario.duckdb'), { access_mode: 'READ_ONLY' });
     const connection = await instance.connect();
-    const mix = (await connection.runAndReadAll(`SELECT model, (count(*) / sum(count(*)) OVER ())::DOUBLE AS share FROM requests_named GROUP BY model ORDER BY model`)).getRowObjectsJson() as { model: string; share: number }[];
-    const tagged = (await connection.runAndReadAll(`SELECT avg(CASE WHEN list_contains(tags, 'confidential') THEN 1 ELSE 0 END)::DOUBLE AS share FROM requests_named`)).getRowObjectsJson() as { share: number }[];
+    const mix = (
+      await connection.runAndReadAll(
+        `SELECT model, (count(*) / sum(count(*)) OVER ())::DOUBLE AS share FROM requests_named GROUP BY model ORDER BY model`,
+      )
+    ).getRowObjectsJson() as { model: string; share: number }[];
+    const tagged = (
+      await connection.runAndReadAll(
+        `SELECT avg(CASE WHEN list_contains(tags, 'confidential') THEN 1 ELSE 0 END)::DOUBLE AS share FROM requests_named`,
+      )
+    ).getRowObjectsJson() as { share: number }[];
     connection.closeSync();
     instance.closeSync();
     expect(mix.map((m) => m.model)).toEqual(['gpt-5', 'gpt-5-mini']);

@@ -61,7 +61,9 @@ describe('cost arithmetic', () => {
   it('is deterministic: the same seed gives the same totals, another seed other ones', async () => {
     const a = await runScenario(await loadScenario(scenarioFile('exact', EXACT)), { dbPath: ':memory:' });
     const b = await runScenario(await loadScenario(scenarioFile('exact', EXACT)), { dbPath: ':memory:' });
-    const c = await runScenario(await loadScenario(scenarioFile('exact-seed', EXACT.replace('seed: 3', 'seed: 4'))), { dbPath: ':memory:' });
+    const c = await runScenario(await loadScenario(scenarioFile('exact-seed', EXACT.replace('seed: 3', 'seed: 4'))), {
+      dbPath: ':memory:',
+    });
     const totals = (r: typeof a) => r.costs.map((x) => [x.tokensPerDay, x.totalPico, x.byKind.direct]);
     expect(totals(b)).toEqual(totals(a));
     expect(totals(c)).not.toEqual(totals(a));
@@ -70,10 +72,15 @@ describe('cost arithmetic', () => {
 
 describe('crossovers', () => {
   const sweep = (volumes: number[], f: (v: number) => CostAt) => volumes.map((v) => ({ tokensPerDay: v, costs: f(v) }));
-  const within1pc = (found: number, expected: number) => expect(Math.abs(found - expected) / expected).toBeLessThanOrEqual(0.01);
+  const within1pc = (found: number, expected: number) =>
+    expect(Math.abs(found - expected) / expected).toBeLessThanOrEqual(0.01);
 
   it('finds a linear crossover (15 V against 12 V + 5 → 1.667 M)', async () => {
-    const cost = (v: number): CostAt => new Map([['managed', (15 * v) / 1e6], ['self', (12 * v) / 1e6 + 5]]);
+    const cost = (v: number): CostAt =>
+      new Map([
+        ['managed', (15 * v) / 1e6],
+        ['self', (12 * v) / 1e6 + 5],
+      ]);
     const volumes = [1e5, 1e6, 1e7];
     const found = await findCrossovers(sweep(volumes, cost), async (v) => cost(v));
     expect(found).toHaveLength(1);
@@ -87,7 +94,11 @@ describe('crossovers', () => {
     // again, and B passes A once more at 26 M.
     const a = (v: number) => 10 + 40 * Math.ceil(v / 1e7);
     const b = (v: number) => (5 * v) / 1e6;
-    const cost = (v: number): CostAt => new Map([['servers', a(v)], ['per-token', b(v)]]);
+    const cost = (v: number): CostAt =>
+      new Map([
+        ['servers', a(v)],
+        ['per-token', b(v)],
+      ]);
     const volumes = Array.from({ length: 25 }, (_, i) => 2.5e6 + i * 1e6);
     const found = await findCrossovers(sweep(volumes, cost), async (v) => cost(v));
     const expected = [1.8e7, 2e7, 2.6e7];
@@ -96,11 +107,16 @@ describe('crossovers', () => {
   });
 
   it('are found on replayed traffic: the blog scenario crosses at 1.67 M', async () => {
-    const result = await runScenario(await loadScenario('scenarios/blog-managed-vs-selfhosted.scenario.yaml'), { dbPath: ':memory:' });
+    const result = await runScenario(await loadScenario('scenarios/blog-managed-vs-selfhosted.scenario.yaml'), {
+      dbPath: ':memory:',
+    });
     expect(result.crossovers).toHaveLength(1);
     within1pc(result.crossovers[0]!.tokensPerDay, 5e6 / 3);
     const at1M = result.costs.filter((c) => c.tokensPerDay === 1e6).map((c) => [c.option, formatUsd(c.totalPico, 2)]);
-    expect(at1M).toEqual([['managed', '15.00'], ['self-hosted', '17.00']]);
+    expect(at1M).toEqual([
+      ['managed', '15.00'],
+      ['self-hosted', '17.00'],
+    ]);
   });
 });
 
@@ -111,7 +127,8 @@ describe('switchyard scenario run', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\s+1M\s+\$15\.00\s+\$17\.00\s+managed$/m);
     expect(r.stdout).toContain('managed and self-hosted cross at ≈1.67M tokens/day');
-    for (const f of ['report.md', 'report.html', 'results.csv', 'summary.json', 'scenario.duckdb']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['report.md', 'report.html', 'results.csv', 'summary.json', 'scenario.duckdb'])
+      expect(existsSync(join(out, f))).toBe(true);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toContain('| managed | 1M | $15.00 | $15.00 |');
     expect(md).toContain('the inputs do not support the claim');
@@ -119,8 +136,13 @@ describe('switchyard scenario run', () => {
     expect(readFileSync(join(out, 'results.csv'), 'utf8').split('\n')[0]).toContain('option,tokens_per_day');
     const instance = await DuckDBInstance.create(join(out, 'scenario.duckdb'), { access_mode: 'READ_ONLY' });
     const connection = await instance.connect();
-    const rows = await connection.runAndReadAll(`SELECT option, count(*)::INTEGER AS n FROM requests_named WHERE tokens_per_day = 1000000 GROUP BY option ORDER BY option`);
-    expect(rows.getRowObjectsJson()).toEqual([{ option: 'managed', n: 500 }, { option: 'self-hosted', n: 500 }]);
+    const rows = await connection.runAndReadAll(
+      `SELECT option, count(*)::INTEGER AS n FROM requests_named WHERE tokens_per_day = 1000000 GROUP BY option ORDER BY option`,
+    );
+    expect(rows.getRowObjectsJson()).toEqual([
+      { option: 'managed', n: 500 },
+      { option: 'self-hosted', n: 500 },
+    ]);
     connection.closeSync();
     instance.closeSync();
   });
@@ -128,13 +150,30 @@ describe('switchyard scenario run', () => {
   it.each([
     ['missing file', null, 'no such file'],
     ['YAML syntax', 'name: [unclosed', 'line '],
-    ['no options', 'name: x\nvolume: { tokens_per_day: [1] }\ntraffic: { models: { gpt-5: 1 }, input_tokens: { mean: 10 }, output_tokens: { mean: 10 } }\noptions: []', 'options: expected array length'],
-    ['unknown model for an option', EXACT.replace('models: [gpt-5, gpt-5-mini]', 'models: [gpt-9, gpt-5-mini]'), "options[0].config.routes[0].models: no price for 'gpt-9'"],
+    [
+      'no options',
+      'name: x\nvolume: { tokens_per_day: [1] }\ntraffic: { models: { gpt-5: 1 }, input_tokens: { mean: 10 }, output_tokens: { mean: 10 } }\noptions: []',
+      'options: expected array length',
+    ],
+    [
+      'unknown model for an option',
+      EXACT.replace('models: [gpt-5, gpt-5-mini]', 'models: [gpt-9, gpt-5-mini]'),
+      "options[0].config.routes[0].models: no price for 'gpt-9'",
+    ],
     // Issue 34: 1e11 tokens a day ran past 2.75 GB, and larger volumes died on a typed array's length.
-    ['a volume past what a replay may generate', EXACT.replace('tokens_per_day: [1500000, 3000000]', 'tokens_per_day: [1e11]'), 'volume: 1.00e+11 tokens per day over 1 day is 66,666,667 requests to replay; a volume point may replay at most 5,000,000'],
-    ['a far larger one', EXACT.replace('tokens_per_day: [1500000, 3000000]', 'tokens_per_day: [1e15]'), 'a volume point may replay at most 5,000,000'],
+    [
+      'a volume past what a replay may generate',
+      EXACT.replace('tokens_per_day: [1500000, 3000000]', 'tokens_per_day: [1e11]'),
+      'volume: 1.00e+11 tokens per day over 1 day is 66,666,667 requests to replay; a volume point may replay at most 5,000,000',
+    ],
+    [
+      'a far larger one',
+      EXACT.replace('tokens_per_day: [1500000, 3000000]', 'tokens_per_day: [1e15]'),
+      'a volume point may replay at most 5,000,000',
+    ],
   ])('bad scenario (%s) → one line, exit 2', async (_name, text, message) => {
-    const path = text === null ? join(dir, 'nope.scenario.yaml') : scenarioFile(`bad-${_name.replace(/\W/g, '')}`, text);
+    const path =
+      text === null ? join(dir, 'nope.scenario.yaml') : scenarioFile(`bad-${_name.replace(/\W/g, '')}`, text);
     const r = await runCli(['scenario', 'run', path, '--out', join(dir, 'bad-out')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -190,8 +229,13 @@ live:
     expect(direct!.byKind.aggregator).toBeUndefined();
     const instance = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
     const connection = await instance.connect();
-    const rows = await connection.runAndReadAll(`SELECT kind, count(*)::INTEGER AS n FROM live_requests WHERE option_id = 0 GROUP BY kind ORDER BY kind`);
-    expect(rows.getRowObjectsJson()).toEqual([{ kind: 'aggregator', n: managed!.byKind.aggregator }, { kind: 'onprem', n: managed!.byKind.onprem }]);
+    const rows = await connection.runAndReadAll(
+      `SELECT kind, count(*)::INTEGER AS n FROM live_requests WHERE option_id = 0 GROUP BY kind ORDER BY kind`,
+    );
+    expect(rows.getRowObjectsJson()).toEqual([
+      { kind: 'aggregator', n: managed!.byKind.aggregator },
+      { kind: 'onprem', n: managed!.byKind.onprem },
+    ]);
     connection.closeSync();
     instance.closeSync();
   });
@@ -223,9 +267,11 @@ live:
   concurrency: 4
 `;
 
-  it("sizes a step by what its route delivered within the SLO in the live run, and needs --live for it", async () => {
+  it('sizes a step by what its route delivered within the SLO in the live run, and needs --live for it', async () => {
     const path = scenarioFile('measured', MEASURED);
-    await expect(runScenario(await loadScenario(path), { dbPath: ':memory:' })).rejects.toThrow(/'measured'.*add --live/);
+    await expect(runScenario(await loadScenario(path), { dbPath: ':memory:' })).rejects.toThrow(
+      /'measured'.*add --live/,
+    );
     const result = await runScenario(await loadScenario(path), { dbPath: ':memory:', live: true });
     const delivered = result.live![0]!.tokensPerSecondByRoute.gpu!;
     expect(delivered).toBeGreaterThan(0);
@@ -234,7 +280,9 @@ live:
     // Units bought: the peak hour's GPU tokens per second over what one delivered.
     const at = result.costs[0]!;
     expect(at.capacityUnits.find((u) => u.name === 'GPU server')!.units).toBeGreaterThanOrEqual(1);
-    expect(at.capacityPico).toBe(BigInt(at.capacityUnits.find((u) => u.name === 'GPU server')!.units) * 48_000_000_000_000n);
+    expect(at.capacityPico).toBe(
+      BigInt(at.capacityUnits.find((u) => u.name === 'GPU server')!.units) * 48_000_000_000_000n,
+    );
   });
 });
 
@@ -288,12 +336,15 @@ options:
   });
 
   it('an outage of a route no option has is refused with its path', async () => {
-    await expect(loadScenario(scenarioFile('bad-outage', OUTAGE.replace('route: openai, from_hour', 'route: opneai, from_hour')))).rejects.toThrow(/outages\[0\]\.route.*opneai/);
+    await expect(
+      loadScenario(scenarioFile('bad-outage', OUTAGE.replace('route: openai, from_hour', 'route: opneai, from_hour'))),
+    ).rejects.toThrow(/outages\[0\]\.route.*opneai/);
   });
 });
 
 describe('inputs nobody knows exactly', () => {
-  const within1pc = (found: number, expected: number) => expect(Math.abs(found - expected) / expected).toBeLessThanOrEqual(0.01);
+  const within1pc = (found: number, expected: number) =>
+    expect(Math.abs(found - expected) / expected).toBeLessThanOrEqual(0.01);
   // The blog comparison with the aggregator's fee and the ops cost as ranges.
   const RANGES = (fee: string, ops: string) => `
 name: ranges
@@ -316,23 +367,44 @@ options:
         - { id: openai, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5], pricing: { models: { "*": { input_per_mtok: 12, output_per_mtok: 12 } } } }
     fixed_per_day_usd: { infra: 3, ops: ${ops} }
 `;
-  const crossoverOf = async (fee: string, ops: string) => (await runScenario(await loadScenario(scenarioFile(`r-${fee}-${ops}`.replace(/\W/g, '_'), RANGES(fee, ops))), { dbPath: ':memory:' })).crossovers[0]!.tokensPerDay;
+  const crossoverOf = async (fee: string, ops: string) =>
+    (
+      await runScenario(await loadScenario(scenarioFile(`r-${fee}-${ops}`.replace(/\W/g, '_'), RANGES(fee, ops))), {
+        dbPath: ':memory:',
+      })
+    ).crossovers[0]!.tokensPerDay;
 
   // Replays the scenario once per draw and range end: ≈5 s on a quiet host, over 30 s beside the rest of the suite on a slow one.
-  it("a tornado's extremes equal the replays run by hand at the range ends; the draws give an interval", { timeout: 120_000 }, async () => {
-    const result = await runScenario(await loadScenario(scenarioFile('ranges', RANGES('[0, 10]', '[1, 4]'))), { dbPath: ':memory:' });
-    const [s] = result.sensitivity!;
-    expect(s!.pair).toEqual(['managed', 'self-hosted']);
-    // The base run uses the middles: fee 5 %, ops $2.50 → (3 + 2.5) / (15 × 1.05 − 12) per token ≈ 1.47M tokens/day.
-    within1pc(s!.base, 5.5e6 / 3.75);
-    const bar = (input: string) => s!.bars.find((b) => b.input === input)!;
-    expect(bar('self-hosted: ops $/day')).toMatchObject({ low: 1, high: 4, atLow: await crossoverOf('[5, 5]', '1'), atHigh: await crossoverOf('[5, 5]', '4') });
-    expect(bar('managed: aggregator fee %')).toMatchObject({ low: 0, high: 10, atLow: await crossoverOf('[0, 0]', '2.5'), atHigh: await crossoverOf('[10, 10]', '2.5') });
-    // Widest swing first; every draw crossed; the interval straddles the base (all ranges at once can reach past one alone).
-    expect(s!.bars[0]!.input).toBe('self-hosted: ops $/day');
-    expect(s!.noCrossing).toBe(0);
-    const [lo, hi] = s!.interval!;
-    expect(lo).toBeLessThan(s!.base);
-    expect(hi).toBeGreaterThan(s!.base);
-  });
+  it(
+    "a tornado's extremes equal the replays run by hand at the range ends; the draws give an interval",
+    { timeout: 120_000 },
+    async () => {
+      const result = await runScenario(await loadScenario(scenarioFile('ranges', RANGES('[0, 10]', '[1, 4]'))), {
+        dbPath: ':memory:',
+      });
+      const [s] = result.sensitivity!;
+      expect(s!.pair).toEqual(['managed', 'self-hosted']);
+      // The base run uses the middles: fee 5 %, ops $2.50 → (3 + 2.5) / (15 × 1.05 − 12) per token ≈ 1.47M tokens/day.
+      within1pc(s!.base, 5.5e6 / 3.75);
+      const bar = (input: string) => s!.bars.find((b) => b.input === input)!;
+      expect(bar('self-hosted: ops $/day')).toMatchObject({
+        low: 1,
+        high: 4,
+        atLow: await crossoverOf('[5, 5]', '1'),
+        atHigh: await crossoverOf('[5, 5]', '4'),
+      });
+      expect(bar('managed: aggregator fee %')).toMatchObject({
+        low: 0,
+        high: 10,
+        atLow: await crossoverOf('[0, 0]', '2.5'),
+        atHigh: await crossoverOf('[10, 10]', '2.5'),
+      });
+      // Widest swing first; every draw crossed; the interval straddles the base (all ranges at once can reach past one alone).
+      expect(s!.bars[0]!.input).toBe('self-hosted: ops $/day');
+      expect(s!.noCrossing).toBe(0);
+      const [lo, hi] = s!.interval!;
+      expect(lo).toBeLessThan(s!.base);
+      expect(hi).toBeGreaterThan(s!.base);
+    },
+  );
 });

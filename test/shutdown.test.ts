@@ -18,7 +18,11 @@ describe('graceful shutdown', () => {
   it('SIGTERM in the middle of a load: every request that completed is in the log', async () => {
     const config = writeGatewayConfig(mocks);
     // 1. A real `switchyard serve`, started and awaited on its listening line.
-    const serve = await startProcess([fileURLToPath(new URL('../bin/switchyard.js', import.meta.url)), 'serve', '--config', config, '--port', '0'], ENV, ROOT);
+    const serve = await startProcess(
+      [fileURLToPath(new URL('../bin/switchyard.js', import.meta.url)), 'serve', '--config', config, '--port', '0'],
+      ENV,
+      ROOT,
+    );
     const child = serve.child;
     const url = `http://127.0.0.1:${serve.port}`;
 
@@ -33,7 +37,11 @@ describe('graceful shutdown', () => {
             dispatcher: agent,
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.acme}` },
-            body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: `request ${i}` }], stream: i % 2 === 0 }),
+            body: JSON.stringify({
+              model: 'gpt-5-mini',
+              messages: [{ role: 'user', content: `request ${i}` }],
+              stream: i % 2 === 0,
+            }),
           });
           await res.body.text();
           if (res.statusCode !== 200) return;
@@ -45,7 +53,9 @@ describe('graceful shutdown', () => {
         } catch (err) {
           // The gateway has stopped: the connection is refused, reset or closed — and nothing else.
           expect(signalled).toBe(true);
-          expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']).toContain((err as { code?: string }).code);
+          expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']).toContain(
+            (err as { code?: string }).code,
+          );
           return;
         }
       }

@@ -5,7 +5,11 @@ import { MemorySpendLedger } from '../src/gateway/state/memory-spend-ledger.js';
 // midnight and at the turn of the month.
 const at = (iso: string) => Date.parse(iso);
 const NOON = at('2026-11-26T12:00:00Z');
-const budget = (dailyPico?: bigint, monthlyPico?: bigint) => ({ onExceed: 'deny' as const, ...(dailyPico === undefined ? {} : { dailyPico }), ...(monthlyPico === undefined ? {} : { monthlyPico }) });
+const budget = (dailyPico?: bigint, monthlyPico?: bigint) => ({
+  onExceed: 'deny' as const,
+  ...(dailyPico === undefined ? {} : { dailyPico }),
+  ...(monthlyPico === undefined ? {} : { monthlyPico }),
+});
 
 describe('memory spend ledger', () => {
   it('reserves while the daily budget holds, then refuses; a tenant without a budget always reserves', async () => {

@@ -1,7 +1,15 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/config/tenant-keys.js';
-import { closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks, type RunningGateway } from './helpers/gateway-fixture.js';
+import {
+  closeMocks,
+  KEYS,
+  startGateway,
+  startMocks,
+  writeGatewayConfig,
+  type Mocks,
+  type RunningGateway,
+} from './helpers/gateway-fixture.js';
 
 // Tags a caller sends are checked against the config: a tag it does not define is refused, a level name is
 // that level, and whatever the spelling, nothing marked sensitive reaches an off-prem route.
@@ -10,7 +18,12 @@ let mocks: Mocks;
 let gw: RunningGateway;
 beforeAll(async () => {
   mocks = await startMocks();
-  gw = await startGateway(writeGatewayConfig(mocks, `  - { id: strict, api_keys: ["sha256:${hashApiKey(STRICT_KEY)}"], accept_header_tags: false }`));
+  gw = await startGateway(
+    writeGatewayConfig(
+      mocks,
+      `  - { id: strict, api_keys: ["sha256:${hashApiKey(STRICT_KEY)}"], accept_header_tags: false }`,
+    ),
+  );
 });
 afterAll(async () => {
   await gw.close();
@@ -26,11 +39,22 @@ async function send(tags: string, key: string = KEYS.acme) {
   const res = await request(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
     // The header's bytes are the tags' UTF-8, as a client writes them (undici takes header values as latin1).
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-switchyard-tags': Buffer.from(tags, 'utf8').toString('latin1') },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${key}`,
+      'x-switchyard-tags': Buffer.from(tags, 'utf8').toString('latin1'),
+    },
     body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'patient Jane Doe, DOB 1980-02-03' }] }),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, route: res.headers['x-switchyard-route'], json: res.statusCode === 200 ? undefined : (JSON.parse(text) as { error: { code: string; param: string; message: string } }) };
+  return {
+    status: res.statusCode,
+    route: res.headers['x-switchyard-route'],
+    json:
+      res.statusCode === 200
+        ? undefined
+        : (JSON.parse(text) as { error: { code: string; param: string; message: string } }),
+  };
 }
 
 describe('header tags', () => {
@@ -62,7 +86,11 @@ describe('header tags', () => {
 
   it('a tenant that refuses header tags gets a 400 for any, and is served on its own terms without', async () => {
     expect((await send('phi', STRICT_KEY)).json?.error.code).toBe('header_tags_refused');
-    const res = await request(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${STRICT_KEY}` }, body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }) });
+    const res = await request(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${STRICT_KEY}` },
+      body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     await res.body.dump();
     expect(res.statusCode).toBe(200);
   });

@@ -3,7 +3,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeMocks, KEYS, startGateway, startMocks, writeGatewayConfig, type Mocks } from './helpers/gateway-fixture.js';
+import {
+  closeMocks,
+  KEYS,
+  startGateway,
+  startMocks,
+  writeGatewayConfig,
+  type Mocks,
+} from './helpers/gateway-fixture.js';
 
 interface OtlpSpan {
   name: string;
@@ -25,7 +32,9 @@ async function startCollector() {
     req.on('end', () => {
       if (req.url !== '/v1/traces') return void res.writeHead(404).end();
       headers.push(req.headers);
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        resourceSpans: { resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
+      };
       for (const rs of body.resourceSpans) {
         resources.push(attributesOf(rs.resource.attributes));
         for (const ss of rs.scopeSpans) spans.push(...ss.spans);
@@ -35,11 +44,26 @@ async function startCollector() {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, resources, headers, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    resources,
+    headers,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 const attributesOf = (attrs: OtlpSpan['attributes']) =>
-  Object.fromEntries(attrs.map((a) => [a.key, a.value.stringValue ?? (a.value.intValue !== undefined ? Number(a.value.intValue) : undefined) ?? a.value.doubleValue ?? a.value.boolValue ?? (a.value.arrayValue as { values?: { stringValue?: string }[] } | undefined)?.values?.map((v) => v.stringValue)]));
+  Object.fromEntries(
+    attrs.map((a) => [
+      a.key,
+      a.value.stringValue ??
+        (a.value.intValue !== undefined ? Number(a.value.intValue) : undefined) ??
+        a.value.doubleValue ??
+        a.value.boolValue ??
+        (a.value.arrayValue as { values?: { stringValue?: string }[] } | undefined)?.values?.map((v) => v.stringValue),
+    ]),
+  );
 
 describe('OpenTelemetry: a span per request to an OTLP/HTTP collector', () => {
   let mocks: Mocks;
@@ -54,7 +78,12 @@ describe('OpenTelemetry: a span per request to an OTLP/HTTP collector', () => {
   });
 
   it('follows the GenAI conventions and carries the decision; a refused request is an error span', async () => {
-    const gw = await startGateway(writeGatewayConfig(mocks, `telemetry: { otlp_endpoint: "${collector.url}", service_name: gw-test, headers: { x-collector-key: "k-123" } }\n`));
+    const gw = await startGateway(
+      writeGatewayConfig(
+        mocks,
+        `telemetry: { otlp_endpoint: "${collector.url}", service_name: gw-test, headers: { x-collector-key: "k-123" } }\n`,
+      ),
+    );
     mocks.direct.behave({ usage: { prompt_tokens: 8, completion_tokens: 50 } });
     const send = (model: string) =>
       request(`${gw.url}/v1/chat/completions`, {
@@ -85,7 +114,10 @@ describe('OpenTelemetry: a span per request to an OTLP/HTTP collector', () => {
     });
     expect((attributesOf(served.attributes)['switchyard.attempts'] as string[])[0]).toMatch(/^direct 200 \d+ms$/);
     expect(BigInt(served.endTimeUnixNano)).toBeGreaterThan(BigInt(served.startTimeUnixNano));
-    expect(attributesOf(refused.attributes)).toMatchObject({ 'error.type': 'model_not_found', 'http.response.status_code': 404 });
+    expect(attributesOf(refused.attributes)).toMatchObject({
+      'error.type': 'model_not_found',
+      'http.response.status_code': 404,
+    });
     expect(refused.status?.code).toBe(2); // ERROR
     expect(collector.resources[0]).toMatchObject({ 'service.name': 'gw-test' });
     expect(collector.headers[0]!['x-collector-key']).toBe('k-123');

@@ -9,7 +9,14 @@ const size = (inputEstimate: number) => ({ inputEstimate, choices: 1 });
 
 describe('usage from an upstream', () => {
   it('reads every count, cache reads and writes and reasoning included', () => {
-    expect(usageFromOpenAi({ prompt_tokens: 100, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 30, cache_write_tokens: 10 }, completion_tokens_details: { reasoning_tokens: 5 } })).toEqual({
+    expect(
+      usageFromOpenAi({
+        prompt_tokens: 100,
+        completion_tokens: 20,
+        prompt_tokens_details: { cached_tokens: 30, cache_write_tokens: 10 },
+        completion_tokens_details: { reasoning_tokens: 5 },
+      }),
+    ).toEqual({
       input: 100,
       output: 20,
       cachedInput: 30,
@@ -20,7 +27,9 @@ describe('usage from an upstream', () => {
   });
 
   it('treats absent optional counts as zero, and null details as absent', () => {
-    expect(usageFromOpenAi({ prompt_tokens: 7, prompt_tokens_details: null, completion_tokens_details: null })).toEqual({ input: 7, output: 0, cachedInput: 0, cacheWrite: 0, reasoning: 0, estimated: false });
+    expect(usageFromOpenAi({ prompt_tokens: 7, prompt_tokens_details: null, completion_tokens_details: null })).toEqual(
+      { input: 7, output: 0, cachedInput: 0, cacheWrite: 0, reasoning: 0, estimated: false },
+    );
   });
 
   it.each([
@@ -33,25 +42,45 @@ describe('usage from an upstream', () => {
     ['a string', { prompt_tokens: '10', completion_tokens: 1 }],
     ['past the bound', { prompt_tokens: MAX_TOKENS_PER_REQUEST + 1, completion_tokens: 1 }],
     ['1e15 output', { prompt_tokens: 1, completion_tokens: 1e15 }],
-    ['more cached than sent', { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 8, cache_write_tokens: 3 } }],
-    ['NaN reasoning', { prompt_tokens: 10, completion_tokens: 1, completion_tokens_details: { reasoning_tokens: Number.NaN } }],
+    [
+      'more cached than sent',
+      { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 8, cache_write_tokens: 3 } },
+    ],
+    [
+      'NaN reasoning',
+      { prompt_tokens: 10, completion_tokens: 1, completion_tokens_details: { reasoning_tokens: Number.NaN } },
+    ],
   ])('does not believe %s', (_, usage) => {
     expect(usageFromOpenAi(usage)).toBeUndefined();
   });
 
   it('accepts the bound itself', () => {
-    expect(usageFromOpenAi({ prompt_tokens: MAX_TOKENS_PER_REQUEST, completion_tokens: 0 })?.input).toBe(MAX_TOKENS_PER_REQUEST);
+    expect(usageFromOpenAi({ prompt_tokens: MAX_TOKENS_PER_REQUEST, completion_tokens: 0 })?.input).toBe(
+      MAX_TOKENS_PER_REQUEST,
+    );
   });
 });
 
 describe('metering', () => {
   it('prices reported usage exactly, each kind of token at its price', () => {
-    const m = meter({ input: 100, output: 20, cachedInput: 30, cacheWrite: 10, reasoning: 0, estimated: false }, size(999), 999, PRICE);
+    const m = meter(
+      { input: 100, output: 20, cachedInput: 30, cacheWrite: 10, reasoning: 0, estimated: false },
+      size(999),
+      999,
+      PRICE,
+    );
     expect(m.costPico).toBe(60n * 1_000n + 30n * 100n + 10n * 1_250n + 20n * 4_000n);
   });
 
   it('estimates from the planner input estimate and the text when nothing was reported, and says so', () => {
-    const m = meterAnswer({ choices: [{ message: { content: 'x'.repeat(40) } }, { message: { content: 'y'.repeat(4) } }], usage: { prompt_tokens: -1 } }, size(50), PRICE);
+    const m = meterAnswer(
+      {
+        choices: [{ message: { content: 'x'.repeat(40) } }, { message: { content: 'y'.repeat(4) } }],
+        usage: { prompt_tokens: -1 },
+      },
+      size(50),
+      PRICE,
+    );
     expect(m.usage).toEqual({ input: 50, output: 11, cachedInput: 0, reasoning: 0, estimated: true });
     expect(m.costPico).toBe(50n * 1_000n + 11n * 4_000n);
   });
@@ -79,17 +108,28 @@ describe('metering', () => {
 
   it('reads whatever shape an upstream sends without throwing: no choices, no delta, no message, no function', () => {
     const m = new StreamMeter(false, size(0), PRICE);
-    for (const chunk of [{}, { choices: [{}] }, { choices: [{ delta: {} }] }, { choices: [{ delta: { tool_calls: [{}] } }] }, { choices: [{ delta: { content: 7 } }] }]) expect(m.observe({ chunk })).toEqual({ chunk });
+    for (const chunk of [
+      {},
+      { choices: [{}] },
+      { choices: [{ delta: {} }] },
+      { choices: [{ delta: { tool_calls: [{}] } }] },
+      { choices: [{ delta: { content: 7 } }] },
+    ])
+      expect(m.observe({ chunk })).toEqual({ chunk });
     expect(m.metered().usage.output).toBe(0);
     expect(meterAnswer({}, size(3), PRICE).usage).toMatchObject({ input: 3, output: 0, estimated: true });
-    expect(meterAnswer({ choices: [{}, { message: {} }, { message: { content: 'abcd' } }] }, size(3), PRICE).usage.output).toBe(1);
+    expect(
+      meterAnswer({ choices: [{}, { message: {} }, { message: { content: 'abcd' } }] }, size(3), PRICE).usage.output,
+    ).toBe(1);
   });
 
   it('drops only a usage chunk with no choices: other empty chunks, a null usage and usage riding on a content chunk pass', () => {
     const m = new StreamMeter(false, size(0), PRICE);
     const empty = { chunk: { choices: [] } };
     const nullUsage = { chunk: { choices: [], usage: null } };
-    const riding = { chunk: { choices: [{ delta: { content: 'ab' } }], usage: { prompt_tokens: 4, completion_tokens: 1 } } };
+    const riding = {
+      chunk: { choices: [{ delta: { content: 'ab' } }], usage: { prompt_tokens: 4, completion_tokens: 1 } },
+    };
     const bare = { chunk: { usage: { prompt_tokens: 5, completion_tokens: 2 } } };
     expect(m.observe(empty)).toBe(empty);
     expect(m.observe(nullUsage)).toBe(nullUsage);
@@ -125,16 +165,33 @@ describe('usage past what the request could produce (issue 34)', () => {
     expect(m.problem).toBe('upstream reported 100000000 prompt tokens, over the 1024 this request could send');
     const out = meter({ input: 5, output: 999, cachedInput: 0, reasoning: 900, estimated: false }, two, 0, GPT5);
     expect(out.usage).toMatchObject({ input: 5, output: 100, reasoning: 100, estimated: true });
-    expect(meter({ input: 5, output: 100, cachedInput: 0, reasoning: 0, estimated: false }, two, 0, GPT5).problem).toBeUndefined();
+    expect(
+      meter({ input: 5, output: 100, cachedInput: 0, reasoning: 0, estimated: false }, two, 0, GPT5).problem,
+    ).toBeUndefined();
   });
 
-  it('the caller is told what it is billed: a non-streamed answer and the stream\'s usage chunk', () => {
-    const answer = { choices: [{ message: { content: 'hi' } }], usage: { prompt_tokens: 100_000_000, completion_tokens: 0 } };
+  it("the caller is told what it is billed: a non-streamed answer and the stream's usage chunk", () => {
+    const answer = {
+      choices: [{ message: { content: 'hi' } }],
+      usage: { prompt_tokens: 100_000_000, completion_tokens: 0 },
+    };
     const m = meterAnswer(answer, two, GPT5);
-    expect(answerAsBilled(answer, m).usage).toMatchObject({ prompt_tokens: 1024, completion_tokens: 0, total_tokens: 1024 });
+    expect(answerAsBilled(answer, m).usage).toMatchObject({
+      prompt_tokens: 1024,
+      completion_tokens: 0,
+      total_tokens: 1024,
+    });
     const stream = new StreamMeter(true, two, GPT5);
-    const chunk = { chunk: { choices: [], usage: { prompt_tokens: 100_000_000, completion_tokens: 0 } }, raw: 'the upstream text' };
-    expect(stream.observe(chunk)).toEqual({ chunk: { choices: [], usage: openAiUsage({ input: 1024, output: 0, cachedInput: 0, cacheWrite: 0, reasoning: 0, estimated: true }) } });
+    const chunk = {
+      chunk: { choices: [], usage: { prompt_tokens: 100_000_000, completion_tokens: 0 } },
+      raw: 'the upstream text',
+    };
+    expect(stream.observe(chunk)).toEqual({
+      chunk: {
+        choices: [],
+        usage: openAiUsage({ input: 1024, output: 0, cachedInput: 0, cacheWrite: 0, reasoning: 0, estimated: true }),
+      },
+    });
     expect(stream.metered().problem).toMatch(/over the 1024/);
   });
 });

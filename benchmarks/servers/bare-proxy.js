@@ -20,8 +20,15 @@ const server = createServer(async (req, res) => {
   try {
     const chunks = [];
     for await (const c of req) chunks.push(c);
-    const upstreamRes = await pool.request({ method: req.method, path: req.url, headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
-    res.writeHead(upstreamRes.statusCode, { 'content-type': upstreamRes.headers['content-type'] ?? 'application/json' });
+    const upstreamRes = await pool.request({
+      method: req.method,
+      path: req.url,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat(chunks),
+    });
+    res.writeHead(upstreamRes.statusCode, {
+      'content-type': upstreamRes.headers['content-type'] ?? 'application/json',
+    });
     await pipeline(upstreamRes.body, res);
   } catch {
     if (!res.headersSent) res.writeHead(502);

@@ -7,7 +7,12 @@ import { hashApiKey } from '../../dist/config/tenant-keys.js';
 const KEY = 'sk-bench-tenant-0123456789';
 export const BENCH_HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
 
-export const requestBody = (stream: boolean) => JSON.stringify({ model: 'gpt-5-mini', ...(stream ? { stream: true } : {}), messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+export const requestBody = (stream: boolean) =>
+  JSON.stringify({
+    model: 'gpt-5-mini',
+    ...(stream ? { stream: true } : {}),
+    messages: [{ role: 'user', content: 'Say hello in five words.' }],
+  });
 
 /** Writes a config (default policy, auth, budgets, the DuckDB log on) for routes to one upstream; returns its path. */
 export function benchConfig(root: string, upstreamPort: number): string {

@@ -5,7 +5,11 @@ import { BENCH_HEADERS } from './bench-config.js';
 export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** `n` requests one after another on one keep-alive connection: each one's total time and time to first byte. */
-export async function sequential(client: Client, n: number, body: string): Promise<{ total: number[]; ttft: number[] }> {
+export async function sequential(
+  client: Client,
+  n: number,
+  body: string,
+): Promise<{ total: number[]; ttft: number[] }> {
   const total: number[] = [];
   const ttft: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -24,7 +28,12 @@ export async function sequential(client: Client, n: number, body: string): Promi
 }
 
 /** `connections` loops for `ms`: requests per second and every request's time. */
-export async function throughput(origin: string, connections: number, ms: number, body: string): Promise<{ rps: number; total: number[] }> {
+export async function throughput(
+  origin: string,
+  connections: number,
+  ms: number,
+  body: string,
+): Promise<{ rps: number; total: number[] }> {
   const pool = new Pool(origin, { connections, pipelining: 1 });
   const total: number[] = [];
   const started = nowMs();

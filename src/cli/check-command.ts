@@ -27,12 +27,24 @@ function findings(drill: Drill, topLevel: string): string[] {
 function renderDrill(path: string, summary: string, drill: Drill, topLevel: string): string {
   const lines = [`${path}: valid (${summary})`, ''];
   const chains = createTable(['model', 'level', 'residency', 'route chain (every route up)']);
-  for (const c of drill.chains) chains.push([c.model, c.level, c.residency ?? '-', c.denial ? `none: ${c.denial.split(':')[0]}` : c.routes.join(' → ')]);
+  for (const c of drill.chains)
+    chains.push([
+      c.model,
+      c.level,
+      c.residency ?? '-',
+      c.denial ? `none: ${c.denial.split(':')[0]}` : c.routes.join(' → '),
+    ]);
   lines.push(renderTable(chains), '');
   const found = findings(drill, topLevel);
   lines.push(...(found.length > 0 ? found : ['no single point of failure, every model reachable at every level']), '');
   const down = createTable(['when this route is down', 'its traffic goes to']);
-  for (const r of drill.routesDown) down.push([r.route, r.effects.length === 0 ? '(it is first for nothing)' : r.effects.map((e) => `${kindName(e.traffic)} → ${e.then}`).join('\n')]);
+  for (const r of drill.routesDown)
+    down.push([
+      r.route,
+      r.effects.length === 0
+        ? '(it is first for nothing)'
+        : r.effects.map((e) => `${kindName(e.traffic)} → ${e.then}`).join('\n'),
+    ]);
   lines.push(renderTable(down));
   return lines.join('\n');
 }
@@ -43,11 +55,26 @@ export async function check(options: CheckOptions): Promise<number> {
   const { routing } = loaded;
   const drill = failoverDrill(routing, Date.now());
   const topLevel = routing.sensitivity.levels.at(-1) as string;
-  const probes = options.probe ? await (await import('../gateway/probe-routes.js')).probeRoutes(loaded.file.routes) : undefined;
+  const probes = options.probe
+    ? await (await import('../gateway/probe-routes.js')).probeRoutes(loaded.file.routes)
+    : undefined;
   const failedProbes = probes?.filter((p) => !p.ok) ?? [];
   if (options.json) {
     const chains = drill.chains.map((c: Chain) => ({ ...c }));
-    console.log(JSON.stringify({ config: loaded.path, valid: true, chains, routes_down: drill.routesDown, findings: findings(drill, topLevel), ...(probes ? { probes } : {}) }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          config: loaded.path,
+          valid: true,
+          chains,
+          routes_down: drill.routesDown,
+          findings: findings(drill, topLevel),
+          ...(probes ? { probes } : {}),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     const summary = `${routing.routes.length} routes, ${routing.tenants.size} tenants, ${routing.policy.rules.length} rules`;
     console.log(renderDrill(loaded.path, summary, drill, topLevel));
@@ -57,6 +84,9 @@ export async function check(options: CheckOptions): Promise<number> {
       console.log(`\n${renderTable(table)}`);
     }
   }
-  if (failedProbes.length > 0) console.error(`switchyard: ${failedProbes.length} route${failedProbes.length === 1 ? '' : 's'} failed the probe: ${failedProbes.map((p) => p.route).join(', ')}`);
+  if (failedProbes.length > 0)
+    console.error(
+      `switchyard: ${failedProbes.length} route${failedProbes.length === 1 ? '' : 's'} failed the probe: ${failedProbes.map((p) => p.route).join(', ')}`,
+    );
   return failedProbes.length > 0 ? 1 : 0;
 }

@@ -27,7 +27,17 @@ function renderDecision(d: Decision, tenant: string, inputTokens: number): strin
   if (d.denial) lines.push(`DENIED ${d.denial.code}: ${d.denial.message}`);
   if (d.candidates.length > 0) {
     const routes = createTable(['#', 'route', 'kind', 'upstream model', 'expected $', 'max $', 'p95 ms']);
-    d.candidates.forEach((c, i) => routes.push([i + 1, c.route, c.kind, c.upstreamModel, formatUsd(c.expectedCostPico), formatUsd(c.maxCostPico), c.latencyMs ?? '-']));
+    d.candidates.forEach((c, i) =>
+      routes.push([
+        i + 1,
+        c.route,
+        c.kind,
+        c.upstreamModel,
+        formatUsd(c.expectedCostPico),
+        formatUsd(c.maxCostPico),
+        c.latencyMs ?? '-',
+      ]),
+    );
     lines.push('', renderTable(routes));
   }
   if (d.excluded.length > 0) {
@@ -44,15 +54,26 @@ export async function explain(file: string, options: ExplainOptions): Promise<nu
   const body = await readRequestBody(file, ChatCompletionRequestSchema);
   const { routing } = await loadConfig(options.config);
   const tenant = routing.tenants.get(options.tenant);
-  if (!tenant) throw new UsageError(`unknown tenant '${options.tenant}' (config has: ${[...routing.tenants.keys()].join(', ')})`);
+  if (!tenant)
+    throw new UsageError(`unknown tenant '${options.tenant}' (config has: ${[...routing.tenants.keys()].join(', ')})`);
   const tags = parseTagList(options.tags);
   const unknown = tags.filter((t) => !routing.knownTags.has(t));
-  if (unknown.length > 0) throw new UsageError(`unknown tag${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (the config knows: ${[...routing.knownTags].sort().join(', ')})`);
-  const hints = { tags, ...(options.sloMs === undefined ? {} : { sloMs: parsePositiveInt(options.sloMs, '--slo-ms') }) };
+  if (unknown.length > 0)
+    throw new UsageError(
+      `unknown tag${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (the config knows: ${[...routing.knownTags].sort().join(', ')})`,
+    );
+  const hints = {
+    tags,
+    ...(options.sloMs === undefined ? {} : { sloMs: parsePositiveInt(options.sloMs, '--slo-ms') }),
+  };
   // No gateway is asked for the tenant's spend: the decision as for a tenant that has spent nothing today.
   const request = buildFacts({ endpoint: 'chat', body, sent: body }, tenant, hints, NO_SPEND, nowMs);
   const decision = planRoute(request, routing);
   if (decision.denial?.code === 'model_not_found') throw new UsageError(decision.denial.message);
-  console.log(options.json ? JSON.stringify(decisionToJson(decision), null, 2) : renderDecision(decision, tenant.id, request.inputTokens));
+  console.log(
+    options.json
+      ? JSON.stringify(decisionToJson(decision), null, 2)
+      : renderDecision(decision, tenant.id, request.inputTokens),
+  );
   return 0;
 }

@@ -41,17 +41,23 @@ async function localModels(baseUrl: string): Promise<string[] | undefined> {
 }
 
 export async function init(options: InitOptions): Promise<number> {
-  if (existsSync(options.out) && !options.force) throw new UsageError(`${options.out} exists: pass --force to replace it, or --out FILE`);
+  if (existsSync(options.out) && !options.force)
+    throw new UsageError(`${options.out} exists: pass --force to replace it, or --out FILE`);
   if (options.demo) {
     copyFileSync(fileURLToPath(new URL('../../switchyard.example.yaml', import.meta.url)), options.out);
-    console.log(`wrote ${options.out} (the example: one route of each kind, three tenants)\nstart it with mock upstreams, no keys needed:  npx switchyard serve -c ${options.out} --mock-upstreams\nthe demo tenants' keys are in the README (Try it with no keys)`);
+    console.log(
+      `wrote ${options.out} (the example: one route of each kind, three tenants)\nstart it with mock upstreams, no keys needed:  npx switchyard serve -c ${options.out} --mock-upstreams\nthe demo tenants' keys are in the README (Try it with no keys)`,
+    );
     return 0;
   }
   const port = parsePositiveInt(options.port, '--port');
   const overrides = new Map(
     options.baseUrl.map((pair) => {
       const [id, url] = pair.split(/=(.*)/s) as [string, string | undefined];
-      if (!url || !PROVIDER_IDS.includes(id as ProviderId)) throw new UsageError(`--base-url takes PROVIDER=URL with a provider of ${PROVIDER_IDS.join(', ')}, not '${pair}'`);
+      if (!url || !PROVIDER_IDS.includes(id as ProviderId))
+        throw new UsageError(
+          `--base-url takes PROVIDER=URL with a provider of ${PROVIDER_IDS.join(', ')}, not '${pair}'`,
+        );
       return [id, url];
     }),
   );
@@ -61,29 +67,51 @@ export async function init(options: InitOptions): Promise<number> {
         const preset: Preset = PROVIDER_PRESETS[id];
         return preset.keyVar !== undefined && (process.env[preset.keyVar] ?? '') !== '';
       });
-  for (const p of wanted) if (!PROVIDER_IDS.includes(p as ProviderId)) throw new UsageError(`unknown provider '${p}' (one of ${PROVIDER_IDS.join(', ')})`);
+  for (const p of wanted)
+    if (!PROVIDER_IDS.includes(p as ProviderId))
+      throw new UsageError(`unknown provider '${p}' (one of ${PROVIDER_IDS.join(', ')})`);
   const routes: Record<string, unknown>[] = [];
   const said: string[] = [];
   for (const id of wanted as ProviderId[]) {
     const preset: Preset = PROVIDER_PRESETS[id];
     const base = overrides.get(id);
     if (preset.kind === 'aggregator') routes.push({ id, provider: id, ...(base ? { base_url: base } : {}) });
-    else if (preset.kind === 'onprem') continue; // local servers come with --onprem
-    else if (STARTER_MODELS[id]) routes.push({ id, provider: id, clearance: options.clearance, models: STARTER_MODELS[id], ...(base ? { base_url: base } : {}) });
+    else if (preset.kind === 'onprem')
+      continue; // local servers come with --onprem
+    else if (STARTER_MODELS[id])
+      routes.push({
+        id,
+        provider: id,
+        clearance: options.clearance,
+        models: STARTER_MODELS[id],
+        ...(base ? { base_url: base } : {}),
+      });
     else {
       said.push(`${id}: key found, but no starter models with a known price: add a route with its models and pricing`);
       continue;
     }
-    said.push(`${id}: ${preset.kind === 'aggregator' ? 'every catalogue model' : (STARTER_MODELS[id] ?? []).join(', ')}${preset.keyVar ? ` (key from ${preset.keyVar})` : ''}`);
+    said.push(
+      `${id}: ${preset.kind === 'aggregator' ? 'every catalogue model' : (STARTER_MODELS[id] ?? []).join(', ')}${preset.keyVar ? ` (key from ${preset.keyVar})` : ''}`,
+    );
   }
   if (options.onprem) {
     const models = await localModels(options.onprem);
-    if (!models) throw new UsageError(`--onprem ${options.onprem}: no OpenAI-compatible server answers GET /models there`);
-    routes.push({ id: 'onprem', kind: 'onprem', base_url: options.onprem.replace(/\/$/, ''), clearance: 'restricted', models, pricing: { fixed_per_hour_usd: Number(options.onpremUsdPerHour) } });
+    if (!models)
+      throw new UsageError(`--onprem ${options.onprem}: no OpenAI-compatible server answers GET /models there`);
+    routes.push({
+      id: 'onprem',
+      kind: 'onprem',
+      base_url: options.onprem.replace(/\/$/, ''),
+      clearance: 'restricted',
+      models,
+      pricing: { fixed_per_hour_usd: Number(options.onpremUsdPerHour) },
+    });
     said.push(`onprem: ${models.join(', ')} at ${options.onprem} (may carry restricted data)`);
   }
   if (routes.length === 0) {
-    throw new UsageError(`no provider key in the environment (${PROVIDER_IDS.flatMap((id) => (PROVIDER_PRESETS[id] as Preset).keyVar ?? []).join(', ')}), no --providers and no --onprem: set a key, or try the demo: switchyard init --demo`);
+    throw new UsageError(
+      `no provider key in the environment (${PROVIDER_IDS.flatMap((id) => (PROVIDER_PRESETS[id] as Preset).keyVar ?? []).join(', ')}), no --providers and no --onprem: set a key, or try the demo: switchyard init --demo`,
+    );
   }
   const key = `sk-sy-${randomBytes(24).toString('hex')}`;
   const config = {
@@ -95,7 +123,10 @@ export async function init(options: InitOptions): Promise<number> {
   writeFileSync(options.out, header + stringify(config));
   await loadConfig(options.out);
   // The first route's last starter model is its cheapest: what the first try should cost.
-  const model = routes.map((r) => (Array.isArray(r.models) ? (r.models as string[]).at(-1) : undefined)).find((m) => m !== undefined) ?? 'gpt-5-mini';
+  const model =
+    routes
+      .map((r) => (Array.isArray(r.models) ? (r.models as string[]).at(-1) : undefined))
+      .find((m) => m !== undefined) ?? 'gpt-5-mini';
   console.log(
     [
       `wrote ${options.out}:`,

@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
 
 // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const program = new Command('switchyard')
   .description('Policy-routed LLM gateway and cost scenario harness')

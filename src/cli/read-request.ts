@@ -26,6 +26,7 @@ export async function readRequestBody<T extends TSchema>(file: string, schema: T
     throw new UsageError(`${label} is not valid JSON: ${(err as Error).message}`);
   }
   const problems = new SchemaValidator(schema).problems(json);
-  if (problems.length > 0) throw new UsageError(`${label}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+  if (problems.length > 0)
+    throw new UsageError(`${label}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
   return json as Static<T>;
 }

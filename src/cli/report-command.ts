@@ -43,14 +43,34 @@ export async function reportSpend(options: SpendOptions): Promise<number> {
        WHERE ts >= '${new Date(sinceMs).toISOString()}'::TIMESTAMPTZ
        GROUP BY ALL
        ORDER BY sum(cost_usd) DESC, tenant, kind, model`);
-    const rows = (result.getRowObjectsJson() as unknown as SpendRow[]).map((r) => ({ ...r, input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), cost_usd: formatUsd(decimalTextToPico(r.cost_usd), 6) }));
-    const total = formatUsd(rows.reduce((sum, r) => sum + decimalTextToPico(r.cost_usd), 0n), 6);
+    const rows = (result.getRowObjectsJson() as unknown as SpendRow[]).map((r) => ({
+      ...r,
+      input_tokens: Number(r.input_tokens),
+      output_tokens: Number(r.output_tokens),
+      cost_usd: formatUsd(decimalTextToPico(r.cost_usd), 6),
+    }));
+    const total = formatUsd(
+      rows.reduce((sum, r) => sum + decimalTextToPico(r.cost_usd), 0n),
+      6,
+    );
     if (options.json) {
       console.log(JSON.stringify({ since: new Date(sinceMs).toISOString(), total_usd: total, rows }, null, 2));
       return 0;
     }
-    const table = createTable(['tenant', 'route kind', 'model', 'requests', 'input tok', 'output tok', 'cost $'], ['left', 'left', 'left', 'right', 'right', 'right', 'right']);
-    for (const r of rows) table.push([r.tenant, r.kind, r.model, r.requests, r.input_tokens, r.output_tokens, r.cost_usd + (r.estimated > 0 ? ` (${r.estimated} est.)` : '')]);
+    const table = createTable(
+      ['tenant', 'route kind', 'model', 'requests', 'input tok', 'output tok', 'cost $'],
+      ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+    );
+    for (const r of rows)
+      table.push([
+        r.tenant,
+        r.kind,
+        r.model,
+        r.requests,
+        r.input_tokens,
+        r.output_tokens,
+        r.cost_usd + (r.estimated > 0 ? ` (${r.estimated} est.)` : ''),
+      ]);
     console.log(`spend since ${new Date(sinceMs).toISOString()} from ${options.log}`);
     console.log(renderTable(table));
     console.log(`total $${total}`);

@@ -2,7 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { loadScenario } from '../harness/load-scenario.js';
-import { bandLines, crossoverLines, LIVE_HEAD, liveRows, sensitiveLine, summaryRows } from '../harness/report-format.js';
+import {
+  bandLines,
+  crossoverLines,
+  LIVE_HEAD,
+  liveRows,
+  sensitiveLine,
+  summaryRows,
+} from '../harness/report-format.js';
 import { runScenario } from '../harness/run-scenario.js';
 import { scenarioSummary } from '../harness/scenario-summary.js';
 import { writeReports } from '../harness/write-reports.js';
@@ -21,7 +28,12 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   mkdirSync(out, { recursive: true });
   const dbPath = join(out, 'scenario.duckdb');
   // A bar on a terminal, weighted by the work each step replays; nothing when stderr is a file or a CI log.
-  const bar = process.stderr.isTTY ? new SingleBar({ format: 'replaying {bar} {percentage}% · {label}', stream: process.stderr, clearOnComplete: true }, undefined) : undefined;
+  const bar = process.stderr.isTTY
+    ? new SingleBar(
+        { format: 'replaying {bar} {percentage}% · {label}', stream: process.stderr, clearOnComplete: true },
+        undefined,
+      )
+    : undefined;
   bar?.start(1, 0, { label: '' });
   const result = await runScenario(scenario, {
     dbPath,
@@ -40,20 +52,33 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     return options.strict && warnings.length > 0 ? 1 : 0;
   }
 
-  const table = createTable(['tokens/day', ...scenario.options.map((o) => `${o.id} $/day`), 'cheapest'], ['right', ...scenario.options.map(() => 'right' as const), 'left']);
+  const table = createTable(
+    ['tokens/day', ...scenario.options.map((o) => `${o.id} $/day`), 'cheapest'],
+    ['right', ...scenario.options.map(() => 'right' as const), 'left'],
+  );
   for (const row of summaryRows(result)) table.push(row);
   const sensitive = sensitiveLine(result);
   console.log(`${scenario.file.name}\n`);
   console.log(renderTable(table));
-  console.log(`\ncrossovers:\n${crossoverLines(result).map((l) => `  ${l}`).join('\n')}`);
-  console.log(`cheapest by volume:\n${bandLines(result).map((l) => `  ${l}`).join('\n')}`);
+  console.log(
+    `\ncrossovers:\n${crossoverLines(result)
+      .map((l) => `  ${l}`)
+      .join('\n')}`,
+  );
+  console.log(
+    `cheapest by volume:\n${bandLines(result)
+      .map((l) => `  ${l}`)
+      .join('\n')}`,
+  );
   if (sensitive) console.log(sensitive);
   if (result.live) {
     const live = createTable(LIVE_HEAD);
     for (const row of liveRows(result)) live.push(row);
     console.log(`\nlive, through a real gateway per option:\n${renderTable(live)}`);
   }
-  console.log(`\nreplayed ${result.replayed.requests.toLocaleString('en-US')} requests in ${result.replayed.seconds.toFixed(1)} s`);
+  console.log(
+    `\nreplayed ${result.replayed.requests.toLocaleString('en-US')} requests in ${result.replayed.seconds.toFixed(1)} s`,
+  );
   console.log(`wrote ${[...files, dbPath].join(', ')}`);
   if (options.strict && warnings.length > 0) {
     console.error(`switchyard: --strict: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (above)`);

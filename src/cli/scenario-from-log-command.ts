@@ -28,23 +28,51 @@ export async function fromLog(options: FromLogOptions): Promise<number> {
     name: `Recorded traffic from ${options.log}`,
     description: `${logged.requests.toLocaleString('en-US')} requests${options.since ? ` in the last ${options.since}` : ''}, ≈${tokensLabel(observed)} tokens/day. Fill in the managed and self-hosted options, or replace the profile below with \`traffic: { from_log: ${resolve(options.log)} }\` to replay the recorded requests themselves.`,
     seed: 1,
-    volume: { from: Math.max(1000, Math.round(observed / 10)), to: Math.round(observed * 100), points: 12, scale: 'log' },
+    volume: {
+      from: Math.max(1000, Math.round(observed / 10)),
+      to: Math.round(observed * 100),
+      points: 12,
+      scale: 'log',
+    },
     traffic: logged.traffic,
     options: [
       { id: 'current', label: 'the config the gateway runs now', config: resolve(options.config) },
       {
         id: 'managed',
         label: 'a managed aggregator for everything it may carry (fill in its fee and clearance)',
-        config: { routes: [{ id: 'aggregator', kind: 'aggregator', base_url: 'https://openrouter.ai/api/v1', clearance: 'internal', models: '*', pricing: { fee_percent: 5.5 } }] },
+        config: {
+          routes: [
+            {
+              id: 'aggregator',
+              kind: 'aggregator',
+              base_url: 'https://openrouter.ai/api/v1',
+              clearance: 'internal',
+              models: '*',
+              pricing: { fee_percent: 5.5 },
+            },
+          ],
+        },
       },
       {
         id: 'self-hosted',
         label: 'direct provider keys behind a self-hosted proxy (fill in your prices and costs)',
-        config: { routes: [{ id: 'direct', kind: 'direct', base_url: 'https://api.openai.com/v1', clearance: 'confidential', models: '*' }] },
+        config: {
+          routes: [
+            {
+              id: 'direct',
+              kind: 'direct',
+              base_url: 'https://api.openai.com/v1',
+              clearance: 'confidential',
+              models: '*',
+            },
+          ],
+        },
         fixed_per_day_usd: { infra: 3, ops: [1, 4] },
       },
     ],
   };
-  process.stdout.write(`# Written by \`switchyard scenario from-log\`; run it with \`switchyard scenario run FILE\`.\n${stringify(scenario, { lineWidth: 120 })}`);
+  process.stdout.write(
+    `# Written by \`switchyard scenario from-log\`; run it with \`switchyard scenario run FILE\`.\n${stringify(scenario, { lineWidth: 120 })}`,
+  );
   return 0;
 }

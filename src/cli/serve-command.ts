@@ -18,21 +18,43 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions): Promise<number> {
   // The gateway needs its keys: an unset ${ENV} reference is a config problem here, unless every route is mocked.
   if (options.config === DEFAULT_CONFIG_PATH && !existsSync(DEFAULT_CONFIG_PATH)) {
-    throw new UsageError(`no ${DEFAULT_CONFIG_PATH} here: copy switchyard.example.yaml to ${DEFAULT_CONFIG_PATH} (or pass -c FILE); to try the gateway with no keys, run: switchyard serve -c switchyard.example.yaml --mock-upstreams`);
+    throw new UsageError(
+      `no ${DEFAULT_CONFIG_PATH} here: copy switchyard.example.yaml to ${DEFAULT_CONFIG_PATH} (or pass -c FILE); to try the gateway with no keys, run: switchyard serve -c switchyard.example.yaml --mock-upstreams`,
+    );
   }
   const configured = await loadConfig(options.config, { requireSecrets: options.mockUpstreams !== true });
   const server = configured.file.server ?? {};
   const host = options.host ?? server.host ?? '127.0.0.1';
   // Flags are checked before anything starts: a bad one must not leave mock servers holding the process.
-  const port = options.port === undefined ? (server.port ?? 4000) : options.port === '0' ? 0 : parsePositiveInt(options.port, '--port');
+  const port =
+    options.port === undefined
+      ? (server.port ?? 4000)
+      : options.port === '0'
+        ? 0
+        : parsePositiveInt(options.port, '--port');
   const mocked = options.mockUpstreams ? await withMockUpstreams(configured.file, configured.path) : undefined;
   const closeMocks = () => Promise.all([...(mocked?.mocks.values() ?? [])].map((m) => m.close()));
   const loaded = mocked?.loaded ?? configured;
   let app: ReturnType<typeof buildApp> | undefined;
   try {
     // Under --mock-upstreams a reload reads the file again and points it at the same mocks.
-    const reload = mocked ? async () => (await withMockUpstreams((await loadConfig(options.config, { requireSecrets: false })).file, configured.path, undefined, {}, mocked.mocks)).loaded : undefined;
-    app = buildApp(loaded, await createDefaultDeps(loaded, options.log === undefined ? {} : { logDir: options.log }), reload ? { reload } : {});
+    const reload = mocked
+      ? async () =>
+          (
+            await withMockUpstreams(
+              (await loadConfig(options.config, { requireSecrets: false })).file,
+              configured.path,
+              undefined,
+              {},
+              mocked.mocks,
+            )
+          ).loaded
+      : undefined;
+    app = buildApp(
+      loaded,
+      await createDefaultDeps(loaded, options.log === undefined ? {} : { logDir: options.log }),
+      reload ? { reload } : {},
+    );
     await app.listen({ host, port }).catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`);
     });

@@ -1,6 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PROVIDER_IDS } from './provider-presets.js';
-import { FallbacksSchema, PlannerSchema, ResidencySchema, RouteSchema, RoutingStrategySchema, SensitivitySchema, TenantSchema } from '../engine/config-schema.js';
+import {
+  FallbacksSchema,
+  PlannerSchema,
+  ResidencySchema,
+  RouteSchema,
+  RoutingStrategySchema,
+  SensitivitySchema,
+  TenantSchema,
+} from '../engine/config-schema.js';
 
 /**
  * The whole config file (`switchyard.yaml`): the planner's part (`src/engine/config-schema.ts`) plus how the
@@ -43,7 +51,10 @@ export const RouteTransportSchema = Type.Object({
   ),
   /** The upstream account's own limits: at either, the route is skipped (`rate_limit`) for the rest of the minute. */
   limits: Type.Optional(
-    Type.Object({ rpm: Type.Optional(Type.Integer({ minimum: 1 })), tpm: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+    Type.Object(
+      { rpm: Type.Optional(Type.Integer({ minimum: 1 })), tpm: Type.Optional(Type.Integer({ minimum: 1 })) },
+      { additionalProperties: false },
+    ),
   ),
 });
 

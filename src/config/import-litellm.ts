@@ -50,7 +50,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** `os.environ/NAME`, LiteLLM's way to read a value from the environment. */
 const ENV_REF = /^os\.environ\/([A-Za-z_][A-Za-z0-9_]*)$/;
 /** A loopback, private-range or local-name host: a server in the building, whatever its provider prefix says. */
-const PRIVATE_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\]|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|[^.]+|.+\.(?:local|internal|lan|home\.arpa))$/i;
+const PRIVATE_HOST =
+  /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\]|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|[^.]+|.+\.(?:local|internal|lan|home\.arpa))$/i;
 
 function isPrivateBase(base: string): boolean {
   try {
@@ -59,7 +60,11 @@ function isPrivateBase(base: string): boolean {
     return false;
   }
 }
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'route';
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '') || 'route';
 
 /**
  * Translates a LiteLLM proxy config (`model_list`, `router_settings`, `litellm_settings`, `general_settings`) into
@@ -71,7 +76,8 @@ const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').repla
 export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json'): ImportResult {
   const notes: ImportNote[] = [];
   const note = (source: string, mapped: boolean, text: string) => notes.push({ source, mapped, note: text });
-  if (!isObject(input) || !Array.isArray(input.model_list)) throw new Error('not a LiteLLM proxy config: no model_list');
+  if (!isObject(input) || !Array.isArray(input.model_list))
+    throw new Error('not a LiteLLM proxy config: no model_list');
   const router = isObject(input.router_settings) ? input.router_settings : {};
   const settings = isObject(input.litellm_settings) ? input.litellm_settings : {};
   const general = isObject(input.general_settings) ? input.general_settings : {};
@@ -91,7 +97,12 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
   const used = new Set<string>();
   input.model_list.forEach((entry: unknown, i: number) => {
     const at = `model_list[${i}]`;
-    if (!isObject(entry) || typeof entry.model_name !== 'string' || !isObject(entry.litellm_params) || typeof entry.litellm_params.model !== 'string') {
+    if (
+      !isObject(entry) ||
+      typeof entry.model_name !== 'string' ||
+      !isObject(entry.litellm_params) ||
+      typeof entry.litellm_params.model !== 'string'
+    ) {
       note(at, false, 'needs model_name and litellm_params.model');
       return;
     }
@@ -102,7 +113,11 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
     const upstream = slash > 0 ? target.slice(slash + 1) : target;
     const provider = PROVIDERS[prefix];
     if (!provider) {
-      note(`${at} (${entry.model_name})`, false, `provider '${prefix}' has no OpenAI- or Anthropic-format endpoint Switchyard speaks (Azure deployments, Bedrock and Vertex need their own adapters)`);
+      note(
+        `${at} (${entry.model_name})`,
+        false,
+        `provider '${prefix}' has no OpenAI- or Anthropic-format endpoint Switchyard speaks (Azure deployments, Bedrock and Vertex need their own adapters)`,
+      );
       return;
     }
     let id = slug(`${provider}-${entry.model_name}`);
@@ -112,10 +127,20 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
     const baseEnv = base === undefined ? null : ENV_REF.exec(base);
     // A deployment on a loopback or private address is a server in the building: on-prem, whatever its prefix.
     const kind = base !== undefined && !baseEnv && isPrivateBase(base) ? 'onprem' : PROVIDER_PRESETS[provider].kind;
-    const route: Record<string, unknown> = { id, provider, ...(kind === PROVIDER_PRESETS[provider].kind ? {} : { kind }), clearance: CLEARANCE[kind], models: upstream === entry.model_name ? [upstream] : { [entry.model_name]: upstream } };
+    const route: Record<string, unknown> = {
+      id,
+      provider,
+      ...(kind === PROVIDER_PRESETS[provider].kind ? {} : { kind }),
+      clearance: CLEARANCE[kind],
+      models: upstream === entry.model_name ? [upstream] : { [entry.model_name]: upstream },
+    };
     if (base !== undefined) route.base_url = baseEnv ? `\${${baseEnv[1]}}` : base;
     const preset: Preset = PROVIDER_PRESETS[provider];
-    const key = secret(params.api_key, preset.keyVar ?? `${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`, `${at}.litellm_params.api_key`);
+    const key = secret(
+      params.api_key,
+      preset.keyVar ?? `${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`,
+      `${at}.litellm_params.api_key`,
+    );
     if (key) route.api_key = key;
     const rpm = Number(params.rpm ?? entry.rpm);
     const tpm = Number(params.tpm ?? entry.tpm);
@@ -125,14 +150,30 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
     if (timeoutS > 0) route.timeouts = { total_ms: Math.round(timeoutS * 1000) };
     const info = isObject(entry.model_info) ? entry.model_info : {};
     if (typeof info.input_cost_per_token === 'number' && typeof info.output_cost_per_token === 'number') {
-      route.pricing = { models: { [entry.model_name]: { input_per_mtok: info.input_cost_per_token * 1e6, output_per_mtok: info.output_cost_per_token * 1e6 } } };
+      route.pricing = {
+        models: {
+          [entry.model_name]: {
+            input_per_mtok: info.input_cost_per_token * 1e6,
+            output_per_mtok: info.output_cost_per_token * 1e6,
+          },
+        },
+      };
     } else if (kind === 'onprem') {
       // A self-hosted model has no per-token price: its server costs by the hour, which LiteLLM does not know.
       route.pricing = { fixed_per_hour_usd: 0 };
-      note(`${at}.pricing`, false, `route ${id} is on-prem: priced fixed_per_hour_usd: 0 — set the server's real hourly cost`);
+      note(
+        `${at}.pricing`,
+        false,
+        `route ${id} is on-prem: priced fixed_per_hour_usd: 0 — set the server's real hourly cost`,
+      );
     }
-    for (const tag of Array.isArray(params.tags) ? params.tags : []) if (typeof tag === 'string') byTag.set(tag, [...(byTag.get(tag) ?? []), id]);
-    note(`${at} (${entry.model_name})`, true, `route ${id}: ${provider} preset${route.base_url ? `, base_url ${String(route.base_url)}` : ''}, upstream model ${upstream}, clearance ${CLEARANCE[kind]} (review: LiteLLM has no clearance)`);
+    for (const tag of Array.isArray(params.tags) ? params.tags : [])
+      if (typeof tag === 'string') byTag.set(tag, [...(byTag.get(tag) ?? []), id]);
+    note(
+      `${at} (${entry.model_name})`,
+      true,
+      `route ${id}: ${provider} preset${route.base_url ? `, base_url ${String(route.base_url)}` : ''}, upstream model ${upstream}, clearance ${CLEARANCE[kind]} (review: LiteLLM has no clearance)`,
+    );
     routes.push(route);
   });
 
@@ -141,20 +182,38 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
   if (typeof router.routing_strategy === 'string') {
     if (strategy) {
       config.routing = { strategy: strategy.strategy };
-      note('router_settings.routing_strategy', true, `${router.routing_strategy} → routing.strategy: ${strategy.strategy}${strategy.exact ? '' : ' (the nearest: Switchyard counts requests in flight, not tokens used)'}`);
-    } else note('router_settings.routing_strategy', false, `'${router.routing_strategy}' has no equivalent; cost (the default) is used`);
+      note(
+        'router_settings.routing_strategy',
+        true,
+        `${router.routing_strategy} → routing.strategy: ${strategy.strategy}${strategy.exact ? '' : ' (the nearest: Switchyard counts requests in flight, not tokens used)'}`,
+      );
+    } else
+      note(
+        'router_settings.routing_strategy',
+        false,
+        `'${router.routing_strategy}' has no equivalent; cost (the default) is used`,
+      );
   }
   const fallbackLists = [router.fallbacks, settings.fallbacks].filter(Array.isArray).flat() as unknown[];
   const fallbacks: Record<string, string[]> = {};
-  for (const f of fallbackLists) if (isObject(f)) for (const [model, list] of Object.entries(f)) if (Array.isArray(list)) fallbacks[model] = list.filter((m): m is string => typeof m === 'string');
+  for (const f of fallbackLists)
+    if (isObject(f))
+      for (const [model, list] of Object.entries(f))
+        if (Array.isArray(list)) fallbacks[model] = list.filter((m): m is string => typeof m === 'string');
   if (Object.keys(fallbacks).length > 0) {
     config.fallbacks = fallbacks;
-    note('fallbacks', true, Object.entries(fallbacks).map(([m, l]) => `${m} → ${l.join(', ')}`).join('; '));
+    note(
+      'fallbacks',
+      true,
+      Object.entries(fallbacks)
+        .map(([m, l]) => `${m} → ${l.join(', ')}`)
+        .join('; '),
+    );
   }
   if (retries > 0) note('num_retries', true, `retries: { max: ${Math.min(10, retries)} } on every route`);
   if (timeoutS > 0) note('timeout', true, `timeouts.total_ms: ${Math.round(timeoutS * 1000)} on every route`);
   for (const [key, why] of [
-    ['context_window_fallbacks', 'no equivalent: Switchyard does not count a model\'s context window'],
+    ['context_window_fallbacks', "no equivalent: Switchyard does not count a model's context window"],
     ['allowed_fails', 'the circuit breaker opens after 5 consecutive failures (not configurable yet)'],
     ['cooldown_time', 'the circuit breaker cools down for 30 s (not configurable yet)'],
     ['redis_host', 'use state.redis_url for shared budgets, limits and circuits'],
@@ -163,7 +222,12 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
     if (router[key] !== undefined || settings[key] !== undefined) note(key, false, why);
   }
   for (const key of Object.keys(settings)) {
-    if (!['fallbacks', 'num_retries', 'request_timeout', 'context_window_fallbacks', 'cache_responses'].includes(key)) note(`litellm_settings.${key}`, false, 'no equivalent (logging, callbacks and parameter handling are the gateway\'s own)');
+    if (!['fallbacks', 'num_retries', 'request_timeout', 'context_window_fallbacks', 'cache_responses'].includes(key))
+      note(
+        `litellm_settings.${key}`,
+        false,
+        "no equivalent (logging, callbacks and parameter handling are the gateway's own)",
+      );
   }
 
   // Tag routing: requests with a tag go to the deployments with it; untagged ones to those tagged `default`.
@@ -177,19 +241,44 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
       event: { type: 'require', params: { routes: byTag.get(tag) } },
     }));
     const defaults = byTag.get('default');
-    if (defaults) rules.push({ name: 'untagged-to-default', priority: 40, conditions: { all: named.map((tag) => ({ fact: 'tags', operator: 'doesNotContain', value: tag })) }, event: { type: 'require', params: { routes: defaults } } });
+    if (defaults)
+      rules.push({
+        name: 'untagged-to-default',
+        priority: 40,
+        conditions: { all: named.map((tag) => ({ fact: 'tags', operator: 'doesNotContain', value: tag })) },
+        event: { type: 'require', params: { routes: defaults } },
+      });
     tagRules = { rules };
     config.policies = [rulesFile];
     // Each tag must mean something to the config, or a request carrying it is refused.
     config.sensitivity = { tags: Object.fromEntries(named.map((t) => [t, 'public'])) };
-    note('litellm_params.tags', true, `tag routing → rules in ${rulesFile} (${named.map((t) => `${t} → ${byTag.get(t)!.join(', ')}`).join('; ')}${defaults ? `; untagged → ${defaults.join(', ')}` : ''})`);
+    note(
+      'litellm_params.tags',
+      true,
+      `tag routing → rules in ${rulesFile} (${named.map((t) => `${t} → ${byTag.get(t)!.join(', ')}`).join('; ')}${defaults ? `; untagged → ${defaults.join(', ')}` : ''})`,
+    );
   }
 
   const masterKey = general.master_key;
   const env = typeof masterKey === 'string' ? ENV_REF.exec(masterKey) : null;
-  const tenantKey = env ? `\${${env[1]}}` : typeof masterKey === 'string' ? `sha256:${hashApiKey(masterKey)}` : '${SWITCHYARD_TENANT_KEY}';
-  note('general_settings.master_key', masterKey !== undefined, masterKey === undefined ? 'no master key: tenant "default" reads its key from SWITCHYARD_TENANT_KEY' : `tenant "default" with the master key${env ? ` from ${env[1]}` : ' (stored hashed)'}`);
-  for (const key of Object.keys(general)) if (key !== 'master_key') note(`general_settings.${key}`, false, 'no equivalent in Switchyard');
+  const tenantKey = env
+    ? `\${${env[1]}}`
+    : typeof masterKey === 'string'
+      ? `sha256:${hashApiKey(masterKey)}`
+      : '${SWITCHYARD_TENANT_KEY}';
+  note(
+    'general_settings.master_key',
+    masterKey !== undefined,
+    masterKey === undefined
+      ? 'no master key: tenant "default" reads its key from SWITCHYARD_TENANT_KEY'
+      : `tenant "default" with the master key${env ? ` from ${env[1]}` : ' (stored hashed)'}`,
+  );
+  for (const key of Object.keys(general))
+    if (key !== 'master_key') note(`general_settings.${key}`, false, 'no equivalent in Switchyard');
 
-  return { config: { ...config, routes, tenants: [{ id: 'default', api_keys: [tenantKey] }] }, ...(tagRules ? { tagRules } : {}), notes };
+  return {
+    config: { ...config, routes, tenants: [{ id: 'default', api_keys: [tenantKey] }] },
+    ...(tagRules ? { tagRules } : {}),
+    notes,
+  };
 }

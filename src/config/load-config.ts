@@ -43,7 +43,11 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-async function loadCatalogue(files: readonly string[], base: string, label: (p: string) => string): Promise<Map<string, ModelPrice>> {
+async function loadCatalogue(
+  files: readonly string[],
+  base: string,
+  label: (p: string) => string,
+): Promise<Map<string, ModelPrice>> {
   const catalogue = readLiteLlmCatalogue(BUILTIN_CATALOGUE);
   for (const file of files) {
     const path = resolve(base, file);
@@ -57,7 +61,11 @@ async function loadCatalogue(files: readonly string[], base: string, label: (p: 
   return catalogue;
 }
 
-async function loadPolicies(files: readonly string[], base: string, label: (p: string) => string): Promise<CompiledRule[]> {
+async function loadPolicies(
+  files: readonly string[],
+  base: string,
+  label: (p: string) => string,
+): Promise<CompiledRule[]> {
   const rules: CompiledRule[] = [];
   const problems: SchemaProblem[] = [];
   for (const file of files) {
@@ -97,7 +105,11 @@ export async function loadConfigObject(raw: unknown, path: string, options: Load
     return await loadChecked(raw, path, options, used);
   } catch (err) {
     // Whatever the check found, it is reported with `${NAME}` where a secret was substituted.
-    if (err instanceof ConfigError) throw new ConfigError(err.source, err.problems.map((p) => ({ path: p.path, message: maskSubstituted(p.message, used) })));
+    if (err instanceof ConfigError)
+      throw new ConfigError(
+        err.source,
+        err.problems.map((p) => ({ path: p.path, message: maskSubstituted(p.message, used) })),
+      );
     throw err;
   }
 }
@@ -116,19 +128,39 @@ function urlProblems(file: ConfigFile): SchemaProblem[] {
       return [{ path, message: `is not a valid URL: '${r.base_url}'` }];
     }
     const problems: SchemaProblem[] = [];
-    if (url.username || url.password) problems.push({ path, message: "holds credentials (user:password@), which are never sent: put the upstream's key in api_key (sent as its format's auth header)" });
+    if (url.username || url.password)
+      problems.push({
+        path,
+        message:
+          "holds credentials (user:password@), which are never sent: put the upstream's key in api_key (sent as its format's auth header)",
+      });
     if (url.search) {
-      problems.push({ path, message: "holds a query string, which is never sent: requests go to the URL's path only; a provider that needs query parameters (Azure OpenAI's api-version) needs a format of its own" });
+      problems.push({
+        path,
+        message:
+          "holds a query string, which is never sent: requests go to the URL's path only; a provider that needs query parameters (Azure OpenAI's api-version) needs a format of its own",
+      });
     }
     return problems;
   });
 }
 
-async function loadChecked(raw: unknown, path: string, options: LoadOptions, used: Map<string, string>): Promise<LoadedConfig> {
+async function loadChecked(
+  raw: unknown,
+  path: string,
+  options: LoadOptions,
+  used: Map<string, string>,
+): Promise<LoadedConfig> {
   const absolute = resolve(path);
   const source = label(absolute);
   const problems: SchemaProblem[] = checkKeyForms(raw);
-  const substituted = substituteEnv(applyProviderPresets(raw), options.env ?? process.env, options.requireSecrets ?? false, problems, used);
+  const substituted = substituteEnv(
+    applyProviderPresets(raw),
+    options.env ?? process.env,
+    options.requireSecrets ?? false,
+    problems,
+    used,
+  );
   // Declared defaults (route timeouts) are filled in before the check, on a copy: the caller's object stays as given.
   const defaulted = Value.Default(ConfigSchema, structuredClone(substituted));
   problems.push(...configValidator.problems(defaulted));
@@ -144,7 +176,16 @@ async function loadChecked(raw: unknown, path: string, options: LoadOptions, use
       return await step();
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      later.push(...err.problems.map((p) => (err.source === source ? p : { path: p.path === '(file)' || p.path === '(root)' ? err.source : `${err.source}: ${p.path}`, message: p.message })));
+      later.push(
+        ...err.problems.map((p) =>
+          err.source === source
+            ? p
+            : {
+                path: p.path === '(file)' || p.path === '(root)' ? err.source : `${err.source}: ${p.path}`,
+                message: p.message,
+              },
+        ),
+      );
       return undefined;
     }
   };
@@ -152,7 +193,9 @@ async function loadChecked(raw: unknown, path: string, options: LoadOptions, use
   const policy = await collect(async () => buildPolicyOrThrow(await loadPolicies(file.policies ?? [], base, label)));
   // Without the policy, the config's own checks still run (against no rules); without a catalogue file, against
   // the built-in prices, so a missing file does not also make every model look unpriced.
-  const routing = await collect(async () => prepareRouting(file, catalogue ?? (await loadCatalogue([], base, label)), policy ?? buildPolicy([]), source));
+  const routing = await collect(async () =>
+    prepareRouting(file, catalogue ?? (await loadCatalogue([], base, label)), policy ?? buildPolicy([]), source),
+  );
   const tenantKeys = indexTenantKeys(file, later);
   if (later.length > 0 || !routing || !policy || !catalogue) throw new ConfigError(source, later);
   return Object.freeze({ path: absolute, file, routing, tenantKeys, options });

@@ -17,16 +17,42 @@ export interface Preset {
  */
 export const PROVIDER_PRESETS = {
   openai: { base_url: 'https://api.openai.com/v1', kind: 'direct', format: 'openai', keyVar: 'OPENAI_API_KEY' },
-  anthropic: { base_url: 'https://api.anthropic.com', kind: 'direct', format: 'anthropic', keyVar: 'ANTHROPIC_API_KEY' },
-  gemini: { base_url: 'https://generativelanguage.googleapis.com/v1beta/openai', kind: 'direct', format: 'openai', keyVar: 'GEMINI_API_KEY' },
+  anthropic: {
+    base_url: 'https://api.anthropic.com',
+    kind: 'direct',
+    format: 'anthropic',
+    keyVar: 'ANTHROPIC_API_KEY',
+  },
+  gemini: {
+    base_url: 'https://generativelanguage.googleapis.com/v1beta/openai',
+    kind: 'direct',
+    format: 'openai',
+    keyVar: 'GEMINI_API_KEY',
+  },
   mistral: { base_url: 'https://api.mistral.ai/v1', kind: 'direct', format: 'openai', keyVar: 'MISTRAL_API_KEY' },
   deepseek: { base_url: 'https://api.deepseek.com/v1', kind: 'direct', format: 'openai', keyVar: 'DEEPSEEK_API_KEY' },
   xai: { base_url: 'https://api.x.ai/v1', kind: 'direct', format: 'openai', keyVar: 'XAI_API_KEY' },
   groq: { base_url: 'https://api.groq.com/openai/v1', kind: 'direct', format: 'openai', keyVar: 'GROQ_API_KEY' },
   cerebras: { base_url: 'https://api.cerebras.ai/v1', kind: 'direct', format: 'openai', keyVar: 'CEREBRAS_API_KEY' },
-  openrouter: { base_url: 'https://openrouter.ai/api/v1', kind: 'aggregator', format: 'openai', keyVar: 'OPENROUTER_API_KEY', fee_percent: 5.5 },
-  together: { base_url: 'https://api.together.xyz/v1', kind: 'aggregator', format: 'openai', keyVar: 'TOGETHER_API_KEY' },
-  fireworks: { base_url: 'https://api.fireworks.ai/inference/v1', kind: 'aggregator', format: 'openai', keyVar: 'FIREWORKS_API_KEY' },
+  openrouter: {
+    base_url: 'https://openrouter.ai/api/v1',
+    kind: 'aggregator',
+    format: 'openai',
+    keyVar: 'OPENROUTER_API_KEY',
+    fee_percent: 5.5,
+  },
+  together: {
+    base_url: 'https://api.together.xyz/v1',
+    kind: 'aggregator',
+    format: 'openai',
+    keyVar: 'TOGETHER_API_KEY',
+  },
+  fireworks: {
+    base_url: 'https://api.fireworks.ai/inference/v1',
+    kind: 'aggregator',
+    format: 'openai',
+    keyVar: 'FIREWORKS_API_KEY',
+  },
   vllm: { base_url: 'http://127.0.0.1:8000/v1', kind: 'onprem', format: 'openai' },
   ollama: { base_url: 'http://127.0.0.1:11434/v1', kind: 'onprem', format: 'openai' },
 } as const satisfies Record<string, Preset>;
@@ -42,7 +68,8 @@ export const PROVIDER_IDS = Object.keys(PROVIDER_PRESETS) as ProviderId[];
  */
 export function applyProviderPresets(raw: unknown): unknown {
   if (!isObject(raw) || !Array.isArray(raw.routes)) return raw;
-  const levels = isObject(raw.sensitivity) && Array.isArray(raw.sensitivity.levels) ? raw.sensitivity.levels : undefined;
+  const levels =
+    isObject(raw.sensitivity) && Array.isArray(raw.sensitivity.levels) ? raw.sensitivity.levels : undefined;
   const lowest = typeof levels?.[0] === 'string' ? levels[0] : 'public';
   return {
     ...raw,

@@ -9,7 +9,9 @@ export async function readDataFile(path: string, label = path): Promise<unknown>
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(label, [{ path: '(file)', message: code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(err)})` }]);
+    throw new ConfigError(label, [
+      { path: '(file)', message: code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(err)})` },
+    ]);
   }
   if (path.endsWith('.json')) {
     try {
@@ -22,7 +24,10 @@ export async function readDataFile(path: string, label = path): Promise<unknown>
   if (doc.errors.length > 0) {
     throw new ConfigError(
       label,
-      doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(file)', message: (e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '') })),
+      doc.errors.map((e) => ({
+        path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(file)',
+        message: (e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, ''),
+      })),
     );
   }
   return doc.toJS() as unknown;

@@ -20,7 +20,10 @@ export function checkKeyForms(raw: unknown): SchemaProblem[] {
     if (!Array.isArray(keys)) return;
     keys.forEach((k, j) => {
       if (typeof k === 'string' && !HASHED.test(k) && !ENV_REF.test(k)) {
-        problems.push({ path: `tenants[${i}].api_keys[${j}]`, message: 'write a key as sha256:<hex> (switchyard hash-key) or ${ENV_VAR}, never in plain text' });
+        problems.push({
+          path: `tenants[${i}].api_keys[${j}]`,
+          message: 'write a key as sha256:<hex> (switchyard hash-key) or ${ENV_VAR}, never in plain text',
+        });
       }
     });
   });
@@ -39,7 +42,11 @@ export function indexTenantKeys(file: ConfigFile, problems: SchemaProblem[]): Ma
       const hashed = HASHED.exec(key);
       const hash = hashed ? (hashed[1] as string).toLowerCase() : hashApiKey(key);
       const other = byHash.get(hash);
-      if (other !== undefined) problems.push({ path: `tenants[${i}].api_keys[${j}]`, message: `the same key is also given to tenant '${other}'` });
+      if (other !== undefined)
+        problems.push({
+          path: `tenants[${i}].api_keys[${j}]`,
+          message: `the same key is also given to tenant '${other}'`,
+        });
       else byHash.set(hash, tenant.id);
     });
   });

@@ -10,10 +10,14 @@ export { LogNotFoundError };
  * segments (what the gateway writes), one Parquet file, or a DuckDB file holding a `requests` table.
  * Returns a connection and the SQL relation to select from.
  */
-export async function openLogReader(path: string): Promise<{ connection: DuckDBConnection; source: string; close: () => void }> {
+export async function openLogReader(
+  path: string,
+): Promise<{ connection: DuckDBConnection; source: string; close: () => void }> {
   if (!existsSync(path)) throw new LogNotFoundError(`${path}: no such log`);
   if (statSync(path).isDirectory() && !readdirSync(path).some((f) => f.endsWith('.parquet'))) {
-    throw new LogNotFoundError(`${path}: no log segments yet (the gateway writes one every roll interval and on shutdown)`);
+    throw new LogNotFoundError(
+      `${path}: no log segments yet (the gateway writes one every roll interval and on shutdown)`,
+    );
   }
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();

@@ -30,7 +30,9 @@ export const LogRowSchema = Type.Object({
   stream: Type.Boolean(),
   status: Type.Integer(),
   errorCode: Type.Optional(Type.String()),
-  attempts: Type.Array(Type.Object({ route: Type.String(), status: Type.Union([Type.Integer(), Type.String()]), ms: Type.Number() })),
+  attempts: Type.Array(
+    Type.Object({ route: Type.String(), status: Type.Union([Type.Integer(), Type.String()]), ms: Type.Number() }),
+  ),
   ttftMs: Type.Optional(Type.Number()),
   latencyMs: Type.Number(),
   inputTokens: Count,
@@ -55,15 +57,39 @@ interface Column<T> {
 }
 
 const VARCHAR_LIST = LIST(VARCHAR);
-const text = (name: string): Column<string> => ({ name, sql: 'VARCHAR NOT NULL', append: (a, v) => a.appendVarchar(v) });
-const optionalText = (name: string): Column<string | undefined> => ({ name, sql: 'VARCHAR', append: (a, v) => (v === undefined ? a.appendNull() : a.appendVarchar(v)) });
-const textList = (name: string): Column<readonly string[]> => ({ name, sql: 'VARCHAR[] NOT NULL', append: (a, v) => a.appendList([...v], VARCHAR_LIST) });
-const integer = (name: string): Column<number> => ({ name, sql: 'INTEGER NOT NULL', append: (a, v) => a.appendInteger(v) });
-const bool = (name: string): Column<boolean> => ({ name, sql: 'BOOLEAN NOT NULL', append: (a, v) => a.appendBoolean(v) });
+const text = (name: string): Column<string> => ({
+  name,
+  sql: 'VARCHAR NOT NULL',
+  append: (a, v) => a.appendVarchar(v),
+});
+const optionalText = (name: string): Column<string | undefined> => ({
+  name,
+  sql: 'VARCHAR',
+  append: (a, v) => (v === undefined ? a.appendNull() : a.appendVarchar(v)),
+});
+const textList = (name: string): Column<readonly string[]> => ({
+  name,
+  sql: 'VARCHAR[] NOT NULL',
+  append: (a, v) => a.appendList([...v], VARCHAR_LIST),
+});
+const integer = (name: string): Column<number> => ({
+  name,
+  sql: 'INTEGER NOT NULL',
+  append: (a, v) => a.appendInteger(v),
+});
+const bool = (name: string): Column<boolean> => ({
+  name,
+  sql: 'BOOLEAN NOT NULL',
+  append: (a, v) => a.appendBoolean(v),
+});
 
 /** The one column table: the DDL, the appender's order and the row type all follow it. */
 const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
-  ts: { name: 'ts', sql: 'TIMESTAMPTZ NOT NULL', append: (a, v) => a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.trunc(v)) * 1000n)) },
+  ts: {
+    name: 'ts',
+    sql: 'TIMESTAMPTZ NOT NULL',
+    append: (a, v) => a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.trunc(v)) * 1000n)),
+  },
   requestId: text('request_id'),
   tenant: text('tenant'),
   endpoint: text('endpoint'),
@@ -74,7 +100,11 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   routeKind: optionalText('route_kind'),
   tags: textList('tags'),
   sensitivity: text('sensitivity'),
-  residency: { name: 'residency', sql: 'VARCHAR[] NOT NULL', append: (a, v) => a.appendList([...(v ?? [])], VARCHAR_LIST) },
+  residency: {
+    name: 'residency',
+    sql: 'VARCHAR[] NOT NULL',
+    append: (a, v) => a.appendList([...(v ?? [])], VARCHAR_LIST),
+  },
   rules: textList('rules'),
   stream: bool('stream'),
   status: integer('status'),

@@ -71,7 +71,10 @@ function compileCondition(node: unknown, path: string, problems: SchemaProblem[]
     return (f) => !inner(f);
   }
   if ('condition' in node) {
-    problems.push({ path: `${path}.condition`, message: 'shared condition references are not supported; write the condition inline' });
+    problems.push({
+      path: `${path}.condition`,
+      message: 'shared condition references are not supported; write the condition inline',
+    });
     return never;
   }
   return compileLeaf(node, path, problems);
@@ -82,7 +85,8 @@ function compileLeaf(node: Record<string, unknown>, path: string, problems: Sche
   const { fact, operator, value } = node;
   const before = problems.length;
   if (typeof fact !== 'string') problems.push({ path: `${path}.fact`, message: 'is required (a fact name)' });
-  else if (!KNOWN_FACTS.has(fact)) problems.push({ path: `${path}.fact`, message: `unknown fact '${fact}' (known: ${RULE_FACT_NAMES.join(', ')})` });
+  else if (!KNOWN_FACTS.has(fact))
+    problems.push({ path: `${path}.fact`, message: `unknown fact '${fact}' (known: ${RULE_FACT_NAMES.join(', ')})` });
   if (typeof operator !== 'string') problems.push({ path: `${path}.operator`, message: 'is required' });
   if (!('value' in node)) problems.push({ path: `${path}.value`, message: 'is required' });
   if ('path' in node || 'params' in node) {
@@ -122,9 +126,13 @@ function tagsIn(node: unknown, out: string[] = []): string[] {
  * under `source`, before a `PolicyError` is thrown: a typo in a fact name fails the load, not a request.
  */
 export function compilePolicyFile(json: unknown, source: string): CompiledRule[] {
-  const problems = policyFileValidator.problems(json).map((p) => ({ path: `${source}: ${p.path}`, message: p.message }));
+  const problems = policyFileValidator
+    .problems(json)
+    .map((p) => ({ path: `${source}: ${p.path}`, message: p.message }));
   if (problems.length > 0) throw new PolicyError(problems);
-  const file = json as { rules: { name: string; priority?: number; conditions: unknown; event: { type: string; params?: unknown } }[] };
+  const file = json as {
+    rules: { name: string; priority?: number; conditions: unknown; event: { type: string; params?: unknown } }[];
+  };
   const compiled: CompiledRule[] = [];
   const found: SchemaProblem[] = [];
   file.rules.forEach((rule, i) => {
@@ -138,13 +146,24 @@ export function compilePolicyFile(json: unknown, source: string): CompiledRule[]
     const type = rule.event.type as PolicyEventType;
     const validator = eventValidators[type];
     if (!validator) {
-      found.push({ path: `${at}.event.type`, message: `unknown event '${rule.event.type}' (known: ${Object.keys(EVENT_PARAMS).join(', ')})` });
+      found.push({
+        path: `${at}.event.type`,
+        message: `unknown event '${rule.event.type}' (known: ${Object.keys(EVENT_PARAMS).join(', ')})`,
+      });
       return;
     }
     const params = rule.event.params ?? {};
-    for (const p of validator.problems(params)) found.push({ path: `${at}.event.params${p.path === '(root)' ? '' : `.${p.path}`}`, message: p.message });
+    for (const p of validator.problems(params))
+      found.push({ path: `${at}.event.params${p.path === '(root)' ? '' : `.${p.path}`}`, message: p.message });
     const added = type === 'add-tags' ? (params as { tags: string[] }).tags : [];
-    compiled.push({ name: rule.name, priority: rule.priority ?? 1, test, event: { type, params } as PolicyEvent, source: `${source}#rules[${i}]`, tags: [...tagsIn(conditions), ...added] });
+    compiled.push({
+      name: rule.name,
+      priority: rule.priority ?? 1,
+      test,
+      event: { type, params } as PolicyEvent,
+      source: `${source}#rules[${i}]`,
+      tags: [...tagsIn(conditions), ...added],
+    });
   });
   if (found.length > 0) throw new PolicyError(found);
   return compiled;

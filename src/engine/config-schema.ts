@@ -13,7 +13,11 @@ export const RouteKind = Type.Union([Type.Literal('aggregator'), Type.Literal('d
 export type RouteKind = Static<typeof RouteKind>;
 export const ROUTE_KINDS: readonly RouteKind[] = ['aggregator', 'direct', 'onprem'];
 
-export const WireFormatId = Type.Union([Type.Literal('openai'), Type.Literal('anthropic'), Type.Literal('openai-responses')]);
+export const WireFormatId = Type.Union([
+  Type.Literal('openai'),
+  Type.Literal('anthropic'),
+  Type.Literal('openai-responses'),
+]);
 export type WireFormatId = Static<typeof WireFormatId>;
 
 export const TokenPriceSchema = Type.Object(
@@ -115,7 +119,11 @@ export const TenantSchema = Type.Object(
     /** Rate limits: requests and (estimated worst-case) tokens per UTC minute, and requests in flight. */
     limits: Type.Optional(
       Type.Object(
-        { rpm: Type.Optional(Type.Integer({ minimum: 1 })), tpm: Type.Optional(Type.Integer({ minimum: 1 })), concurrent: Type.Optional(Type.Integer({ minimum: 1 })) },
+        {
+          rpm: Type.Optional(Type.Integer({ minimum: 1 })),
+          tpm: Type.Optional(Type.Integer({ minimum: 1 })),
+          concurrent: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -192,7 +200,9 @@ export const PlannerSchema = Type.Object(
 export const RoutingStrategySchema = Type.Object(
   {
     /** `cost` (the default: the ranking as is), `latency` (lowest observed p95), `least_busy` (fewest in flight), `weighted` (routes' `weight`). */
-    strategy: Type.Optional(Type.Union([Type.Literal('cost'), Type.Literal('latency'), Type.Literal('least_busy'), Type.Literal('weighted')])),
+    strategy: Type.Optional(
+      Type.Union([Type.Literal('cost'), Type.Literal('latency'), Type.Literal('least_busy'), Type.Literal('weighted')]),
+    ),
     /** Routes whose expected cost is within this percentage of the cheapest of them are equals (default 5). */
     tie_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
     /** Requests with any of these tags never fall back to another model family. */
@@ -202,7 +212,10 @@ export const RoutingStrategySchema = Type.Object(
 );
 
 /** Model → the models to serve it with, in order, when none of its own routes can (LiteLLM's `fallbacks`). */
-export const FallbacksSchema = Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }));
+export const FallbacksSchema = Type.Record(
+  Type.String({ minLength: 1 }),
+  Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+);
 
 /** The parts of the config file the planner reads; the full file (`src/config/config-schema.ts`) adds the rest. */
 export const RoutingFileSchema = Type.Object({

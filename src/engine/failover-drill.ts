@@ -31,7 +31,14 @@ export interface Drill {
 }
 
 /** A tenant with no defaults, limits or budget: the drill is about the routes, not about one tenant. */
-const DRILL_TENANT: Tenant = { id: '(drill)', defaultTags: [], autoTag: false, acceptHeaderTags: true, failOpen: false, sameFamilyOnly: false };
+const DRILL_TENANT: Tenant = {
+  id: '(drill)',
+  defaultTags: [],
+  autoTag: false,
+  acceptHeaderTags: true,
+  failOpen: false,
+  sameFamilyOnly: false,
+};
 
 /**
  * The failover drill `switchyard check` prints, computed by the planner itself (pure: the config in, the drill
@@ -43,21 +50,50 @@ export function failoverDrill(routing: RoutingConfig, nowMs: number): Drill {
   const models = [...new Set(routing.routes.flatMap((r) => (r.models === '*' ? [] : r.models)))].sort();
   const residencies: (string | undefined)[] = [undefined, ...[...routing.residency.keys()].sort()];
   const kinds: TrafficKind[] = models.flatMap((model) =>
-    routing.sensitivity.levels.flatMap((level) => residencies.map((residency) => (residency === undefined ? { model, level } : { model, level, residency }))),
+    routing.sensitivity.levels.flatMap((level) =>
+      residencies.map((residency) => (residency === undefined ? { model, level } : { model, level, residency })),
+    ),
   );
   const plan = (kind: TrafficKind, down?: string): Decision => {
-    const facts: RequestFacts = { tenant: DRILL_TENANT.id, model: kind.model, endpoint: 'chat', tags: kind.residency ? [kind.level, kind.residency] : [kind.level], inputTokens: 1000, maxOutputTokens: 500, stream: false, nowMs, spend: NO_SPEND };
-    return planRoute(facts, drillRouting, down === undefined ? undefined : new Map<string, RouteHealth>([[down, { circuit: 'open' }]]));
+    const facts: RequestFacts = {
+      tenant: DRILL_TENANT.id,
+      model: kind.model,
+      endpoint: 'chat',
+      tags: kind.residency ? [kind.level, kind.residency] : [kind.level],
+      inputTokens: 1000,
+      maxOutputTokens: 500,
+      stream: false,
+      nowMs,
+      spend: NO_SPEND,
+    };
+    return planRoute(
+      facts,
+      drillRouting,
+      down === undefined ? undefined : new Map<string, RouteHealth>([[down, { circuit: 'open' }]]),
+    );
   };
-  const describe = (d: Decision) => (d.denial ? `denied (${d.denial.code})` : `${d.candidates[0]!.route}${d.candidates[0]!.model === d.model ? '' : ` (${d.candidates[0]!.model})`}`);
+  const describe = (d: Decision) =>
+    d.denial
+      ? `denied (${d.denial.code})`
+      : `${d.candidates[0]!.route}${d.candidates[0]!.model === d.model ? '' : ` (${d.candidates[0]!.model})`}`;
   const chains: Chain[] = kinds.map((kind) => {
     const d = plan(kind);
     const routes = d.candidates.map((c) => `${c.route}/${c.model}`);
-    return { ...kind, routes, ...(d.denial ? { denial: `${d.denial.code}: ${d.denial.message}` } : {}), singlePoint: new Set(d.candidates.map((c) => c.route)).size === 1 };
+    return {
+      ...kind,
+      routes,
+      ...(d.denial ? { denial: `${d.denial.code}: ${d.denial.message}` } : {}),
+      singlePoint: new Set(d.candidates.map((c) => c.route)).size === 1,
+    };
   });
   const routesDown: RouteDown[] = routing.routes.map((route) => ({
     route: route.id,
-    effects: chains.filter((c) => c.routes[0]?.startsWith(`${route.id}/`)).map((c) => ({ traffic: { model: c.model, level: c.level, ...(c.residency ? { residency: c.residency } : {}) }, then: describe(plan(c, route.id)) })),
+    effects: chains
+      .filter((c) => c.routes[0]?.startsWith(`${route.id}/`))
+      .map((c) => ({
+        traffic: { model: c.model, level: c.level, ...(c.residency ? { residency: c.residency } : {}) },
+        then: describe(plan(c, route.id)),
+      })),
   }));
   return { chains, routesDown };
 }

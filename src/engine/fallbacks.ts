@@ -17,7 +17,13 @@ export function modelFamily(model: string): string {
  */
 const NO_FALLBACKS = Object.freeze({ models: [] as string[], skipped: [] as string[] });
 
-export function fallbackChain(req: RequestFacts, model: string, tenant: Tenant, tags: readonly string[], routing: RoutingConfig): { readonly models: readonly string[]; readonly skipped: readonly string[] } {
+export function fallbackChain(
+  req: RequestFacts,
+  model: string,
+  tenant: Tenant,
+  tags: readonly string[],
+  routing: RoutingConfig,
+): { readonly models: readonly string[]; readonly skipped: readonly string[] } {
   const asked = req.fallbacks ?? routing.fallbacks.get(model);
   if (!asked || asked.length === 0) return NO_FALLBACKS;
   const sameFamily = tenant.sameFamilyOnly || tags.some((t) => routing.sameFamilyOnlyTags.has(t));

@@ -30,7 +30,8 @@ export interface InvariantFacts {
 }
 
 /** `eu` covers `eu` and `eu-west-1`; `eu-west-1` covers only itself. */
-const within = (routeRegion: string, allowed: string) => routeRegion === allowed || routeRegion.startsWith(`${allowed}-`);
+const within = (routeRegion: string, allowed: string) =>
+  routeRegion === allowed || routeRegion.startsWith(`${allowed}-`);
 
 /**
  * A safety rule in code: given a route and a request, the exclusion that keeps the request off that route,
@@ -42,17 +43,34 @@ export type Invariant = (route: RouteClaims, facts: InvariantFacts) => Exclusion
 
 const INVARIANTS: readonly Invariant[] = [
   // A route never carries data above its clearance.
-  (route, { rank }) => (route.clearanceRank < rank ? { route: route.id, kind: route.kind, reason: 'clearance', detail: route.clearanceDetails[rank] as string } : undefined),
+  (route, { rank }) =>
+    route.clearanceRank < rank
+      ? { route: route.id, kind: route.kind, reason: 'clearance', detail: route.clearanceDetails[rank] as string }
+      : undefined,
   // The top level stays in the building: only on-prem routes carry it, whatever their declared clearance.
   (route, { rank, top, level }) =>
-    rank === top && top > 0 && route.kind !== 'onprem' ? { route: route.id, kind: route.kind, reason: 'clearance', detail: `only onprem routes may carry ${level} data; this route is ${route.kind}` } : undefined,
+    rank === top && top > 0 && route.kind !== 'onprem'
+      ? {
+          route: route.id,
+          kind: route.kind,
+          reason: 'clearance',
+          detail: `only onprem routes may carry ${level} data; this route is ${route.kind}`,
+        }
+      : undefined,
   // Data stays in the regions its tenant or its tags require, whatever its level: a route in none of them,
   // or that declares no region, never carries it.
   (route, { regions }) => {
-    const unmet = regions.find((rule) => !route.regions.some((r) => rule.regions.some((allowed) => within(r, allowed))));
+    const unmet = regions.find(
+      (rule) => !route.regions.some((r) => rule.regions.some((allowed) => within(r, allowed))),
+    );
     if (!unmet) return undefined;
     const where = route.regions.length > 0 ? `is in ${route.regions.join(', ')}` : 'declares no region';
-    return { route: route.id, kind: route.kind, reason: 'residency', detail: `${unmet.source} keeps data in ${unmet.regions.join(' or ')}; this route ${where}` };
+    return {
+      route: route.id,
+      kind: route.kind,
+      reason: 'residency',
+      detail: `${unmet.source} keeps data in ${unmet.regions.join(' or ')}; this route ${where}`,
+    };
   },
 ];
 

@@ -99,11 +99,18 @@ function collectEffects(fired: readonly CompiledRule[]): Effects {
  * The tags what the detector found means, by the config's table; a kind it does not list means nothing.
  * Unreadable content means the tenant's own level for it, when the tenant names one.
  */
-function detectedTags(detected: readonly string[] | undefined, routing: RoutingConfig, tenant: Tenant | undefined): readonly string[] {
+function detectedTags(
+  detected: readonly string[] | undefined,
+  routing: RoutingConfig,
+  tenant: Tenant | undefined,
+): readonly string[] {
   if (!detected || detected.length === 0) return [];
   const tags: string[] = [];
   for (const kind of detected) {
-    const tag = kind === UNREADABLE_CONTENT && tenant?.unreadableLevel !== undefined ? tenant.unreadableLevel : routing.detectTags.get(kind);
+    const tag =
+      kind === UNREADABLE_CONTENT && tenant?.unreadableLevel !== undefined
+        ? tenant.unreadableLevel
+        : routing.detectTags.get(kind);
     if (tag !== undefined && !tags.includes(tag)) tags.push(tag);
   }
   return tags;
@@ -122,7 +129,8 @@ function regionRules(tenant: Tenant, tags: readonly string[], routing: RoutingCo
   return rules;
 }
 
-const matches = (route: Route, s: RouteSelector) => (s.kinds?.includes(route.kind) ?? false) || (s.routes?.includes(route.id) ?? false);
+const matches = (route: Route, s: RouteSelector) =>
+  (s.kinds?.includes(route.kind) ?? false) || (s.routes?.includes(route.id) ?? false);
 
 function remainingPico(tenant: Tenant, spend: SpendSnapshot): bigint | undefined {
   const b = tenant.budget;
@@ -136,7 +144,13 @@ function remainingPico(tenant: Tenant, spend: SpendSnapshot): bigint | undefined
   return remaining;
 }
 
-function ruleFacts(req: RequestFacts, tenant: Tenant, tags: readonly string[], routing: RoutingConfig, sloMs: number | null): RuleFacts {
+function ruleFacts(
+  req: RequestFacts,
+  tenant: Tenant,
+  tags: readonly string[],
+  routing: RoutingConfig,
+  sloMs: number | null,
+): RuleFacts {
   const rank = routing.sensitivity.rankOfTags(tags);
   const b = tenant.budget;
   const daySpent = req.spend.dailyPico;
@@ -169,11 +183,20 @@ interface Selection {
 }
 
 /** Steps 1–4 for one model: invariants, rules, SLO, ranking. */
-function selectRoutes(model: string, invariantFacts: InvariantFacts, req: RequestFacts, effects: Effects, routing: RoutingConfig, stats: RouteStats, sloMs: number | null): Selection {
+function selectRoutes(
+  model: string,
+  invariantFacts: InvariantFacts,
+  req: RequestFacts,
+  effects: Effects,
+  routing: RoutingConfig,
+  stats: RouteStats,
+  sloMs: number | null,
+): Selection {
   const excluded: Exclusion[] = [];
   const scored: Ranked[] = [];
   const choices = req.choices ?? 1;
-  const outputExpected = req.endpoint === 'embeddings' ? 0 : choices * (req.maxOutputTokens ?? routing.expectedOutputTokens);
+  const outputExpected =
+    req.endpoint === 'embeddings' ? 0 : choices * (req.maxOutputTokens ?? routing.expectedOutputTokens);
 
   for (const route of routing.routes) {
     // 1. Invariants, in code: no rule can undo these.
@@ -185,18 +208,33 @@ function selectRoutes(model: string, invariantFacts: InvariantFacts, req: Reques
     const upstreamModel = route.upstreamModel(model);
     const price = upstreamModel === undefined ? undefined : route.priceOf(model);
     if (upstreamModel === undefined || price === undefined) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'model', detail: upstreamModel === undefined ? `does not serve ${model}` : `no price known for ${model}` });
+      excluded.push({
+        route: route.id,
+        kind: route.kind,
+        reason: 'model',
+        detail: upstreamModel === undefined ? `does not serve ${model}` : `no price known for ${model}`,
+      });
       continue;
     }
     // 2. Rules.
     const unmet = effects.requires.find((r) => !matches(route, r.selector));
     if (unmet) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${unmet.rule.name}' requires another route` });
+      excluded.push({
+        route: route.id,
+        kind: route.kind,
+        reason: 'policy',
+        detail: `rule '${unmet.rule.name}' requires another route`,
+      });
       continue;
     }
     const removed = effects.excludes.find((r) => matches(route, r.selector));
     if (removed) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'policy', detail: `rule '${removed.rule.name}' excludes it` });
+      excluded.push({
+        route: route.id,
+        kind: route.kind,
+        reason: 'policy',
+        detail: `rule '${removed.rule.name}' excludes it`,
+      });
       continue;
     }
     // Last of the filters, so `unhealthy` and `rate_limit` mean: allowed, but not usable right now.
@@ -206,11 +244,19 @@ function selectRoutes(model: string, invariantFacts: InvariantFacts, req: Reques
       continue;
     }
     if (health?.rateLimited) {
-      excluded.push({ route: route.id, kind: route.kind, reason: 'rate_limit', detail: `at its ${health.rateLimited} limit this minute` });
+      excluded.push({
+        route: route.id,
+        kind: route.kind,
+        reason: 'rate_limit',
+        detail: `at its ${health.rateLimited} limit this minute`,
+      });
       continue;
     }
     // The most it can cost: every answer asked for at its output limit.
-    const outputLimit = req.endpoint === 'embeddings' ? 0 : choices * (req.maxOutputTokens ?? price.maxOutputTokens ?? DEFAULT_OUTPUT_LIMIT);
+    const outputLimit =
+      req.endpoint === 'embeddings'
+        ? 0
+        : choices * (req.maxOutputTokens ?? price.maxOutputTokens ?? DEFAULT_OUTPUT_LIMIT);
     const observed = health?.latency?.get(model);
     const trusted = observed !== undefined && observed.samples >= routing.minLatencySamples ? observed : undefined;
     const prior = route.latencyPrior;
@@ -244,7 +290,14 @@ function selectRoutes(model: string, invariantFacts: InvariantFacts, req: Reques
   if (sloMs !== null) {
     const fast = scored.filter((s) => s.c.latencyMs === undefined || s.c.latencyMs <= sloMs);
     if (fast.length > 0) {
-      for (const s of scored) if (!fast.includes(s)) excluded.push({ route: s.c.route, kind: s.c.kind, reason: 'slo', detail: `p95 ${s.c.latencyMs} ms > SLO ${sloMs} ms` });
+      for (const s of scored)
+        if (!fast.includes(s))
+          excluded.push({
+            route: s.c.route,
+            kind: s.c.kind,
+            reason: 'slo',
+            detail: `p95 ${s.c.latencyMs} ms > SLO ${sloMs} ms`,
+          });
       eligible = fast;
     } else if (scored.length > 0) notes.push('slo_unmet');
   }
@@ -267,16 +320,35 @@ function dropOverBudget(s: Selection, remaining: bigint): Selection {
   return {
     ...s,
     candidates: s.candidates.filter(fits),
-    excluded: [...s.excluded, ...s.candidates.filter((c) => !fits(c)).map((c) => ({ route: c.route, kind: c.kind, reason: 'budget' as const, detail: `reserves ${c.maxCostPico} p$ > remaining ${remaining} p$` }))],
+    excluded: [
+      ...s.excluded,
+      ...s.candidates
+        .filter((c) => !fits(c))
+        .map((c) => ({
+          route: c.route,
+          kind: c.kind,
+          reason: 'budget' as const,
+          detail: `reserves ${c.maxCostPico} p$ > remaining ${remaining} p$`,
+        })),
+    ],
   };
 }
 
 /** Step 5: the tenant's budget, judged on the route steps 1–4 ranked first. */
-function applyBudget(selection: Selection, model: string, remaining: bigint, tenant: Tenant, planModel: (model: string) => Selection): { selection: Selection; model: string } | Denial {
+function applyBudget(
+  selection: Selection,
+  model: string,
+  remaining: bigint,
+  tenant: Tenant,
+  planModel: (model: string) => Selection,
+): { selection: Selection; model: string } | Denial {
   const fits = fitsIn(remaining);
   const best = selection.candidates[0];
   if (!best || fits(best)) return { selection: dropOverBudget(selection, remaining), model };
-  const over: Denial = { code: 'budget_exceeded', message: `tenant ${tenant.id} has ${remaining < 0n ? 0n : remaining} pico-dollars of budget left; this request may cost up to ${best.maxCostPico}` };
+  const over: Denial = {
+    code: 'budget_exceeded',
+    message: `tenant ${tenant.id} has ${remaining < 0n ? 0n : remaining} pico-dollars of budget left; this request may cost up to ${best.maxCostPico}`,
+  };
   const budget = tenant.budget;
   if (budget?.onExceed === 'downgrade' && budget.downgradeTo && budget.downgradeTo !== model) {
     // Steps 1–4 again for the cheaper model: the same invariants and rules hold for it.
@@ -315,10 +387,22 @@ function applyBudget(selection: Selection, model: string, remaining: bigint, ten
 export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: RouteStats = NO_STATS): Decision {
   const levels = routing.sensitivity.levels;
   const tenant = routing.tenants.get(req.tenant);
-  const requestTags = mergeTags(mergeTags(tenant ? tenant.defaultTags : [], req.tags), detectedTags(req.detected, routing, tenant));
+  const requestTags = mergeTags(
+    mergeTags(tenant ? tenant.defaultTags : [], req.tags),
+    detectedTags(req.detected, routing, tenant),
+  );
   if (!tenant) {
     const sensitivity = levels[routing.sensitivity.rankOfTags(requestTags)] as string;
-    return { candidates: [], excluded: [], rulesFired: [], model: req.model, tags: requestTags, sensitivity, notes: [], denial: { code: 'unknown_tenant', message: `unknown tenant '${req.tenant}'` } };
+    return {
+      candidates: [],
+      excluded: [],
+      rulesFired: [],
+      model: req.model,
+      tags: requestTags,
+      sensitivity,
+      notes: [],
+      denial: { code: 'unknown_tenant', message: `unknown tenant '${req.tenant}'` },
+    };
   }
   const sloMs = req.sloMs ?? tenant.sloMs ?? null;
   // Tags added by rules are facts for the other rules too: evaluate again until no new tag appears. Tags
@@ -337,14 +421,25 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
   const model = effects.model ?? req.model;
   const regions = regionRules(tenant, tags, routing);
   const residency = regions.length === 0 ? {} : { residency: regions.map((r) => r.regions.join('|')) };
-  const base = { excluded: [] as Exclusion[], rulesFired: fired.map((r) => r.name), model, tags, sensitivity, ...residency, notes: [] as string[] };
+  const base = {
+    excluded: [] as Exclusion[],
+    rulesFired: fired.map((r) => r.name),
+    model,
+    tags,
+    sensitivity,
+    ...residency,
+    notes: [] as string[],
+  };
 
   if (effects.deny && effects.deny.event.type === 'deny') {
     const { code, message } = effects.deny.event.params;
     return deny(base, { code, message, rule: effects.deny.name });
   }
   if ((tenant.models && !tenant.models.has(model)) || !routing.serves(model)) {
-    return deny(base, { code: 'model_not_found', message: `the model '${model}' does not exist or tenant '${tenant.id}' may not use it` });
+    return deny(base, {
+      code: 'model_not_found',
+      message: `the model '${model}' does not exist or tenant '${tenant.id}' may not use it`,
+    });
   }
   const invariantFacts: InvariantFacts = { rank, top: levels.length - 1, level: sensitivity, regions };
   const planModel = (m: string) => selectRoutes(m, invariantFacts, req, effects, routing, stats, sloMs);
@@ -371,14 +466,32 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
   if (overBudget) {
     if (fallbackCandidates.length === 0) return deny(base, overBudget, selection.excluded);
     const detail = overBudget.message;
-    selection = { candidates: [], excluded: [...selection.excluded, ...selection.candidates.map((c) => ({ route: c.route, kind: c.kind, reason: 'budget' as const, detail }))], notes: selection.notes };
+    selection = {
+      candidates: [],
+      excluded: [
+        ...selection.excluded,
+        ...selection.candidates.map((c) => ({ route: c.route, kind: c.kind, reason: 'budget' as const, detail })),
+      ],
+      notes: selection.notes,
+    };
   }
   if (fallback.length > 0 || chain.skipped.length > 0) {
     selection = {
       candidates: [...selection.candidates, ...fallbackCandidates],
       // Why a fallback model's routes were left out, named by model; "does not serve it" is noise there.
-      excluded: [...selection.excluded, ...fallback.flatMap((f) => f.selection.excluded.filter((e) => e.reason !== 'model').map((e) => ({ ...e, detail: `${f.model}: ${e.detail}` })))],
-      notes: [...selection.notes, ...fallback.filter((f) => f.selection.candidates.length > 0).map((f) => `fallback:${f.model}`), ...chain.skipped],
+      excluded: [
+        ...selection.excluded,
+        ...fallback.flatMap((f) =>
+          f.selection.excluded
+            .filter((e) => e.reason !== 'model')
+            .map((e) => ({ ...e, detail: `${f.model}: ${e.detail}` })),
+        ),
+      ],
+      notes: [
+        ...selection.notes,
+        ...fallback.filter((f) => f.selection.candidates.length > 0).map((f) => `fallback:${f.model}`),
+        ...chain.skipped,
+      ],
     };
   }
   if (selection.candidates.length === 0) {
@@ -389,11 +502,29 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
     // caller named a model this gateway cannot sell, a 404 like any unknown model, not a 5xx to retry.
     const unknownModel = selection.excluded.every((e) => e.reason === 'model');
     const denial = down
-      ? { code: 'routes_unavailable', message: `every route that may carry this ${sensitivity} request for ${served} is unavailable right now (${why})` }
+      ? {
+          code: 'routes_unavailable',
+          message: `every route that may carry this ${sensitivity} request for ${served} is unavailable right now (${why})`,
+        }
       : unknownModel
-        ? { code: 'model_not_found', message: `no route can serve or price the model '${served}' (${selection.excluded.map((e) => `${e.route}: ${e.detail}`).join('; ')})` }
-        : { code: 'no_eligible_route', message: `no route may carry this ${sensitivity} request for ${served} (${why})` };
+        ? {
+            code: 'model_not_found',
+            message: `no route can serve or price the model '${served}' (${selection.excluded.map((e) => `${e.route}: ${e.detail}`).join('; ')})`,
+          }
+        : {
+            code: 'no_eligible_route',
+            message: `no route may carry this ${sensitivity} request for ${served} (${why})`,
+          };
     return deny({ ...base, model: served, notes: selection.notes }, denial, selection.excluded);
   }
-  return { candidates: selection.candidates, excluded: selection.excluded, rulesFired: base.rulesFired, model: served, tags, sensitivity, ...residency, notes: selection.notes };
+  return {
+    candidates: selection.candidates,
+    excluded: selection.excluded,
+    rulesFired: base.rulesFired,
+    model: served,
+    tags,
+    sensitivity,
+    ...residency,
+    notes: selection.notes,
+  };
 }

@@ -33,7 +33,9 @@ export const EVENT_PARAMS = {
 } satisfies Record<string, TSchema>;
 
 export type PolicyEventType = keyof typeof EVENT_PARAMS;
-export type PolicyEvent = { [K in PolicyEventType]: { type: K; params: Static<(typeof EVENT_PARAMS)[K]> } }[PolicyEventType];
+export type PolicyEvent = {
+  [K in PolicyEventType]: { type: K; params: Static<(typeof EVENT_PARAMS)[K]> };
+}[PolicyEventType];
 
 export const RuleSchema = Type.Object({
   name: Type.String({ minLength: 1 }),

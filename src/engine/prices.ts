@@ -37,7 +37,11 @@ const freshInput = (usage: TokenUsage) => Math.max(0, usage.input - (usage.cache
  * @example costOfUsage({ input: 1000, output: 500, cachedInput: 200 }, gpt5) // 800×1.25µ$ + 200×0.125µ$ + 500×10µ$ in p$
  */
 export function costOfUsage(usage: TokenUsage, price: ModelPrice): number {
-  const cost = freshInput(usage) * price.input + (usage.cachedInput ?? 0) * price.cachedInput + (usage.cacheWrite ?? 0) * price.cacheWrite + usage.output * price.output;
+  const cost =
+    freshInput(usage) * price.input +
+    (usage.cachedInput ?? 0) * price.cachedInput +
+    (usage.cacheWrite ?? 0) * price.cacheWrite +
+    usage.output * price.output;
   if (!Number.isSafeInteger(cost)) throw new RangeError(`request cost out of exact range: ${cost} pico-dollars`);
   return cost;
 }
@@ -45,7 +49,12 @@ export function costOfUsage(usage: TokenUsage, price: ModelPrice): number {
 /** The same cost as a `bigint`, exact at any size: what the gateway meters a live request with. */
 export function costOfUsagePico(usage: TokenUsage, price: ModelPrice): bigint {
   const b = (tokens: number, pico: number) => BigInt(tokens) * BigInt(pico);
-  return b(freshInput(usage), price.input) + b(usage.cachedInput ?? 0, price.cachedInput) + b(usage.cacheWrite ?? 0, price.cacheWrite) + b(usage.output, price.output);
+  return (
+    b(freshInput(usage), price.input) +
+    b(usage.cachedInput ?? 0, price.cachedInput) +
+    b(usage.cacheWrite ?? 0, price.cacheWrite) +
+    b(usage.output, price.output)
+  );
 }
 
 /** A price with an aggregator's fee (basis points of spend) and a flat markup (pico-dollars per token) folded in. */
@@ -81,7 +90,10 @@ export function readLiteLlmCatalogue(json: unknown): Map<string, ModelPrice> {
     const output = e.output_cost_per_token;
     if (typeof input !== 'number' || typeof output !== 'number') continue;
     const cacheRead = typeof e.cache_read_input_token_cost === 'number' ? e.cache_read_input_token_cost : input;
-    const cacheWrite = typeof e.cache_creation_input_token_cost === 'number' && e.cache_creation_input_token_cost > 0 ? e.cache_creation_input_token_cost : input;
+    const cacheWrite =
+      typeof e.cache_creation_input_token_cost === 'number' && e.cache_creation_input_token_cost > 0
+        ? e.cache_creation_input_token_cost
+        : input;
     const maxOutput = typeof e.max_output_tokens === 'number' ? e.max_output_tokens : undefined;
     const maxInput = typeof e.max_input_tokens === 'number' && e.max_input_tokens > 0 ? e.max_input_tokens : undefined;
     catalogue.set(model, {

@@ -57,7 +57,9 @@ export interface CallerHints {
 export function parseTagList(value: string | undefined): string[] {
   if (!value) return [];
   // Zero-width characters are invisible: a tag that holds one would look right and match nothing.
-  const words = normaliseUnicode(value).toLowerCase().split(/[\s,]+/);
+  const words = normaliseUnicode(value)
+    .toLowerCase()
+    .split(/[\s,]+/);
   return [...new Set(words.filter((t) => t.length > 0))].sort();
 }
 
@@ -79,7 +81,12 @@ export interface FactOptions {
 }
 
 /** What the detector finds in the request when the tenant opted in, with what an analyzer found already. */
-function detected(tenant: Tenant, sent: unknown, { external = [], clock }: FactOptions, unreadable: boolean): { detected?: string[] } {
+function detected(
+  tenant: Tenant,
+  sent: unknown,
+  { external = [], clock }: FactOptions,
+  unreadable: boolean,
+): { detected?: string[] } {
   if (!tenant.autoTag && external.length === 0) return {};
   const kinds = new Set(external);
   if (tenant.autoTag) {
@@ -101,12 +108,24 @@ function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
  * @example
  * buildFacts({ endpoint: 'chat', body, sent: body }, tenant, { tags: ['phi'] }, ledgerSnapshot, clock.now())
  */
-export function buildFacts(request: CanonicalRequest, tenant: Tenant, hints: CallerHints, spend: SpendSnapshot, nowMs: number, options: FactOptions = {}): RequestFacts {
-  const slo = { ...(hints.sloMs === undefined ? {} : { sloMs: hints.sloMs }), ...(options.seed === undefined ? {} : { seed: options.seed }) };
+export function buildFacts(
+  request: CanonicalRequest,
+  tenant: Tenant,
+  hints: CallerHints,
+  spend: SpendSnapshot,
+  nowMs: number,
+  options: FactOptions = {},
+): RequestFacts {
+  const slo = {
+    ...(hints.sloMs === undefined ? {} : { sloMs: hints.sloMs }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  };
   if (request.endpoint === 'embeddings') {
     const { input } = request.body;
     const texts = embeddingTexts(input);
-    const tokenIds = Array.isArray(input) ? input.reduce<number>((n, x) => n + (Array.isArray(x) ? x.length : typeof x === 'number' ? 1 : 0), 0) : 0;
+    const tokenIds = Array.isArray(input)
+      ? input.reduce<number>((n, x) => n + (Array.isArray(x) ? x.length : typeof x === 'number' ? 1 : 0), 0)
+      : 0;
     return {
       tenant: tenant.id,
       model: request.body.model,

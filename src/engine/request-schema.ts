@@ -13,22 +13,45 @@ import { Type, type Static } from '@sinclair/typebox';
 export const ModelName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[!-~]+$' });
 
 /** JSON Schema's if/then: an object whose `type` is `type` must have these properties. */
-export const requiredWhenType = (type: string, ...required: string[]) => ({ if: { properties: { type: { const: type } }, required: ['type'] }, then: { required } });
+export const requiredWhenType = (type: string, ...required: string[]) => ({
+  if: { properties: { type: { const: type } }, required: ['type'] },
+  then: { required },
+});
 
 // What the translators read is checked (a missing or mistyped field is a 400 naming it, not a crash in a
 // translation); every other field passes through to the upstream untouched.
 const ContentPart = Type.Object(
-  { type: Type.String({ minLength: 1 }), text: Type.Optional(Type.String()), image_url: Type.Optional(Type.Union([Type.String(), Type.Object({ url: Type.String() }, { additionalProperties: true })])) },
+  {
+    type: Type.String({ minLength: 1 }),
+    text: Type.Optional(Type.String()),
+    image_url: Type.Optional(
+      Type.Union([Type.String(), Type.Object({ url: Type.String() }, { additionalProperties: true })]),
+    ),
+  },
   { additionalProperties: true, allOf: [requiredWhenType('text', 'text'), requiredWhenType('image_url', 'image_url')] },
 );
 const ToolCall = Type.Object(
-  { id: Type.String(), type: Type.Optional(Type.String()), function: Type.Object({ name: Type.String({ minLength: 1 }), arguments: Type.String() }, { additionalProperties: true }) },
+  {
+    id: Type.String(),
+    type: Type.Optional(Type.String()),
+    function: Type.Object(
+      { name: Type.String({ minLength: 1 }), arguments: Type.String() },
+      { additionalProperties: true },
+    ),
+  },
   { additionalProperties: true },
 );
 const Tool = Type.Object(
   {
     type: Type.String(),
-    function: Type.Object({ name: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()), parameters: Type.Optional(Type.Object({}, { additionalProperties: true })) }, { additionalProperties: true }),
+    function: Type.Object(
+      {
+        name: Type.String({ minLength: 1 }),
+        description: Type.Optional(Type.String()),
+        parameters: Type.Optional(Type.Object({}, { additionalProperties: true })),
+      },
+      { additionalProperties: true },
+    ),
   },
   { additionalProperties: true },
 );
@@ -50,7 +73,12 @@ export const ChatCompletionRequestSchema = Type.Object(
     model: ModelName,
     messages: Type.Array(ChatMessageSchema, { minItems: 1 }),
     stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
-    stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }), Type.Null()])),
+    stream_options: Type.Optional(
+      Type.Union([
+        Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }),
+        Type.Null(),
+      ]),
+    ),
     max_tokens: TokenLimit,
     max_completion_tokens: TokenLimit,
     tools: Type.Optional(Type.Union([Type.Array(Tool), Type.Null()])),
@@ -67,7 +95,12 @@ export type ChatCompletionRequest = Static<typeof ChatCompletionRequestSchema>;
 export const EmbeddingsRequestSchema = Type.Object(
   {
     model: ModelName,
-    input: Type.Union([Type.String(), Type.Array(Type.String()), Type.Array(Type.Integer()), Type.Array(Type.Array(Type.Integer()))]),
+    input: Type.Union([
+      Type.String(),
+      Type.Array(Type.String()),
+      Type.Array(Type.Integer()),
+      Type.Array(Type.Array(Type.Integer())),
+    ]),
   },
   { additionalProperties: true },
 );

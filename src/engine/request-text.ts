@@ -20,7 +20,12 @@ export interface ScanLimits {
   readonly timeoutMs: number;
 }
 
-export const DEFAULT_SCAN_LIMITS: ScanLimits = Object.freeze({ maxChars: 8 * 1024 * 1024, maxDepth: 64, maxDecodedBytes: 1024 * 1024, timeoutMs: 1000 });
+export const DEFAULT_SCAN_LIMITS: ScanLimits = Object.freeze({
+  maxChars: 8 * 1024 * 1024,
+  maxDepth: 64,
+  maxDecodedBytes: 1024 * 1024,
+  timeoutMs: 1000,
+});
 
 /** A scan that reached one of its limits: the body was not read whole. */
 export class ScanLimitError extends SwitchyardError {
@@ -72,7 +77,8 @@ export function readBody(body: unknown, limits: ScanLimits = DEFAULT_SCAN_LIMITS
   const read = (raw: string): string => {
     chars += raw.length;
     if (chars > limits.maxChars) throw new ScanLimitError(`the body holds over ${limits.maxChars} characters to read`);
-    if (elapsedMs && ++strings % CLOCK_EVERY === 0 && elapsedMs() > limits.timeoutMs) throw new ScanLimitError(`reading the body took over ${limits.timeoutMs} ms`);
+    if (elapsedMs && ++strings % CLOCK_EVERY === 0 && elapsedMs() > limits.timeoutMs)
+      throw new ScanLimitError(`reading the body took over ${limits.timeoutMs} ms`);
     return normaliseForDetection(raw);
   };
   const content = (decoded: Decoded) => {
@@ -87,7 +93,9 @@ export function readBody(body: unknown, limits: ScanLimits = DEFAULT_SCAN_LIMITS
     if (header) {
       // A data URL's payload is read decoded, or found unreadable; its header is text like any other.
       lines.push(prefix + read(header.header));
-      return content(decodeContent(header.type, raw.slice(header.header.length), header.base64, decodable, header.charset));
+      return content(
+        decodeContent(header.type, raw.slice(header.header.length), header.base64, decodable, header.charset),
+      );
     }
     const t = read(raw);
     lines.push(prefix + t);

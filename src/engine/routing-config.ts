@@ -117,7 +117,9 @@ function modelNames(models: RouteConfig['models']): readonly string[] | '*' {
 function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity, catalogue: PriceCatalogue): Route {
   const pricing = config.pricing ?? {};
   const upstreamNames: ReadonlyMap<string, string> | undefined =
-    config.models === '*' ? undefined : new Map(Array.isArray(config.models) ? config.models.map((m) => [m, m]) : Object.entries(config.models));
+    config.models === '*'
+      ? undefined
+      : new Map(Array.isArray(config.models) ? config.models.map((m) => [m, m]) : Object.entries(config.models));
   const upstreamModel = (model: string) => (upstreamNames ? upstreamNames.get(model) : model);
   const fee = Math.round((pricing.fee_percent ?? 0) * 100);
   const markup = picoPerTokenFromUsdPerMillion(pricing.markup_per_mtok ?? 0);
@@ -127,8 +129,10 @@ function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity
       const price: ModelPrice = {
         input,
         output: picoPerTokenFromUsdPerMillion(p.output_per_mtok),
-        cachedInput: p.cached_input_per_mtok === undefined ? input : picoPerTokenFromUsdPerMillion(p.cached_input_per_mtok),
-        cacheWrite: p.cache_write_per_mtok === undefined ? input : picoPerTokenFromUsdPerMillion(p.cache_write_per_mtok),
+        cachedInput:
+          p.cached_input_per_mtok === undefined ? input : picoPerTokenFromUsdPerMillion(p.cached_input_per_mtok),
+        cacheWrite:
+          p.cache_write_per_mtok === undefined ? input : picoPerTokenFromUsdPerMillion(p.cache_write_per_mtok),
         ...(p.max_output_tokens === undefined ? {} : { maxOutputTokens: p.max_output_tokens }),
       };
       return [model, price];
@@ -222,7 +226,12 @@ function duplicates(values: readonly string[]): Set<string> {
 }
 
 /** The cross-field rules a schema cannot say. Every problem is returned, each with its path. */
-function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: Sensitivity, policy: CompiledPolicy): SchemaProblem[] {
+function checkMeaning(
+  file: RoutingFile,
+  routes: readonly Route[],
+  sensitivity: Sensitivity,
+  policy: CompiledPolicy,
+): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
   const levels = sensitivity.levels;
@@ -230,7 +239,8 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
 
   for (const level of duplicates(levels)) add('sensitivity.levels', `level '${level}' is listed twice`);
   for (const [tag, level] of Object.entries(file.sensitivity?.tags ?? {})) {
-    if (sensitivity.rankOf(level) < 0) add(`sensitivity.tags.${tag}`, `unknown level '${level}' (levels: ${levels.join(', ')})`);
+    if (sensitivity.rankOf(level) < 0)
+      add(`sensitivity.tags.${tag}`, `unknown level '${level}' (levels: ${levels.join(', ')})`);
   }
   const routeIds = new Set(file.routes.map((r) => r.id));
   for (const id of duplicates(file.routes.map((r) => r.id))) add('routes', `route id '${id}' is used twice`);
@@ -239,19 +249,27 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
   const served = (model: string) => routes.some((r) => r.upstreamModel(model) !== undefined);
   routes.forEach((route, i) => {
     const at = `routes[${i}]`;
-    if (route.clearanceRank < 0) add(`${at}.clearance`, `unknown level '${route.clearance}' (levels: ${levels.join(', ')})`);
+    if (route.clearanceRank < 0)
+      add(`${at}.clearance`, `unknown level '${route.clearance}' (levels: ${levels.join(', ')})`);
     else {
       // The config may not declare what the planner would refuse: the invariants at the level the route claims.
       const refused = violatedInvariant(route, { rank: route.clearanceRank, top, level: route.clearance, regions: [] });
       if (refused) add(`${at}.clearance`, refused.detail);
     }
     const p = route.pricing;
-    if (p.fixed_per_hour_usd !== undefined && (p.models || p.fee_percent !== undefined || p.markup_per_mtok !== undefined)) {
-      add(`${at}.pricing`, 'fixed_per_hour_usd (zero marginal cost) cannot be combined with per-token prices, fees or markups');
+    if (
+      p.fixed_per_hour_usd !== undefined &&
+      (p.models || p.fee_percent !== undefined || p.markup_per_mtok !== undefined)
+    ) {
+      add(
+        `${at}.pricing`,
+        'fixed_per_hour_usd (zero marginal cost) cannot be combined with per-token prices, fees or markups',
+      );
     }
     if (route.models !== '*') {
       for (const model of route.models) {
-        if (!route.priceOf(model)) add(`${at}.models`, `no price for '${model}': add it to pricing.models or a catalogue`);
+        if (!route.priceOf(model))
+          add(`${at}.models`, `no price for '${model}': add it to pricing.models or a catalogue`);
       }
     }
   });
@@ -261,8 +279,10 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
     if (t.auto_tag_unreadable !== undefined && sensitivity.rankOf(t.auto_tag_unreadable) < 0) {
       add(`${at}.auto_tag_unreadable`, `unknown level '${t.auto_tag_unreadable}' (levels: ${levels.join(', ')})`);
     }
-    if (t.budget?.on_exceed === 'downgrade' && !t.budget.downgrade_to) add(`${at}.budget.downgrade_to`, "is required when on_exceed is 'downgrade'");
-    if (t.budget?.downgrade_to && !served(t.budget.downgrade_to)) add(`${at}.budget.downgrade_to`, `no route serves '${t.budget.downgrade_to}'`);
+    if (t.budget?.on_exceed === 'downgrade' && !t.budget.downgrade_to)
+      add(`${at}.budget.downgrade_to`, "is required when on_exceed is 'downgrade'");
+    if (t.budget?.downgrade_to && !served(t.budget.downgrade_to))
+      add(`${at}.budget.downgrade_to`, `no route serves '${t.budget.downgrade_to}'`);
     (t.models ?? []).forEach((m, j) => {
       if (!served(m)) add(`${at}.models[${j}]`, `no route serves '${m}'`);
     });
@@ -271,17 +291,26 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
   // A finding must mean a tag the config defines: a typo here would leave what the detector finds unprotected.
   const defined = definedTags(file, sensitivity, policy);
   for (const [kind, tag] of Object.entries(file.sensitivity?.detect ?? {})) {
-    if (kind === SCAN_FAILED) add(`sensitivity.detect.${kind}`, 'a failed scan always means the top level: it cannot be mapped lower');
-    else if (kind === UNREADABLE_CONTENT) add(`sensitivity.detect.${kind}`, "is set per tenant, as 'auto_tag_unreadable'");
-    else if (!defined.has(tag)) add(`sensitivity.detect.${kind}`, `'${tag}' is not a tag this config defines (a sensitivity tag, a level, a residency tag or one a rule uses)`);
+    if (kind === SCAN_FAILED)
+      add(`sensitivity.detect.${kind}`, 'a failed scan always means the top level: it cannot be mapped lower');
+    else if (kind === UNREADABLE_CONTENT)
+      add(`sensitivity.detect.${kind}`, "is set per tenant, as 'auto_tag_unreadable'");
+    else if (!defined.has(tag))
+      add(
+        `sensitivity.detect.${kind}`,
+        `'${tag}' is not a tag this config defines (a sensitivity tag, a level, a residency tag or one a rule uses)`,
+      );
   }
 
   for (const rule of policy.rules) {
     const e = rule.event;
     if (e.type === 'require' || e.type === 'exclude' || e.type === 'prefer') {
-      for (const id of e.params.routes ?? []) if (!routeIds.has(id)) add(rule.source, `rule '${rule.name}' names route '${id}', which the config does not declare`);
+      for (const id of e.params.routes ?? [])
+        if (!routeIds.has(id))
+          add(rule.source, `rule '${rule.name}' names route '${id}', which the config does not declare`);
     }
-    if (e.type === 'set-model' && !served(e.params.model)) add(rule.source, `rule '${rule.name}' sets model '${e.params.model}', which no route serves`);
+    if (e.type === 'set-model' && !served(e.params.model))
+      add(rule.source, `rule '${rule.name}' sets model '${e.params.model}', which no route serves`);
   }
   return problems;
 }
@@ -292,8 +321,19 @@ function checkMeaning(file: RoutingFile, routes: readonly Route[], sensitivity: 
  * config says `on_error: fail_open`.
  */
 const ANALYZER_ENTITY_TAGS: Readonly<Record<string, string>> = {
-  CREDIT_CARD: 'pci', US_BANK_NUMBER: 'pii', IBAN_CODE: 'pii', US_SSN: 'pii', US_PASSPORT: 'pii', US_DRIVER_LICENSE: 'pii', US_ITIN: 'pii',
-  UK_NHS: 'phi', MEDICAL_LICENSE: 'phi', EMAIL_ADDRESS: 'pii', PHONE_NUMBER: 'pii', IP_ADDRESS: 'pii', CRYPTO: 'pci',
+  CREDIT_CARD: 'pci',
+  US_BANK_NUMBER: 'pii',
+  IBAN_CODE: 'pii',
+  US_SSN: 'pii',
+  US_PASSPORT: 'pii',
+  US_DRIVER_LICENSE: 'pii',
+  US_ITIN: 'pii',
+  UK_NHS: 'phi',
+  MEDICAL_LICENSE: 'phi',
+  EMAIL_ADDRESS: 'pii',
+  PHONE_NUMBER: 'pii',
+  IP_ADDRESS: 'pii',
+  CRYPTO: 'pci',
 };
 
 /** Every tag the config gives a meaning (see `RoutingConfig.knownTags`). */
@@ -311,8 +351,17 @@ function detectTagsOf(file: RoutingFile, sensitivity: Sensitivity): ReadonlyMap<
   const top = sensitivity.levels[sensitivity.levels.length - 1] as string;
   const onError = file.sensitivity?.analyzer?.on_error === 'fail_open' ? [] : [[ANALYZER_FAILED, top] as const];
   // Content the detector cannot read means the top level unless its tenant says otherwise (see the planner).
-  const scan = [[UNREADABLE_CONTENT, top], [SCAN_FAILED, top]] as const;
-  return new Map([...Object.entries(TAG_OF), ...Object.entries(ANALYZER_ENTITY_TAGS), ...onError, ...Object.entries(file.sensitivity?.detect ?? {}), ...scan]);
+  const scan = [
+    [UNREADABLE_CONTENT, top],
+    [SCAN_FAILED, top],
+  ] as const;
+  return new Map([
+    ...Object.entries(TAG_OF),
+    ...Object.entries(ANALYZER_ENTITY_TAGS),
+    ...onError,
+    ...Object.entries(file.sensitivity?.detect ?? {}),
+    ...scan,
+  ]);
 }
 
 /**
@@ -320,8 +369,16 @@ function detectTagsOf(file: RoutingFile, sensitivity: Sensitivity): ReadonlyMap<
  * of them, after checking what the schema cannot (unknown levels, duplicate ids, unpriced models, only
  * on-prem routes cleared for the top level). Throws a `ConfigError` listing every problem.
  */
-export function prepareRouting(file: RoutingFile, catalogue: PriceCatalogue, policy: CompiledPolicy, source = 'config'): RoutingConfig {
-  const sensitivity = createSensitivity(file.sensitivity?.levels ?? DEFAULT_LEVELS, file.sensitivity?.tags ?? DEFAULT_TAG_LEVELS);
+export function prepareRouting(
+  file: RoutingFile,
+  catalogue: PriceCatalogue,
+  policy: CompiledPolicy,
+  source = 'config',
+): RoutingConfig {
+  const sensitivity = createSensitivity(
+    file.sensitivity?.levels ?? DEFAULT_LEVELS,
+    file.sensitivity?.tags ?? DEFAULT_TAG_LEVELS,
+  );
   const routes = file.routes.map((r, i) => buildRoute(r, i, sensitivity, catalogue));
   const problems = checkMeaning(file, routes, sensitivity, policy);
   if (problems.length > 0) throw new ConfigError(source, problems);

@@ -58,7 +58,8 @@ export function resolveOperator(name: string, jsonValue: unknown, valueIsFactRef
   const spec = OPERATORS[base];
   if (!spec) return `unknown operator '${base}' (known: ${OPERATOR_NAMES.join(', ')})`;
   // Checked for the plain forms only; a decorated one (`swap:in`, `someFact:in`) is taken as written.
-  const needsArray = parts.length === 0 ? ARRAY_VALUE.has(base) : parts.length === 1 && ARRAY_VALUE.has(parts[0] as string);
+  const needsArray =
+    parts.length === 0 ? ARRAY_VALUE.has(base) : parts.length === 1 && ARRAY_VALUE.has(parts[0] as string);
   if (needsArray && !valueIsFactRef && !Array.isArray(jsonValue)) return `operator '${name}' needs an array value`;
 
   const { cb, validate } = spec;

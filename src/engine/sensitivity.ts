@@ -12,7 +12,10 @@ export interface Sensitivity {
 
 export function createSensitivity(levels: readonly string[], tagLevels: Readonly<Record<string, string>>): Sensitivity {
   const rank = new Map(levels.map((level, i) => [level, i]));
-  const tagRank = new Map([...rank, ...Object.entries(tagLevels).map(([tag, level]): [string, number] => [tag, rank.get(level) ?? 0])]);
+  const tagRank = new Map([
+    ...rank,
+    ...Object.entries(tagLevels).map(([tag, level]): [string, number] => [tag, rank.get(level) ?? 0]),
+  ]);
   return {
     levels,
     rankOf: (level) => rank.get(level) ?? -1,

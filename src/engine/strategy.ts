@@ -16,7 +16,8 @@ export interface Ranked {
 }
 
 /** Preferred first, then expected marginal cost, then latency, then the config's order. */
-export const byRank = (a: Ranked, b: Ranked) => b.preferred - a.preferred || a.c.expectedCostPico - b.c.expectedCostPico || a.p50 - b.p50 || a.order - b.order;
+export const byRank = (a: Ranked, b: Ranked) =>
+  b.preferred - a.preferred || a.c.expectedCostPico - b.c.expectedCostPico || a.p50 - b.p50 || a.order - b.order;
 
 /**
  * Reorders each run of routes the ranking sees as equals — the same preference and an expected cost within
@@ -25,12 +26,17 @@ export const byRank = (a: Ranked, b: Ranked) => b.preferred - a.preferred || a.c
  * from `seed` alone, so a decision is the same for the same inputs (the gateway passes a random seed per
  * request; a scenario a seed per replayed request).
  */
-export function orderTies(sorted: readonly Ranked[], strategy: Strategy, tiePercent: number, seed: number): readonly Ranked[] {
+export function orderTies(
+  sorted: readonly Ranked[],
+  strategy: Strategy,
+  tiePercent: number,
+  seed: number,
+): readonly Ranked[] {
   // The default keeps the ranking: nothing to copy or draw on the planner's hot path.
   if (strategy === 'cost' || sorted.length < 2) return sorted;
   const out: Ranked[] = [];
   const random = mulberry32(seed);
-  for (let start = 0; start < sorted.length; ) {
+  for (let start = 0; start < sorted.length;) {
     const first = sorted[start] as Ranked;
     let end = start + 1;
     while (end < sorted.length && tied(first, sorted[end] as Ranked, tiePercent)) end++;
@@ -42,13 +48,20 @@ export function orderTies(sorted: readonly Ranked[], strategy: Strategy, tiePerc
 }
 
 function tied(first: Ranked, other: Ranked, tiePercent: number): boolean {
-  return other.preferred === first.preferred && other.c.expectedCostPico * 100 <= first.c.expectedCostPico * (100 + tiePercent);
+  return (
+    other.preferred === first.preferred &&
+    other.c.expectedCostPico * 100 <= first.c.expectedCostPico * (100 + tiePercent)
+  );
 }
 
 function reorder(run: Ranked[], strategy: Exclude<Strategy, 'cost'>, random: () => number): Ranked[] {
   switch (strategy) {
     case 'latency':
-      return run.sort((a, b) => (a.c.latencyMs ?? Number.POSITIVE_INFINITY) - (b.c.latencyMs ?? Number.POSITIVE_INFINITY) || a.order - b.order);
+      return run.sort(
+        (a, b) =>
+          (a.c.latencyMs ?? Number.POSITIVE_INFINITY) - (b.c.latencyMs ?? Number.POSITIVE_INFINITY) ||
+          a.order - b.order,
+      );
     case 'least_busy':
       return run.sort((a, b) => a.inFlight - b.inFlight || a.order - b.order);
     case 'weighted': {

@@ -38,10 +38,27 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  */
 export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOptions = {}): FastifyInstance {
   const runtime = new RuntimeHolder(loaded, deps.health, deps.limiter, deps.clock, deps.random);
-  const metrics = new GatewayMetrics(() => runtime.current.loaded.routing, deps.ledger, deps.health, deps.sink, deps.clock);
-  const ctx: AppContext = { ...deps, runtime, metrics, inFlight: new InFlight(), requestLines: () => runtime.current.loaded.file.log?.request_lines !== false, reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)) };
+  const metrics = new GatewayMetrics(
+    () => runtime.current.loaded.routing,
+    deps.ledger,
+    deps.health,
+    deps.sink,
+    deps.clock,
+  );
+  const ctx: AppContext = {
+    ...deps,
+    runtime,
+    metrics,
+    inFlight: new InFlight(),
+    requestLines: () => runtime.current.loaded.file.log?.request_lines !== false,
+    reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)),
+  };
   const app = Fastify({
-    logger: options.logger ?? { level: 'info', stream: bufferedStdout(), redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } },
+    logger: options.logger ?? {
+      level: 'info',
+      stream: bufferedStdout(),
+      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+    },
     // One line per request, written by `record` with the decision; fastify's own per-request lines are off.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? loaded.file.server?.body_limit_bytes ?? DEFAULT_BODY_LIMIT,
@@ -66,7 +83,12 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     respondError(reply, request.routeOptions.config.callerFormat ?? WIRE_FORMATS.openai, echoedRequestId(request), e);
   });
   app.setNotFoundHandler((request, reply) => {
-    respondError(reply, WIRE_FORMATS.openai, echoedRequestId(request), new GatewayError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`));
+    respondError(
+      reply,
+      WIRE_FORMATS.openai,
+      echoedRequestId(request),
+      new GatewayError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`),
+    );
   });
 
   registerJsonBodyParser(app);

@@ -62,21 +62,40 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   };
   ensureWritableLogDir(dir, loaded.path);
   // The writer runs in its own thread on the system clock; a test's clock (rolls, segment names) needs it here.
-  const sink = clock === systemClock ? await ThreadedDecisionSink.open(logOptions) : await DuckDbDecisionSink.open(logOptions, clock);
+  const sink =
+    clock === systemClock
+      ? await ThreadedDecisionSink.open(logOptions)
+      : await DuckDbDecisionSink.open(logOptions, clock);
   const ledger = await ledgerFor(loaded, dir, clock);
   const local = new MemoryRouteHealth(clock, options.circuit);
   const state = loaded.file.state;
-  const health = state ? await SharedRouteHealth.connect(local, state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX) : local;
+  const health = state
+    ? await SharedRouteHealth.connect(local, state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX)
+    : local;
   const random = options.random ?? Math.random;
   const telemetry = loaded.file.telemetry;
   const tracing = telemetry ? { tracer: RequestTracer.create(telemetry, VERSION) } : {};
   if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random, ...tracing };
-  const limiter = await RedisRateLimiter.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded));
+  const limiter = await RedisRateLimiter.connect(
+    state.redis_url,
+    state.key_prefix ?? DEFAULT_KEY_PREFIX,
+    reservationTtl(loaded),
+  );
   // The local fallback starts from what the log holds, so a fail-open tenant's budget is not forgotten.
   const localLedger = new MemorySpendLedger();
   await restoreLedgerFromLog(localLedger, dir, clock.now());
   const cluster = await ClusterReload.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
-  return { ledger, limiter, health, sink, clock, random, ...tracing, local: { ledger: localLedger, limiter: new MemoryRateLimiter() }, cluster };
+  return {
+    ledger,
+    limiter,
+    health,
+    sink,
+    clock,
+    random,
+    ...tracing,
+    local: { ledger: localLedger, limiter: new MemoryRateLimiter() },
+    cluster,
+  };
 }
 
 const DEFAULT_KEY_PREFIX = 'switchyard';
@@ -86,7 +105,8 @@ const LOG_ON_DISK_MS = 500;
 /** A reservation (or a place in flight) outlives the slowest route's whole attempt by this much before Redis gives it back. */
 const RESERVATION_MARGIN_MS = 60_000;
 const reservationTtl = (loaded: LoadedConfig) =>
-  Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) + (loaded.file.state?.reservation_margin_ms ?? RESERVATION_MARGIN_MS);
+  Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) +
+  (loaded.file.state?.reservation_margin_ms ?? RESERVATION_MARGIN_MS);
 
 /**
  * In memory, restored from this instance's log; or shared in Redis (`state.redis_url`), where the month is
@@ -104,7 +124,13 @@ async function ledgerFor(loaded: LoadedConfig, dir: string, clock: Clock): Promi
     await delay(LOG_ON_DISK_MS);
     await restoreLedgerFromLog(ledger, dir, nowMs);
   };
-  const ledger = await RedisSpendLedger.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX, reservationTtl(loaded), restore, () => clock.now());
+  const ledger = await RedisSpendLedger.connect(
+    state.redis_url,
+    state.key_prefix ?? DEFAULT_KEY_PREFIX,
+    reservationTtl(loaded),
+    restore,
+    () => clock.now(),
+  );
   await ledger.ensureRestored(clock.now());
   return ledger;
 }

@@ -29,10 +29,31 @@ export interface Hold {
 
 /** How the relay ended: what `respond` writes and `record` books. The relay itself never writes to the caller. */
 export type Outcome =
-  | { readonly kind: 'answer'; readonly served: Candidate; readonly answer: Json; readonly metered: Metered; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
+  | {
+      readonly kind: 'answer';
+      readonly served: Candidate;
+      readonly answer: Json;
+      readonly metered: Metered;
+      readonly attempts: readonly Attempt[];
+      readonly ttftMs: number;
+    }
   /** An answer to pass on as it came (`text`): the caller and the route speak OpenAI's format. */
-  | { readonly kind: 'raw-answer'; readonly served: Candidate; readonly text: string; readonly metered: Metered; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
-  | { readonly kind: 'stream'; readonly served: Candidate; readonly first: readonly StreamItem[]; readonly rest: AsyncGenerator<readonly StreamItem[]>; readonly attempts: readonly Attempt[]; readonly ttftMs: number }
+  | {
+      readonly kind: 'raw-answer';
+      readonly served: Candidate;
+      readonly text: string;
+      readonly metered: Metered;
+      readonly attempts: readonly Attempt[];
+      readonly ttftMs: number;
+    }
+  | {
+      readonly kind: 'stream';
+      readonly served: Candidate;
+      readonly first: readonly StreamItem[];
+      readonly rest: AsyncGenerator<readonly StreamItem[]>;
+      readonly attempts: readonly Attempt[];
+      readonly ttftMs: number;
+    }
   | { readonly kind: 'failed'; readonly error: GatewayError; readonly attempts: readonly Attempt[] }
   | { readonly kind: 'aborted'; readonly attempts: readonly Attempt[] };
 

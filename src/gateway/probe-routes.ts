@@ -52,13 +52,32 @@ export async function probeRoutes(routes: readonly GatewayRoute[]): Promise<Prob
 
 async function probe(route: GatewayRoute, pools: UpstreamPools): Promise<ProbeResult> {
   const models = route.models;
-  const entry: [string, string] | undefined = models === '*' ? undefined : Array.isArray(models) ? [models[0] as string, models[0] as string] : Object.entries(models)[0];
-  if (!entry) return { route: route.id, ok: false, verdict: 'no model to try: models is "*" (name one to probe)', ms: 0 };
+  const entry: [string, string] | undefined =
+    models === '*'
+      ? undefined
+      : Array.isArray(models)
+        ? [models[0] as string, models[0] as string]
+        : Object.entries(models)[0];
+  if (!entry)
+    return { route: route.id, ok: false, verdict: 'no model to try: models is "*" (name one to probe)', ms: 0 };
   const [model, upstreamModel] = entry;
   const format = WIRE_FORMATS[route.format ?? 'openai'];
-  const call = format.buildCall('chat', { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, upstreamModel, route.api_key);
+  const call = format.buildCall(
+    'chat',
+    { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 },
+    upstreamModel,
+    route.api_key,
+  );
   const t0 = performance.now();
-  const exchange = await sendAttempt({ target: pools.get(route.id), format, endpoint: 'chat', call, stream: false, signal: new Cancel(), maxBodyBytes: 1024 * 1024 });
+  const exchange = await sendAttempt({
+    target: pools.get(route.id),
+    format,
+    endpoint: 'chat',
+    call,
+    stream: false,
+    signal: new Cancel(),
+    maxBodyBytes: 1024 * 1024,
+  });
   const ms = Math.round(performance.now() - t0);
   const base = { route: route.id, model, ms };
   switch (exchange.kind) {
@@ -66,12 +85,18 @@ async function probe(route: GatewayRoute, pools: UpstreamPools): Promise<ProbeRe
     case 'raw-answer': {
       // Slower than the route promises the planner: its SLO decisions rest on a number that is not true.
       const p95 = route.latency?.p95_ms;
-      return p95 !== undefined && ms > p95 ? { ...base, ok: false, verdict: `slow: ${ms} ms, above its latency.p95_ms of ${p95}` } : { ...base, ok: true, verdict: 'ok' };
+      return p95 !== undefined && ms > p95
+        ? { ...base, ok: false, verdict: `slow: ${ms} ms, above its latency.p95_ms of ${p95}` }
+        : { ...base, ok: true, verdict: 'ok' };
     }
     case 'failed':
       return { ...base, ok: false, verdict: verdictOf(exchange.failure) };
     case 'rejected':
-      return { ...base, ok: false, verdict: `refused (${exchange.status}): ${redactSecrets(exchange.message, route.api_key ? [route.api_key] : [])}` };
+      return {
+        ...base,
+        ok: false,
+        verdict: `refused (${exchange.status}): ${redactSecrets(exchange.message, route.api_key ? [route.api_key] : [])}`,
+      };
     default:
       return { ...base, ok: false, verdict: exchange.kind };
   }

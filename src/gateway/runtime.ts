@@ -55,6 +55,17 @@ export class RuntimeHolder {
 
   private create(loaded: LoadedConfig): Runtime {
     const pools = new UpstreamPools(loaded.file.routes);
-    return { loaded, pools, relay: createRelay({ pools, health: this.health, limiter: this.limiter, clock: this.clock, random: this.random, maxBodyBytes: loaded.file.server?.max_upstream_body_bytes ?? DEFAULT_MAX_UPSTREAM_BODY }) };
+    return {
+      loaded,
+      pools,
+      relay: createRelay({
+        pools,
+        health: this.health,
+        limiter: this.limiter,
+        clock: this.clock,
+        random: this.random,
+        maxBodyBytes: loaded.file.server?.max_upstream_body_bytes ?? DEFAULT_MAX_UPSTREAM_BODY,
+      }),
+    };
   }
 }

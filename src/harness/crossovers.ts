@@ -25,7 +25,12 @@ function root(lo: number, dLo: number, hi: number, dHi: number): number {
  * (`evaluate`), until the bracket is within `tolerance` (1 %). Step costs give several crossovers per pair;
  * all are reported. Two crossovers between the same two sweep points cannot be seen: sweep more finely.
  */
-export async function findCrossovers(sweep: readonly { tokensPerDay: number; costs: CostAt }[], evaluate: (tokensPerDay: number) => Promise<CostAt>, tolerance = 0.01, maxSteps = 40): Promise<Crossover[]> {
+export async function findCrossovers(
+  sweep: readonly { tokensPerDay: number; costs: CostAt }[],
+  evaluate: (tokensPerDay: number) => Promise<CostAt>,
+  tolerance = 0.01,
+  maxSteps = 40,
+): Promise<Crossover[]> {
   const options = [...(sweep[0]?.costs.keys() ?? [])];
   const found: Crossover[] = [];
   for (let i = 0; i < options.length; i++) {
@@ -59,7 +64,14 @@ export async function findCrossovers(sweep: readonly { tokensPerDay: number; cos
           if (Math.abs(lastMoved) > 2) lastMoved = 0;
         }
         const at = lo === hi ? lo : Math.round(root(lo, dLo, hi, dHi));
-        found.push({ a, b, tokensPerDay: at, cheaperBelow: dLo < 0 ? a : b, cheaperAbove: dLo < 0 ? b : a, bracket: [lo, hi] });
+        found.push({
+          a,
+          b,
+          tokensPerDay: at,
+          cheaperBelow: dLo < 0 ? a : b,
+          cheaperAbove: dLo < 0 ? b : a,
+          bracket: [lo, hi],
+        });
       }
     }
   }

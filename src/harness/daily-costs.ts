@@ -30,7 +30,13 @@ const perDay = (total: bigint, days: number) => (total + BigInt(days) / 2n) / Bi
  * priced per hour (on-prem) costs 24 hours a day for each unit a capacity step says it needs (one unit
  * when no step names it).
  */
-export async function dailyCosts(db: ScenarioDb, options: readonly PreparedOption[], volumes: ReadonlyMap<number, number>, days: number, point?: number): Promise<PointCost[]> {
+export async function dailyCosts(
+  db: ScenarioDb,
+  options: readonly PreparedOption[],
+  volumes: ReadonlyMap<number, number>,
+  days: number,
+  point?: number,
+): Promise<PointCost[]> {
   const only = point === undefined ? '' : `WHERE r.point = ${Math.trunc(point)}`;
   const totals = await db.connection.runAndReadAll(`
     SELECT r.option_id, r.point, count(*)::BIGINT AS requests, sum(input_tokens + output_tokens)::BIGINT AS tokens,
@@ -52,7 +58,15 @@ export async function dailyCosts(db: ScenarioDb, options: readonly PreparedOptio
      GROUP BY ALL`);
   // Peak load per (option, point, route or all): the busiest hour's rate per second.
   const peaks = new Map<string, { requests: Map<string, number>; tokens: Map<string, number> }>();
-  for (const row of hourly.getRowObjectsJson() as { option_id: number; point: number; day: number; hour: number; route: string | null; requests: string; tokens: string }[]) {
+  for (const row of hourly.getRowObjectsJson() as {
+    option_id: number;
+    point: number;
+    day: number;
+    hour: number;
+    route: string | null;
+    requests: string;
+    tokens: string;
+  }[]) {
     const key = `${row.option_id}/${row.point}`;
     const p = peaks.get(key) ?? { requests: new Map(), tokens: new Map() };
     peaks.set(key, p);
@@ -64,7 +78,8 @@ export async function dailyCosts(db: ScenarioDb, options: readonly PreparedOptio
   }
   const peakRate = (key: string, metric: 'requests' | 'tokens', route: string | undefined) => {
     let max = 0;
-    for (const [scope, n] of peaks.get(key)?.[metric] ?? []) if (scope.startsWith(`${route ?? '*'}@`)) max = Math.max(max, n);
+    for (const [scope, n] of peaks.get(key)?.[metric] ?? [])
+      if (scope.startsWith(`${route ?? '*'}@`)) max = Math.max(max, n);
     return max / 3600;
   };
 
@@ -78,7 +93,9 @@ export async function dailyCosts(db: ScenarioDb, options: readonly PreparedOptio
       const rate = peakRate(key, c.metric === 'requests_per_second' ? 'requests' : 'tokens', c.route);
       const n = Math.max(1, Math.ceil(rate / c.per_unit));
       units.push({ name: c.name, units: n, ...(c.max_units === undefined ? {} : { max: c.max_units }) });
-      capacityPico += BigInt(n) * (c.unit_per_day_usd !== undefined ? usdToPico(c.unit_per_day_usd) : usdToPico(c.unit_per_hour_usd ?? 0) * 24n);
+      capacityPico +=
+        BigInt(n) *
+        (c.unit_per_day_usd !== undefined ? usdToPico(c.unit_per_day_usd) : usdToPico(c.unit_per_hour_usd ?? 0) * 24n);
     }
     for (const route of option.routing.routes) {
       if (route.fixedPerHourPico > 0n && !option.capacity.some((c) => c.route === route.id)) {

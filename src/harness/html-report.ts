@@ -1,6 +1,14 @@
 import { picoToUsdNumber } from '../engine/money.js';
 import type { PointCost } from './daily-costs.js';
-import { bracketText, LIVE_HEAD, liveRows, sensitiveLine, sensitivityLines, tokensLabel, usdNumber } from './report-format.js';
+import {
+  bracketText,
+  LIVE_HEAD,
+  liveRows,
+  sensitiveLine,
+  sensitivityLines,
+  tokensLabel,
+  usdNumber,
+} from './report-format.js';
 import type { ScenarioResult } from './run-scenario.js';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b'];
@@ -24,13 +32,21 @@ interface Ctx {
 /** The answer first: who is cheapest where, where they cross, what a month costs and saves at the swept volumes. */
 function headline(c: Ctx): string {
   const { result } = c;
-  const bands = result.bands.map((b) => `<li><strong style="color:${c.colour(b.option)}">${esc(b.option)}</strong> is cheapest from ${tokensLabel(b.from)} to ${tokensLabel(b.to)} tokens/day</li>`);
-  const crossings = result.crossovers.map((x) => `<li><strong>${esc(x.a)}</strong> and <strong>${esc(x.b)}</strong> cross at <strong>≈${tokensLabel(x.tokensPerDay)} tokens/day</strong>${esc(bracketText(x.bracket))}: ${esc(x.cheaperBelow)} is cheaper below, ${esc(x.cheaperAbove)} above</li>`);
+  const bands = result.bands.map(
+    (b) =>
+      `<li><strong style="color:${c.colour(b.option)}">${esc(b.option)}</strong> is cheapest from ${tokensLabel(b.from)} to ${tokensLabel(b.to)} tokens/day</li>`,
+  );
+  const crossings = result.crossovers.map(
+    (x) =>
+      `<li><strong>${esc(x.a)}</strong> and <strong>${esc(x.b)}</strong> cross at <strong>≈${tokensLabel(x.tokensPerDay)} tokens/day</strong>${esc(bracketText(x.bracket))}: ${esc(x.cheaperBelow)} is cheaper below, ${esc(x.cheaperAbove)} above</li>`,
+  );
   // What choosing the cheapest saves a month against the next cheapest, at each swept volume.
   const savings = result.sweep.map((v) => {
     const sorted = c.ids.map((id) => c.at(id, v)).sort((a, b) => (a.totalPico < b.totalPico ? -1 : 1));
     const [best, next] = sorted as [PointCost, PointCost | undefined];
-    const gap = next ? `saves ${dollars(next.totalPico - best.totalPico, DAYS_PER_MONTH)} a month against ${esc(next.option)} (${dollars(next.totalPico, DAYS_PER_MONTH)})` : '';
+    const gap = next
+      ? `saves ${dollars(next.totalPico - best.totalPico, DAYS_PER_MONTH)} a month against ${esc(next.option)} (${dollars(next.totalPico, DAYS_PER_MONTH)})`
+      : '';
     return `<tr><td>${tokensLabel(v)}</td><td style="color:${c.colour(best.option)}"><strong>${esc(best.option)}</strong></td><td>${dollars(best.totalPico, DAYS_PER_MONTH)}</td><td>${gap}</td></tr>`;
   });
   const sure = sensitivityLines(result).map((l) => `<li>How sure: ${esc(l)}</li>`);
@@ -58,22 +74,34 @@ function relativeChart(c: Ctx): string {
   const [x0, x1] = [Math.log10(points[0]!), Math.log10(points.at(-1)!)];
   const X = (v: number) => m.l + ((Math.log10(v) - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
   const Y = (pct: number) => H - m.b - (Math.min(pct, top) / top) * (H - m.t - m.b);
-  const out = [`<svg class="chart" role="img" aria-label="cost relative to the cheapest option" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`];
-  for (let pct = 0; pct <= top; pct += top <= 50 ? 5 : top <= 100 ? 10 : 50) out.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(pct)}" y2="${Y(pct)}" stroke="#eee"/><text x="${m.l - 6}" y="${Y(pct) + 4}" text-anchor="end">+${pct} %</text>`);
-  for (const v of c.result.sweep) out.push(`<text x="${X(v)}" y="${H - m.b + 16}" text-anchor="middle">${tokensLabel(v)}</text>`);
+  const out = [
+    `<svg class="chart" role="img" aria-label="cost relative to the cheapest option" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  ];
+  for (let pct = 0; pct <= top; pct += top <= 50 ? 5 : top <= 100 ? 10 : 50)
+    out.push(
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(pct)}" y2="${Y(pct)}" stroke="#eee"/><text x="${m.l - 6}" y="${Y(pct) + 4}" text-anchor="end">+${pct} %</text>`,
+    );
+  for (const v of c.result.sweep)
+    out.push(`<text x="${X(v)}" y="${H - m.b + 16}" text-anchor="middle">${tokensLabel(v)}</text>`);
   out.push(`<text x="${(W + m.l) / 2}" y="${H - 12}" text-anchor="middle">tokens per day (log scale)</text>`);
   c.ids.forEach((id) => {
     const pts = points.map((v) => `${X(v).toFixed(1)},${Y(rel(id, v)).toFixed(1)}`).join(' ');
-    out.push(`<polyline class="series" data-option="${esc(id)}" fill="none" stroke="${c.colour(id)}" stroke-width="2.5" points="${pts}"><title>${esc(id)}</title></polyline>`);
+    out.push(
+      `<polyline class="series" data-option="${esc(id)}" fill="none" stroke="${c.colour(id)}" stroke-width="2.5" points="${pts}"><title>${esc(id)}</title></polyline>`,
+    );
   });
   c.result.crossovers.forEach((x, i) => {
     // Labels one under another, so two crossovers close together stay readable.
     const anchor = X(x.tokensPerDay) > W / 2 ? 'end' : 'start';
     const dx = anchor === 'end' ? -4 : 4;
-    out.push(`<line x1="${X(x.tokensPerDay)}" x2="${X(x.tokensPerDay)}" y1="${m.t}" y2="${H - m.b}" stroke="#333" stroke-dasharray="4 3"/><text x="${X(x.tokensPerDay) + dx}" y="${m.t + 12 + i * 14}" font-size="11" text-anchor="${anchor}">${esc(`${x.a} × ${x.b}`)} ≈${tokensLabel(x.tokensPerDay)}</text>`);
+    out.push(
+      `<line x1="${X(x.tokensPerDay)}" x2="${X(x.tokensPerDay)}" y1="${m.t}" y2="${H - m.b}" stroke="#333" stroke-dasharray="4 3"/><text x="${X(x.tokensPerDay) + dx}" y="${m.t + 12 + i * 14}" font-size="11" text-anchor="${anchor}">${esc(`${x.a} × ${x.b}`)} ≈${tokensLabel(x.tokensPerDay)}</text>`,
+    );
   });
   out.push('</svg>');
-  const legend = c.ids.map((id) => `<span class="key"><i style="background:${c.colour(id)}"></i>${esc(id)}</span>`).join(' ');
+  const legend = c.ids
+    .map((id) => `<span class="key"><i style="background:${c.colour(id)}"></i>${esc(id)}</span>`)
+    .join(' ');
   return `<section><h2>How much dearer than the cheapest</h2><p>0 % is the cheapest option at that volume; each line is how much more an option costs there.</p>${out.join('')}<p class="legend">${legend}</p></section>`;
 }
 
@@ -86,7 +114,9 @@ function breakdownChart(c: Ctx): string {
   const rowH = 22;
   const m = { l: 190, r: 110, t: 10 };
   const H = m.t + rows.length * (rowH + 4) + volumes.length * 14 + 10;
-  const out = [`<svg class="chart" role="img" aria-label="cost breakdown" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`];
+  const out = [
+    `<svg class="chart" role="img" aria-label="cost breakdown" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  ];
   let y = m.t;
   for (const v of volumes) {
     const group = rows.filter((r) => r.v === v);
@@ -99,7 +129,10 @@ function breakdownChart(c: Ctx): string {
       for (const part of PARTS) {
         const usd = picoToUsdNumber(r.cost[part.key]);
         const w = (usd / max) * (W - m.l - m.r);
-        if (w > 0) out.push(`<rect class="part" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH}" fill="${part.colour}"><title>${part.label}: ${usdNumber(usd)}/day</title></rect>`);
+        if (w > 0)
+          out.push(
+            `<rect class="part" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH}" fill="${part.colour}"><title>${part.label}: ${usdNumber(usd)}/day</title></rect>`,
+          );
         x += w;
       }
       out.push(`<text x="${x + 6}" y="${y + 15}">${dollars(r.cost.totalPico)}/day</text>`);
@@ -107,7 +140,9 @@ function breakdownChart(c: Ctx): string {
     }
   }
   out.push('</svg>');
-  const legend = PARTS.map((p) => `<span class="key"><i style="background:${p.colour}"></i>${p.label}</span>`).join(' ');
+  const legend = PARTS.map((p) => `<span class="key"><i style="background:${p.colour}"></i>${p.label}</span>`).join(
+    ' ',
+  );
   return `<section><h2>What a day costs, by part</h2>${out.join('')}<p class="legend">${legend}</p></section>`;
 }
 
@@ -123,20 +158,34 @@ function tornadoCharts(c: Ctx): string {
     const values = [s.base, ...s.bars.flatMap((b) => [b.atLow, b.atHigh]).filter((v): v is number => v !== null)];
     const [lo, hi] = [Math.log10(Math.min(...values) / 1.1), Math.log10(Math.max(...values) * 1.1)];
     const X = (v: number) => m.l + ((Math.log10(v) - lo) / (hi - lo || 1)) * (W - m.l - m.r);
-    const out = [`<svg class="chart tornado" role="img" aria-label="what moves the crossover" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`];
-    out.push(`<text x="${m.l}" y="14" font-weight="bold">${esc(`${s.pair[0]} × ${s.pair[1]}`)}: ${tokensLabel(s.base)} tokens/day with every input at its middle</text>`);
+    const out = [
+      `<svg class="chart tornado" role="img" aria-label="what moves the crossover" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    ];
+    out.push(
+      `<text x="${m.l}" y="14" font-weight="bold">${esc(`${s.pair[0]} × ${s.pair[1]}`)}: ${tokensLabel(s.base)} tokens/day with every input at its middle</text>`,
+    );
     s.bars.forEach((b, i) => {
       const y = m.t + i * (rowH + 6);
       out.push(`<text x="${m.l - 6}" y="${y + 16}" text-anchor="end">${esc(b.input)}</text>`);
-      for (const [end, value, colour] of [[b.low, b.atLow, '#4c78a8'], [b.high, b.atHigh, '#e45756']] as const) {
+      for (const [end, value, colour] of [
+        [b.low, b.atLow, '#4c78a8'],
+        [b.high, b.atHigh, '#e45756'],
+      ] as const) {
         const to = value ?? (colour === '#4c78a8' ? 10 ** lo : 10 ** hi);
         const [x1, x2] = [Math.min(X(s.base), X(to)), Math.max(X(s.base), X(to))];
-        out.push(`<rect class="bar" x="${x1.toFixed(1)}" y="${y}" width="${Math.max(1, x2 - x1).toFixed(1)}" height="${rowH}" fill="${colour}" opacity="${value === null ? 0.35 : 0.85}"><title>${esc(`${b.input} = ${end}: ${value === null ? 'no crossing' : `${tokensLabel(value)} tokens/day`}`)}</title></rect>`);
-        out.push(`<text x="${(X(to) + (X(to) < X(s.base) ? -4 : 4)).toFixed(1)}" y="${y + 16}" font-size="11" text-anchor="${X(to) < X(s.base) ? 'end' : 'start'}">${end}: ${value === null ? 'none' : tokensLabel(value)}</text>`);
+        out.push(
+          `<rect class="bar" x="${x1.toFixed(1)}" y="${y}" width="${Math.max(1, x2 - x1).toFixed(1)}" height="${rowH}" fill="${colour}" opacity="${value === null ? 0.35 : 0.85}"><title>${esc(`${b.input} = ${end}: ${value === null ? 'no crossing' : `${tokensLabel(value)} tokens/day`}`)}</title></rect>`,
+        );
+        out.push(
+          `<text x="${(X(to) + (X(to) < X(s.base) ? -4 : 4)).toFixed(1)}" y="${y + 16}" font-size="11" text-anchor="${X(to) < X(s.base) ? 'end' : 'start'}">${end}: ${value === null ? 'none' : tokensLabel(value)}</text>`,
+        );
       }
     });
     out.push(`<line x1="${X(s.base)}" x2="${X(s.base)}" y1="${m.t - 4}" y2="${H - m.b + 4}" stroke="#000"/>`);
-    if (s.interval) out.push(`<line x1="${X(s.interval[0])}" x2="${X(s.interval[1])}" y1="${H - 12}" y2="${H - 12}" stroke="#333" stroke-width="4"/><text x="${X(s.interval[0]) - 6}" y="${H - 8}" font-size="11" text-anchor="end">90 % of draws: ${tokensLabel(s.interval[0])}–${tokensLabel(s.interval[1])}</text>`);
+    if (s.interval)
+      out.push(
+        `<line x1="${X(s.interval[0])}" x2="${X(s.interval[1])}" y1="${H - 12}" y2="${H - 12}" stroke="#333" stroke-width="4"/><text x="${X(s.interval[0]) - 6}" y="${H - 8}" font-size="11" text-anchor="end">90 % of draws: ${tokensLabel(s.interval[0])}–${tokensLabel(s.interval[1])}</text>`,
+      );
     out.push('</svg>');
     return out.join('');
   });
@@ -183,7 +232,12 @@ export function htmlReport(result: ScenarioResult): string {
         ['option', 'tokens/day', 'published $/day', 'replayed $/day'],
         f.published.figures.map((p) => {
           const r = result.costs.find((x) => x.option === p.option && x.tokensPerDay === p.tokens_per_day);
-          return [p.option, tokensLabel(p.tokens_per_day), usdNumber(p.usd_per_day), r ? dollars(r.totalPico) : '(not replayed)'];
+          return [
+            p.option,
+            tokensLabel(p.tokens_per_day),
+            usdNumber(p.usd_per_day),
+            r ? dollars(r.totalPico) : '(not replayed)',
+          ];
         }),
         `Source: ${f.published.source}`,
       )
@@ -191,13 +245,31 @@ export function htmlReport(result: ScenarioResult): string {
   const outages = simpleTable(
     'Outages',
     ['option', 'tokens/day', 'requests in the outage', 'denied (all up)', 'token cost', 'all routes up', 'extra'],
-    (result.outages ?? []).map((o) => [o.option, tokensLabel(o.tokensPerDay), o.requests.toLocaleString('en-US'), `${o.denied} (${o.deniedIfUp})`, usdNumber(o.costPico / 1e12, 4), usdNumber(o.costIfUpPico / 1e12, 4), usdNumber((o.costPico - o.costIfUpPico) / 1e12, 4)]),
+    (result.outages ?? []).map((o) => [
+      o.option,
+      tokensLabel(o.tokensPerDay),
+      o.requests.toLocaleString('en-US'),
+      `${o.denied} (${o.deniedIfUp})`,
+      usdNumber(o.costPico / 1e12, 4),
+      usdNumber(o.costIfUpPico / 1e12, 4),
+      usdNumber((o.costPico - o.costIfUpPico) / 1e12, 4),
+    ]),
     (f.outages ?? []).map((o) => `${o.route} down from hour ${o.from_hour} for ${o.hours} h`).join('; '),
   );
   const options = simpleTable(
     'Options',
     ['option', 'what it is', 'fixed per day', 'capacity'],
-    result.scenario.options.map((o) => [o.id, o.label, o.fixedPerDay.map((x) => `${x.name} ${dollars(x.pico)}`).join(', ') || '-', o.capacity.map((x) => `${x.name}: 1 per ${x.per_unit.toLocaleString('en-US')} ${x.metric.replace(/_/g, ' ')}${x.measured ? ' (measured live, within the SLO)' : ''}`).join(', ') || '-']),
+    result.scenario.options.map((o) => [
+      o.id,
+      o.label,
+      o.fixedPerDay.map((x) => `${x.name} ${dollars(x.pico)}`).join(', ') || '-',
+      o.capacity
+        .map(
+          (x) =>
+            `${x.name}: 1 per ${x.per_unit.toLocaleString('en-US')} ${x.metric.replace(/_/g, ' ')}${x.measured ? ' (measured live, within the SLO)' : ''}`,
+        )
+        .join(', ') || '-',
+    ]),
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(f.name)}</title>

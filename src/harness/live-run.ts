@@ -36,7 +36,14 @@ const MAX_PROMPT_CHARS = 32_000;
  * over them with the option's routes and policies, and the scenario's requests sent through it (as fast as
  * `concurrency` allows: time-compressed). Each mock speaks its route's wire format.
  */
-async function runOption(option: PreparedOption, index: number, shape: TrafficShape, live: LiveConfig, seed: number, db: ScenarioDb): Promise<LiveResult> {
+async function runOption(
+  option: PreparedOption,
+  index: number,
+  shape: TrafficShape,
+  live: LiveConfig,
+  seed: number,
+  db: ScenarioDb,
+): Promise<LiveResult> {
   let mocks = new Map<string, MockUpstream>();
   const file = option.file;
   // The live gateway's own decision log is scratch: the scenario keeps its rows in `live_requests`.
@@ -98,7 +105,11 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
         let ttft: number | undefined;
         for await (const _ of res.body) ttft ??= performance.now() - t0;
         const total = performance.now() - t0;
-        const kind = String(res.headers['x-switchyard-route'] ? (option.routing.routes.find((r) => r.id === res.headers['x-switchyard-route'])?.kind ?? '?') : 'refused');
+        const kind = String(
+          res.headers['x-switchyard-route']
+            ? (option.routing.routes.find((r) => r.id === res.headers['x-switchyard-route'])?.kind ?? '?')
+            : 'refused',
+        );
         byKind[kind] = (byKind[kind] ?? 0) + 1;
         const judged = stream ? (ttft ?? total) : total;
         const inSlo = shape.sloMs === undefined || judged <= shape.sloMs;
@@ -112,7 +123,17 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
             tokensInSlo[route] = (tokensInSlo[route] ?? 0) + input + output;
           }
         }
-        rows.push([index, i, String(res.headers['x-switchyard-route'] ?? ''), kind, res.statusCode, stream, Math.round(total * 1000) / 1000, ttft === undefined ? null : Math.round(ttft * 1000) / 1000, res.statusCode === 200 && inSlo]);
+        rows.push([
+          index,
+          i,
+          String(res.headers['x-switchyard-route'] ?? ''),
+          kind,
+          res.statusCode,
+          stream,
+          Math.round(total * 1000) / 1000,
+          ttft === undefined ? null : Math.round(ttft * 1000) / 1000,
+          res.statusCode === 200 && inSlo,
+        ]);
       }
     };
     await Promise.all(Array.from({ length: live.concurrency ?? 16 }, worker));
@@ -131,7 +152,9 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
       ...(ttfts.length ? { ttftP95Ms: percentile(ttfts, 0.95) } : {}),
       ...(shape.sloMs === undefined ? {} : { sloMs: shape.sloMs, sloMet: ok === 0 ? 0 : met / rows.length }),
       byKind,
-      tokensPerSecondByRoute: Object.fromEntries(Object.entries(tokensInSlo).map(([route, tokens]) => [route, Math.round(tokens / wallSeconds)])),
+      tokensPerSecondByRoute: Object.fromEntries(
+        Object.entries(tokensInSlo).map(([route, tokens]) => [route, Math.round(tokens / wallSeconds)]),
+      ),
     };
   } finally {
     await Promise.all([...mocks.values()].map((m) => m.close()));
@@ -140,8 +163,16 @@ async function runOption(option: PreparedOption, index: number, shape: TrafficSh
 }
 
 /** Every option of the scenario, live, one after the other; rows go to `live_requests` in the scenario DB. */
-export async function runLive(options: readonly PreparedOption[], shape: TrafficShape, live: LiveConfig, seed: number, db: ScenarioDb): Promise<LiveResult[]> {
-  await db.connection.run(`CREATE TABLE IF NOT EXISTS live_requests (option_id UTINYINT, request INTEGER, route VARCHAR, kind VARCHAR, status INTEGER, stream BOOLEAN, latency_ms DOUBLE, ttft_ms DOUBLE, met_slo BOOLEAN)`);
+export async function runLive(
+  options: readonly PreparedOption[],
+  shape: TrafficShape,
+  live: LiveConfig,
+  seed: number,
+  db: ScenarioDb,
+): Promise<LiveResult[]> {
+  await db.connection.run(
+    `CREATE TABLE IF NOT EXISTS live_requests (option_id UTINYINT, request INTEGER, route VARCHAR, kind VARCHAR, status INTEGER, stream BOOLEAN, latency_ms DOUBLE, ttft_ms DOUBLE, met_slo BOOLEAN)`,
+  );
   const results: LiveResult[] = [];
   for (const [i, option] of options.entries()) results.push(await runOption(option, i, shape, live, seed, db));
   return results;

@@ -44,21 +44,33 @@ function checkMeaning(file: ScenarioFile): SchemaProblem[] {
   if (!v.tokens_per_day && (v.from === undefined || v.to === undefined || v.points === undefined)) {
     problems.push({ path: 'volume', message: 'give tokens_per_day: [..] or a sweep with from, to and points' });
   }
-  if (v.from !== undefined && v.to !== undefined && v.from >= v.to) problems.push({ path: 'volume.to', message: 'must be greater than from' });
+  if (v.from !== undefined && v.to !== undefined && v.from >= v.to)
+    problems.push({ path: 'volume.to', message: 'must be greater than from' });
   const positive = (shares: Record<string, number>) => Object.values(shares).some((s) => s > 0);
   if ('from_log' in file.traffic) return problems;
-  if (!positive(file.traffic.models)) problems.push({ path: 'traffic.models', message: 'needs at least one model with a share above 0' });
-  if (file.traffic.tenants && !positive(file.traffic.tenants)) problems.push({ path: 'traffic.tenants', message: 'needs at least one tenant with a share above 0' });
+  if (!positive(file.traffic.models))
+    problems.push({ path: 'traffic.models', message: 'needs at least one model with a share above 0' });
+  if (file.traffic.tenants && !positive(file.traffic.tenants))
+    problems.push({ path: 'traffic.tenants', message: 'needs at least one tenant with a share above 0' });
   const tagShare = (file.traffic.tags ?? []).reduce((s, t) => s + t.share, 0);
-  if (tagShare > 1 + 1e-9) problems.push({ path: 'traffic.tags', message: `shares add up to ${tagShare}, more than 1` });
+  if (tagShare > 1 + 1e-9)
+    problems.push({ path: 'traffic.tags', message: `shares add up to ${tagShare}, more than 1` });
   const ids = file.options.map((o) => o.id);
   ids.forEach((id, i) => {
     if (ids.indexOf(id) !== i) problems.push({ path: `options[${i}].id`, message: `option id '${id}' is used twice` });
   });
   file.options.forEach((o, i) =>
     (o.capacity ?? []).forEach((c, j) => {
-      if ((c.unit_per_day_usd === undefined) === (c.unit_per_hour_usd === undefined)) problems.push({ path: `options[${i}].capacity[${j}]`, message: 'give exactly one of unit_per_day_usd or unit_per_hour_usd' });
-      if (c.per_unit === 'measured' && (c.metric !== 'tokens_per_second' || !c.route)) problems.push({ path: `options[${i}].capacity[${j}].per_unit`, message: "'measured' is a route's tokens per second: give metric: tokens_per_second and the route" });
+      if ((c.unit_per_day_usd === undefined) === (c.unit_per_hour_usd === undefined))
+        problems.push({
+          path: `options[${i}].capacity[${j}]`,
+          message: 'give exactly one of unit_per_day_usd or unit_per_hour_usd',
+        });
+      if (c.per_unit === 'measured' && (c.metric !== 'tokens_per_second' || !c.route))
+        problems.push({
+          path: `options[${i}].capacity[${j}].per_unit`,
+          message: "'measured' is a route's tokens per second: give metric: tokens_per_second and the route",
+        });
     }),
   );
   return problems;
@@ -67,7 +79,10 @@ function checkMeaning(file: ScenarioFile): SchemaProblem[] {
 /** Inline option configs name no tenants: the traffic's tenants are added, with no budgets. */
 function withTenants(config: Record<string, unknown>, tenants: readonly string[]): Record<string, unknown> {
   if (config.tenants) return config;
-  return { ...config, tenants: tenants.map((id) => ({ id, api_keys: [`sha256:${hashApiKey(`scenario-tenant:${id}`)}`] })) };
+  return {
+    ...config,
+    tenants: tenants.map((id) => ({ id, api_keys: [`sha256:${hashApiKey(`scenario-tenant:${id}`)}`] })),
+  };
 }
 
 /**
@@ -89,7 +104,10 @@ export async function loadScenario(path: string): Promise<Scenario> {
   if ('from_log' in file.traffic) {
     const { from_log, since, slo_ms } = file.traffic;
     const sinceMs = since === undefined ? undefined : windowStart(since, Date.now());
-    if (Number.isNaN(sinceMs)) throw new ConfigError(source, [{ path: 'traffic.since', message: `must be like 7d, 12h or an ISO date, not '${since}'` }]);
+    if (Number.isNaN(sinceMs))
+      throw new ConfigError(source, [
+        { path: 'traffic.since', message: `must be like 7d, 12h or an ISO date, not '${since}'` },
+      ]);
     try {
       const logged = await readLoggedTraffic(resolve(dirname(absolute), from_log), sinceMs);
       traffic = { ...logged.traffic, ...(slo_ms === undefined ? {} : { slo_ms }) };
@@ -110,13 +128,22 @@ export async function loadScenario(path: string): Promise<Scenario> {
           : await loadConfigObject(withTenants(o.config, tenants), absolute);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      throw new ConfigError(source, err.problems.map((p) => ({ path: `options[${i}].config.${p.path}`, message: p.message })));
+      throw new ConfigError(
+        source,
+        err.problems.map((p) => ({ path: `options[${i}].config.${p.path}`, message: p.message })),
+      );
     }
     const routing = loaded.routing;
     const missing = tenants.filter((t) => !routing.tenants.has(t));
-    if (missing.length > 0) throw new ConfigError(source, [{ path: `options[${i}].config`, message: `has no tenant ${missing.join(', ')} that the traffic uses` }]);
+    if (missing.length > 0)
+      throw new ConfigError(source, [
+        { path: `options[${i}].config`, message: `has no tenant ${missing.join(', ')} that the traffic uses` },
+      ]);
     (o.capacity ?? []).forEach((c, j) => {
-      if (c.route && !routing.routes.some((r) => r.id === c.route)) throw new ConfigError(source, [{ path: `options[${i}].capacity[${j}].route`, message: `no route '${c.route}' in this option` }]);
+      if (c.route && !routing.routes.some((r) => r.id === c.route))
+        throw new ConfigError(source, [
+          { path: `options[${i}].capacity[${j}].route`, message: `no route '${c.route}' in this option` },
+        ]);
     });
     const prepared: PreparedOption = {
       id: o.id,
@@ -125,17 +152,33 @@ export async function loadScenario(path: string): Promise<Scenario> {
       file: loaded.file,
       configPath: loaded.path,
       // A range's middle is the base run's value.
-      fixedPerDay: Object.entries(o.fixed_per_day_usd ?? {}).map(([name, usd]) => ({ name, pico: usdToPico(middle(usd)) })),
+      fixedPerDay: Object.entries(o.fixed_per_day_usd ?? {}).map(([name, usd]) => ({
+        name,
+        pico: usdToPico(middle(usd)),
+      })),
       capacity: baseCapacity(o.capacity),
     };
     options.push(prepared);
   }
   const uncertain = uncertainInputs(file);
-  for (const input of uncertain.filter((u) => u.reroutes)) options[input.option] = await input.apply(options[input.option] as PreparedOption, input.base);
+  for (const input of uncertain.filter((u) => u.reroutes))
+    options[input.option] = await input.apply(options[input.option] as PreparedOption, input.base);
   const days = file.days ?? 1;
   (file.outages ?? []).forEach((o, j) => {
-    if (!options.some((opt) => opt.routing.routes.some((r) => r.id === o.route))) throw new ConfigError(source, [{ path: `outages[${j}].route`, message: `no option has a route '${o.route}'` }]);
-    if (o.from_hour >= days * 24) throw new ConfigError(source, [{ path: `outages[${j}].from_hour`, message: `the replay has ${days * 24} hours (days: ${days})` }]);
+    if (!options.some((opt) => opt.routing.routes.some((r) => r.id === o.route)))
+      throw new ConfigError(source, [{ path: `outages[${j}].route`, message: `no option has a route '${o.route}'` }]);
+    if (o.from_hour >= days * 24)
+      throw new ConfigError(source, [
+        { path: `outages[${j}].from_hour`, message: `the replay has ${days * 24} hours (days: ${days})` },
+      ]);
   });
-  return { path: absolute, file, traffic, ...(recorded ? { recorded } : {}), volumes: sweepVolumes(file.volume), options, uncertain };
+  return {
+    path: absolute,
+    file,
+    traffic,
+    ...(recorded ? { recorded } : {}),
+    volumes: sweepVolumes(file.volume),
+    options,
+    uncertain,
+  };
 }

@@ -47,7 +47,8 @@ function sameModel(publicName: string, upstream: string): boolean {
   return same;
 }
 /** What really served a request: the public model, or the route's own model when it is another one (a self-hosted stand-in). */
-const servedName = (c: { model: string; upstreamModel: string }) => (sameModel(c.model, c.upstreamModel) ? c.model : c.upstreamModel);
+const servedName = (c: { model: string; upstreamModel: string }) =>
+  sameModel(c.model, c.upstreamModel) ? c.model : c.upstreamModel;
 
 /** The routes down in each hour of the replay (hour 0: the first midnight), as the planner's route stats. */
 export function outageStats(outages: readonly Outage[], days: number): (RouteStats | undefined)[] {
@@ -77,11 +78,48 @@ export function replayBatch(
   const top = option.routing.sensitivity.levels.length - 1;
   const sensitiveTagset = shape.tagsets.map((tags) => option.routing.sensitivity.rankOfTags(tags) === top);
   const columns = REQUEST_TYPES.map(() => new Array<unknown>(CHUNK_ROWS));
-  const [cOption, cPoint, cDay, cHour, cModel, cTenant, cTagset, cRoute, cSensitive, cInput, cOutput, cCost, cServed, cDenial] = columns as unknown[][] as [
-    number[], number[], number[], number[], number[], number[], number[], (number | null)[], boolean[], number[], number[], number[], (number | null)[], (string | null)[],
+  const [
+    cOption,
+    cPoint,
+    cDay,
+    cHour,
+    cModel,
+    cTenant,
+    cTagset,
+    cRoute,
+    cSensitive,
+    cInput,
+    cOutput,
+    cCost,
+    cServed,
+    cDenial,
+  ] = columns as unknown[][] as [
+    number[],
+    number[],
+    number[],
+    number[],
+    number[],
+    number[],
+    number[],
+    (number | null)[],
+    boolean[],
+    number[],
+    number[],
+    number[],
+    (number | null)[],
+    (string | null)[],
   ];
   // One request object, refilled for every request: the planner keeps nothing of it.
-  const req: { -readonly [K in keyof RequestFacts]: RequestFacts[K] } = { tenant: '', model: '', endpoint: 'chat', tags: [], inputTokens: 0, stream: false, nowMs: 0, spend: NO_SPEND };
+  const req: { -readonly [K in keyof RequestFacts]: RequestFacts[K] } = {
+    tenant: '',
+    model: '',
+    endpoint: 'chat',
+    tags: [],
+    inputTokens: 0,
+    stream: false,
+    nowMs: 0,
+    spend: NO_SPEND,
+  };
   if (shape.sloMs !== undefined) req.sloMs = shape.sloMs;
   let denied = 0;
   let filled = 0;
@@ -129,7 +167,11 @@ export function replayBatch(
     cInput[filled] = input;
     cOutput[filled] = output;
     cCost[filled] = cost;
-    cServed[filled] = served ? (served.model === req.model && sameModel(served.model, served.upstreamModel) ? (batch.model[i] as number) : modelId(servedName(served))) : null;
+    cServed[filled] = served
+      ? served.model === req.model && sameModel(served.model, served.upstreamModel)
+        ? (batch.model[i] as number)
+        : modelId(servedName(served))
+      : null;
     cDenial[filled] = served ? null : (decision.denial?.code ?? 'no_route');
     if (++filled === CHUNK_ROWS) flushChunk();
   }

@@ -12,7 +12,8 @@ export function tokensLabel(n: number): string {
 
 /** `$1,234.56`: thousands separated, cents. */
 export const usd = (pico: bigint) => usdNumber(picoToUsdNumber(pico));
-export const usdNumber = (n: number, places = 2) => `$${n.toLocaleString('en-US', { minimumFractionDigits: places, maximumFractionDigits: places })}`;
+export const usdNumber = (n: number, places = 2) =>
+  `$${n.toLocaleString('en-US', { minimumFractionDigits: places, maximumFractionDigits: places })}`;
 
 /** Rows of the summary table: one per sweep volume, one column per option, and the cheapest. */
 export function summaryRows(result: ScenarioResult): string[][] {
@@ -27,7 +28,10 @@ export function summaryRows(result: ScenarioResult): string[][] {
 
 export function crossoverLines(result: ScenarioResult): string[] {
   if (result.crossovers.length === 0) return ['no crossover in the swept range'];
-  return result.crossovers.map((c) => `${c.a} and ${c.b} cross at ≈${tokensLabel(c.tokensPerDay)} tokens/day${bracketText(c.bracket)}: ${c.cheaperBelow} is cheaper below, ${c.cheaperAbove} above`);
+  return result.crossovers.map(
+    (c) =>
+      `${c.a} and ${c.b} cross at ≈${tokensLabel(c.tokensPerDay)} tokens/day${bracketText(c.bracket)}: ${c.cheaperBelow} is cheaper below, ${c.cheaperAbove} above`,
+  );
 }
 
 /** The replayed bracket around a crossover, when it says more than the crossover's own label. */
@@ -52,7 +56,6 @@ export function sensitiveLine(result: ScenarioResult): string | undefined {
   return `sensitive requests: ${n(sensitive)}, on-prem ${n(onPrem)}, denied ${n(denied)}, sent off-prem ${n(offPrem)}${offPrem === 0 ? ' (as it must be)' : ' — A BUG: report it'}`;
 }
 
-
 /** The live section: latency and SLO attainment measured through a real gateway per option. */
 export function liveRows(result: ScenarioResult): string[][] {
   return (result.live ?? []).map((l) => [
@@ -62,7 +65,9 @@ export function liveRows(result: ScenarioResult): string[][] {
     l.p95Ms.toFixed(1),
     l.ttftP95Ms === undefined ? '-' : l.ttftP95Ms.toFixed(1),
     l.sloMet === undefined ? '-' : `${(l.sloMet * 100).toFixed(1)} % ≤ ${l.sloMs} ms`,
-    Object.entries(l.byKind).map(([k, n]) => `${k} ${n}`).join(', '),
+    Object.entries(l.byKind)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', '),
   ]);
 }
 
@@ -71,8 +76,12 @@ export const LIVE_HEAD = ['option', 'requests', 'p50 ms', 'p95 ms', 'TTFT p95 ms
 /** "between 1.09M and 1.85M tokens/day (5th–95th percentile of 24 draws); self-hosted: ops $/day moves it most". */
 export function sensitivityLines(result: ScenarioResult): string[] {
   return (result.sensitivity ?? []).map((s) => {
-    const interval = s.interval ? `between ${tokensLabel(s.interval[0])} and ${tokensLabel(s.interval[1])} tokens/day (5th–95th percentile of ${s.samples} draws of every range)` : `not pinned down: only ${s.samples - s.noCrossing} of ${s.samples} draws crossed in the swept range`;
-    const most = s.bars[0] ? `; ${s.bars[0].input} moves it most (${s.bars[0].low} → ${endLabel(s.bars[0].atLow)}, ${s.bars[0].high} → ${endLabel(s.bars[0].atHigh)})` : '';
+    const interval = s.interval
+      ? `between ${tokensLabel(s.interval[0])} and ${tokensLabel(s.interval[1])} tokens/day (5th–95th percentile of ${s.samples} draws of every range)`
+      : `not pinned down: only ${s.samples - s.noCrossing} of ${s.samples} draws crossed in the swept range`;
+    const most = s.bars[0]
+      ? `; ${s.bars[0].input} moves it most (${s.bars[0].low} → ${endLabel(s.bars[0].atLow)}, ${s.bars[0].high} → ${endLabel(s.bars[0].atHigh)})`
+      : '';
     return `${s.pair[0]} and ${s.pair[1]} cross ${interval}${most}`;
   });
 }

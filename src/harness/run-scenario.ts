@@ -59,13 +59,22 @@ function withMeasuredCapacity(options: readonly PreparedOption[], live: readonly
     capacity: o.capacity.map((c) => {
       if (!c.measured) return c;
       const measured = live.find((l) => l.option === o.id)?.tokensPerSecondByRoute[c.route as string];
-      if (!measured) throw new ConfigError(o.id, [{ path: `capacity.${c.name}`, message: `route ${c.route} served nothing within the SLO in the live run, so its throughput could not be measured` }]);
+      if (!measured)
+        throw new ConfigError(o.id, [
+          {
+            path: `capacity.${c.name}`,
+            message: `route ${c.route} served nothing within the SLO in the live run, so its throughput could not be measured`,
+          },
+        ]);
       return { ...c, per_unit: measured };
     }),
   }));
 }
 
-function cheapestBands(points: readonly { tokensPerDay: number; costs: CostAt }[], crossovers: readonly Crossover[]): Band[] {
+function cheapestBands(
+  points: readonly { tokensPerDay: number; costs: CostAt }[],
+  crossovers: readonly Crossover[],
+): Band[] {
   const bands: Band[] = [];
   for (const p of points) {
     const cheapest = [...p.costs.entries()].reduce((best, e) => (e[1] < best[1] ? e : best))[0];
@@ -74,10 +83,20 @@ function cheapestBands(points: readonly { tokensPerDay: number; costs: CostAt }[
       bands[bands.length - 1] = { ...last, to: p.tokensPerDay };
     } else {
       if (last) {
-        const edge = crossovers.find((c) => (c.cheaperBelow === last.option && c.cheaperAbove === cheapest) && c.tokensPerDay >= last.to && c.tokensPerDay <= p.tokensPerDay);
+        const edge = crossovers.find(
+          (c) =>
+            c.cheaperBelow === last.option &&
+            c.cheaperAbove === cheapest &&
+            c.tokensPerDay >= last.to &&
+            c.tokensPerDay <= p.tokensPerDay,
+        );
         bands[bands.length - 1] = { ...last, to: edge?.tokensPerDay ?? last.to };
       }
-      bands.push({ from: bands.length === 0 ? p.tokensPerDay : (bands[bands.length - 1] as Band).to, to: p.tokensPerDay, option: cheapest });
+      bands.push({
+        from: bands.length === 0 ? p.tokensPerDay : (bands[bands.length - 1] as Band).to,
+        to: p.tokensPerDay,
+        option: cheapest,
+      });
     }
   }
   return bands;
@@ -116,7 +135,13 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
   const { file } = scenario;
   let options = scenario.options;
   const measured = options.some((o) => o.capacity.some((c) => c.measured));
-  if (measured && !run.live) throw new ConfigError(relative(process.cwd(), scenario.path), [{ path: 'options[].capacity[].per_unit', message: "'measured' takes a route's tokens per second from a live run: add --live" }]);
+  if (measured && !run.live)
+    throw new ConfigError(relative(process.cwd(), scenario.path), [
+      {
+        path: 'options[].capacity[].per_unit',
+        message: "'measured' takes a route's tokens per second from a live run: add --live",
+      },
+    ]);
   if (run.dbPath !== ':memory:') rmSync(run.dbPath, { force: true });
   const db = await ScenarioDb.create(run.dbPath);
   const shape = shapeOf(scenario.traffic, scenario.recorded);
@@ -124,12 +149,27 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
   checkReplaySize(scenario, shape, days);
   const seed = file.seed ?? 1;
   try {
-    await db.insert('options', options.map((o, i) => [i, o.id, o.label]));
-    await db.insert('models', shape.models.map((m, i) => [i, m]));
-    await db.insert('tenants', shape.tenants.map((t, i) => [i, t]));
-    await db.insert('tagsets', shape.tagsets.map((tags, i) => [i, [...tags]]));
+    await db.insert(
+      'options',
+      options.map((o, i) => [i, o.id, o.label]),
+    );
+    await db.insert(
+      'models',
+      shape.models.map((m, i) => [i, m]),
+    );
+    await db.insert(
+      'tenants',
+      shape.tenants.map((t, i) => [i, t]),
+    );
+    await db.insert(
+      'tagsets',
+      shape.tagsets.map((tags, i) => [i, [...tags]]),
+    );
     const routeIds = options.map((o) => new Map(o.routing.routes.map((r, i) => [r.id, i])));
-    await db.insert('routes', options.flatMap((o, i) => o.routing.routes.map((r, j) => [i, j, r.id, r.kind])));
+    await db.insert(
+      'routes',
+      options.flatMap((o, i) => o.routing.routes.map((r, j) => [i, j, r.id, r.kind])),
+    );
 
     const volumes = new Map<number, number>();
     let replayedRequests = 0;
@@ -150,14 +190,26 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       await db.insert('volumes', [[point, tokensPerDay, source]]);
       const batch = generateTraffic(shape, tokensPerDay, days, seed);
       options.forEach((option, i) => {
-        const counts = replayBatch(batch, shape, option, i, point, routeIds[i] as Map<string, number>, db, downByHour, modelId);
+        const counts = replayBatch(
+          batch,
+          shape,
+          option,
+          i,
+          point,
+          routeIds[i] as Map<string, number>,
+          db,
+          downByHour,
+          modelId,
+        );
         replayedRequests += counts.requests;
-        if (source === 'sweep' && counts.outage.requests > 0) outageRows.push({ option: option.id, tokensPerDay, ...counts.outage });
+        if (source === 'sweep' && counts.outage.requests > 0)
+          outageRows.push({ option: option.id, tokensPerDay, ...counts.outage });
       });
       db.flush();
       return point;
     };
-    const costsAt = (rows: readonly PointCost[]): CostAt => new Map(rows.map((r) => [r.option, picoToUsdNumber(r.totalPico)]));
+    const costsAt = (rows: readonly PointCost[]): CostAt =>
+      new Map(rows.map((r) => [r.option, picoToUsdNumber(r.totalPico)]));
 
     // Capacity measured live: the live run comes first, and its routes' throughput within the SLO sizes the steps.
     let live = measured ? await runLive(options, shape, file.live ?? { latency: {} }, seed, db) : undefined;
@@ -171,7 +223,10 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       done += v;
     }
     const sweepCosts = await dailyCosts(db, options, volumes, days);
-    const sweep = scenario.volumes.map((v, point) => ({ tokensPerDay: v, costs: costsAt(sweepCosts.filter((c) => c.point === point)) }));
+    const sweep = scenario.volumes.map((v, point) => ({
+      tokensPerDay: v,
+      costs: costsAt(sweepCosts.filter((c) => c.point === point)),
+    }));
     const crossovers = await findCrossovers(sweep, async (v) => {
       total += v;
       run.onProgress?.(done, total, `crossovers: ${v.toLocaleString('en-US')} tokens/day`);
@@ -181,18 +236,26 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
     });
     // Inputs given as ranges: each swept alone, then all drawn at once, through the same replays.
     const scratch: ScenarioDb[] = [];
-    const rerouted = new WeakMap<PreparedOption, { db: ScenarioDb; volumes: Map<number, number>; pointAt: Map<number, number> }>();
+    const rerouted = new WeakMap<
+      PreparedOption,
+      { db: ScenarioDb; volumes: Map<number, number>; pointAt: Map<number, number> }
+    >();
     const variantCosts: VariantCosts = async (changed, reroutedIds, v) => {
       run.onProgress?.(done, total, `sensitivity: ${v.toLocaleString('en-US')} tokens/day`);
       const point = pointAt.get(v) ?? (await replayAt(v, 'refine'));
-      const rows = (await dailyCosts(db, changed, volumes, days, point)).filter((r) => !reroutedIds.has(changed.findIndex((o) => o.id === r.option)));
+      const rows = (await dailyCosts(db, changed, volumes, days, point)).filter(
+        (r) => !reroutedIds.has(changed.findIndex((o) => o.id === r.option)),
+      );
       for (const i of reroutedIds) {
         const option = changed[i] as PreparedOption;
         let own = rerouted.get(option);
         if (!own) {
           const sdb = await ScenarioDb.create(':memory:');
           scratch.push(sdb);
-          await sdb.insert('routes', option.routing.routes.map((r, j) => [i, j, r.id, r.kind]));
+          await sdb.insert(
+            'routes',
+            option.routing.routes.map((r, j) => [i, j, r.id, r.kind]),
+          );
           rerouted.set(option, (own = { db: sdb, volumes: new Map(), pointAt: new Map() }));
         }
         let sp = own.pointAt.get(v);
@@ -200,7 +263,17 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
           sp = own.volumes.size;
           own.volumes.set(sp, v);
           own.pointAt.set(v, sp);
-          replayBatch(generateTraffic(shape, v, days, seed), shape, option, i, sp, new Map(option.routing.routes.map((r, j) => [r.id, j])), own.db, downByHour, modelId);
+          replayBatch(
+            generateTraffic(shape, v, days, seed),
+            shape,
+            option,
+            i,
+            sp,
+            new Map(option.routing.routes.map((r, j) => [r.id, j])),
+            own.db,
+            downByHour,
+            modelId,
+          );
           own.db.flush();
         }
         rows.push(...(await dailyCosts(own.db, changed, own.volumes, days, sp)));
@@ -211,18 +284,34 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
     };
     let sensitivity: CrossoverSensitivity[] = [];
     try {
-      sensitivity = await crossoverSensitivity(scenario.uncertain, options, scenario.volumes, crossovers, variantCosts, file.uncertainty?.samples ?? 16, seed);
+      sensitivity = await crossoverSensitivity(
+        scenario.uncertain,
+        options,
+        scenario.volumes,
+        crossovers,
+        variantCosts,
+        file.uncertainty?.samples ?? 16,
+        seed,
+      );
     } finally {
       for (const sdb of scratch) sdb.close();
     }
     run.onProgress?.(done, total, run.live ? 'live: through real gateways' : 'done');
     const replayedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    await db.insert('models', [...modelIds].slice(shape.models.length).map(([m, id]) => [id, m]));
+    await db.insert(
+      'models',
+      [...modelIds].slice(shape.models.length).map(([m, id]) => [id, m]),
+    );
     if (run.live && !live) live = await runLive(options, shape, file.live ?? { latency: {} }, seed, db);
     const sweepPoints = [...volumes].filter(([point]) => point < scenario.volumes.length).map(([point]) => point);
     const warnings = await scenarioWarnings(db, scenario, sweepPoints, sweepCosts);
-    const costs = (await dailyCosts(db, options, volumes, days)).sort((a, b) => a.tokensPerDay - b.tokensPerDay || a.option.localeCompare(b.option));
-    const byVolume = [...new Set(costs.map((c) => c.tokensPerDay))].map((v) => ({ tokensPerDay: v, costs: costsAt(costs.filter((c) => c.tokensPerDay === v)) }));
+    const costs = (await dailyCosts(db, options, volumes, days)).sort(
+      (a, b) => a.tokensPerDay - b.tokensPerDay || a.option.localeCompare(b.option),
+    );
+    const byVolume = [...new Set(costs.map((c) => c.tokensPerDay))].map((v) => ({
+      tokensPerDay: v,
+      costs: costsAt(costs.filter((c) => c.tokensPerDay === v)),
+    }));
     return {
       // With measured capacity, the options as costed.
       scenario: options === scenario.options ? scenario : { ...scenario, options },

@@ -1,4 +1,17 @@
-import { BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, SMALLINT, USMALLINT, UTINYINT, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import {
+  BOOLEAN,
+  DOUBLE,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  INTEGER,
+  SMALLINT,
+  USMALLINT,
+  UTINYINT,
+  VARCHAR,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBType,
+} from '@duckdb/node-api';
 
 /**
  * The scenario database: one narrow row per replayed request (small integer ids, exact pico-dollar cost),
@@ -33,7 +46,22 @@ CREATE VIEW requests_named AS
     LEFT JOIN routes rt ON rt.option_id = r.option_id AND rt.route_id = r.route_id;
 `;
 
-export const REQUEST_TYPES: readonly DuckDBType[] = [UTINYINT, USMALLINT, USMALLINT, UTINYINT, UTINYINT, UTINYINT, UTINYINT, SMALLINT, BOOLEAN, INTEGER, INTEGER, DOUBLE, UTINYINT, VARCHAR];
+export const REQUEST_TYPES: readonly DuckDBType[] = [
+  UTINYINT,
+  USMALLINT,
+  USMALLINT,
+  UTINYINT,
+  UTINYINT,
+  UTINYINT,
+  UTINYINT,
+  SMALLINT,
+  BOOLEAN,
+  INTEGER,
+  INTEGER,
+  DOUBLE,
+  UTINYINT,
+  VARCHAR,
+];
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 export const CHUNK_ROWS = 2048;
 
@@ -63,11 +91,22 @@ export class ScenarioDb {
     this.appender.flushSync();
   }
 
-  async insert(table: string, rows: readonly (readonly (string | number | boolean | null | string[])[])[]): Promise<void> {
+  async insert(
+    table: string,
+    rows: readonly (readonly (string | number | boolean | null | string[])[])[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     const literal = (v: string | number | boolean | null | string[]): string =>
-      v === null ? 'NULL' : Array.isArray(v) ? `[${v.map(literal).join(', ')}]::VARCHAR[]` : typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v);
-    await this.connection.run(`INSERT INTO ${table} VALUES ${rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`);
+      v === null
+        ? 'NULL'
+        : Array.isArray(v)
+          ? `[${v.map(literal).join(', ')}]::VARCHAR[]`
+          : typeof v === 'string'
+            ? `'${v.replace(/'/g, "''")}'`
+            : String(v);
+    await this.connection.run(
+      `INSERT INTO ${table} VALUES ${rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`,
+    );
   }
 
   close(): void {

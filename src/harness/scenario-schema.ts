@@ -38,7 +38,14 @@ export const TrafficSchema = Type.Object(
     input_tokens: TokenDistributionSchema,
     output_tokens: TokenDistributionSchema,
     /** Shares of requests carrying these tags; the rest carry none. */
-    tags: Type.Optional(Type.Array(Type.Object({ tags: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), share: Share }, { additionalProperties: false }))),
+    tags: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { tags: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), share: Share },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
     /** Tenant id → share of requests (default: one tenant, `scenario`). */
     tenants: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Share)),
     /** 24 weights, hour 0 UTC first (default: flat). The peak hour sizes capacity. */
@@ -46,7 +53,15 @@ export const TrafficSchema = Type.Object(
     stream_share: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     slo_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     /** Token distributions of particular models, where they differ from the mix's (`scenario from-log` fits them). */
-    tokens_by_model: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Object({ input_tokens: TokenDistributionSchema, output_tokens: TokenDistributionSchema }, { additionalProperties: false }))),
+    tokens_by_model: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1 }),
+        Type.Object(
+          { input_tokens: TokenDistributionSchema, output_tokens: TokenDistributionSchema },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -73,7 +88,11 @@ export const CapacitySchema = Type.Object(
      * Load one unit carries; a range for a GPU's tokens per second under the SLO, which nobody knows exactly; or
      * `measured`: the tokens per second the route delivered within the SLO in the `--live` run.
      */
-    per_unit: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Range(Type.Number({ exclusiveMinimum: 0 })), Type.Literal('measured')]),
+    per_unit: Type.Union([
+      Type.Number({ exclusiveMinimum: 0 }),
+      Range(Type.Number({ exclusiveMinimum: 0 })),
+      Type.Literal('measured'),
+    ]),
     /** Only the traffic this route carries counts (e.g. the GPU server's tokens); all traffic when absent. */
     route: Type.Optional(Type.String({ minLength: 1 })),
     unit_per_day_usd: Type.Optional(UsdOrRange),
@@ -113,19 +132,36 @@ export const PublishedSchema = Type.Object(
   {
     source: Type.String({ minLength: 1 }),
     /** Daily costs the source states, to show beside the replayed ones. */
-    figures: Type.Array(Type.Object({ option: Type.String(), tokens_per_day: Type.Number(), usd_per_day: Usd }, { additionalProperties: false })),
+    figures: Type.Array(
+      Type.Object(
+        { option: Type.String(), tokens_per_day: Type.Number(), usd_per_day: Usd },
+        { additionalProperties: false },
+      ),
+    ),
     /** A crossover the source claims, to check against what its own inputs imply. */
-    crossover_claim: Type.Optional(Type.Object({ text: Type.String(), tokens_per_day: Type.Number() }, { additionalProperties: false })),
+    crossover_claim: Type.Optional(
+      Type.Object({ text: Type.String(), tokens_per_day: Type.Number() }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
 
-const LatencyRange = Type.Object({ min_ms: Type.Number({ minimum: 0 }), max_ms: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
+const LatencyRange = Type.Object(
+  { min_ms: Type.Number({ minimum: 0 }), max_ms: Type.Number({ minimum: 0 }) },
+  { additionalProperties: false },
+);
 
 /** `--live`: mock upstreams with each route kind's added latency, a real gateway, the scenario's requests. */
 export const LiveSchema = Type.Object(
   {
-    latency: Type.Object({ aggregator: Type.Optional(LatencyRange), direct: Type.Optional(LatencyRange), onprem: Type.Optional(LatencyRange) }, { additionalProperties: false }),
+    latency: Type.Object(
+      {
+        aggregator: Type.Optional(LatencyRange),
+        direct: Type.Optional(LatencyRange),
+        onprem: Type.Optional(LatencyRange),
+      },
+      { additionalProperties: false },
+    ),
     /** Requests sent through each option's gateway (default 400). */
     requests: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     /** Requests in flight at once (default 16). */
@@ -137,7 +173,11 @@ export type LiveConfig = Static<typeof LiveSchema>;
 
 /** A route down for a while: its circuit is open from `from_hour` (counted from the replay's first midnight) for `hours`. */
 export const OutageSchema = Type.Object(
-  { route: Type.String({ minLength: 1 }), from_hour: Type.Integer({ minimum: 0 }), hours: Type.Integer({ minimum: 1 }) },
+  {
+    route: Type.String({ minLength: 1 }),
+    from_hour: Type.Integer({ minimum: 0 }),
+    hours: Type.Integer({ minimum: 1 }),
+  },
   { additionalProperties: false },
 );
 export type Outage = Static<typeof OutageSchema>;
@@ -155,7 +195,12 @@ export const ScenarioSchema = Type.Object(
     /** Routes down during the replay (in every option that has them): what failing over costs, and what is denied. */
     outages: Type.Optional(Type.Array(OutageSchema)),
     /** How many seeded draws of every range at once give the crossover's interval (default 16). */
-    uncertainty: Type.Optional(Type.Object({ samples: Type.Optional(Type.Integer({ minimum: 2, maximum: 500 })) }, { additionalProperties: false })),
+    uncertainty: Type.Optional(
+      Type.Object(
+        { samples: Type.Optional(Type.Integer({ minimum: 2, maximum: 500 })) },
+        { additionalProperties: false },
+      ),
+    ),
     published: Type.Optional(PublishedSchema),
     live: Type.Optional(LiveSchema),
   },

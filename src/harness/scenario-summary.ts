@@ -29,7 +29,9 @@ export const ScenarioSummarySchema = Type.Object({
   scenario: Type.String(),
   inputs_sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   options: Type.Array(Type.Object({ id: Type.String(), label: Type.String() })),
-  volumes: Type.Array(Type.Object({ tokens_per_day: Type.Number(), cheapest: Type.String(), costs: Type.Array(OptionCostSchema) })),
+  volumes: Type.Array(
+    Type.Object({ tokens_per_day: Type.Number(), cheapest: Type.String(), costs: Type.Array(OptionCostSchema) }),
+  ),
   crossovers: Type.Array(
     Type.Object({
       pair: Type.Tuple([Type.String(), Type.String()]),
@@ -40,16 +42,31 @@ export const ScenarioSummarySchema = Type.Object({
       cheaper_above: Type.String(),
     }),
   ),
-  cheapest_bands: Type.Array(Type.Object({ from_tokens_per_day: Type.Number(), to_tokens_per_day: Type.Number(), option: Type.String() })),
+  cheapest_bands: Type.Array(
+    Type.Object({ from_tokens_per_day: Type.Number(), to_tokens_per_day: Type.Number(), option: Type.String() }),
+  ),
   warnings: Type.Array(
     Type.Object({
-      kind: Type.Union([Type.Literal('denied'), Type.Literal('substituted'), Type.Literal('capacity_exceeded'), Type.Literal('options_differ')]),
+      kind: Type.Union([
+        Type.Literal('denied'),
+        Type.Literal('substituted'),
+        Type.Literal('capacity_exceeded'),
+        Type.Literal('options_differ'),
+      ]),
       option: Type.Optional(Type.String()),
       share: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
       message: Type.String(),
       /** With `denied`: the missing traffic by reason, model and tags. */
       denied: Type.Optional(
-        Type.Array(Type.Object({ code: Type.String(), model: Type.String(), tags: Type.Array(Type.String()), requests: Type.Integer({ minimum: 0 }), share: Type.Number({ minimum: 0, maximum: 1 }) })),
+        Type.Array(
+          Type.Object({
+            code: Type.String(),
+            model: Type.String(),
+            tags: Type.Array(Type.String()),
+            requests: Type.Integer({ minimum: 0 }),
+            share: Type.Number({ minimum: 0, maximum: 1 }),
+          }),
+        ),
       ),
     }),
   ),
@@ -62,7 +79,15 @@ export const ScenarioSummarySchema = Type.Object({
         interval: Type.Union([Type.Tuple([Type.Number(), Type.Number()]), Type.Null()]),
         samples: Type.Integer(),
         no_crossing: Type.Integer(),
-        tornado: Type.Array(Type.Object({ input: Type.String(), low: Type.Number(), high: Type.Number(), at_low: Type.Union([Type.Number(), Type.Null()]), at_high: Type.Union([Type.Number(), Type.Null()]) })),
+        tornado: Type.Array(
+          Type.Object({
+            input: Type.String(),
+            low: Type.Number(),
+            high: Type.Number(),
+            at_low: Type.Union([Type.Number(), Type.Null()]),
+            at_high: Type.Union([Type.Number(), Type.Null()]),
+          }),
+        ),
       }),
     ),
   ),
@@ -75,7 +100,8 @@ const round = (usd: number, places = 6) => Math.round(usd * 10 ** places) / 10 *
 /** The scenario file's bytes and those of every config file it names, hashed together. */
 function inputsHash(result: ScenarioResult): string {
   const hash = createHash('sha256').update(readFileSync(result.scenario.path));
-  for (const o of result.scenario.file.options) if (typeof o.config === 'string') hash.update(readFileSync(resolve(dirname(result.scenario.path), o.config)));
+  for (const o of result.scenario.file.options)
+    if (typeof o.config === 'string') hash.update(readFileSync(resolve(dirname(result.scenario.path), o.config)));
   return hash.digest('hex');
 }
 
@@ -98,7 +124,11 @@ export function scenarioSummary(result: ScenarioResult): ScenarioSummary {
             usd_per_day: round(day),
             usd_per_month: round(day * DAYS_PER_MONTH, 2),
             usd_per_year: round(day * 365, 2),
-            breakdown_per_day: { tokens: round(picoToUsdNumber(c.tokenPico)), fixed: round(picoToUsdNumber(c.fixedPico)), capacity: round(picoToUsdNumber(c.capacityPico)) },
+            breakdown_per_day: {
+              tokens: round(picoToUsdNumber(c.tokenPico)),
+              fixed: round(picoToUsdNumber(c.fixedPico)),
+              capacity: round(picoToUsdNumber(c.capacityPico)),
+            },
             capacity_units: Object.fromEntries(c.capacityUnits.map((u) => [u.name, u.units])),
             requests_per_day: c.requestsPerDay,
             denied_per_day: c.denied / (result.scenario.file.days ?? 1),
@@ -113,8 +143,15 @@ export function scenarioSummary(result: ScenarioResult): ScenarioSummary {
       cheaper_below: c.cheaperBelow,
       cheaper_above: c.cheaperAbove,
     })),
-    cheapest_bands: result.bands.map((b) => ({ from_tokens_per_day: b.from, to_tokens_per_day: b.to, option: b.option })),
-    warnings: result.warnings.map(({ denied, ...w }) => ({ ...w, ...(denied ? { denied: denied.map((d) => ({ ...d, tags: [...d.tags] })) } : {}) })),
+    cheapest_bands: result.bands.map((b) => ({
+      from_tokens_per_day: b.from,
+      to_tokens_per_day: b.to,
+      option: b.option,
+    })),
+    warnings: result.warnings.map(({ denied, ...w }) => ({
+      ...w,
+      ...(denied ? { denied: denied.map((d) => ({ ...d, tags: [...d.tags] })) } : {}),
+    })),
     ...(result.sensitivity
       ? {
           sensitivity: result.sensitivity.map((x) => ({
@@ -123,7 +160,13 @@ export function scenarioSummary(result: ScenarioResult): ScenarioSummary {
             interval: x.interval ? ([x.interval[0], x.interval[1]] as [number, number]) : null,
             samples: x.samples,
             no_crossing: x.noCrossing,
-            tornado: x.bars.map((b) => ({ input: b.input, low: b.low, high: b.high, at_low: b.atLow, at_high: b.atHigh })),
+            tornado: x.bars.map((b) => ({
+              input: b.input,
+              low: b.low,
+              high: b.high,
+              at_low: b.atLow,
+              at_high: b.atHigh,
+            })),
           })),
         }
       : {}),

@@ -4,7 +4,11 @@ import { SeededRandom } from './seeded-random.js';
 import type { UncertainInput } from './uncertain-inputs.js';
 
 /** Each option's cost per day at a volume, with some options changed (`rerouted`: replayed again, not only re-priced). */
-export type VariantCosts = (options: readonly PreparedOption[], rerouted: ReadonlySet<number>, tokensPerDay: number) => Promise<CostAt>;
+export type VariantCosts = (
+  options: readonly PreparedOption[],
+  rerouted: ReadonlySet<number>,
+  tokensPerDay: number,
+) => Promise<CostAt>;
 
 /** How far one input's range moves one crossover: where it lies with the input at its low end and at its high end. */
 export interface TornadoBar {
@@ -32,7 +36,11 @@ export interface CrossoverSensitivity {
 function nearest(found: readonly Crossover[], base: Crossover): number | null {
   const same = found.filter((c) => (c.a === base.a && c.b === base.b) || (c.a === base.b && c.b === base.a));
   if (same.length === 0) return null;
-  return same.reduce((best, c) => (Math.abs(Math.log(c.tokensPerDay / base.tokensPerDay)) < Math.abs(Math.log(best.tokensPerDay / base.tokensPerDay)) ? c : best)).tokensPerDay;
+  return same.reduce((best, c) =>
+    Math.abs(Math.log(c.tokensPerDay / base.tokensPerDay)) < Math.abs(Math.log(best.tokensPerDay / base.tokensPerDay))
+      ? c
+      : best,
+  ).tokensPerDay;
 }
 
 /**
@@ -65,15 +73,39 @@ export async function crossoverSensitivity(
     return findCrossovers(points, (v) => costsAt(changed, rerouted, v), tolerance);
   };
   const ends: { input: UncertainInput; low: Crossover[]; high: Crossover[] }[] = [];
-  for (const input of inputs) ends.push({ input, low: await crossoversWith(new Map([[input, input.low]])), high: await crossoversWith(new Map([[input, input.high]])) });
+  for (const input of inputs)
+    ends.push({
+      input,
+      low: await crossoversWith(new Map([[input, input.low]])),
+      high: await crossoversWith(new Map([[input, input.high]])),
+    });
   const random = new SeededRandom(seed ^ 0x5eed);
   const draws: Crossover[][] = [];
-  for (let s = 0; s < samples; s++) draws.push(await crossoversWith(new Map(inputs.map((input) => [input, input.low + random.next() * (input.high - input.low)])), 0.05));
+  for (let s = 0; s < samples; s++)
+    draws.push(
+      await crossoversWith(
+        new Map(inputs.map((input) => [input, input.low + random.next() * (input.high - input.low)])),
+        0.05,
+      ),
+    );
   return base.map((crossing) => {
-    const swing = (b: TornadoBar) => Math.abs(Math.log((b.atHigh ?? crossing.tokensPerDay) / (b.atLow ?? crossing.tokensPerDay)));
-    const bars = ends.map(({ input, low, high }) => ({ input: input.name, low: input.low, high: input.high, atLow: nearest(low, crossing), atHigh: nearest(high, crossing) })).sort((a, b) => swing(b) - swing(a));
-    const crossed = draws.map((d) => nearest(d, crossing)).filter((v): v is number => v !== null).sort((a, b) => a - b);
-    const at = (q: number) => crossed[Math.min(crossed.length - 1, Math.max(0, Math.round(q * (crossed.length - 1))))] as number;
+    const swing = (b: TornadoBar) =>
+      Math.abs(Math.log((b.atHigh ?? crossing.tokensPerDay) / (b.atLow ?? crossing.tokensPerDay)));
+    const bars = ends
+      .map(({ input, low, high }) => ({
+        input: input.name,
+        low: input.low,
+        high: input.high,
+        atLow: nearest(low, crossing),
+        atHigh: nearest(high, crossing),
+      }))
+      .sort((a, b) => swing(b) - swing(a));
+    const crossed = draws
+      .map((d) => nearest(d, crossing))
+      .filter((v): v is number => v !== null)
+      .sort((a, b) => a - b);
+    const at = (q: number) =>
+      crossed[Math.min(crossed.length - 1, Math.max(0, Math.round(q * (crossed.length - 1))))] as number;
     return {
       pair: [crossing.a, crossing.b],
       base: crossing.tokensPerDay,

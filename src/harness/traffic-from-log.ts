@@ -32,7 +32,10 @@ function fit(values: readonly number[]): TokenDistribution {
   const logs = positive.map(Math.log);
   const mu = logs.reduce((s, v) => s + v, 0) / logs.length;
   const sigma = Math.sqrt(logs.reduce((s, v) => s + (v - mu) ** 2, 0) / logs.length);
-  return { mean: Math.round(mean * 10) / 10, ...(sigma > 0.005 ? { sigma: Math.min(3, Math.round(sigma * 1000) / 1000) } : { sigma: 0 }) };
+  return {
+    mean: Math.round(mean * 10) / 10,
+    ...(sigma > 0.005 ? { sigma: Math.min(3, Math.round(sigma * 1000) / 1000) } : { sigma: 0 }),
+  };
 }
 
 const share = (n: number, total: number) => Math.round((n / total) * 1e6) / 1e6;
@@ -55,7 +58,8 @@ export async function readLoggedTraffic(dir: string, sinceMs?: number): Promise<
   } finally {
     reader.close();
   }
-  if (rows.length === 0) throw new Error(`${dir}: no requests in the log${sinceMs === undefined ? '' : ' in that window'}`);
+  if (rows.length === 0)
+    throw new Error(`${dir}: no requests in the log${sinceMs === undefined ? '' : ' in that window'}`);
   const index = <T>(values: T[], key: (v: T) => string) => {
     const ids = new Map<string, number>();
     for (const v of values) if (!ids.has(key(v))) ids.set(key(v), ids.size);
@@ -84,19 +88,28 @@ export async function readLoggedTraffic(dir: string, sinceMs?: number): Promise<
   };
   const hourly = new Array<number>(24).fill(0);
   for (const h of recorded.hour) hourly[h]!++;
-  const tokensOf = (model: string, field: 'input_tokens' | 'output_tokens') => rows.filter((r) => r.model === model).map((r) => r[field]);
+  const tokensOf = (model: string, field: 'input_tokens' | 'output_tokens') =>
+    rows.filter((r) => r.model === model).map((r) => r[field]);
   const models = count(modelIds, recorded.model);
   const traffic: Traffic = {
     models: Object.fromEntries(models.map(([m, c]) => [m, share(c, n)])),
     input_tokens: fit(rows.map((r) => r.input_tokens)),
     output_tokens: fit(rows.map((r) => r.output_tokens)),
-    tokens_by_model: Object.fromEntries(models.map(([m]) => [m, { input_tokens: fit(tokensOf(m, 'input_tokens')), output_tokens: fit(tokensOf(m, 'output_tokens')) }])),
+    tokens_by_model: Object.fromEntries(
+      models.map(([m]) => [
+        m,
+        { input_tokens: fit(tokensOf(m, 'input_tokens')), output_tokens: fit(tokensOf(m, 'output_tokens')) },
+      ]),
+    ),
     tags: count(tagIds, recorded.tagset)
       .filter(([k, c]) => k !== '' && c > 0)
       .map(([k, c]) => ({ tags: k.split(','), share: share(c, n) })),
     tenants: Object.fromEntries(count(tenantIds, recorded.tenant).map(([t, c]) => [t, share(c, n)])),
     hourly: hourly.map((h) => share(h, n)),
-    stream_share: share(recorded.stream.reduce((s, v) => s + v, 0), n),
+    stream_share: share(
+      recorded.stream.reduce((s, v) => s + v, 0),
+      n,
+    ),
   };
   if (traffic.tags?.length === 0) delete traffic.tags;
   const span = Math.max((Number(rows.at(-1)!.at) - Number(rows[0]!.at)) / DAY_MS, 1 / 24);

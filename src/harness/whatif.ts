@@ -70,7 +70,16 @@ export async function whatIf(logPath: string, routing: RoutingConfig): Promise<W
     add(actual, actualKind, decimalTextToPico(row.cost_usd));
     if (!routing.tenants.has(row.tenant)) unknownTenant++;
     const decision = planRoute(
-      { tenant: row.tenant, model: row.requested_model, endpoint: row.endpoint, tags: row.tags, inputTokens: row.input_tokens, stream: row.stream, nowMs: Date.parse(row.ts), spend: NO_SPEND },
+      {
+        tenant: row.tenant,
+        model: row.requested_model,
+        endpoint: row.endpoint,
+        tags: row.tags,
+        inputTokens: row.input_tokens,
+        stream: row.stream,
+        nowMs: Date.parse(row.ts),
+        spend: NO_SPEND,
+      },
       routing,
     );
     const served = decision.candidates[0];
@@ -81,8 +90,28 @@ export async function whatIf(logPath: string, routing: RoutingConfig): Promise<W
     }
     // A request that failed upstream says nothing about where the planner sent it.
     if (actualKind !== 'failed' && kind !== actualKind) moved++;
-    add(other, kind, served ? BigInt(costOfUsage({ input: row.input_tokens, output: row.output_tokens, cachedInput: row.cached_tokens }, served.price)) : 0n);
+    add(
+      other,
+      kind,
+      served
+        ? BigInt(
+            costOfUsage(
+              { input: row.input_tokens, output: row.output_tokens, cachedInput: row.cached_tokens },
+              served.price,
+            ),
+          )
+        : 0n,
+    );
   }
   const total = (t: KindTotals) => Object.values(t).reduce((s, x) => s + x.pico, 0n);
-  return { requests: rows.length, actual, whatIf: other, actualPico: total(actual), whatIfPico: total(other), moved, unknownTenant, fallbacks };
+  return {
+    requests: rows.length,
+    actual,
+    whatIf: other,
+    actualPico: total(actual),
+    whatIfPico: total(other),
+    moved,
+    unknownTenant,
+    fallbacks,
+  };
 }

@@ -33,7 +33,11 @@ export async function withMockUpstreams(
     const config = {
       ...file,
       server: { ...file.server, ...(adminKey && UNRESOLVED.test(adminKey) ? { admin_key: undefined } : {}) },
-      routes: file.routes.map((r) => ({ ...r, base_url: (mocks.get(r.id) as MockUpstream).url, ...(r.api_key ? { api_key: MOCK_KEY } : {}) })),
+      routes: file.routes.map((r) => ({
+        ...r,
+        base_url: (mocks.get(r.id) as MockUpstream).url,
+        ...(r.api_key ? { api_key: MOCK_KEY } : {}),
+      })),
       ...override,
     };
     return { loaded: await loadConfigObject(JSON.parse(JSON.stringify(config)) as unknown, configPath), mocks };

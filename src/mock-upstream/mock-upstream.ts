@@ -74,11 +74,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const words = (text: string) => text.split(/(?<= )/);
 const approxTokens = (value: unknown) => Math.max(1, Math.ceil(JSON.stringify(value ?? '').length / 4));
 
-function completionText(body: Record<string, unknown>, behavior: MockBehavior, name: string): { text?: string; toolCall?: { name: string; arguments: string } } {
+function completionText(
+  body: Record<string, unknown>,
+  behavior: MockBehavior,
+  name: string,
+): { text?: string; toolCall?: { name: string; arguments: string } } {
   const messages = (body.messages as { role: string; content?: unknown }[] | undefined) ?? [];
   const last = messages[messages.length - 1];
   const tools = body.tools as { function: { name: string } }[] | undefined;
-  if (tools?.length && last?.role !== 'tool') return { toolCall: { name: tools[0]!.function.name, arguments: '{"city":"Paris"}' } };
+  if (tools?.length && last?.role !== 'tool')
+    return { toolCall: { name: tools[0]!.function.name, arguments: '{"city":"Paris"}' } };
   if (last?.role === 'tool') return { text: `The tool said: ${String(last.content)}` };
   return { text: behavior.reply ?? `Hello from ${name}.` };
 }
@@ -86,7 +91,12 @@ function completionText(body: Record<string, unknown>, behavior: MockBehavior, n
 function usageOf(body: Record<string, unknown>, completionTokens: number, behavior: MockBehavior) {
   if (behavior.usage) {
     const { prompt_tokens, completion_tokens } = behavior.usage;
-    return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens, ...(behavior.cachedTokens ? { prompt_tokens_details: { cached_tokens: behavior.cachedTokens } } : {}) };
+    return {
+      prompt_tokens,
+      completion_tokens,
+      total_tokens: prompt_tokens + completion_tokens,
+      ...(behavior.cachedTokens ? { prompt_tokens_details: { cached_tokens: behavior.cachedTokens } } : {}),
+    };
   }
   const prompt = approxTokens(body.messages ?? body.input);
   return {
@@ -123,42 +133,68 @@ async function writeEvents(res: ServerResponse, events: readonly string[], behav
 
 /** The answer a chat request gets, in the gateway's own (OpenAI) shape: a completion or its chunks. */
 function chatAnswer(body: Record<string, unknown>, behavior: MockBehavior, name: string, format: MockFormat) {
-  const id = format === 'anthropic' ? `msg_${name}_${Date.now().toString(36)}` : `chatcmpl-${name}-${Date.now().toString(36)}`;
+  const id =
+    format === 'anthropic' ? `msg_${name}_${Date.now().toString(36)}` : `chatcmpl-${name}-${Date.now().toString(36)}`;
   const model = String(body.model);
   const created = Math.floor(Date.now() / 1000);
   const { text, toolCall } = completionText(body, behavior, name);
   const pieces = text === undefined ? [] : words(text);
   const usage = usageOf(body, Math.max(1, pieces.length), behavior);
   const finish = toolCall ? 'tool_calls' : 'stop';
-  const toolCalls = toolCall ? [{ id: format === 'anthropic' ? 'toolu_1' : 'call_1', type: 'function', function: toolCall }] : undefined;
+  const toolCalls = toolCall
+    ? [{ id: format === 'anthropic' ? 'toolu_1' : 'call_1', type: 'function', function: toolCall }]
+    : undefined;
   const completion = {
     id,
     object: 'chat.completion',
     created,
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text ?? null, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, finish_reason: finish }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: text ?? null, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
+        finish_reason: finish,
+      },
+    ],
     ...(behavior.omitUsage ? {} : { usage }),
     ...(behavior.padBytes ? { padding: 'x'.repeat(behavior.padBytes) } : {}),
   };
-  const chunk = (delta: object, finishReason: string | null): Json => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason }] });
+  const chunk = (delta: object, finishReason: string | null): Json => ({
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  });
   const chunks = [chunk({ role: 'assistant', content: '' }, null)];
   if (toolCalls) chunks.push(chunk({ tool_calls: [{ index: 0, ...toolCalls[0] }] }, null));
   for (const piece of pieces) chunks.push(chunk({ content: piece }, null));
   chunks.push(chunk({}, finish));
   // Anthropic's stream always ends with its usage; OpenAI's only when asked.
-  const includeUsage = format === 'anthropic' || (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-  if (includeUsage && !behavior.omitUsage) chunks.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
+  const includeUsage =
+    format === 'anthropic' || (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  if (includeUsage && !behavior.omitUsage)
+    chunks.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
   return { completion, chunks };
 }
 
 /** Answers a chat request in the route's format, written by that format's own caller side. */
-async function answerChat(res: ServerResponse, body: Record<string, unknown>, behavior: MockBehavior, name: string, format: MockFormat): Promise<void> {
+async function answerChat(
+  res: ServerResponse,
+  body: Record<string, unknown>,
+  behavior: MockBehavior,
+  name: string,
+  format: MockFormat,
+): Promise<void> {
   const wire = WIRE_FORMATS[format];
   const { completion, chunks } = chatAnswer(wire.readRequest(body), behavior, name, format);
   if (body.stream !== true) {
     const text = wire.writeAnswer(completion);
     // Chunked unless asked to declare the length up front (both are common).
-    res.writeHead(200, { 'content-type': 'application/json', ...(behavior.declareLength ? { 'content-length': Buffer.byteLength(text) } : {}) });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      ...(behavior.declareLength ? { 'content-length': Buffer.byteLength(text) } : {}),
+    });
     res.end(text);
     return;
   }
@@ -169,7 +205,12 @@ async function answerChat(res: ServerResponse, body: Record<string, unknown>, be
   }
   const writer = wire.createStreamWriter();
   const events = chunks.map((chunk) => writer.write({ chunk })).filter((e) => e.length > 0);
-  if (behavior.streamError) events.splice(Math.min(2, events.length), 0, writer.write({ error: { message: behavior.streamError, code: 'overloaded_error' } }));
+  if (behavior.streamError)
+    events.splice(
+      Math.min(2, events.length),
+      0,
+      writer.write({ error: { message: behavior.streamError, code: 'overloaded_error' } }),
+    );
   events.push(writer.end());
   await writeEvents(res, events, behavior);
 }
@@ -185,7 +226,8 @@ function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
       data: inputs.map((_, index) => {
         const vector = Array.from({ length: 8 }, (_, i) => (index + 1) / (i + 2));
         // The openai SDK asks for base64 (little-endian float32) unless told otherwise.
-        const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+        const embedding =
+          body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
         return { object: 'embedding', index, embedding };
       }),
       usage: { prompt_tokens: prompt, total_tokens: prompt },
@@ -196,7 +238,12 @@ function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
 export type MockFormat = 'openai' | 'anthropic' | 'openai-responses';
 
 /** Starts a mock upstream on 127.0.0.1 (a free port unless `port` is given). */
-export async function startMockUpstream(name: string, initial: MockBehavior = {}, port = 0, format: MockFormat = 'openai'): Promise<MockUpstream> {
+export async function startMockUpstream(
+  name: string,
+  initial: MockBehavior = {},
+  port = 0,
+  format: MockFormat = 'openai',
+): Promise<MockUpstream> {
   let behavior = initial;
   /** Requests failed so far under the current behaviour's `failTimes`. */
   let failed = 0;
@@ -232,38 +279,65 @@ export async function startMockUpstream(name: string, initial: MockBehavior = {}
         try {
           body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
         } catch {
-          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'invalid JSON', type: 'invalid_request_error', code: null, param: null } }));
+          res
+            .writeHead(400, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({
+                error: { message: 'invalid JSON', type: 'invalid_request_error', code: null, param: null },
+              }),
+            );
           return;
         }
         received.push({ path, headers: req.headers, body });
         // A request may carry its own behaviour in a `mock` field (tests mixing outcomes in one burst).
         const b: MockBehavior = { ...behavior, ...(body.mock as MockBehavior | undefined) };
-        const delay = (b.delayMs ?? 0) + (b.latencyMs ? b.latencyMs.min + Math.random() * (b.latencyMs.max - b.latencyMs.min) : 0);
+        const delay =
+          (b.delayMs ?? 0) + (b.latencyMs ? b.latencyMs.min + Math.random() * (b.latencyMs.max - b.latencyMs.min) : 0);
         if (delay > 0) await sleep(delay);
         if (res.destroyed) return;
         const failing = b.status !== undefined && b.status >= 400 && (b.failTimes === undefined || failsThisTime(b));
         if (failing && b.status) {
           const message = b.errorMessage ?? `${name} says ${b.status}`;
-          res.writeHead(b.status, { 'content-type': 'application/json', ...(b.retryAfter === undefined ? {} : { 'retry-after': b.retryAfter }) });
+          res.writeHead(b.status, {
+            'content-type': 'application/json',
+            ...(b.retryAfter === undefined ? {} : { 'retry-after': b.retryAfter }),
+          });
           res.end(
             JSON.stringify(
               format === 'anthropic'
                 ? { type: 'error', error: { type: b.status >= 500 ? 'api_error' : 'invalid_request_error', message } }
-                : { error: { message, type: b.status >= 500 ? 'server_error' : 'invalid_request_error', code: null, param: null } },
+                : {
+                    error: {
+                      message,
+                      type: b.status >= 500 ? 'server_error' : 'invalid_request_error',
+                      code: null,
+                      param: null,
+                    },
+                  },
             ),
           );
           return;
         }
         if (b.malformed) res.writeHead(200, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
         else if (format === 'anthropic' && path === '/v1/messages') await answerChat(res, body, b, name, format);
-        else if (format === 'openai' && path.endsWith('/chat/completions')) await answerChat(res, body, b, name, format);
-        else if (format === 'openai-responses' && path.endsWith('/responses')) await answerChat(res, body, b, name, format);
+        else if (format === 'openai' && path.endsWith('/chat/completions'))
+          await answerChat(res, body, b, name, format);
+        else if (format === 'openai-responses' && path.endsWith('/responses'))
+          await answerChat(res, body, b, name, format);
         else if (format === 'openai' && path.endsWith('/embeddings')) answerEmbeddings(res, body);
         else if (format === 'openai' && req.method === 'GET' && path.endsWith('/models')) {
           // What an OpenAI-compatible server (vLLM, Ollama) lists: `switchyard init --onprem` reads it.
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b', object: 'model' }] }));
-        }
-        else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${path}`, type: 'invalid_request_error', code: null, param: null } }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b', object: 'model' }] }));
+        } else
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({
+                error: { message: `no route ${path}`, type: 'invalid_request_error', code: null, param: null },
+              }),
+            );
       })();
     });
   });

@@ -30,7 +30,11 @@ export interface Mocks {
 
 /** Three real upstreams on loopback, one per route kind. */
 export async function startMocks(): Promise<Mocks> {
-  const [aggregator, direct, onprem] = await Promise.all([startMockUpstream('aggregator'), startMockUpstream('direct'), startMockUpstream('onprem')]);
+  const [aggregator, direct, onprem] = await Promise.all([
+    startMockUpstream('aggregator'),
+    startMockUpstream('direct'),
+    startMockUpstream('onprem'),
+  ]);
   return { aggregator, direct, onprem };
 }
 
@@ -92,7 +96,11 @@ export interface RunningGateway {
 export const ENV = { AGG_KEY: KEYS.aggregator, DIRECT_KEY: KEYS.direct };
 
 /** A gateway on 127.0.0.1 over the mocks, with its log captured. */
-export async function startGateway(configPath: string, circuit?: CircuitOptions, clock?: Clock): Promise<RunningGateway> {
+export async function startGateway(
+  configPath: string,
+  circuit?: CircuitOptions,
+  clock?: Clock,
+): Promise<RunningGateway> {
   const loaded = await loadConfig(configPath, { env: ENV, requireSecrets: true });
   const deps = await createDefaultDeps(loaded, { ...(circuit ? { circuit } : {}), ...(clock ? { clock } : {}) });
   const logs: string[] = [];
@@ -113,7 +121,10 @@ export function streamedText(sse: string): string {
   return sse
     .split('\n\n')
     .filter((e) => e.startsWith('data: {'))
-    .map((e) => (JSON.parse(e.slice(6)) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content ?? '')
+    .map(
+      (e) =>
+        (JSON.parse(e.slice(6)) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content ?? '',
+    )
     .join('');
 }
 

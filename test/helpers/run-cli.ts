@@ -12,9 +12,18 @@ export interface CliResult {
 }
 
 /** Runs the real CLI (the built `bin/switchyard.js`) as a child process, from the project root. */
-export function runCli(args: string[], options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = tracked(spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] }));
+    const child = tracked(
+      spawn(process.execPath, [BIN, ...args], {
+        cwd: options.cwd ?? ROOT,
+        env: childEnv(options.env),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -14,7 +14,13 @@ export interface Started {
  * `listening 1234` or fastify's `Server listening at …` — instead of sleeping.
  */
 export async function startProcess(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Started> {
-  const child = tracked(spawn(process.execPath, args, { env: childEnv(env), stdio: ['ignore', 'pipe', 'inherit'], ...(cwd ? { cwd } : {}) }));
+  const child = tracked(
+    spawn(process.execPath, args, {
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'inherit'],
+      ...(cwd ? { cwd } : {}),
+    }),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => {

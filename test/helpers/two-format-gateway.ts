@@ -21,7 +21,11 @@ export interface TwoFormats {
 
 /** A gateway with one route per wire format, and an on-prem route, each over its own real mock. */
 export async function startTwoFormatGateway(): Promise<TwoFormats> {
-  const [anthropic, openai, onprem] = await Promise.all([startMockUpstream('anthropic', {}, 0, 'anthropic'), startMockUpstream('openai'), startMockUpstream('onprem')]);
+  const [anthropic, openai, onprem] = await Promise.all([
+    startMockUpstream('anthropic', {}, 0, 'anthropic'),
+    startMockUpstream('openai'),
+    startMockUpstream('onprem'),
+  ]);
   const dir = tempDir('switchyard-formats');
   const config = join(dir, 'switchyard.yaml');
   writeFileSync(

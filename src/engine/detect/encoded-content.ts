@@ -12,17 +12,25 @@ const TOKEN = "[a-z0-9!#$&'*+.^_`|~-]+";
 /** `data:[<type>/<subtype>][;param=value]*[;base64],` — a string that only starts with `data:` is plain text. */
 const DATA_URL = new RegExp(`^data:(${TOKEN}/${TOKEN})?((?:;${TOKEN}=(?:${TOKEN}|"[^"]*"))*)(;base64)?,`, 'i');
 const CHARSET = /;charset="?([^";]+)"?/i;
-const TEXT_TYPES = /^(?:text\/.+|application\/(?:json|xml|yaml|x-yaml|toml|csv|sql|javascript|ecmascript|x-ndjson|ndjson|x-www-form-urlencoded|graphql|x-sh|rtf)|[a-z]+\/[^;]*\+(?:json|xml|yaml))$/i;
+const TEXT_TYPES =
+  /^(?:text\/.+|application\/(?:json|xml|yaml|x-yaml|toml|csv|sql|javascript|ecmascript|x-ndjson|ndjson|x-www-form-urlencoded|graphql|x-sh|rtf)|[a-z]+\/[^;]*\+(?:json|xml|yaml))$/i;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const WHITESPACE = /\s+/g;
 
 /** The header of a `data:` URL, or undefined for a string that is not one. */
-export function dataUrlHeader(value: string): { readonly header: string; readonly type: string; readonly charset?: string; readonly base64: boolean } | undefined {
+export function dataUrlHeader(
+  value: string,
+): { readonly header: string; readonly type: string; readonly charset?: string; readonly base64: boolean } | undefined {
   if (!value.startsWith('data:')) return undefined;
   const m = DATA_URL.exec(value);
   if (!m) return undefined;
   const charset = CHARSET.exec(m[2] ?? '')?.[1];
-  return { header: m[0], type: (m[1] ?? 'text/plain').toLowerCase(), ...(charset ? { charset } : {}), base64: m[3] !== undefined };
+  return {
+    header: m[0],
+    type: (m[1] ?? 'text/plain').toLowerCase(),
+    ...(charset ? { charset } : {}),
+    base64: m[3] !== undefined,
+  };
 }
 
 function bytesOfBase64(b64: string): Uint8Array | undefined {
@@ -38,7 +46,8 @@ function bytesOfBase64(b64: string): Uint8Array | undefined {
   }
 }
 
-const isHex = (b: number | undefined) => b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
+const isHex = (b: number | undefined) =>
+  b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
 
 /** `%XX` escapes as bytes, every other character as its UTF-8 bytes; undefined for a broken escape. */
 function bytesOfPercentEncoding(text: string): Uint8Array | undefined {
@@ -59,7 +68,13 @@ function bytesOfPercentEncoding(text: string): Uint8Array | undefined {
  * Encoded content as text, when its type is text-like, its encoding sound and its decoded size within
  * `budget` bytes. `payload` is base64 or, for a `data:` URL without `;base64`, percent-encoded.
  */
-export function decodeContent(type: string, payload: string, base64: boolean, budget: number, charset = 'utf-8'): Decoded {
+export function decodeContent(
+  type: string,
+  payload: string,
+  base64: boolean,
+  budget: number,
+  charset = 'utf-8',
+): Decoded {
   if (!TEXT_TYPES.test(type)) return { unreadable: `${type} is not text` };
   const size = base64 ? Math.floor((payload.length * 3) / 4) : payload.length;
   if (size > budget) return { unreadable: `${type} content over the ${budget}-byte decoding bound` };

@@ -5,7 +5,8 @@
  */
 
 /** `\u0041`, `\u{1F600}`, `\x41`, `&#65;` and `&#x41;` written out as text: an LLM reads them as the characters. */
-const ESCAPE = /\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|&#[xX]([0-9a-fA-F]{1,6});|&#(\d{1,7});/g;
+const ESCAPE =
+  /\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|&#[xX]([0-9a-fA-F]{1,6});|&#(\d{1,7});/g;
 const MAY_HOLD_ESCAPE = /\\[ux]|&#/;
 /** Soft hyphens, zero-width characters, variation selectors, bidi controls…: invisible, so they only hide. */
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
@@ -24,10 +25,66 @@ const isDigit = (cp: number) => /\p{Nd}/u.test(String.fromCodePoint(cp));
  * letters into plain ones.
  */
 const CONFUSABLE: Readonly<Record<string, string>> = {
-  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', Ѕ: 'S', І: 'I', Ј: 'J', Ү: 'Y', Ԁ: 'D', Ԛ: 'Q', Ԝ: 'W',
-  а: 'a', в: 'b', е: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x', ѕ: 's', і: 'i', ј: 'j', ԁ: 'd', һ: 'h', ԛ: 'q', ԝ: 'w', ү: 'y',
-  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X',
-  ο: 'o', ν: 'v', ι: 'i', κ: 'k', ρ: 'p', α: 'a', υ: 'u', χ: 'x',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  Х: 'X',
+  Ѕ: 'S',
+  І: 'I',
+  Ј: 'J',
+  Ү: 'Y',
+  Ԁ: 'D',
+  Ԛ: 'Q',
+  Ԝ: 'W',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  і: 'i',
+  ј: 'j',
+  ԁ: 'd',
+  һ: 'h',
+  ԛ: 'q',
+  ԝ: 'w',
+  ү: 'y',
+  Α: 'A',
+  Β: 'B',
+  Ε: 'E',
+  Ζ: 'Z',
+  Η: 'H',
+  Ι: 'I',
+  Κ: 'K',
+  Μ: 'M',
+  Ν: 'N',
+  Ο: 'O',
+  Ρ: 'P',
+  Τ: 'T',
+  Υ: 'Y',
+  Χ: 'X',
+  ο: 'o',
+  ν: 'v',
+  ι: 'i',
+  κ: 'k',
+  ρ: 'p',
+  α: 'a',
+  υ: 'u',
+  χ: 'x',
 };
 const CONFUSABLE_LETTER = new RegExp(`[${Object.keys(CONFUSABLE).join('')}]`, 'g');
 
@@ -58,5 +115,9 @@ export function normaliseForDetection(text: string): string {
   const decoded = MAY_HOLD_ESCAPE.test(text) ? text.replace(ESCAPE, unescape) : text;
   // Plain ASCII (most prompts) is already what the patterns read.
   if (ASCII_ONLY.test(decoded)) return decoded;
-  return normaliseUnicode(decoded).replace(OTHER_SPACE, ' ').replace(OTHER_DASH, '-').replace(CONFUSABLE_LETTER, (c) => CONFUSABLE[c] as string).replace(OTHER_DIGIT, asciiDigit);
+  return normaliseUnicode(decoded)
+    .replace(OTHER_SPACE, ' ')
+    .replace(OTHER_DASH, '-')
+    .replace(CONFUSABLE_LETTER, (c) => CONFUSABLE[c] as string)
+    .replace(OTHER_DIGIT, asciiDigit);
 }

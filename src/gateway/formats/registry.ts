@@ -5,4 +5,8 @@ import { responsesFormat } from './responses/responses-format.js';
 import type { WireFormat } from './wire-format.js';
 
 /** Every wire format a route or a caller may speak: one row adds a format. */
-export const WIRE_FORMATS: Readonly<Record<WireFormatId, WireFormat>> = { openai: openAiFormat, anthropic: anthropicFormat, 'openai-responses': responsesFormat };
+export const WIRE_FORMATS: Readonly<Record<WireFormatId, WireFormat>> = {
+  openai: openAiFormat,
+  anthropic: anthropicFormat,
+  'openai-responses': responsesFormat,
+};

@@ -16,10 +16,18 @@ export type StreamItem =
 
 /** A stream item in the gateway's shape, as a reader of another format makes them: a delta, with its finish. */
 export const chatChunk = (id: string, model: string, delta: object, finish: string | null = null): StreamItem => ({
-  chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }] },
+  chunk: {
+    id,
+    object: 'chat.completion.chunk',
+    created: 0,
+    model,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  },
 });
 /** The closing chunk that carries a stream's usage (OpenAI's `stream_options.include_usage` shape). */
-export const usageChunk = (id: string, model: string, usage: Json): StreamItem => ({ chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage } });
+export const usageChunk = (id: string, model: string, usage: Json): StreamItem => ({
+  chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage },
+});
 
 /** What to send an upstream for one attempt. */
 export interface UpstreamCall {
@@ -51,7 +59,8 @@ export function parseObject(text: string, what: string): Json {
   } catch {
     throw new UnreadableAnswerError(`${what} is not JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UnreadableAnswerError(`${what} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UnreadableAnswerError(`${what} is not a JSON object`);
   return value as Json;
 }
 

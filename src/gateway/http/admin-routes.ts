@@ -17,7 +17,8 @@ function presents(request: FastifyRequest, expected: string, header: string): bo
 function requireAdmin(request: FastifyRequest, ctx: AppContext): void {
   const expected = ctx.runtime.current.loaded.file.server?.admin_key;
   if (!expected) throw new GatewayError('admin_disabled', 'The admin API is off: set server.admin_key in the config.');
-  if (!presents(request, expected, 'x-admin-key')) throw new GatewayError('invalid_admin_key', 'This endpoint needs the admin key.');
+  if (!presents(request, expected, 'x-admin-key'))
+    throw new GatewayError('invalid_admin_key', 'This endpoint needs the admin key.');
 }
 
 const usd = (pico: bigint | undefined) => (pico === undefined ? null : formatUsd(pico, 6));
@@ -28,7 +29,11 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
   app.get('/metrics', async (request, reply) => {
     const server = ctx.runtime.current.loaded.file.server;
     const key = server?.metrics_key;
-    if (key && !presents(request, key, 'x-metrics-key') && !(server.admin_key && presents(request, server.admin_key, 'x-admin-key'))) {
+    if (
+      key &&
+      !presents(request, key, 'x-metrics-key') &&
+      !(server.admin_key && presents(request, server.admin_key, 'x-admin-key'))
+    ) {
       throw new GatewayError('invalid_metrics_key', 'This endpoint needs the metrics key.');
     }
     const text = await ctx.metrics.registry.metrics();
@@ -71,7 +76,14 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     const here = await reloadHere(ctx);
     if (!here.ok) {
       request.log.warn({ problems: here.message }, 'reload refused');
-      return reply.code(400).send(new GatewayError('invalid_config', `Reload refused; still serving the previous config. ${here.message}`).toJSON());
+      return reply
+        .code(400)
+        .send(
+          new GatewayError(
+            'invalid_config',
+            `Reload refused; still serving the previous config. ${here.message}`,
+          ).toJSON(),
+        );
     }
     request.log.info('config reloaded');
     const { routing } = ctx.runtime.current.loaded;

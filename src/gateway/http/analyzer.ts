@@ -31,7 +31,9 @@ export async function analyze(settings: AnalyzerSettings, text: string): Promise
     }
     const found = (await res.body.json()) as unknown;
     if (!Array.isArray(found)) return [ANALYZER_FAILED];
-    const types = found.map((e) => (e as { entity_type?: unknown } | null)?.entity_type).filter((t): t is string => typeof t === 'string' && t.length > 0 && t.length <= 64);
+    const types = found
+      .map((e) => (e as { entity_type?: unknown } | null)?.entity_type)
+      .filter((t): t is string => typeof t === 'string' && t.length > 0 && t.length <= 64);
     return [...new Set(types)].sort();
   } catch {
     return [ANALYZER_FAILED];
@@ -39,7 +41,11 @@ export async function analyze(settings: AnalyzerSettings, text: string): Promise
 }
 
 /** The analyzer's findings for a request of a tenant that opted in to detection; none when no analyzer is set. */
-export async function externalFindings(loaded: LoadedConfig, tenant: Tenant, canonical: CanonicalRequest): Promise<string[]> {
+export async function externalFindings(
+  loaded: LoadedConfig,
+  tenant: Tenant,
+  canonical: CanonicalRequest,
+): Promise<string[]> {
   const settings = loaded.file.sensitivity?.analyzer;
   if (!settings || !tenant.autoTag) return [];
   let text: string;

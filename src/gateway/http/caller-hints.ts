@@ -16,12 +16,21 @@ const LISTED = 40;
 export function checkedTags(value: string | undefined, routing: RoutingConfig, tenant: Tenant): string[] {
   const tags = parseTagList(value);
   if (tags.length === 0) return tags;
-  if (!tenant.acceptHeaderTags) throw new GatewayError('header_tags_refused', `Tenant ${tenant.id} does not take tags from requests; its default tags and the detector decide.`, { param: TAGS_HEADER });
+  if (!tenant.acceptHeaderTags)
+    throw new GatewayError(
+      'header_tags_refused',
+      `Tenant ${tenant.id} does not take tags from requests; its default tags and the detector decide.`,
+      { param: TAGS_HEADER },
+    );
   const unknown = tags.filter((t) => !routing.knownTags.has(t));
   if (unknown.length > 0) {
     const known = [...routing.knownTags].sort();
     const listed = known.length > LISTED ? `${known.slice(0, LISTED).join(', ')}, …` : known.join(', ');
-    throw new GatewayError('unknown_tag', `Unknown tag${unknown.length > 1 ? 's' : ''} ${unknown.map((t) => `'${t.slice(0, 64)}'`).join(', ')} in ${TAGS_HEADER}; this gateway knows: ${listed}.`, { param: TAGS_HEADER });
+    throw new GatewayError(
+      'unknown_tag',
+      `Unknown tag${unknown.length > 1 ? 's' : ''} ${unknown.map((t) => `'${t.slice(0, 64)}'`).join(', ')} in ${TAGS_HEADER}; this gateway knows: ${listed}.`,
+      { param: TAGS_HEADER },
+    );
   }
   return tags;
 }
@@ -30,10 +39,15 @@ export function checkedTags(value: string | undefined, routing: RoutingConfig, t
 export function hintsFromHeaders(headers: IncomingHttpHeaders, routing: RoutingConfig, tenant: Tenant): CallerHints {
   const raw = headers[TAGS_HEADER];
   // Node hands header bytes over as latin1; a client that sent UTF-8 (a full-width `ｐｈｉ`) meant those characters.
-  const tags = checkedTags(typeof raw === 'string' ? Buffer.from(raw, 'latin1').toString('utf8') : undefined, routing, tenant);
+  const tags = checkedTags(
+    typeof raw === 'string' ? Buffer.from(raw, 'latin1').toString('utf8') : undefined,
+    routing,
+    tenant,
+  );
   const slo = headers[SLO_HEADER];
   if (slo === undefined) return { tags };
   const sloMs = Number(slo);
-  if (typeof slo !== 'string' || !Number.isInteger(sloMs) || sloMs <= 0) throw invalidRequest(`Header ${SLO_HEADER} must be a positive whole number of milliseconds.`, SLO_HEADER);
+  if (typeof slo !== 'string' || !Number.isInteger(sloMs) || sloMs <= 0)
+    throw invalidRequest(`Header ${SLO_HEADER} must be a positive whole number of milliseconds.`, SLO_HEADER);
   return { tags, sloMs };
 }

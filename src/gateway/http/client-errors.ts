@@ -9,7 +9,10 @@ function errorOf(err: NodeJS.ErrnoException): GatewayError {
     case 'HPE_HEADER_OVERFLOW':
       return new GatewayError('headers_too_large', 'The request headers are larger than this gateway accepts.');
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new GatewayError('request_timeout', 'The request was not received in time; send the whole request at once.');
+      return new GatewayError(
+        'request_timeout',
+        'The request was not received in time; send the whole request at once.',
+      );
     default:
       return new GatewayError('malformed_http', `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}).`);
   }
@@ -23,5 +26,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   if (socket.destroyed || !socket.writable) return;
   const error = errorOf(err);
   const body = JSON.stringify(WIRE_FORMATS.openai.errorBody(error));
-  socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

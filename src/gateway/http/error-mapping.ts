@@ -41,7 +41,10 @@ export function toGatewayError(err: unknown): GatewayError {
     const first = mostSpecific(e.validation);
     const param = paramOf(first);
     const what = param ?? e.validationContext ?? 'body';
-    return invalidRequest(`Invalid request: '${what}' ${first.params?.missingProperty ? 'is required' : (first.message ?? 'is invalid')}.`, param);
+    return invalidRequest(
+      `Invalid request: '${what}' ${first.params?.missingProperty ? 'is required' : (first.message ?? 'is invalid')}.`,
+      param,
+    );
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -54,5 +57,7 @@ export function toGatewayError(err: unknown): GatewayError {
   // Only fastify's own parse errors carry a 400: a SyntaxError thrown inside the gateway is the gateway's fault.
   if (e.statusCode === 400) return invalidRequest(`The request body is not valid JSON: ${e.message}`);
   if (e.statusCode === 404) return new GatewayError('not_found', e.message);
-  return new GatewayError('internal_error', 'The gateway failed to handle this request; it has been logged.', { cause: err });
+  return new GatewayError('internal_error', 'The gateway failed to handle this request; it has been logged.', {
+    cause: err,
+  });
 }

@@ -27,14 +27,27 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
   // The decision for a chat request, from the same body, headers and spend as the real request, without
   // calling any upstream: explain and the request always agree, budget included.
   // A Responses body (`input` instead of `messages`) is explained as the chat request it becomes.
-  typed.post('/v1/route/explain', { schema: { body: Type.Union([ChatCompletionRequestSchema, ResponsesRequestSchema]) } }, async (request) => {
-    const { loaded } = ctx.runtime.current;
-    const tenant = authenticate(request.headers, loaded);
-    const now = ctx.clock.now();
-    const canonical = readCallerRequest('input' in request.body ? WIRE_FORMATS['openai-responses'] : WIRE_FORMATS.openai, 'chat', request.body);
-    const { facts, decision } = await planRequest(ctx, storesFor(ctx, tenant), await planInput(ctx, request, tenant, canonical), now);
-    return { ...decisionToJson(decision), tenant: tenant.id, input_tokens: facts.inputTokens };
-  });
+  typed.post(
+    '/v1/route/explain',
+    { schema: { body: Type.Union([ChatCompletionRequestSchema, ResponsesRequestSchema]) } },
+    async (request) => {
+      const { loaded } = ctx.runtime.current;
+      const tenant = authenticate(request.headers, loaded);
+      const now = ctx.clock.now();
+      const canonical = readCallerRequest(
+        'input' in request.body ? WIRE_FORMATS['openai-responses'] : WIRE_FORMATS.openai,
+        'chat',
+        request.body,
+      );
+      const { facts, decision } = await planRequest(
+        ctx,
+        storesFor(ctx, tenant),
+        await planInput(ctx, request, tenant, canonical),
+        now,
+      );
+      return { ...decisionToJson(decision), tenant: tenant.id, input_tokens: facts.inputTokens };
+    },
+  );
 
   typed.get('/health', async () => ({ status: 'ok' }));
 
@@ -45,9 +58,21 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     // unready — every instance loses Redis at once, and a balancer pulling them all would stop everything.
     const store = ctx.ledger.ready() ? 'up' : 'down';
     const logProblem = ctx.sink.problem();
-    const problems = [...ctx.ledger.problems(), ...(logProblem === undefined ? [] : [`log: ${logProblem}; rows wait in memory (the 200 ms durability window does not hold)`])];
-    const status = healthy.length === 0 ? 'no_healthy_route' : store === 'down' || problems.length > 0 ? 'degraded' : 'ready';
-    const body = { status, routes_healthy: healthy.length, routes_total: routes.length, state_store: store, ...(problems.length > 0 ? { problems } : {}) };
+    const problems = [
+      ...ctx.ledger.problems(),
+      ...(logProblem === undefined
+        ? []
+        : [`log: ${logProblem}; rows wait in memory (the 200 ms durability window does not hold)`]),
+    ];
+    const status =
+      healthy.length === 0 ? 'no_healthy_route' : store === 'down' || problems.length > 0 ? 'degraded' : 'ready';
+    const body = {
+      status,
+      routes_healthy: healthy.length,
+      routes_total: routes.length,
+      state_store: store,
+      ...(problems.length > 0 ? { problems } : {}),
+    };
     return reply.code(healthy.length > 0 ? 200 : 503).send(body);
   });
 }

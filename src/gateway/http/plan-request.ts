@@ -25,10 +25,18 @@ const NO_FINDINGS: readonly string[] = Object.freeze([]);
 const monotonicMs = () => performance.now();
 
 /** Reads a request's hints, asks the analyzer (when one is configured) and draws its seed. */
-export async function planInput(ctx: AppContext, request: FastifyRequest, tenant: Tenant, canonical: CanonicalRequest): Promise<PlanInput> {
+export async function planInput(
+  ctx: AppContext,
+  request: FastifyRequest,
+  tenant: Tenant,
+  canonical: CanonicalRequest,
+): Promise<PlanInput> {
   const { loaded } = ctx.runtime.current;
   const hints = hintsFromHeaders(request.headers, loaded.routing, tenant);
-  const findings = loaded.file.sensitivity?.analyzer && tenant.autoTag ? await externalFindings(loaded, tenant, canonical) : NO_FINDINGS;
+  const findings =
+    loaded.file.sensitivity?.analyzer && tenant.autoTag
+      ? await externalFindings(loaded, tenant, canonical)
+      : NO_FINDINGS;
   return { tenant, canonical, hints, findings, seed: Math.floor(ctx.random() * 2 ** 31) };
 }
 
@@ -37,9 +45,21 @@ export async function planInput(ctx: AppContext, request: FastifyRequest, tenant
  * `/v1/route/explain`, so explain and the request always agree. A tenant without a budget has no spend to
  * compare with, so no store is asked.
  */
-export async function planRequest(ctx: AppContext, stores: TenantStores, input: PlanInput, nowMs: number): Promise<Planned> {
+export async function planRequest(
+  ctx: AppContext,
+  stores: TenantStores,
+  input: PlanInput,
+  nowMs: number,
+): Promise<Planned> {
   const { tenant } = input;
   const spend = tenant.budget ? await stores.ledger.snapshot(tenant.id, nowMs) : NO_SPEND;
-  const facts = buildFacts(input.canonical, tenant, input.hints, spend, nowMs, { external: input.findings, clock: monotonicMs, seed: input.seed });
-  return { facts, decision: planRoute(facts, ctx.runtime.current.loaded.routing, plannerView(ctx.health, stores.limiter, nowMs)) };
+  const facts = buildFacts(input.canonical, tenant, input.hints, spend, nowMs, {
+    external: input.findings,
+    clock: monotonicMs,
+    seed: input.seed,
+  });
+  return {
+    facts,
+    decision: planRoute(facts, ctx.runtime.current.loaded.routing, plannerView(ctx.health, stores.limiter, nowMs)),
+  };
 }

@@ -45,12 +45,29 @@ function callerGone(reply: FastifyReply): Cancel {
 const refused = (error: GatewayError): Outcome => ({ kind: 'failed', error, attempts: [] });
 
 /** The relay step: a request that holds its reservation is relayed; one refused before that is answered so. */
-async function relayHeld(ctx: AppContext, request: FastifyRequest, { canonical }: PlanInput, hold: Hold, caller: WireFormat, signal: Cancel): Promise<Outcome> {
+async function relayHeld(
+  ctx: AppContext,
+  request: FastifyRequest,
+  { canonical }: PlanInput,
+  hold: Hold,
+  caller: WireFormat,
+  signal: Cancel,
+): Promise<Outcome> {
   if (hold.refusal) return refused(hold.refusal);
   const { facts, decision } = hold.planned;
   const original = caller.buildCallAsIs ? { original: { format: caller.id, body: canonical.sent as Json } } : {};
   try {
-    return await ctx.runtime.current.relay({ endpoint: canonical.endpoint, body: canonical.body, decision, stream: facts.stream, size: sizeOf(facts), signal, worstTokens: worstTokens(facts), callerFormat: caller.id, ...original });
+    return await ctx.runtime.current.relay({
+      endpoint: canonical.endpoint,
+      body: canonical.body,
+      decision,
+      stream: facts.stream,
+      size: sizeOf(facts),
+      signal,
+      worstTokens: worstTokens(facts),
+      callerFormat: caller.id,
+      ...original,
+    });
   } catch (err) {
     // A fault of the gateway's own still answers, releases and logs like any other outcome.
     request.log.error({ err }, 'relay failed');
@@ -75,8 +92,25 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const signal = callerGone(reply);
     const outcome = await relayHeld(ctx, request, input, hold, caller, signal);
     const { facts, decision } = hold.planned;
-    const delivery = await respond(outcome, reply, { caller, requestId: echoedRequestId(request), decision, wantsUsage: (input.canonical.body as Json).stream_options?.include_usage === true, size: sizeOf(facts), signal });
-    await record(stores === ctx ? ctx : { ...ctx, ...stores }, { requestId: request.id, callerRequestId: callerRequestId(request), startedMs, facts, decision, hold, attempts: outcome.attempts, delivery, log: request.log });
+    const delivery = await respond(outcome, reply, {
+      caller,
+      requestId: echoedRequestId(request),
+      decision,
+      wantsUsage: (input.canonical.body as Json).stream_options?.include_usage === true,
+      size: sizeOf(facts),
+      signal,
+    });
+    await record(stores === ctx ? ctx : { ...ctx, ...stores }, {
+      requestId: request.id,
+      callerRequestId: callerRequestId(request),
+      startedMs,
+      facts,
+      decision,
+      hold,
+      attempts: outcome.attempts,
+      delivery,
+      log: request.log,
+    });
     return reply;
   };
   return (request: FastifyRequest, reply: FastifyReply) => ctx.inFlight.track(handle(request, reply));
@@ -93,16 +127,52 @@ export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void
       const behind = ctx.sink.backlog();
       if (behind > (ctx.runtime.current.loaded.file.log?.max_backlog_rows ?? DEFAULT_MAX_BACKLOG_ROWS)) {
         const why = ctx.sink.problem();
-        throw new GatewayError('log_backlog', `The decision log is ${behind} rows behind${why === undefined ? '' : ` (${why})`}; retry shortly.`, { retryAfterMs: 1000 });
+        throw new GatewayError(
+          'log_backlog',
+          `The decision log is ${behind} rows behind${why === undefined ? '' : ` (${why})`}; retry shortly.`,
+          { retryAfterMs: 1000 },
+        );
       }
     },
   };
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const openai = WIRE_FORMATS.openai;
-  typed.post('/v1/chat/completions', { schema: { body: ChatCompletionRequestSchema }, config: { callerFormat: openai, endpoint: 'chat' }, ...authenticated }, proxyHandler(ctx, 'chat', openai));
-  typed.post('/v1/embeddings', { schema: { body: EmbeddingsRequestSchema }, config: { callerFormat: openai, endpoint: 'embeddings' }, ...authenticated }, proxyHandler(ctx, 'embeddings', openai));
+  typed.post(
+    '/v1/chat/completions',
+    {
+      schema: { body: ChatCompletionRequestSchema },
+      config: { callerFormat: openai, endpoint: 'chat' },
+      ...authenticated,
+    },
+    proxyHandler(ctx, 'chat', openai),
+  );
+  typed.post(
+    '/v1/embeddings',
+    {
+      schema: { body: EmbeddingsRequestSchema },
+      config: { callerFormat: openai, endpoint: 'embeddings' },
+      ...authenticated,
+    },
+    proxyHandler(ctx, 'embeddings', openai),
+  );
   // Anthropic's Messages API, for Anthropic clients: the same planner and routes, answered in their format.
   // OpenAI's Responses API: to a Responses route as sent, to any other through the chat shape and back.
-  typed.post('/v1/responses', { schema: { body: ResponsesRequestSchema }, config: { callerFormat: WIRE_FORMATS['openai-responses'], endpoint: 'chat' }, ...authenticated }, proxyHandler(ctx, 'chat', WIRE_FORMATS['openai-responses']));
-  typed.post('/v1/messages', { schema: { body: MessagesRequestSchema }, config: { callerFormat: WIRE_FORMATS.anthropic, endpoint: 'chat' }, ...authenticated }, proxyHandler(ctx, 'chat', WIRE_FORMATS.anthropic));
+  typed.post(
+    '/v1/responses',
+    {
+      schema: { body: ResponsesRequestSchema },
+      config: { callerFormat: WIRE_FORMATS['openai-responses'], endpoint: 'chat' },
+      ...authenticated,
+    },
+    proxyHandler(ctx, 'chat', WIRE_FORMATS['openai-responses']),
+  );
+  typed.post(
+    '/v1/messages',
+    {
+      schema: { body: MessagesRequestSchema },
+      config: { callerFormat: WIRE_FORMATS.anthropic, endpoint: 'chat' },
+      ...authenticated,
+    },
+    proxyHandler(ctx, 'chat', WIRE_FORMATS.anthropic),
+  );
 }

@@ -22,7 +22,10 @@ export function registerRequestDeadline(app: FastifyInstance, ctx: AppContext, m
   app.addHook('onRequest', async (request, reply) => {
     request.bodyDeadline = setTimeout(() => {
       if (reply.sent || reply.raw.headersSent) return;
-      const error = new GatewayError('request_timeout', `The request body did not arrive within ${ms} ms; send the whole request at once.`);
+      const error = new GatewayError(
+        'request_timeout',
+        `The request body did not arrive within ${ms} ms; send the whole request at once.`,
+      );
       recordRefusedAtEdge(ctx, request, error);
       reply.header('connection', 'close');
       reply.raw.once('finish', () => request.raw.destroy());

@@ -22,11 +22,18 @@ export interface RespondContext {
   readonly signal: Cancel;
 }
 
-const STREAM_FAILED = { message: 'The upstream stream failed after it started; the answer is incomplete.', code: 'upstream_stream_error' } as const;
+const STREAM_FAILED = {
+  message: 'The upstream stream failed after it started; the answer is incomplete.',
+  code: 'upstream_stream_error',
+} as const;
 
 /** The response headers that say how a request was served. */
 function servedHeaders(ctx: RespondContext, served: Candidate): Record<string, string> {
-  const headers: Record<string, string> = { 'x-request-id': ctx.requestId, 'x-switchyard-route': served.route, 'x-switchyard-model': served.upstreamModel };
+  const headers: Record<string, string> = {
+    'x-request-id': ctx.requestId,
+    'x-switchyard-route': served.route,
+    'x-switchyard-model': served.upstreamModel,
+  };
   if (ctx.decision.rulesFired.length > 0) headers['x-switchyard-rule'] = ctx.decision.rulesFired.join(',');
   if (ctx.decision.residency) headers['x-switchyard-residency'] = ctx.decision.residency.join(',');
   return headers;
@@ -34,8 +41,13 @@ function servedHeaders(ctx: RespondContext, served: Candidate): Record<string, s
 
 /** An error, in the caller's format, before any byte of an answer went out. */
 export function respondError(reply: FastifyReply, caller: WireFormat, requestId: string, error: GatewayError): void {
-  if (error.retryAfterMs !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
-  void reply.code(error.status).header('x-request-id', requestId).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(caller.errorBody(error)));
+  if (error.retryAfterMs !== undefined)
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+  void reply
+    .code(error.status)
+    .header('x-request-id', requestId)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(JSON.stringify(caller.errorBody(error)));
 }
 
 /**
@@ -55,7 +67,11 @@ export async function respond(outcome: Outcome, reply: FastifyReply, ctx: Respon
       const { served, metered } = outcome;
       void reply
         .code(200)
-        .headers({ ...servedHeaders(ctx, served), 'content-type': 'application/json', 'x-switchyard-cost-usd': formatUsd(metered.costPico, 9) })
+        .headers({
+          ...servedHeaders(ctx, served),
+          'content-type': 'application/json',
+          'x-switchyard-cost-usd': formatUsd(metered.costPico, 9),
+        })
         .send(outcome.kind === 'raw-answer' ? outcome.text : ctx.caller.writeAnswer(outcome.answer));
       return { status: 200, served, metered, ttftMs: outcome.ttftMs };
     }
@@ -75,7 +91,11 @@ function holdUntilTurnEnds(socket: Socket | null): void {
   setImmediate(() => socket.uncork());
 }
 
-async function relayStream(outcome: Extract<Outcome, { kind: 'stream' }>, reply: FastifyReply, ctx: RespondContext): Promise<Delivery> {
+async function relayStream(
+  outcome: Extract<Outcome, { kind: 'stream' }>,
+  reply: FastifyReply,
+  ctx: RespondContext,
+): Promise<Delivery> {
   const { served, rest } = outcome;
   const raw = reply.raw;
   const writer = ctx.caller.createStreamWriter();
@@ -90,10 +110,21 @@ async function relayStream(outcome: Extract<Outcome, { kind: 'stream' }>, reply:
     holdUntilTurnEnds(raw.socket);
     if (!raw.write(out)) await ctx.signal.until(raw, 'drain');
   };
-  const delivered = (status: number, error?: GatewayError): Delivery => ({ status, served, metered: meter.metered(), ttftMs: outcome.ttftMs, ...(error ? { error } : {}) });
+  const delivered = (status: number, error?: GatewayError): Delivery => ({
+    status,
+    served,
+    metered: meter.metered(),
+    ttftMs: outcome.ttftMs,
+    ...(error ? { error } : {}),
+  });
 
   reply.hijack();
-  raw.writeHead(200, { ...servedHeaders(ctx, served), 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  raw.writeHead(200, {
+    ...servedHeaders(ctx, served),
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   try {
     await write(outcome.first);
     for await (const items of rest) await write(items);

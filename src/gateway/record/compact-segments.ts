@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
@@ -35,7 +45,9 @@ export async function compactPastDays(connection: DuckDBConnection, dir: string,
       const target = `${PREFIX}${day}T00-00-00-000Z-day-${randomUUID().slice(0, 8)}.parquet`;
       writeFileSync(join(dir, JOURNAL), JSON.stringify({ target, sources }));
       const list = sources.map((f) => quoted(join(dir, f))).join(', ');
-      await connection.run(`COPY (SELECT * FROM read_parquet([${list}], union_by_name = true) ORDER BY ts) TO ${quoted(join(dir, `${target}.tmp`))} (FORMAT parquet)`);
+      await connection.run(
+        `COPY (SELECT * FROM read_parquet([${list}], union_by_name = true) ORDER BY ts) TO ${quoted(join(dir, `${target}.tmp`))} (FORMAT parquet)`,
+      );
       renameSync(join(dir, `${target}.tmp`), join(dir, target));
       finishJournal(dir);
       compacted++;

@@ -3,7 +3,15 @@ import { hostname } from 'node:os';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { appendLogRow, LOG_TABLE_DDL, loggableRow, rowFromLine, rowToLine, trustedRowFromLine, type LogRow } from '../../duckdb/log-schema.js';
+import {
+  appendLogRow,
+  LOG_TABLE_DDL,
+  loggableRow,
+  rowFromLine,
+  rowToLine,
+  trustedRowFromLine,
+  type LogRow,
+} from '../../duckdb/log-schema.js';
 import type { Clock } from '../state/clock.js';
 import type { DecisionSink } from './decision-sink.js';
 import { compactPastDays } from './compact-segments.js';
@@ -25,7 +33,14 @@ export interface DecisionLogOptions {
   readonly threads?: number;
 }
 
-const WRITER_DEFAULTS = { flushMs: 1000, rollMs: 60_000, rollRows: 50_000, syncMs: 200, memoryLimit: '128MB', threads: 1 } as const;
+const WRITER_DEFAULTS = {
+  flushMs: 1000,
+  rollMs: 60_000,
+  rollRows: 50_000,
+  syncMs: 200,
+  memoryLimit: '128MB',
+  threads: 1,
+} as const;
 const DAY_MS = 86_400_000;
 /** Rows appended between two turns of the event loop. */
 const APPEND_SLICE = 128;
@@ -102,7 +117,9 @@ export class DuckDbDecisionSink implements DecisionSink {
   ) {
     this.lastRoll = clock.now();
     this.compactedDay = Math.floor(this.lastRoll / DAY_MS);
-    this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs, (entry) => (typeof entry === 'string' ? entry : rowToLine(entry)));
+    this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs, (entry) =>
+      typeof entry === 'string' ? entry : rowToLine(entry),
+    );
     this.timer = setInterval(() => void this.flush(), options.flushMs);
     this.timer.unref();
   }
@@ -111,7 +128,10 @@ export class DuckDbDecisionSink implements DecisionSink {
   static async open(given: DecisionLogOptions, clock: Clock, writerId = claimWriterId()): Promise<DuckDbDecisionSink> {
     const options: Required<DecisionLogOptions> = { ...WRITER_DEFAULTS, ...given };
     mkdirSync(options.dir, { recursive: true });
-    const instance = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit, threads: String(options.threads) });
+    const instance = await DuckDBInstance.create(':memory:', {
+      memory_limit: options.memoryLimit,
+      threads: String(options.threads),
+    });
     const connection = await instance.connect();
     await connection.run(LOG_TABLE_DDL);
     await recoverOrphans(connection, options.dir, clock);
@@ -146,9 +166,11 @@ export class DuckDbDecisionSink implements DecisionSink {
    * (a full disk) is reported and the next flush tries again: the gateway keeps serving.
    */
   flush(force = false): Promise<void> {
-    this.chain = this.chain.then(() => this.flushNow(force)).catch((err: unknown) => {
-      process.emitWarning(`decision log: ${(err as Error).message}`, 'SwitchyardLogWarning');
-    });
+    this.chain = this.chain
+      .then(() => this.flushNow(force))
+      .catch((err: unknown) => {
+        process.emitWarning(`decision log: ${(err as Error).message}`, 'SwitchyardLogWarning');
+      });
     return this.chain;
   }
 
@@ -159,7 +181,9 @@ export class DuckDbDecisionSink implements DecisionSink {
   /** Rows not yet in a Parquet segment (the live segment and the buffer), newest last. */
   async liveRows(): Promise<Record<string, unknown>[]> {
     await this.flush();
-    const reader = await this.connection.runAndReadAll('SELECT * EXCLUDE (cost_usd), cost_usd::VARCHAR AS cost_usd FROM requests ORDER BY ts');
+    const reader = await this.connection.runAndReadAll(
+      'SELECT * EXCLUDE (cost_usd), cost_usd::VARCHAR AS cost_usd FROM requests ORDER BY ts',
+    );
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }
 
@@ -178,7 +202,10 @@ export class DuckDbDecisionSink implements DecisionSink {
   private async flushNow(force: boolean): Promise<void> {
     const rows = this.buffer;
     this.buffer = [];
-    const due = force || this.clock.now() - this.lastRoll >= this.options.rollMs || this.rowsInSegment + rows.length >= this.options.rollRows;
+    const due =
+      force ||
+      this.clock.now() - this.lastRoll >= this.options.rollMs ||
+      this.rowsInSegment + rows.length >= this.options.rollRows;
     const rolling = due && this.rowsInSegment + rows.length > 0;
     // Sealed in the same step as the buffer is taken: the sealed segment holds exactly the table's rows.
     if (rolling) this.sealed.push(this.wal.rotate(this.nextSegmentId()));
@@ -197,7 +224,10 @@ export class DuckDbDecisionSink implements DecisionSink {
         appendLogRow(this.appender, row);
         this.rowsInSegment++;
       } catch (err) {
-        process.emitWarning(`decision log: a row was refused (${(err as Error).message}); it stays in the write-ahead segment`, 'SwitchyardLogWarning');
+        process.emitWarning(
+          `decision log: a row was refused (${(err as Error).message}); it stays in the write-ahead segment`,
+          'SwitchyardLogWarning',
+        );
         this.appender = await this.freshAppender();
       }
     }
@@ -215,7 +245,12 @@ export class DuckDbDecisionSink implements DecisionSink {
 
   private async roll(): Promise<void> {
     const sealed = await Promise.all(this.sealed);
-    await writeSegment(this.connection, this.options.dir, this.clock.now(), sealed[sealed.length - 1] ?? `${this.idPrefix}-${this.segment}`);
+    await writeSegment(
+      this.connection,
+      this.options.dir,
+      this.clock.now(),
+      sealed[sealed.length - 1] ?? `${this.idPrefix}-${this.segment}`,
+    );
     // A new table rather than DELETE: DuckDB gives a dropped table's memory back, a deleted one's not at once.
     this.appender.closeSync();
     await this.connection.run('DROP TABLE requests');
@@ -239,7 +274,12 @@ export class DuckDbDecisionSink implements DecisionSink {
 }
 
 /** The `requests` table as a Parquet segment named after the write-ahead segment it replaces. */
-async function writeSegment(connection: DuckDBConnection, dir: string, nowMs: number, segmentId: string): Promise<void> {
+async function writeSegment(
+  connection: DuckDBConnection,
+  dir: string,
+  nowMs: number,
+  segmentId: string,
+): Promise<void> {
   const final = join(dir, `requests-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}-${segmentId}.parquet`);
   const temporary = `${final}.tmp`;
   await connection.run(`COPY requests TO '${temporary.replace(/'/g, "''")}' (FORMAT parquet)`);
@@ -264,7 +304,11 @@ async function recoverOrphans(connection: DuckDBConnection, dir: string, clock: 
         else skipped++;
       }
       appender.closeSync();
-      if (skipped > 0) process.emitWarning(`decision log: ${skipped} unreadable line(s) in write-ahead segment ${id} skipped`, 'SwitchyardLogWarning');
+      if (skipped > 0)
+        process.emitWarning(
+          `decision log: ${skipped} unreadable line(s) in write-ahead segment ${id} skipped`,
+          'SwitchyardLogWarning',
+        );
       await writeSegment(connection, dir, clock.now(), id);
       await connection.run('DELETE FROM requests');
     }

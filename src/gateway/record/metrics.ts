@@ -16,24 +16,70 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 /** The gateway's Prometheus metrics, in their own registry (prom-client writes the text format). */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'switchyard_requests_total', help: 'Requests by serving route, route kind and status', labelNames: ['route', 'kind', 'status'], registers: [this.registry] });
-  readonly denied = new Counter({ name: 'switchyard_denied_total', help: 'Requests refused before any upstream, by code', labelNames: ['code'], registers: [this.registry] });
-  readonly latency = new Histogram({ name: 'switchyard_request_duration_seconds', help: 'Total time of served requests', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly ttft = new Histogram({ name: 'switchyard_time_to_first_token_seconds', help: 'Time to the first streamed chunk', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by route and type', labelNames: ['route', 'type'], registers: [this.registry] });
-  readonly usageClamped = new Counter({ name: 'switchyard_usage_clamped_total', help: "Answers whose reported usage was past what the request could produce, billed at that bound instead", labelNames: ['route'], registers: [this.registry] });
-  readonly cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Metered cost in USD by tenant and route', labelNames: ['tenant', 'route'], registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'switchyard_requests_total',
+    help: 'Requests by serving route, route kind and status',
+    labelNames: ['route', 'kind', 'status'],
+    registers: [this.registry],
+  });
+  readonly denied = new Counter({
+    name: 'switchyard_denied_total',
+    help: 'Requests refused before any upstream, by code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'switchyard_request_duration_seconds',
+    help: 'Total time of served requests',
+    labelNames: ['route'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly ttft = new Histogram({
+    name: 'switchyard_time_to_first_token_seconds',
+    help: 'Time to the first streamed chunk',
+    labelNames: ['route'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'switchyard_tokens_total',
+    help: 'Tokens by route and type',
+    labelNames: ['route', 'type'],
+    registers: [this.registry],
+  });
+  readonly usageClamped = new Counter({
+    name: 'switchyard_usage_clamped_total',
+    help: 'Answers whose reported usage was past what the request could produce, billed at that bound instead',
+    labelNames: ['route'],
+    registers: [this.registry],
+  });
+  readonly cost = new Counter({
+    name: 'switchyard_cost_usd_total',
+    help: 'Metered cost in USD by tenant and route',
+    labelNames: ['tenant', 'route'],
+    registers: [this.registry],
+  });
 
   /** Each label set's child, looked up once: prom-client hashes the labels on every call otherwise. */
   private readonly children = new Map<string, Child>();
 
   /** Counts a finished request. */
   countRequest(route: string, kind: string, status: number): void {
-    this.child(`r\0${route}\0${kind}\0${status}`, () => this.requests.labels({ route, kind, status: String(status) })).inc();
+    this.child(`r\0${route}\0${kind}\0${status}`, () =>
+      this.requests.labels({ route, kind, status: String(status) }),
+    ).inc();
   }
 
   /** A served request's latency, time to first token (streams), tokens and cost, on its route. */
-  countServed(route: string, tenant: string, latencyS: number, ttftS: number | undefined, usage: TokenUsage | undefined, costUsd: number): void {
+  countServed(
+    route: string,
+    tenant: string,
+    latencyS: number,
+    ttftS: number | undefined,
+    usage: TokenUsage | undefined,
+    costUsd: number,
+  ): void {
     this.child(`l\0${route}`, () => this.latency.labels({ route })).observe(latencyS);
     if (ttftS !== undefined) this.child(`f\0${route}`, () => this.ttft.labels({ route })).observe(ttftS);
     if (usage) {
@@ -55,7 +101,13 @@ export class GatewayMetrics {
   /** How late the event loop ran (a stalled loop stalls every request): sampled every 10 ms. */
   private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
 
-  constructor(routing: () => RoutingConfig, ledger: SpendLedger, health: RouteHealthStore, sink: DecisionSink, clock: Clock) {
+  constructor(
+    routing: () => RoutingConfig,
+    ledger: SpendLedger,
+    health: RouteHealthStore,
+    sink: DecisionSink,
+    clock: Clock,
+  ) {
     this.loopDelay.enable();
     const loop = this.loopDelay;
     new Gauge({
@@ -78,7 +130,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'switchyard_ledger_corrupt_tenants',
-      help: "Tenants whose budget counters in the shared state were found corrupt and are being rebuilt from the decision logs (their budgets fail closed)",
+      help: 'Tenants whose budget counters in the shared state were found corrupt and are being rebuilt from the decision logs (their budgets fail closed)',
       registers: [this.registry],
       collect() {
         this.set(ledger.problems().length);
@@ -95,8 +147,10 @@ export class GatewayMetrics {
           const b = tenant.budget;
           if (!b) continue;
           const spend = await ledger.snapshot(tenant.id, clock.now());
-          if (b.dailyPico !== undefined) this.set({ tenant: tenant.id, window: 'daily' }, picoToUsdNumber(b.dailyPico - spend.dailyPico));
-          if (b.monthlyPico !== undefined) this.set({ tenant: tenant.id, window: 'monthly' }, picoToUsdNumber(b.monthlyPico - spend.monthlyPico));
+          if (b.dailyPico !== undefined)
+            this.set({ tenant: tenant.id, window: 'daily' }, picoToUsdNumber(b.dailyPico - spend.dailyPico));
+          if (b.monthlyPico !== undefined)
+            this.set({ tenant: tenant.id, window: 'monthly' }, picoToUsdNumber(b.monthlyPico - spend.monthlyPico));
         }
       },
     });
@@ -106,7 +160,8 @@ export class GatewayMetrics {
       labelNames: ['route'],
       registers: [this.registry],
       collect() {
-        for (const route of routing().routes) this.set({ route: route.id }, CIRCUIT_VALUE[health.circuitState(route.id)]);
+        for (const route of routing().routes)
+          this.set({ route: route.id }, CIRCUIT_VALUE[health.circuitState(route.id)]);
       },
     });
   }

@@ -87,7 +87,8 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   const { reservation, admission } = r.hold;
   if (reservation) {
     try {
-      if (served && delivery.metered) await deps.ledger.settle(reservation, delivery.metered.costPico, served.route, now);
+      if (served && delivery.metered)
+        await deps.ledger.settle(reservation, delivery.metered.costPico, served.route, now);
       else await deps.ledger.release(reservation, now);
     } catch (err) {
       // A shared ledger that stopped answering lets its reservation expire by itself; the row is still written.
@@ -95,7 +96,10 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
     }
   }
   // Its place in flight is given back however the request ended.
-  if (admission) await deps.limiter.finish(admission).catch((err: unknown) => r.log.error({ err }, 'giving back the place in flight failed'));
+  if (admission)
+    await deps.limiter
+      .finish(admission)
+      .catch((err: unknown) => r.log.error({ err }, 'giving back the place in flight failed'));
   const latencyMs = now - r.startedMs;
   const row = logRow(r, latencyMs);
   deps.sink.record(row);
@@ -107,7 +111,14 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   m.countRequest(route, served?.kind ?? 'none', delivery.status);
   if (served) {
     const ttftS = facts.stream && delivery.ttftMs !== undefined ? delivery.ttftMs / 1000 : undefined;
-    m.countServed(route, facts.tenant, latencyMs / 1000, ttftS, delivery.metered?.usage, Number(delivery.metered?.costPico ?? 0n) / 1e12);
+    m.countServed(
+      route,
+      facts.tenant,
+      latencyMs / 1000,
+      ttftS,
+      delivery.metered?.usage,
+      Number(delivery.metered?.costPico ?? 0n) / 1e12,
+    );
     if (delivery.metered?.problem !== undefined) m.usageClamped.inc({ route });
   }
   const line = {

@@ -22,5 +22,7 @@ export function writeRequestLine(log: FastifyBaseLogger, fields: object, msg: st
   if (!enabled.call(log, 'info')) return;
   const body = JSON.stringify(fields);
   const messageKey = JSON.stringify(internal<string>(messageKeySym) ?? 'msg');
-  stream.write(`{"level":30${time.call(log)}${chindings}${body.length > 2 ? `,${body.slice(1, -1)}` : ''},${messageKey}:${JSON.stringify(msg)}}\n`);
+  stream.write(
+    `{"level":30${time.call(log)}${chindings}${body.length > 2 ? `,${body.slice(1, -1)}` : ''},${messageKey}:${JSON.stringify(msg)}}\n`,
+  );
 }

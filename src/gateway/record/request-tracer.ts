@@ -27,9 +27,15 @@ export class RequestTracer {
   ) {}
 
   static create(settings: TelemetrySettings, version: string): RequestTracer {
-    const exporter = new OTLPTraceExporter({ url: `${settings.otlp_endpoint.replace(/\/$/, '')}/v1/traces`, headers: { ...settings.headers } });
+    const exporter = new OTLPTraceExporter({
+      url: `${settings.otlp_endpoint.replace(/\/$/, '')}/v1/traces`,
+      headers: { ...settings.headers },
+    });
     const provider = new TracerProvider({
-      resource: resourceFromAttributes({ 'service.name': settings.service_name ?? 'switchyard', 'service.version': version }),
+      resource: resourceFromAttributes({
+        'service.name': settings.service_name ?? 'switchyard',
+        'service.version': version,
+      }),
       spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 1000 })],
     });
     return new RequestTracer(provider, provider.getTracer('switchyard', version));
@@ -60,7 +66,11 @@ export class RequestTracer {
     if (row.routeKind) attributes['switchyard.route_kind'] = row.routeKind;
     if (row.cachedTokens > 0) attributes['gen_ai.usage.cache_read.input_tokens'] = row.cachedTokens;
     if (row.errorCode) attributes['error.type'] = row.errorCode;
-    const span = this.tracer.startSpan(`${operation} ${row.requestedModel}`, { kind: SpanKind.CLIENT, startTime: row.ts, attributes });
+    const span = this.tracer.startSpan(`${operation} ${row.requestedModel}`, {
+      kind: SpanKind.CLIENT,
+      startTime: row.ts,
+      attributes,
+    });
     if (row.errorCode) span.setStatus({ code: SpanStatusCode.ERROR, message: row.errorCode });
     span.end(endMs);
   }

@@ -14,7 +14,11 @@ const DAY_MS = 86_400_000;
  * a killed one's last rows), every instance's that writes to `dir`. A row can be in both for a moment (rolled,
  * its write-ahead segment not yet removed): rows are counted once.
  */
-export async function restoreLedgerFromLog(ledger: Pick<SpendLedger, 'restore'>, dir: string, nowMs: number): Promise<void> {
+export async function restoreLedgerFromLog(
+  ledger: Pick<SpendLedger, 'restore'>,
+  dir: string,
+  nowMs: number,
+): Promise<void> {
   if (!existsSync(dir)) return;
   const hasParquet = readdirSync(dir).some((f) => f.endsWith('.parquet'));
   const walRows = writeAheadRows(walDirOf(dir));
@@ -31,7 +35,9 @@ export async function restoreLedgerFromLog(ledger: Pick<SpendLedger, 'restore'>,
     // A row can be both rolled and in its write-ahead segment for a moment: each request is counted once, by
     // the gateway's own id (unique per request; a caller's x-request-id is kept apart and never used here).
     const columns = 'request_id, ts, tenant, cost_usd';
-    const all = hasParquet ? `SELECT ${columns} FROM ${logSource(dir)} UNION ALL SELECT ${columns} FROM requests` : `SELECT ${columns} FROM requests`;
+    const all = hasParquet
+      ? `SELECT ${columns} FROM ${logSource(dir)} UNION ALL SELECT ${columns} FROM requests`
+      : `SELECT ${columns} FROM requests`;
     const rows = `SELECT DISTINCT ON (request_id) ${columns} FROM (${all})`;
     const result = await connection.runAndReadAll(
       `SELECT tenant,
@@ -41,7 +47,11 @@ export async function restoreLedgerFromLog(ledger: Pick<SpendLedger, 'restore'>,
         WHERE ts >= '${monthStart}'::TIMESTAMPTZ
         GROUP BY tenant`,
     );
-    for (const row of result.getRowObjectsJson() as { tenant: string; daily: string | null; monthly: string | null }[]) {
+    for (const row of result.getRowObjectsJson() as {
+      tenant: string;
+      daily: string | null;
+      monthly: string | null;
+    }[]) {
       await ledger.restore(row.tenant, decimalTextToPico(row.daily), decimalTextToPico(row.monthly), nowMs);
     }
   } finally {

@@ -1,7 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { LogRow } from '../../duckdb/log-schema.js';
 import type { DecisionSink } from './decision-sink.js';
-import { claimWriterId, loggableLine, openWriterIds, releaseWriterId, type DecisionLogOptions } from './duckdb-decision-sink.js';
+import {
+  claimWriterId,
+  loggableLine,
+  openWriterIds,
+  releaseWriterId,
+  type DecisionLogOptions,
+} from './duckdb-decision-sink.js';
 
 /** What the writer thread is started with. */
 export interface WriterSetup {
@@ -89,7 +95,9 @@ export class ThreadedDecisionSink implements DecisionSink {
     this.handOver();
     const writer = this.writer;
     if (!writer) return;
-    const closed = new Promise<void>((resolve) => writer.worker.on('message', (m: FromWriter) => m.type === 'closed' && resolve()));
+    const closed = new Promise<void>((resolve) =>
+      writer.worker.on('message', (m: FromWriter) => m.type === 'closed' && resolve()),
+    );
     this.post({ type: 'close' });
     await closed;
     await writer.worker.terminate();
@@ -120,7 +128,9 @@ export class ThreadedDecisionSink implements DecisionSink {
         this.liveWaiters.delete(message.id);
       }
     });
-    writer.worker.on('error', (err) => process.emitWarning(`decision log writer: ${err.message}`, 'SwitchyardLogWarning'));
+    writer.worker.on('error', (err) =>
+      process.emitWarning(`decision log writer: ${err.message}`, 'SwitchyardLogWarning'),
+    );
     writer.worker.once('exit', () => {
       if (this.closing || this.writer !== writer) return;
       this.restarting = this.restart(writer);
@@ -136,7 +146,10 @@ export class ThreadedDecisionSink implements DecisionSink {
         this.adopt(await startWriter(this.options));
         break;
       } catch (err) {
-        process.emitWarning(`decision log writer: ${(err as Error).message}; trying again in ${RESTART_MS} ms`, 'SwitchyardLogWarning');
+        process.emitWarning(
+          `decision log writer: ${(err as Error).message}; trying again in ${RESTART_MS} ms`,
+          'SwitchyardLogWarning',
+        );
         await new Promise((resolve) => setTimeout(resolve, RESTART_MS));
       }
     }
@@ -151,17 +164,27 @@ export class ThreadedDecisionSink implements DecisionSink {
  * one, since a worker thread runs JavaScript (`npm test` builds first).
  */
 const workerScript = () =>
-  import.meta.url.endsWith('.ts') ? new URL('../../../dist/gateway/record/decision-log-worker.js', import.meta.url) : new URL('./decision-log-worker.js', import.meta.url);
+  import.meta.url.endsWith('.ts')
+    ? new URL('../../../dist/gateway/record/decision-log-worker.js', import.meta.url)
+    : new URL('./decision-log-worker.js', import.meta.url);
 
 /** A writer thread, once its log is open (a dead process's segments recovered, the day's compaction done). */
 async function startWriter(options: DecisionLogOptions): Promise<{ worker: Worker; id: string }> {
   const id = claimWriterId();
-  const worker = new Worker(workerScript(), { workerData: { options, writerId: id, openWriters: openWriterIds() } satisfies WriterSetup });
+  const worker = new Worker(workerScript(), {
+    workerData: { options, writerId: id, openWriters: openWriterIds() } satisfies WriterSetup,
+  });
   const listeners: [string, (...args: any[]) => void][] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       listeners.push(
-        ['message', (message: FromWriter) => (message.type === 'ready' ? resolve() : reject(new Error(message.type === 'failed' ? message.message : 'the writer did not start')))],
+        [
+          'message',
+          (message: FromWriter) =>
+            message.type === 'ready'
+              ? resolve()
+              : reject(new Error(message.type === 'failed' ? message.message : 'the writer did not start')),
+        ],
         ['error', reject],
         ['exit', (code: number) => reject(new Error(`the writer thread exited (${code}) before the log was open`))],
       );

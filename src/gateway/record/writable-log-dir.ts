@@ -20,6 +20,8 @@ export function ensureWritableLogDir(dir: string, source: string): void {
     accessSync(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    throw new ConfigError(source, [{ path: 'log.dir', message: `${dir} is not writable (${WHY[code] ?? code ?? String(err)})` }]);
+    throw new ConfigError(source, [
+      { path: 'log.dir', message: `${dir} is not writable (${WHY[code] ?? code ?? String(err)})` },
+    ]);
   }
 }

@@ -111,7 +111,10 @@ export class WriteAheadLog<T> {
       this.pending.unshift(...lines);
       this.waiting.unshift(...waiting);
       const code = (err as NodeJS.ErrnoException).code;
-      this.failing = code === 'ENOSPC' || code === 'EDQUOT' ? `disk full: ${this.dir}` : `cannot write ${this.dir} (${code ?? (err as Error).message})`;
+      this.failing =
+        code === 'ENOSPC' || code === 'EDQUOT'
+          ? `disk full: ${this.dir}`
+          : `cannot write ${this.dir} (${code ?? (err as Error).message})`;
       throw err;
     }
     this.failing = undefined;
@@ -120,7 +123,9 @@ export class WriteAheadLog<T> {
 
   private enqueue<T>(step: () => Promise<T>): Promise<T> {
     const run = this.chain.then(step);
-    this.chain = run.catch((err: unknown) => process.emitWarning(`decision log write-ahead segment: ${(err as Error).message}`, 'SwitchyardLogWarning'));
+    this.chain = run.catch((err: unknown) =>
+      process.emitWarning(`decision log write-ahead segment: ${(err as Error).message}`, 'SwitchyardLogWarning'),
+    );
     return run;
   }
 

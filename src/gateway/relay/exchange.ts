@@ -25,7 +25,11 @@ export type Exchange =
   | { readonly kind: 'answer'; readonly answer: Json }
   /** An OpenAI route's answer to an OpenAI caller: its bytes as they came, and its usage read (and checked) from them. */
   | { readonly kind: 'raw-answer'; readonly text: string; readonly usage: MeteredUsage }
-  | { readonly kind: 'stream'; readonly first: readonly StreamItem[]; readonly rest: AsyncGenerator<readonly StreamItem[]> }
+  | {
+      readonly kind: 'stream';
+      readonly first: readonly StreamItem[];
+      readonly rest: AsyncGenerator<readonly StreamItem[]>;
+    }
   | { readonly kind: 'rejected'; readonly status: number; readonly message: string }
   | { readonly kind: 'failed'; readonly failure: number | AttemptFailure; readonly retryAfterMs?: number }
   | { readonly kind: 'aborted' }

@@ -50,7 +50,10 @@ export function withRouteHealth(health: RouteHealthStore, clock: Clock): (send: 
 }
 
 /** The rest of a stream, reporting once how it ended: done, failed, or left by the caller. */
-async function* judged(rest: AsyncGenerator<readonly StreamItem[]>, on: { done(): void; failed(): void; left(): void }): AsyncGenerator<readonly StreamItem[]> {
+async function* judged(
+  rest: AsyncGenerator<readonly StreamItem[]>,
+  on: { done(): void; failed(): void; left(): void },
+): AsyncGenerator<readonly StreamItem[]> {
   let reported = false;
   try {
     yield* rest;

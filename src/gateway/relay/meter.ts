@@ -15,8 +15,19 @@ export interface Metered {
  * Usage and its exact cost for one served request: estimated from the text when the upstream reported none,
  * and never more than the request could have produced (`usageBound`).
  */
-export function meter(reported: MeteredUsage | undefined, size: RequestSize, outputChars: number, price: ModelPrice): Metered {
-  const raw = reported ?? { input: size.inputEstimate, output: estimateTokensOfChars(outputChars), cachedInput: 0, reasoning: 0, estimated: true };
+export function meter(
+  reported: MeteredUsage | undefined,
+  size: RequestSize,
+  outputChars: number,
+  price: ModelPrice,
+): Metered {
+  const raw = reported ?? {
+    input: size.inputEstimate,
+    output: estimateTokensOfChars(outputChars),
+    cachedInput: 0,
+    reasoning: 0,
+    estimated: true,
+  };
   const { usage, problem } = withinBound(raw, usageBound(size, price));
   return { usage, costPico: costOfUsagePico(usage, price), ...(problem === undefined ? {} : { problem }) };
 }
@@ -24,7 +35,8 @@ export function meter(reported: MeteredUsage | undefined, size: RequestSize, out
 /** Characters of text in a non-streamed answer (for estimates). */
 function answerChars(answer: Json): number {
   let chars = 0;
-  for (const c of (answer.choices as { message?: { content?: unknown } }[] | undefined) ?? []) if (typeof c.message?.content === 'string') chars += c.message.content.length;
+  for (const c of (answer.choices as { message?: { content?: unknown } }[] | undefined) ?? [])
+    if (typeof c.message?.content === 'string') chars += c.message.content.length;
   return chars;
 }
 
@@ -33,7 +45,8 @@ export function meterAnswer(answer: Json, size: RequestSize, price: ModelPrice):
 }
 
 /** The answer a caller gets: with the usage it was billed when the upstream's was not believed. */
-export const answerAsBilled = (answer: Json, metered: Metered): Json => (metered.problem === undefined ? answer : { ...answer, usage: openAiUsage(metered.usage) });
+export const answerAsBilled = (answer: Json, metered: Metered): Json =>
+  metered.problem === undefined ? answer : { ...answer, usage: openAiUsage(metered.usage) };
 
 /**
  * Reads a stream's items as they pass to the caller: keeps the usage chunk's counts (the gateway always
@@ -54,10 +67,12 @@ export class StreamMeter {
   observe(item: StreamItem): StreamItem | undefined {
     if (!('chunk' in item)) return item;
     const chunk = item.chunk;
-    const choices = chunk.choices as { delta?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] | undefined;
+    const choices = chunk.choices as
+      { delta?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] | undefined;
     for (const c of choices ?? []) {
       if (typeof c.delta?.content === 'string') this.contentChars += c.delta.content.length;
-      for (const call of c.delta?.tool_calls ?? []) if (typeof call.function?.arguments === 'string') this.contentChars += call.function.arguments.length;
+      for (const call of c.delta?.tool_calls ?? [])
+        if (typeof call.function?.arguments === 'string') this.contentChars += call.function.arguments.length;
     }
     if (chunk.usage !== undefined && chunk.usage !== null) {
       this.reported = usageFromOpenAi(chunk.usage) ?? this.reported;

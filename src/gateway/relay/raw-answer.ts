@@ -9,7 +9,11 @@ export function usageInText(text: string): Json | undefined {
   const key = text.lastIndexOf('"usage"');
   if (key < 0) return undefined;
   let i = key + 7;
-  while (i < text.length && (text[i] === ' ' || text[i] === ':' || text[i] === '\n' || text[i] === '\t' || text[i] === '\r')) i++;
+  while (
+    i < text.length &&
+    (text[i] === ' ' || text[i] === ':' || text[i] === '\n' || text[i] === '\t' || text[i] === '\r')
+  )
+    i++;
   if (text[i] !== '{') return undefined;
   let depth = 0;
   let inString = false;
@@ -39,5 +43,10 @@ export function looksLikeAnswer(endpoint: Endpoint, text: string): boolean {
   const start = text.search(/\S/);
   let end = text.length - 1;
   while (end > 0 && /\s/.test(text[end] as string)) end--;
-  return start >= 0 && text[start] === '{' && text[end] === '}' && text.includes(endpoint === 'chat' ? '"choices"' : '"data"');
+  return (
+    start >= 0 &&
+    text[start] === '{' &&
+    text[end] === '}' &&
+    text.includes(endpoint === 'chat' ? '"choices"' : '"data"')
+  );
 }

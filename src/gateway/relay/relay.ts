@@ -2,7 +2,13 @@ import type { WireFormatId } from '../../engine/config-schema.js';
 import type { Decision } from '../../engine/decision.js';
 import { GatewayError } from '../errors.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
-import { parseObject, UnsupportedEndpointError, type Endpoint, type Json, type UpstreamCall } from '../formats/wire-format.js';
+import {
+  parseObject,
+  UnsupportedEndpointError,
+  type Endpoint,
+  type Json,
+  type UpstreamCall,
+} from '../formats/wire-format.js';
 import type { Clock } from '../state/clock.js';
 import type { RateLimiter } from '../state/rate-limiter.js';
 import type { RouteHealthStore } from '../state/route-health-store.js';
@@ -66,7 +72,12 @@ export function createRelay(deps: RelayDeps) {
       if (req.signal.aborted) break;
       const target = pools.get(candidate.route);
       // OpenAI's own API speaks Responses too: a Responses caller's request to an `openai` preset route goes there as sent.
-      const format = WIRE_FORMATS[req.original?.format === 'openai-responses' && target.route.provider === 'openai' ? 'openai-responses' : candidate.format];
+      const format =
+        WIRE_FORMATS[
+          req.original?.format === 'openai-responses' && target.route.provider === 'openai'
+            ? 'openai-responses'
+            : candidate.format
+        ];
       let call: UpstreamCall;
       try {
         // Built before the circuit is asked, so a request a format refuses never holds a half-open probe.
@@ -80,7 +91,11 @@ export function createRelay(deps: RelayDeps) {
           continue;
         }
         // The request's own shape does not survive translation (tools that are not a list, …): the caller's to fix.
-        const error = new GatewayError('invalid_request', `The request cannot be sent to route ${candidate.route} in its format: ${(err as Error).message}`, { cause: err });
+        const error = new GatewayError(
+          'invalid_request',
+          `The request cannot be sent to route ${candidate.route} in its format: ${(err as Error).message}`,
+          { cause: err },
+        );
         return { kind: 'failed', error, attempts };
       }
       // The upstream account's own limit: counted for every instance alike, checked before anything is sent.
@@ -94,7 +109,16 @@ export function createRelay(deps: RelayDeps) {
       let ms: number;
       for (let retry = 0; ; retry++) {
         const t0 = clock.now();
-        exchange = await attempt(candidate, { target, format, endpoint: req.endpoint, call, stream: req.stream, signal: req.signal, maxBodyBytes: deps.maxBodyBytes, asItCame: req.callerFormat === 'openai' && format.id === 'openai' });
+        exchange = await attempt(candidate, {
+          target,
+          format,
+          endpoint: req.endpoint,
+          call,
+          stream: req.stream,
+          signal: req.signal,
+          maxBodyBytes: deps.maxBodyBytes,
+          asItCame: req.callerFormat === 'openai' && format.id === 'openai',
+        });
         ms = clock.now() - t0;
         const policy = target.route.retries;
         const left = target.route.timeouts.total_ms - (clock.now() - routeStarted);
@@ -119,31 +143,65 @@ export function createRelay(deps: RelayDeps) {
           attempts.push({ route: candidate.route, status: exchange.status, ms });
           // The upstream refused the request itself: another route would refuse it too.
           const message = `Route ${candidate.route} rejected the request: ${redactSecrets(exchange.message, keysOf(req.decision))}`;
-          return { kind: 'failed', error: new GatewayError('upstream_rejected', message, { status: exchange.status, type: 'invalid_request_error' }), attempts };
+          return {
+            kind: 'failed',
+            error: new GatewayError('upstream_rejected', message, {
+              status: exchange.status,
+              type: 'invalid_request_error',
+            }),
+            attempts,
+          };
         }
         case 'answer': {
           attempts.push({ route: candidate.route, status: 200, ms });
           const metered = meterAnswer(exchange.answer, req.size, candidate.price);
-          return { kind: 'answer', served: candidate, answer: answerAsBilled(exchange.answer, metered), metered, attempts, ttftMs: ms };
+          return {
+            kind: 'answer',
+            served: candidate,
+            answer: answerAsBilled(exchange.answer, metered),
+            metered,
+            attempts,
+            ttftMs: ms,
+          };
         }
         case 'raw-answer': {
           attempts.push({ route: candidate.route, status: 200, ms });
           const metered = meter(exchange.usage, req.size, 0, candidate.price);
           // Passed on byte for byte, unless its usage was not believed: then the caller is told what it is billed.
-          if (metered.problem === undefined) return { kind: 'raw-answer', served: candidate, text: exchange.text, metered, attempts, ttftMs: ms };
-          return { kind: 'answer', served: candidate, answer: answerAsBilled(parseObject(exchange.text, 'the answer'), metered), metered, attempts, ttftMs: ms };
+          if (metered.problem === undefined)
+            return { kind: 'raw-answer', served: candidate, text: exchange.text, metered, attempts, ttftMs: ms };
+          return {
+            kind: 'answer',
+            served: candidate,
+            answer: answerAsBilled(parseObject(exchange.text, 'the answer'), metered),
+            metered,
+            attempts,
+            ttftMs: ms,
+          };
         }
         case 'stream':
           attempts.push({ route: candidate.route, status: 200, ms });
-          return { kind: 'stream', served: candidate, first: exchange.first, rest: exchange.rest, attempts, ttftMs: ms };
+          return {
+            kind: 'stream',
+            served: candidate,
+            first: exchange.first,
+            rest: exchange.rest,
+            attempts,
+            ttftMs: ms,
+          };
       }
     }
     if (req.signal.aborted) return { kind: 'aborted', attempts };
     const error = attempts.every((a) => a.status === 'skipped' || a.status === 'rate_limit')
-      ? new GatewayError('routes_unavailable', 'Every route allowed for this request is unavailable right now (circuits open or at their rate limits); retry later.')
-      : new GatewayError('upstream_failed', `All ${attempts.length} allowed route${attempts.length === 1 ? '' : 's'} failed: ${attempts.map((a) => `${a.route} ${a.status} (${a.ms} ms)`).join('; ')}`);
+      ? new GatewayError(
+          'routes_unavailable',
+          'Every route allowed for this request is unavailable right now (circuits open or at their rate limits); retry later.',
+        )
+      : new GatewayError(
+          'upstream_failed',
+          `All ${attempts.length} allowed route${attempts.length === 1 ? '' : 's'} failed: ${attempts.map((a) => `${a.route} ${a.status} (${a.ms} ms)`).join('; ')}`,
+        );
     return { kind: 'failed', error, attempts };
   };
 }
 export type Relay = ReturnType<typeof createRelay>;
-

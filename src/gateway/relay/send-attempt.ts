@@ -1,5 +1,11 @@
 import type { Dispatcher } from 'undici';
-import { UnreadableAnswerError, type Endpoint, type StreamItem, type UpstreamCall, type WireFormat } from '../formats/wire-format.js';
+import {
+  UnreadableAnswerError,
+  type Endpoint,
+  type StreamItem,
+  type UpstreamCall,
+  type WireFormat,
+} from '../formats/wire-format.js';
 import { SseDecoder } from '../formats/sse.js';
 import { Cancel } from './cancel.js';
 import type { AttemptFailure, Exchange } from './exchange.js';
@@ -29,7 +35,8 @@ export interface AttemptRequest {
  * is misconfigured — its key refused (401, 403) or its model name unknown there (404). Only what says the
  * request itself is wrong (400, 413, 422, …) goes back to the caller.
  */
-const retryableStatus = (status: number) => status === 429 || status >= 500 || status === 401 || status === 403 || status === 404 || status === 408;
+const retryableStatus = (status: number) =>
+  status === 429 || status >= 500 || status === 401 || status === 403 || status === 404 || status === 408;
 
 /** `retry-after` in seconds or as an HTTP date, in ms from `nowMs`; undefined when absent or unreadable. */
 export function retryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
@@ -42,16 +49,21 @@ export function retryAfter(value: string | string[] | undefined, nowMs: number):
 
 function failureKind(err: unknown): AttemptFailure {
   const code = (err as { code?: string }).code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
+    return 'timeout';
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'connect';
   return 'reset';
 }
 
 /** A stream that is not the route's format, or an event too large to hold: broken, not a network fault. */
-const unreadable = (err: unknown) => err instanceof UnreadableAnswerError || (err as Error | undefined)?.name === 'ParseError';
+const unreadable = (err: unknown) =>
+  err instanceof UnreadableAnswerError || (err as Error | undefined)?.name === 'ParseError';
 
 /** The body's bytes up to `limit`; `overflow` says whether there was more (then the rest is not read). */
-async function readUpTo(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ text: string; overflow: boolean }> {
+async function readUpTo(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+): Promise<{ text: string; overflow: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -66,7 +78,10 @@ async function readUpTo(body: Dispatcher.ResponseData['body'], limit: number): P
 }
 
 /** The upstream's events as stream items, one batch per network chunk that completed any. */
-async function* streamItems(body: Dispatcher.ResponseData['body'], format: WireFormat): AsyncGenerator<readonly StreamItem[]> {
+async function* streamItems(
+  body: Dispatcher.ResponseData['body'],
+  format: WireFormat,
+): AsyncGenerator<readonly StreamItem[]> {
   const decoder = new SseDecoder();
   const read = format.createStreamReader();
   for await (const chunk of body) {
@@ -108,7 +123,10 @@ export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
 }
 
 /** The rest of a stream, calling `done` however it ends. */
-async function* endingWith(rest: AsyncGenerator<readonly StreamItem[]>, done: () => void): AsyncGenerator<readonly StreamItem[]> {
+async function* endingWith(
+  rest: AsyncGenerator<readonly StreamItem[]>,
+  done: () => void,
+): AsyncGenerator<readonly StreamItem[]> {
   try {
     yield* rest;
   } finally {
@@ -119,7 +137,10 @@ async function* endingWith(rest: AsyncGenerator<readonly StreamItem[]>, done: ()
 async function attemptWithin(req: AttemptRequest, signal: Cancel, deadlinePassed: () => boolean): Promise<Exchange> {
   const { target, call } = req;
   const timeouts = target.route.timeouts;
-  const failed = (err: unknown): Exchange => (req.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: deadlinePassed() ? 'deadline' : failureKind(err) });
+  const failed = (err: unknown): Exchange =>
+    req.signal.aborted
+      ? { kind: 'aborted' }
+      : { kind: 'failed', failure: deadlinePassed() ? 'deadline' : failureKind(err) };
   let res: Dispatcher.ResponseData;
   try {
     res = await target.pool.request({
@@ -142,7 +163,11 @@ async function attemptWithin(req: AttemptRequest, signal: Cancel, deadlinePassed
     }
     if (res.statusCode >= 400) {
       const { text } = await readUpTo(res.body, MAX_ERROR_BODY);
-      return { kind: 'rejected', status: res.statusCode, message: req.format.readErrorMessage(text) ?? text.slice(0, 300) };
+      return {
+        kind: 'rejected',
+        status: res.statusCode,
+        message: req.format.readErrorMessage(text) ?? text.slice(0, 300),
+      };
     }
     if (!req.stream) {
       // Bounded: an upstream that sends a gigabyte is broken, not buffered (nor read, when it says so first).

@@ -9,7 +9,8 @@ export interface MeteredUsage extends TokenUsage {
 /** More tokens than any one request can bill: a count above it is a broken or hostile upstream. */
 export const MAX_TOKENS_PER_REQUEST = 100_000_000;
 
-const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_REQUEST ? v : undefined);
+const count = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_REQUEST ? v : undefined;
 
 /**
  * An upstream's OpenAI-shaped `usage` as token counts: the one place where usage from outside enters.
@@ -27,7 +28,14 @@ export function usageFromOpenAi(usage: unknown): MeteredUsage | undefined {
   const cachedInput = optional(u.prompt_tokens_details?.cached_tokens);
   const cacheWrite = optional(u.prompt_tokens_details?.cache_write_tokens);
   const reasoning = optional(u.completion_tokens_details?.reasoning_tokens);
-  if (input === undefined || output === undefined || cachedInput === undefined || cacheWrite === undefined || reasoning === undefined) return undefined;
+  if (
+    input === undefined ||
+    output === undefined ||
+    cachedInput === undefined ||
+    cacheWrite === undefined ||
+    reasoning === undefined
+  )
+    return undefined;
   if (cachedInput + cacheWrite > input) return undefined;
   return { input, output, cachedInput, cacheWrite, reasoning, estimated: false };
 }
@@ -60,23 +68,38 @@ const OUTPUT_FALLBACK = 131_072;
 export function usageBound(size: RequestSize, price: ModelPrice): { readonly input: number; readonly output: number } {
   const input = Math.max(INPUT_FLOOR, size.inputEstimate * INPUT_FACTOR);
   const window = price.maxInputTokens === undefined ? input : Math.max(price.maxInputTokens, size.inputEstimate);
-  return { input: Math.min(input, window), output: (size.maxOutputTokens ?? price.maxOutputTokens ?? OUTPUT_FALLBACK) * size.choices };
+  return {
+    input: Math.min(input, window),
+    output: (size.maxOutputTokens ?? price.maxOutputTokens ?? OUTPUT_FALLBACK) * size.choices,
+  };
 }
 
 /**
  * Usage as the request could have produced it: a count past its bound is the bound, marked estimated, with
  * why (the row's `row_problem`). One hostile answer cannot bill a budget many times over.
  */
-export function withinBound(usage: MeteredUsage, bound: { readonly input: number; readonly output: number }): { usage: MeteredUsage; problem?: string } {
+export function withinBound(
+  usage: MeteredUsage,
+  bound: { readonly input: number; readonly output: number },
+): { usage: MeteredUsage; problem?: string } {
   if (usage.input <= bound.input && usage.output <= bound.output) return { usage };
   const problems: string[] = [];
-  if (usage.input > bound.input) problems.push(`upstream reported ${usage.input} prompt tokens, over the ${bound.input} this request could send`);
-  if (usage.output > bound.output) problems.push(`upstream reported ${usage.output} completion tokens, over the ${bound.output} this request allows`);
+  if (usage.input > bound.input)
+    problems.push(`upstream reported ${usage.input} prompt tokens, over the ${bound.input} this request could send`);
+  if (usage.output > bound.output)
+    problems.push(`upstream reported ${usage.output} completion tokens, over the ${bound.output} this request allows`);
   const input = Math.min(usage.input, bound.input);
   const output = Math.min(usage.output, bound.output);
   const cachedInput = Math.min(usage.cachedInput ?? 0, input);
   return {
-    usage: { input, output, cachedInput, cacheWrite: Math.min(usage.cacheWrite ?? 0, input - cachedInput), reasoning: Math.min(usage.reasoning, output), estimated: true },
+    usage: {
+      input,
+      output,
+      cachedInput,
+      cacheWrite: Math.min(usage.cacheWrite ?? 0, input - cachedInput),
+      reasoning: Math.min(usage.reasoning, output),
+      estimated: true,
+    },
     problem: problems.join('; '),
   };
 }

@@ -11,7 +11,13 @@ export interface CircuitOptions {
   readonly cooldownMs: number;
 }
 
-export const DEFAULT_CIRCUIT: CircuitOptions = { consecutiveFailures: 5, errorRate: 0.5, window: 20, minAttempts: 10, cooldownMs: 10_000 };
+export const DEFAULT_CIRCUIT: CircuitOptions = {
+  consecutiveFailures: 5,
+  errorRate: 0.5,
+  window: 20,
+  minAttempts: 10,
+  cooldownMs: 10_000,
+};
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -50,7 +56,8 @@ export class CircuitBreaker {
     this.record(false);
     this.consecutive++;
     const failures = this.outcomes.filter((ok) => !ok).length;
-    const rateTripped = this.outcomes.length >= this.options.minAttempts && failures / this.outcomes.length > this.options.errorRate;
+    const rateTripped =
+      this.outcomes.length >= this.options.minAttempts && failures / this.outcomes.length > this.options.errorRate;
     const opens = this.probing || this.consecutive >= this.options.consecutiveFailures || rateTripped;
     if (opens) {
       this.openedAt = now;

@@ -59,7 +59,9 @@ export class ClusterReload {
   /** Asks every other live instance to reload; one answer each, `no_answer` for those silent within 5 s. */
   async broadcast(): Promise<ReloadAnswer[]> {
     const now = Date.now();
-    const others = (await this.redis.zrangebyscore(this.key('instances'), now - ALIVE_MS, '+inf')).filter((i) => i !== this.instance).sort();
+    const others = (await this.redis.zrangebyscore(this.key('instances'), now - ALIVE_MS, '+inf'))
+      .filter((i) => i !== this.instance)
+      .sort();
     const id = randomUUID();
     const answers = new Map<string, ReloadAnswer>();
     await new Promise<void>((resolve) => {
@@ -69,7 +71,10 @@ export class ClusterReload {
         if (others.every((i) => answers.has(i))) (clearTimeout(timeout), resolve());
       });
       if (others.length === 0) (clearTimeout(timeout), resolve());
-      else void this.redis.publish(this.channel('reload'), JSON.stringify({ id, from: this.instance })).catch(() => (clearTimeout(timeout), resolve()));
+      else
+        void this.redis
+          .publish(this.channel('reload'), JSON.stringify({ id, from: this.instance }))
+          .catch(() => (clearTimeout(timeout), resolve()));
     });
     this.waiting.delete(id);
     return others.map((instance) => answers.get(instance) ?? { instance, status: 'no_answer' });
@@ -84,7 +89,11 @@ export class ClusterReload {
 
   private async beat(): Promise<void> {
     const now = Date.now();
-    await this.redis.multi().zadd(this.key('instances'), now, this.instance).zremrangebyscore(this.key('instances'), '-inf', now - 10 * ALIVE_MS).exec();
+    await this.redis
+      .multi()
+      .zadd(this.key('instances'), now, this.instance)
+      .zremrangebyscore(this.key('instances'), '-inf', now - 10 * ALIVE_MS)
+      .exec();
   }
 
   private async heard(channel: string, message: string): Promise<void> {
@@ -97,12 +106,24 @@ export class ClusterReload {
     if (typeof parsed.id !== 'string') return;
     if (channel === this.channel('answer')) {
       const answer = parsed as ReloadAnswer;
-      this.waiting.get(parsed.id)?.({ instance: answer.instance, status: answer.status, ...(answer.message === undefined ? {} : { message: answer.message }) });
+      this.waiting.get(parsed.id)?.({
+        instance: answer.instance,
+        status: answer.status,
+        ...(answer.message === undefined ? {} : { message: answer.message }),
+      });
       return;
     }
     if (parsed.from === this.instance || !this.handler) return;
-    const outcome = await this.handler().catch((err: unknown) => ({ ok: false as const, message: (err as Error).message }));
-    const answer = { id: parsed.id, instance: this.instance, status: outcome.ok ? 'reloaded' : 'refused', ...(outcome.ok ? {} : { message: outcome.message }) };
+    const outcome = await this.handler().catch((err: unknown) => ({
+      ok: false as const,
+      message: (err as Error).message,
+    }));
+    const answer = {
+      id: parsed.id,
+      instance: this.instance,
+      status: outcome.ok ? 'reloaded' : 'refused',
+      ...(outcome.ok ? {} : { message: outcome.message }),
+    };
     await this.redis.publish(this.channel('answer'), JSON.stringify(answer)).catch(() => undefined);
   }
 

@@ -8,7 +8,9 @@ const RECOMPUTE_EVERY = 16;
 
 /** The `p` quantile (0–1) of ascending values, nearest rank; NaN when there are none. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
-  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number);
+  return sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number);
 }
 
 /**

@@ -1,5 +1,13 @@
 import type { TenantLimits } from '../../engine/routing-config.js';
-import { LimitedRoutes, minuteOf, untilNextMinute, type Admission, type LimitRefusal, type RateLimiter, type RouteLimits } from './rate-limiter.js';
+import {
+  LimitedRoutes,
+  minuteOf,
+  untilNextMinute,
+  type Admission,
+  type LimitRefusal,
+  type RateLimiter,
+  type RouteLimits,
+} from './rate-limiter.js';
 
 interface Counts {
   minute: number;
@@ -17,7 +25,8 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async admit(tenant: string, limits: TenantLimits, tokens: number, nowMs: number): Promise<Admission | LimitRefusal> {
     const c = this.countsOf(tenant, nowMs);
-    if (limits.concurrent !== undefined && c.inFlight >= limits.concurrent) return { limit: 'concurrent', retryAfterMs: 1000 };
+    if (limits.concurrent !== undefined && c.inFlight >= limits.concurrent)
+      return { limit: 'concurrent', retryAfterMs: 1000 };
     const refusal = this.count(c, limits, tokens, nowMs);
     if (refusal) return refusal;
     c.inFlight++;
@@ -26,7 +35,12 @@ export class MemoryRateLimiter implements RateLimiter {
     return { id, tenant };
   }
 
-  async admitRoute(route: string, limits: RouteLimits, tokens: number, nowMs: number): Promise<LimitRefusal | undefined> {
+  async admitRoute(
+    route: string,
+    limits: RouteLimits,
+    tokens: number,
+    nowMs: number,
+  ): Promise<LimitRefusal | undefined> {
     // Route ids and tenant ids share one map: `/` cannot appear in either.
     return this.limited.note(route, this.count(this.countsOf(`route/${route}`, nowMs), limits, tokens, nowMs), nowMs);
   }
@@ -53,8 +67,10 @@ export class MemoryRateLimiter implements RateLimiter {
 
   /** Counts a request and its tokens in the minute, or says which per-minute limit it would pass. */
   private count(c: Counts, limits: RouteLimits, tokens: number, nowMs: number): LimitRefusal | undefined {
-    if (limits.rpm !== undefined && c.requests + 1 > limits.rpm) return { limit: 'rpm', retryAfterMs: untilNextMinute(nowMs) };
-    if (limits.tpm !== undefined && c.tokens + tokens > limits.tpm) return { limit: 'tpm', retryAfterMs: untilNextMinute(nowMs) };
+    if (limits.rpm !== undefined && c.requests + 1 > limits.rpm)
+      return { limit: 'rpm', retryAfterMs: untilNextMinute(nowMs) };
+    if (limits.tpm !== undefined && c.tokens + tokens > limits.tpm)
+      return { limit: 'tpm', retryAfterMs: untilNextMinute(nowMs) };
     c.requests++;
     c.tokens += tokens;
     return undefined;

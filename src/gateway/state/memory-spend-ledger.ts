@@ -53,10 +53,16 @@ export class MemorySpendLedger implements SpendLedger {
     return { dailyPico: w.daySettled + w.dayReserved, monthlyPico: w.monthSettled + w.monthReserved };
   }
 
-  async reserve(tenant: string, budget: TenantBudget | undefined, amount: bigint, nowMs: number): Promise<Reservation | undefined> {
+  async reserve(
+    tenant: string,
+    budget: TenantBudget | undefined,
+    amount: bigint,
+    nowMs: number,
+  ): Promise<Reservation | undefined> {
     const w = this.current(tenant, nowMs);
     if (budget?.dailyPico !== undefined && w.daySettled + w.dayReserved + amount > budget.dailyPico) return undefined;
-    if (budget?.monthlyPico !== undefined && w.monthSettled + w.monthReserved + amount > budget.monthlyPico) return undefined;
+    if (budget?.monthlyPico !== undefined && w.monthSettled + w.monthReserved + amount > budget.monthlyPico)
+      return undefined;
     w.dayReserved += amount;
     w.monthReserved += amount;
     const id = String(this.nextId++);

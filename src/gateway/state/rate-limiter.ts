@@ -50,7 +50,8 @@ export class LimitedRoutes {
   private readonly until = new Map<string, { limit: 'rpm' | 'tpm'; untilMs: number }>();
 
   note(route: string, refusal: LimitRefusal | undefined, nowMs: number): LimitRefusal | undefined {
-    if (refusal && refusal.limit !== 'concurrent') this.until.set(route, { limit: refusal.limit, untilMs: nowMs + refusal.retryAfterMs });
+    if (refusal && refusal.limit !== 'concurrent')
+      this.until.set(route, { limit: refusal.limit, untilMs: nowMs + refusal.retryAfterMs });
     return refusal;
   }
 

@@ -12,7 +12,13 @@ const COMMAND_TIMEOUT_MS = 1000;
 export async function connectRedis(url: string, scripts: Readonly<Record<string, string>> = {}): Promise<Redis> {
   // A command whose answer was lost with the connection is not sent again behind the caller's back: its outcome
   // is unknown, and the caller (a settlement kept for later, a request refused) decides what follows.
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: true });
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    lazyConnect: true,
+  });
   redis.on('error', () => undefined); // reported per call
   for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 0, lua });
   await redis.connect();
@@ -24,6 +30,10 @@ export async function orUnavailable<T>(guards: string, step: () => Promise<T>): 
   try {
     return await step();
   } catch (err) {
-    throw new GatewayError('state_unavailable', `The shared state (Redis) is not answering; ${guards} fail closed until it is back.`, { cause: err });
+    throw new GatewayError(
+      'state_unavailable',
+      `The shared state (Redis) is not answering; ${guards} fail closed until it is back.`,
+      { cause: err },
+    );
   }
 }

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { TenantLimits } from '../../engine/routing-config.js';
-import { LimitedRoutes, minuteOf, untilNextMinute, type Admission, type LimitRefusal, type RateLimiter, type RouteLimits } from './rate-limiter.js';
+import {
+  LimitedRoutes,
+  minuteOf,
+  untilNextMinute,
+  type Admission,
+  type LimitRefusal,
+  type RateLimiter,
+  type RouteLimits,
+} from './rate-limiter.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { connectRedis, orUnavailable } from './redis-client.js';
 
@@ -61,9 +69,16 @@ export class RedisRateLimiter implements RateLimiter {
     return refusal ?? { id, tenant };
   }
 
-  async admitRoute(route: string, limits: RouteLimits, tokens: number, nowMs: number): Promise<LimitRefusal | undefined> {
+  async admitRoute(
+    route: string,
+    limits: RouteLimits,
+    tokens: number,
+    nowMs: number,
+  ): Promise<LimitRefusal | undefined> {
     // An upstream account's limit guards no tenant's money: with Redis away, each instance counts its own attempts.
-    const refusal = await this.count(`route/${route}`, limits, undefined, tokens, nowMs, '').catch(() => this.local.admitRoute(route, limits, tokens, nowMs));
+    const refusal = await this.count(`route/${route}`, limits, undefined, tokens, nowMs, '').catch(() =>
+      this.local.admitRoute(route, limits, tokens, nowMs),
+    );
     return this.limited.note(route, refusal, nowMs);
   }
 
@@ -71,9 +86,27 @@ export class RedisRateLimiter implements RateLimiter {
     return this.limited.get(route, nowMs);
   }
 
-  private async count(key: string, limits: RouteLimits, concurrent: number | undefined, tokens: number, nowMs: number, id: string): Promise<LimitRefusal | undefined> {
+  private async count(
+    key: string,
+    limits: RouteLimits,
+    concurrent: number | undefined,
+    tokens: number,
+    nowMs: number,
+    id: string,
+  ): Promise<LimitRefusal | undefined> {
     const verdict = await this.call(() =>
-      this.redis.switchyardAdmit(this.prefix, key, String(minuteOf(nowMs)), String(tokens), opt(limits.rpm), opt(limits.tpm), opt(concurrent), String(nowMs), String(this.admissionTtlMs), id),
+      this.redis.switchyardAdmit(
+        this.prefix,
+        key,
+        String(minuteOf(nowMs)),
+        String(tokens),
+        opt(limits.rpm),
+        opt(limits.tpm),
+        opt(concurrent),
+        String(nowMs),
+        String(this.admissionTtlMs),
+        id,
+      ),
     );
     if (verdict === 'ok') return undefined;
     const limit = verdict as LimitRefusal['limit'];

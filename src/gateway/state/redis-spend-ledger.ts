@@ -6,7 +6,17 @@ import { monthOf } from './memory-spend-ledger.js';
 import { GatewayError } from '../errors.js';
 import { connectRedis, orUnavailable } from './redis-client.js';
 import type { Reservation, SpendLedger, TenantSpend } from './spend-ledger.js';
-import { DAY_KEY_TTL_MS, DAY_MS, FINISH, MONTH_KEY_TTL_MS, PURGE_ONLY, REBUILD, RESERVE, SNAPSHOT, type LedgerCommands } from './redis-ledger-scripts.js';
+import {
+  DAY_KEY_TTL_MS,
+  DAY_MS,
+  FINISH,
+  MONTH_KEY_TTL_MS,
+  PURGE_ONLY,
+  REBUILD,
+  RESERVE,
+  SNAPSHOT,
+  type LedgerCommands,
+} from './redis-ledger-scripts.js';
 
 /** Puts the spend the decision logs hold for the current day and month into the ledger (`record/restore-ledger.ts`). */
 export type RestoreFromLogs = (into: Pick<SpendLedger, 'restore'>, nowMs: number) => Promise<void>;
@@ -14,7 +24,8 @@ export type RestoreFromLogs = (into: Pick<SpendLedger, 'restore'>, nowMs: number
 export type LedgerLog = (level: 'error' | 'info', message: string) => void;
 
 /** A JSON line on stderr in pino's shape, where the gateway's own log lines go. */
-const stderrLog: LedgerLog = (level, msg) => console.error(JSON.stringify({ level: level === 'error' ? 50 : 30, time: Date.now(), msg }));
+const stderrLog: LedgerLog = (level, msg) =>
+  console.error(JSON.stringify({ level: level === 'error' ? 50 : 30, time: Date.now(), msg }));
 
 /** How long the spend a reservation answered with stands in for a snapshot. */
 const VIEW_FRESH_MS = 1000;
@@ -68,8 +79,21 @@ export class RedisSpendLedger implements SpendLedger {
     redis.on('ready', () => void this.resend());
   }
 
-  static async connect(url: string, prefix: string, reservationTtlMs: number, restoreFromLogs: RestoreFromLogs, clock: () => number = Date.now, log: LedgerLog = stderrLog): Promise<RedisSpendLedger> {
-    const redis = await connectRedis(url, { switchyardReserve: RESERVE, switchyardFinish: FINISH, switchyardPurge: PURGE_ONLY, switchyardSnapshot: SNAPSHOT, switchyardRebuild: REBUILD });
+  static async connect(
+    url: string,
+    prefix: string,
+    reservationTtlMs: number,
+    restoreFromLogs: RestoreFromLogs,
+    clock: () => number = Date.now,
+    log: LedgerLog = stderrLog,
+  ): Promise<RedisSpendLedger> {
+    const redis = await connectRedis(url, {
+      switchyardReserve: RESERVE,
+      switchyardFinish: FINISH,
+      switchyardPurge: PURGE_ONLY,
+      switchyardSnapshot: SNAPSHOT,
+      switchyardRebuild: REBUILD,
+    });
     return new RedisSpendLedger(redis as Redis & LedgerCommands, prefix, reservationTtlMs, restoreFromLogs, clock, log);
   }
 
@@ -100,7 +124,8 @@ export class RedisSpendLedger implements SpendLedger {
    */
   async snapshot(tenant: string, nowMs: number): Promise<SpendSnapshot> {
     const seen = this.seen.get(tenant);
-    if (seen && nowMs - seen.atMs < VIEW_FRESH_MS && Math.floor(seen.atMs / DAY_MS) === Math.floor(nowMs / DAY_MS)) return seen.spend;
+    if (seen && nowMs - seen.atMs < VIEW_FRESH_MS && Math.floor(seen.atMs / DAY_MS) === Math.floor(nowMs / DAY_MS))
+      return seen.spend;
     const { day, month } = windowIds(nowMs);
     const answer = await this.call(() => this.redis.switchyardSnapshot(this.prefix, String(nowMs), tenant, day, month));
     if (answer[0] === 'corrupt') throw this.corruptFound(tenant, String(answer[1]), nowMs);
@@ -108,7 +133,12 @@ export class RedisSpendLedger implements SpendLedger {
     return this.remember(tenant, nowMs, ds! + dr!, ms! + mr!);
   }
 
-  async reserve(tenant: string, budget: TenantBudget | undefined, amount: bigint, nowMs: number): Promise<Reservation | undefined> {
+  async reserve(
+    tenant: string,
+    budget: TenantBudget | undefined,
+    amount: bigint,
+    nowMs: number,
+  ): Promise<Reservation | undefined> {
     const id = `${this.instance}:${this.nextId++}`;
     if (!budget) {
       // Nothing to check against: no round trip before the request (a slow Redis cannot hold it up); its
@@ -119,12 +149,26 @@ export class RedisSpendLedger implements SpendLedger {
     }
     const { day, month } = windowIds(nowMs);
     const answer = await this.call(() =>
-      this.redis.switchyardReserve(this.prefix, tenant, day, month, String(amount), limit(budget.dailyPico), limit(budget.monthlyPico), String(nowMs), String(this.reservationTtlMs), id),
+      this.redis.switchyardReserve(
+        this.prefix,
+        tenant,
+        day,
+        month,
+        String(amount),
+        limit(budget.dailyPico),
+        limit(budget.monthlyPico),
+        String(nowMs),
+        String(this.reservationTtlMs),
+        id,
+      ),
     );
     const [verdict, ds, dr, ms, mr] = answer;
     if (verdict === -1) {
       void this.ensureRestored(nowMs).catch(() => undefined);
-      throw new GatewayError('state_unavailable', 'The shared budget ledger is being restored from the decision logs; budgets fail closed until it is.');
+      throw new GatewayError(
+        'state_unavailable',
+        'The shared budget ledger is being restored from the decision logs; budgets fail closed until it is.',
+      );
     }
     if (verdict === -2) throw this.corruptFound(tenant, String(ds), nowMs);
     // The next plan's view: settled + reserved without this hold, which is settled or released in a moment.
@@ -144,7 +188,19 @@ export class RedisSpendLedger implements SpendLedger {
 
   async release(r: Reservation, nowMs: number): Promise<void> {
     if (this.unheld.has(r)) return;
-    await this.call(() => this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), '', '', '', '', r.tenant, String(this.reservationTtlMs)));
+    await this.call(() =>
+      this.redis.switchyardFinish(
+        this.prefix,
+        r.id,
+        String(nowMs),
+        '',
+        '',
+        '',
+        '',
+        r.tenant,
+        String(this.reservationTtlMs),
+      ),
+    );
   }
 
   async restore(tenant: string, daily: bigint, monthly: bigint, nowMs: number): Promise<void> {
@@ -168,7 +224,9 @@ export class RedisSpendLedger implements SpendLedger {
   }
 
   problems(): string[] {
-    return [...this.corrupt].map(([tenant, why]) => `tenant ${tenant}'s budget counters are corrupt (${why}); rebuilding from the decision logs`);
+    return [...this.corrupt].map(
+      ([tenant, why]) => `tenant ${tenant}'s budget counters are corrupt (${why}); rebuilding from the decision logs`,
+    );
   }
 
   async report(nowMs: number): Promise<TenantSpend[]> {
@@ -176,7 +234,14 @@ export class RedisSpendLedger implements SpendLedger {
     const out: TenantSpend[] = [];
     for (const tenant of tenants.sort()) {
       const [day, month] = await this.windows(tenant, nowMs);
-      out.push({ tenant, daySettled: day.settled, dayReserved: day.reserved, monthSettled: month.settled, monthReserved: month.reserved, dayByRoute: day.byRoute });
+      out.push({
+        tenant,
+        daySettled: day.settled,
+        dayReserved: day.reserved,
+        monthSettled: month.settled,
+        monthReserved: month.reserved,
+        dayByRoute: day.byRoute,
+      });
     }
     return out;
   }
@@ -196,7 +261,17 @@ export class RedisSpendLedger implements SpendLedger {
     try {
       // -1: Redis came back empty; the settlement's row is in the log the restore reads. -2: the tenant's
       // counters are corrupt; its row is in the log the rebuild reads.
-      const done = await this.redis.switchyardFinish(this.prefix, r.id, String(nowMs), String(actual), route, day, month, r.tenant, String(this.reservationTtlMs));
+      const done = await this.redis.switchyardFinish(
+        this.prefix,
+        r.id,
+        String(nowMs),
+        String(actual),
+        route,
+        day,
+        month,
+        r.tenant,
+        String(this.reservationTtlMs),
+      );
       if (done === -2) this.corruptFound(r.tenant, 'found while settling', nowMs);
       return true;
     } catch {
@@ -212,12 +287,25 @@ export class RedisSpendLedger implements SpendLedger {
   private corruptFound(tenant: string, why: string, nowMs: number): GatewayError {
     if (!this.corrupt.has(tenant)) {
       this.corrupt.set(tenant, why);
-      this.log('error', `budget ledger: tenant ${tenant}'s counters in Redis are corrupt (${why}); its budget fails closed until they are rebuilt from the decision logs`);
-      void this.rebuild(tenant, nowMs).catch((err: unknown) => this.log('error', `budget ledger: rebuilding tenant ${tenant} failed: ${(err as Error).message}; the next request tries again`)).finally(() => {
-        if (this.corrupt.get(tenant) === why) this.corrupt.delete(tenant);
-      });
+      this.log(
+        'error',
+        `budget ledger: tenant ${tenant}'s counters in Redis are corrupt (${why}); its budget fails closed until they are rebuilt from the decision logs`,
+      );
+      void this.rebuild(tenant, nowMs)
+        .catch((err: unknown) =>
+          this.log(
+            'error',
+            `budget ledger: rebuilding tenant ${tenant} failed: ${(err as Error).message}; the next request tries again`,
+          ),
+        )
+        .finally(() => {
+          if (this.corrupt.get(tenant) === why) this.corrupt.delete(tenant);
+        });
     }
-    return new GatewayError('state_unavailable', `The shared budget ledger's counters for tenant ${tenant} are corrupt; its budget fails closed while they are rebuilt from the decision logs.`);
+    return new GatewayError(
+      'state_unavailable',
+      `The shared budget ledger's counters for tenant ${tenant} are corrupt; its budget fails closed while they are rebuilt from the decision logs.`,
+    );
   }
 
   /** Replaces one tenant's windows with what the logs hold (settled) and the holds in flight (reserved). */
@@ -227,11 +315,19 @@ export class RedisSpendLedger implements SpendLedger {
     try {
       let daily = 0n;
       let monthly = 0n;
-      await this.restoreFromLogs({ restore: async (t, d, m) => void (t === tenant && ((daily = d), (monthly = m))) }, nowMs);
+      await this.restoreFromLogs(
+        { restore: async (t, d, m) => void (t === tenant && ((daily = d), (monthly = m))) },
+        nowMs,
+      );
       const { day, month } = windowIds(nowMs);
-      await this.call(() => this.redis.switchyardRebuild(this.prefix, tenant, day, month, String(daily), String(monthly)));
+      await this.call(() =>
+        this.redis.switchyardRebuild(this.prefix, tenant, day, month, String(daily), String(monthly)),
+      );
       this.seen.delete(tenant);
-      this.log('info', `budget ledger: tenant ${tenant}'s counters rebuilt from the decision logs (today ${daily}, this month ${monthly} pico-dollars settled)`);
+      this.log(
+        'info',
+        `budget ledger: tenant ${tenant}'s counters rebuilt from the decision logs (today ${daily}, this month ${monthly} pico-dollars settled)`,
+      );
     } finally {
       await this.redis.del(lock).catch(() => undefined);
     }
@@ -244,7 +340,10 @@ export class RedisSpendLedger implements SpendLedger {
    */
   private async resend(): Promise<void> {
     const nowMs = this.clock();
-    const kept = await this.redis.exists(`${this.prefix}:restored:${monthOf(nowMs)}`).then((n) => n === 1, () => undefined);
+    const kept = await this.redis.exists(`${this.prefix}:restored:${monthOf(nowMs)}`).then(
+      (n) => n === 1,
+      () => undefined,
+    );
     if (kept === undefined) return; // away again: the next 'ready' tries again
     const waiting = this.pending;
     this.pending = [];
@@ -268,9 +367,21 @@ export class RedisSpendLedger implements SpendLedger {
   private async windows(tenant: string, nowMs: number) {
     const { day, month } = windowIds(nowMs);
     await this.call(() => this.redis.switchyardPurge(this.prefix, String(nowMs)));
-    const [d, m] = await this.call(() => Promise.all([this.redis.hgetall(`${this.prefix}:t:${tenant}:d:${day}`), this.redis.hgetall(`${this.prefix}:t:${tenant}:m:${month}`)]));
-    const byRoute = new Map(Object.entries(d).filter(([k]) => k.startsWith('route:')).map(([k, v]) => [k.slice(6), counter(v)]));
-    const read = (h: Record<string, string>) => ({ settled: counter(h.settled ?? '0'), reserved: counter(h.reserved ?? '0') });
+    const [d, m] = await this.call(() =>
+      Promise.all([
+        this.redis.hgetall(`${this.prefix}:t:${tenant}:d:${day}`),
+        this.redis.hgetall(`${this.prefix}:t:${tenant}:m:${month}`),
+      ]),
+    );
+    const byRoute = new Map(
+      Object.entries(d)
+        .filter(([k]) => k.startsWith('route:'))
+        .map(([k, v]) => [k.slice(6), counter(v)]),
+    );
+    const read = (h: Record<string, string>) => ({
+      settled: counter(h.settled ?? '0'),
+      reserved: counter(h.reserved ?? '0'),
+    });
     try {
       return [{ ...read(d), byRoute }, read(m)] as const;
     } catch (err) {
@@ -279,7 +390,11 @@ export class RedisSpendLedger implements SpendLedger {
   }
 
   private async call<T>(step: () => Promise<T>): Promise<T> {
-    if (performance.now() < this.slowUntil) throw new GatewayError('state_unavailable', 'The shared state (Redis) is answering too slowly; budgets fail closed until it is back.');
+    if (performance.now() < this.slowUntil)
+      throw new GatewayError(
+        'state_unavailable',
+        'The shared state (Redis) is answering too slowly; budgets fail closed until it is back.',
+      );
     try {
       return await orUnavailable('budgets', step);
     } catch (err) {

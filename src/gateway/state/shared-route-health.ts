@@ -39,7 +39,10 @@ export class SharedRouteHealth implements RouteHealthStore {
     const subscriber = new Redis(url, { lazyConnect: true });
     subscriber.on('error', () => undefined);
     const [publisher] = await Promise.all([connectRedis(url), subscriber.connect()]);
-    const shared = new SharedRouteHealth(local, publisher, subscriber, { circuit: `${prefix}:circuit-open`, latency: `${prefix}:latency` });
+    const shared = new SharedRouteHealth(local, publisher, subscriber, {
+      circuit: `${prefix}:circuit-open`,
+      latency: `${prefix}:latency`,
+    });
     await subscriber.subscribe(shared.channels.circuit, shared.channels.latency);
     subscriber.on('message', (channel: string, message: string) => shared.heard(channel, message));
     return shared;
@@ -65,7 +68,8 @@ export class SharedRouteHealth implements RouteHealthStore {
   failed(route: string): boolean {
     const opened = this.local.failed(route);
     // Best effort: with Redis away each instance still opens its own circuits.
-    if (opened) this.publisher.publish(this.channels.circuit, JSON.stringify({ route, from: this.me })).catch(() => undefined);
+    if (opened)
+      this.publisher.publish(this.channels.circuit, JSON.stringify({ route, from: this.me })).catch(() => undefined);
     return opened;
   }
 
@@ -93,7 +97,13 @@ export class SharedRouteHealth implements RouteHealthStore {
       if (channel === this.channels.circuit && typeof route === 'string') this.local.openedElsewhere(route);
       if (channel === this.channels.latency && Array.isArray(samples)) {
         for (const s of samples.slice(0, MAX_SAMPLES_PER_MESSAGE) as unknown[]) {
-          if (Array.isArray(s) && typeof s[0] === 'string' && typeof s[1] === 'string' && Number.isFinite(s[2]) && Number.isFinite(s[3])) {
+          if (
+            Array.isArray(s) &&
+            typeof s[0] === 'string' &&
+            typeof s[1] === 'string' &&
+            Number.isFinite(s[2]) &&
+            Number.isFinite(s[3])
+          ) {
             this.local.observed(s[0], s[1], s[2] as number, s[3] as number);
           }
         }

@@ -30,7 +30,12 @@ export interface SpendLedger {
   /** Settled + reserved in the current windows: what the planner compares with the budget. */
   snapshot(tenant: string, nowMs: number): Promise<SpendSnapshot>;
   /** Holds `amount`, or undefined when it does not fit the tenant's remaining daily or monthly budget. */
-  reserve(tenant: string, budget: TenantBudget | undefined, amount: bigint, nowMs: number): Promise<Reservation | undefined>;
+  reserve(
+    tenant: string,
+    budget: TenantBudget | undefined,
+    amount: bigint,
+    nowMs: number,
+  ): Promise<Reservation | undefined>;
   /** Replaces the reservation with what the request actually cost on `route`. */
   settle(reservation: Reservation, actual: bigint, route: string, nowMs: number): Promise<void>;
   /** Gives the reservation back (refused, failed, nothing relayed). */

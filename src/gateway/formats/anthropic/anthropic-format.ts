@@ -15,8 +15,13 @@ export const anthropicFormat: WireFormat = {
   id: 'anthropic',
 
   buildCall(endpoint, body, model, apiKey) {
-    if (endpoint !== 'chat') throw new UnsupportedEndpointError('Anthropic routes serve chat only; embeddings need an OpenAI-format route.');
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION, accept: body.stream === true ? 'text/event-stream' : 'application/json' };
+    if (endpoint !== 'chat')
+      throw new UnsupportedEndpointError('Anthropic routes serve chat only; embeddings need an OpenAI-format route.');
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'anthropic-version': ANTHROPIC_VERSION,
+      accept: body.stream === true ? 'text/event-stream' : 'application/json',
+    };
     if (apiKey) headers['x-api-key'] = apiKey;
     return { path: '/v1/messages', headers, body: JSON.stringify(toAnthropicRequest(body, model)) };
   },
@@ -27,5 +32,8 @@ export const anthropicFormat: WireFormat = {
   readRequest: fromAnthropicRequest,
   writeAnswer: writeAnthropicAnswer,
   createStreamWriter: createAnthropicStreamWriter,
-  errorBody: (error: GatewayError) => ({ type: 'error', error: { type: ANTHROPIC_ERROR_TYPE[error.type] ?? 'api_error', message: error.message } }),
+  errorBody: (error: GatewayError) => ({
+    type: 'error',
+    error: { type: ANTHROPIC_ERROR_TYPE[error.type] ?? 'api_error', message: error.message },
+  }),
 };

@@ -15,7 +15,10 @@ type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { u
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+  if (Array.isArray(content))
+    return content
+      .map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
+      .join('');
   return '';
 }
 
@@ -28,7 +31,11 @@ function blocksOf(content: unknown): AnthropicBlock[] {
     if (part.type === 'image_url') {
       const url = typeof part.image_url === 'string' ? part.image_url : (part.image_url?.url ?? '');
       const data = /^data:([^;]+);base64,(.*)$/s.exec(url);
-      blocks.push(data ? { type: 'image', source: { type: 'base64', media_type: data[1] as string, data: data[2] as string } } : { type: 'image', source: { type: 'url', url } });
+      blocks.push(
+        data
+          ? { type: 'image', source: { type: 'base64', media_type: data[1] as string, data: data[2] as string } }
+          : { type: 'image', source: { type: 'url', url } },
+      );
     }
   }
   return blocks;
@@ -67,13 +74,20 @@ export function toAnthropicRequest(body: Json, model: string): Json {
   };
   for (const m of (body.messages as OpenAiMessage[] | undefined) ?? []) {
     if (m.role === 'system' || m.role === 'developer') system.push(textOf(m.content));
-    else if (m.role === 'tool') push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: textOf(m.content) }]);
+    else if (m.role === 'tool')
+      push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: textOf(m.content) }]);
     else if (m.role === 'assistant') {
-      const calls: AnthropicBlock[] = (m.tool_calls ?? []).map((c) => ({ type: 'tool_use', id: c.id, name: c.function.name, input: parseArguments(c.function.arguments) }));
+      const calls: AnthropicBlock[] = (m.tool_calls ?? []).map((c) => ({
+        type: 'tool_use',
+        id: c.id,
+        name: c.function.name,
+        input: parseArguments(c.function.arguments),
+      }));
       push('assistant', [...blocksOf(m.content), ...calls]);
     } else push('user', blocksOf(m.content));
   }
-  const tools = body.tools as { type: string; function: { name: string; description?: string; parameters?: object } }[] | undefined;
+  const tools = body.tools as
+    { type: string; function: { name: string; description?: string; parameters?: object } }[] | undefined;
   const stop = body.stop;
   const out: Json = {
     model,
@@ -84,7 +98,12 @@ export function toAnthropicRequest(body: Json, model: string): Json {
   if (body.stream === true) out.stream = true;
   for (const k of ['temperature', 'top_p'] as const) if (typeof body[k] === 'number') out[k] = body[k];
   if (stop !== undefined && stop !== null) out.stop_sequences = Array.isArray(stop) ? stop : [stop];
-  if (tools?.length) out.tools = tools.map((t) => ({ name: t.function.name, ...(t.function.description ? { description: t.function.description } : {}), input_schema: t.function.parameters ?? { type: 'object', properties: {} } }));
+  if (tools?.length)
+    out.tools = tools.map((t) => ({
+      name: t.function.name,
+      ...(t.function.description ? { description: t.function.description } : {}),
+      input_schema: t.function.parameters ?? { type: 'object', properties: {} },
+    }));
   const choice = toolChoice(body.tool_choice);
   if (choice) out.tool_choice = choice;
   if (typeof body.user === 'string') out.metadata = { user_id: body.user };
@@ -102,7 +121,19 @@ function textOfResult(content: unknown): string {
  * messages, images data URLs.
  */
 export function fromAnthropicRequest(body: Json): Json {
-  const { model, max_tokens, messages, system, stream, tools, tool_choice, stop_sequences, temperature, top_p, metadata } = body;
+  const {
+    model,
+    max_tokens,
+    messages,
+    system,
+    stream,
+    tools,
+    tool_choice,
+    stop_sequences,
+    temperature,
+    top_p,
+    metadata,
+  } = body;
   const out: Json[] = [];
   if (system) out.push({ role: 'system', content: typeof system === 'string' ? system : textOfResult(system) });
   for (const m of messages as { role: string; content: string | AnthropicBlock[] }[]) {
@@ -114,13 +145,30 @@ export function fromAnthropicRequest(body: Json): Json {
     const calls: object[] = [];
     for (const b of m.content) {
       if (b.type === 'text') parts.push({ type: 'text', text: b.text });
-      else if (b.type === 'image') parts.push({ type: 'image_url', image_url: { url: b.source.type === 'base64' ? `data:${b.source.media_type};base64,${b.source.data}` : b.source.url } });
-      else if (b.type === 'tool_use') calls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
-      else if (b.type === 'tool_result') out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: textOfResult(b.content) });
+      else if (b.type === 'image')
+        parts.push({
+          type: 'image_url',
+          image_url: {
+            url: b.source.type === 'base64' ? `data:${b.source.media_type};base64,${b.source.data}` : b.source.url,
+          },
+        });
+      else if (b.type === 'tool_use')
+        calls.push({
+          id: b.id,
+          type: 'function',
+          function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
+        });
+      else if (b.type === 'tool_result')
+        out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: textOfResult(b.content) });
     }
     const onlyText = parts.every((p) => p.type === 'text');
     const content = onlyText ? parts.map((p) => (p as { text: string }).text).join('') : parts;
-    if (m.role === 'assistant') out.push({ role: 'assistant', content: calls.length && content === '' ? null : content, ...(calls.length ? { tool_calls: calls } : {}) });
+    if (m.role === 'assistant')
+      out.push({
+        role: 'assistant',
+        content: calls.length && content === '' ? null : content,
+        ...(calls.length ? { tool_calls: calls } : {}),
+      });
     else if (parts.length > 0) out.push({ role: 'user', content });
   }
   const request: Json = { model, max_tokens, messages: out };
@@ -129,11 +177,20 @@ export function fromAnthropicRequest(body: Json): Json {
   if (typeof temperature === 'number') request.temperature = temperature;
   if (typeof top_p === 'number') request.top_p = top_p;
   if (Array.isArray(stop_sequences)) request.stop = stop_sequences;
-  if (Array.isArray(tools)) request.tools = tools.map((t: { name: string; description?: string; input_schema?: object }) => ({ type: 'function', function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema ?? { type: 'object' } } }));
+  if (Array.isArray(tools))
+    request.tools = tools.map((t: { name: string; description?: string; input_schema?: object }) => ({
+      type: 'function',
+      function: {
+        name: t.name,
+        ...(t.description ? { description: t.description } : {}),
+        parameters: t.input_schema ?? { type: 'object' },
+      },
+    }));
   if (tool_choice?.type === 'auto') request.tool_choice = 'auto';
   else if (tool_choice?.type === 'any') request.tool_choice = 'required';
   else if (tool_choice?.type === 'none') request.tool_choice = 'none';
-  else if (tool_choice?.type === 'tool') request.tool_choice = { type: 'function', function: { name: tool_choice.name } };
+  else if (tool_choice?.type === 'tool')
+    request.tool_choice = { type: 'function', function: { name: tool_choice.name } };
   if (typeof metadata?.user_id === 'string') request.user = metadata.user_id;
   return request;
 }

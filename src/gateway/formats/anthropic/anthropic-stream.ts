@@ -26,10 +26,26 @@ export function createAnthropicStreamReader(): (event: SseEvent) => StreamItem[]
       case 'content_block_start':
         if (data.content_block?.type !== 'tool_use') return [];
         toolIndex.set(data.index, toolIndex.size);
-        return [chunk({ tool_calls: [{ index: toolIndex.get(data.index), id: data.content_block.id, type: 'function', function: { name: data.content_block.name, arguments: '' } }] })];
+        return [
+          chunk({
+            tool_calls: [
+              {
+                index: toolIndex.get(data.index),
+                id: data.content_block.id,
+                type: 'function',
+                function: { name: data.content_block.name, arguments: '' },
+              },
+            ],
+          }),
+        ];
       case 'content_block_delta':
         if (data.delta?.type === 'text_delta') return [chunk({ content: data.delta.text })];
-        if (data.delta?.type === 'input_json_delta') return [chunk({ tool_calls: [{ index: toolIndex.get(data.index) ?? 0, function: { arguments: data.delta.partial_json } }] })];
+        if (data.delta?.type === 'input_json_delta')
+          return [
+            chunk({
+              tool_calls: [{ index: toolIndex.get(data.index) ?? 0, function: { arguments: data.delta.partial_json } }],
+            }),
+          ];
         return [];
       case 'message_delta':
         finish = FINISH_OF_STOP[data.delta?.stop_reason ?? ''] ?? 'stop';
@@ -38,7 +54,14 @@ export function createAnthropicStreamReader(): (event: SseEvent) => StreamItem[]
       case 'message_stop':
         return [chunk({}, finish ?? 'stop'), usageChunk(id, model, openAiUsage(usage))];
       case 'error':
-        return [{ error: { message: String(data.error?.message ?? 'upstream error'), code: String(data.error?.type ?? 'upstream_error') } }];
+        return [
+          {
+            error: {
+              message: String(data.error?.message ?? 'upstream error'),
+              code: String(data.error?.type ?? 'upstream_error'),
+            },
+          },
+        ];
       default:
         // `ping` and block stops carry nothing an OpenAI caller reads.
         return [];
@@ -62,11 +85,24 @@ export function createAnthropicStreamWriter(): StreamWriter {
   const start = (data: Json) => {
     if (started) return '';
     started = true;
-    return sseEvent('message_start', { type: 'message_start', message: { id: messageId(data.id), type: 'message', role: 'assistant', model: data.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } } });
+    return sseEvent('message_start', {
+      type: 'message_start',
+      message: {
+        id: messageId(data.id),
+        type: 'message',
+        role: 'assistant',
+        model: data.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 0, output_tokens: 0 },
+      },
+    });
   };
   return {
     write(item) {
-      if ('error' in item) return sseEvent('error', { type: 'error', error: { type: 'api_error', message: item.error.message } });
+      if ('error' in item)
+        return sseEvent('error', { type: 'error', error: { type: 'api_error', message: item.error.message } });
       const data = item.chunk;
       let out = start(data);
       if (data.usage) usage = data.usage;
@@ -77,18 +113,35 @@ export function createAnthropicStreamWriter(): StreamWriter {
         if (open !== 'text') {
           out += close();
           open = 'text';
-          out += sseEvent('content_block_start', { type: 'content_block_start', index: ++block, content_block: { type: 'text', text: '' } });
+          out += sseEvent('content_block_start', {
+            type: 'content_block_start',
+            index: ++block,
+            content_block: { type: 'text', text: '' },
+          });
         }
-        out += sseEvent('content_block_delta', { type: 'content_block_delta', index: block, delta: { type: 'text_delta', text: delta.content } });
+        out += sseEvent('content_block_delta', {
+          type: 'content_block_delta',
+          index: block,
+          delta: { type: 'text_delta', text: delta.content },
+        });
       }
       for (const call of delta.tool_calls ?? []) {
         if (!tools.has(call.index)) {
           out += close();
           open = 'tool';
           tools.set(call.index, ++block);
-          out += sseEvent('content_block_start', { type: 'content_block_start', index: block, content_block: { type: 'tool_use', id: call.id, name: call.function?.name, input: {} } });
+          out += sseEvent('content_block_start', {
+            type: 'content_block_start',
+            index: block,
+            content_block: { type: 'tool_use', id: call.id, name: call.function?.name, input: {} },
+          });
         }
-        if (call.function?.arguments) out += sseEvent('content_block_delta', { type: 'content_block_delta', index: tools.get(call.index), delta: { type: 'input_json_delta', partial_json: call.function.arguments } });
+        if (call.function?.arguments)
+          out += sseEvent('content_block_delta', {
+            type: 'content_block_delta',
+            index: tools.get(call.index),
+            delta: { type: 'input_json_delta', partial_json: call.function.arguments },
+          });
       }
       if (choice.finish_reason) stop = STOP_OF_FINISH[choice.finish_reason] ?? 'end_turn';
       return out;
@@ -97,7 +150,11 @@ export function createAnthropicStreamWriter(): StreamWriter {
       return (
         start({}) +
         close() +
-        sseEvent('message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: anthropicUsage(usage) }) +
+        sseEvent('message_delta', {
+          type: 'message_delta',
+          delta: { stop_reason: stop, stop_sequence: null },
+          usage: anthropicUsage(usage),
+        }) +
         sseEvent('message_stop', { type: 'message_stop' })
       );
     },

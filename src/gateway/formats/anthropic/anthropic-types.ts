@@ -4,7 +4,12 @@ export type AnthropicBlock =
   | { type: 'text'; text: string }
   | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } }
   | { type: 'tool_use'; id: string; name: string; input: unknown }
-  | { type: 'tool_result'; tool_use_id: string; content: string | { type: 'text'; text: string }[]; is_error?: boolean };
+  | {
+      type: 'tool_result';
+      tool_use_id: string;
+      content: string | { type: 'text'; text: string }[];
+      is_error?: boolean;
+    };
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';

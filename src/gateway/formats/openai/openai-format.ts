@@ -1,6 +1,12 @@
 import type { GatewayError } from '../../errors.js';
 import { sseData } from '../sse.js';
-import { errorMessageOf, parseObject, UnreadableAnswerError, type StreamItem, type WireFormat } from '../wire-format.js';
+import {
+  errorMessageOf,
+  parseObject,
+  UnreadableAnswerError,
+  type StreamItem,
+  type WireFormat,
+} from '../wire-format.js';
 
 const PATHS = { chat: '/chat/completions', embeddings: '/embeddings' } as const;
 
@@ -12,13 +18,19 @@ export const openAiFormat: WireFormat = {
   id: 'openai',
 
   buildCall(endpoint, body, model, apiKey) {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: body.stream === true ? 'text/event-stream' : 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: body.stream === true ? 'text/event-stream' : 'application/json',
+    };
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     // Streams always ask for the usage chunk, so streamed requests are metered like the rest; the caller's
     // side drops it again when the caller did not ask.
     // `models` (fallbacks) is the gateway's to read, not the upstream's: OpenAI refuses fields it does not know.
     const { models: _fallbacks, ...rest } = body;
-    const out = body.stream === true ? { ...rest, model, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } } : { ...rest, model };
+    const out =
+      body.stream === true
+        ? { ...rest, model, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } }
+        : { ...rest, model };
     return { path: PATHS[endpoint], headers, body: JSON.stringify(out) };
   },
 
@@ -34,7 +46,15 @@ export const openAiFormat: WireFormat = {
     return (event): StreamItem[] => {
       if (event.data === '[DONE]') return [];
       const chunk = parseObject(event.data, 'a stream event');
-      if (chunk.error && !chunk.choices) return [{ error: { message: String(chunk.error.message ?? 'upstream error'), code: String(chunk.error.code ?? 'upstream_error') } }];
+      if (chunk.error && !chunk.choices)
+        return [
+          {
+            error: {
+              message: String(chunk.error.message ?? 'upstream error'),
+              code: String(chunk.error.code ?? 'upstream_error'),
+            },
+          },
+        ];
       return [{ chunk, raw: event.data }];
     };
   },
@@ -47,7 +67,12 @@ export const openAiFormat: WireFormat = {
   createStreamWriter() {
     return {
       // An OpenAI upstream's chunk goes out as it came: parsed once (for usage), never serialised again.
-      write: (item) => ('chunk' in item ? (item.raw === undefined ? sseData(item.chunk) : `data: ${item.raw}\n\n`) : sseData({ error: { message: item.error.message, type: 'api_error', code: item.error.code, param: null } })),
+      write: (item) =>
+        'chunk' in item
+          ? item.raw === undefined
+            ? sseData(item.chunk)
+            : `data: ${item.raw}\n\n`
+          : sseData({ error: { message: item.error.message, type: 'api_error', code: item.error.code, param: null } }),
       end: () => 'data: [DONE]\n\n',
     };
   },

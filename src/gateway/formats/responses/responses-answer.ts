@@ -26,18 +26,43 @@ export function chatUsage(u: Json): Json {
   };
 }
 
-export const responseId = (id: unknown) => (typeof id === 'string' && id.startsWith('resp_') ? id : `resp_${String(id ?? 'switchyard').replace(/[^A-Za-z0-9_-]/g, '')}`);
+export const responseId = (id: unknown) =>
+  typeof id === 'string' && id.startsWith('resp_')
+    ? id
+    : `resp_${String(id ?? 'switchyard').replace(/[^A-Za-z0-9_-]/g, '')}`;
 
 /** A chat answer's output as Responses output items: the message (when it has text), then each function call. */
 export function outputItems(id: string, text: string | null | undefined, calls: readonly Json[]): Json[] {
   const items: Json[] = [];
-  if (text) items.push({ type: 'message', id: `msg_${id}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] });
-  for (const c of calls) items.push({ type: 'function_call', id: `fc_${c.id}`, call_id: c.id, name: c.function?.name, arguments: c.function?.arguments ?? '', status: 'completed' });
+  if (text)
+    items.push({
+      type: 'message',
+      id: `msg_${id}`,
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    });
+  for (const c of calls)
+    items.push({
+      type: 'function_call',
+      id: `fc_${c.id}`,
+      call_id: c.id,
+      name: c.function?.name,
+      arguments: c.function?.arguments ?? '',
+      status: 'completed',
+    });
   return items;
 }
 
 /** The response object, as OpenAI's SDK reads it (its `output_text` is computed by the SDK from `output`). */
-export function responseObject(id: string, model: string, status: string, output: Json[], usage: Json | null, finish?: string | null): Json {
+export function responseObject(
+  id: string,
+  model: string,
+  status: string,
+  output: Json[],
+  usage: Json | null,
+  finish?: string | null,
+): Json {
   return {
     id: responseId(id),
     object: 'response',
@@ -60,23 +85,40 @@ export function writeResponsesAnswer(answer: Json): string {
   const id = String(answer.id ?? 'switchyard');
   const output = outputItems(id, choice.message?.content, choice.message?.tool_calls ?? []);
   const status = choice.finish_reason === 'length' ? 'incomplete' : 'completed';
-  return JSON.stringify(responseObject(id, String(answer.model ?? ''), status, output, responsesUsage(answer.usage), choice.finish_reason));
+  return JSON.stringify(
+    responseObject(id, String(answer.model ?? ''), status, output, responsesUsage(answer.usage), choice.finish_reason),
+  );
 }
 
 /** A Responses response (from a Responses route) as the gateway's chat answer. */
 export function readResponsesAnswer(text: string): Json {
   const r = parseObject(text, 'the answer');
-  if (r.object !== 'response' || !Array.isArray(r.output)) throw new UnreadableAnswerError('the answer is not a Responses response');
+  if (r.object !== 'response' || !Array.isArray(r.output))
+    throw new UnreadableAnswerError('the answer is not a Responses response');
   const message = r.output.filter((o: Json) => o.type === 'message');
-  const content = message.flatMap((m: Json) => (m.content ?? []).filter((p: Json) => p.type === 'output_text').map((p: Json) => p.text)).join('');
-  const calls = r.output.filter((o: Json) => o.type === 'function_call').map((o: Json) => ({ id: o.call_id, type: 'function', function: { name: o.name, arguments: o.arguments ?? '' } }));
+  const content = message
+    .flatMap((m: Json) => (m.content ?? []).filter((p: Json) => p.type === 'output_text').map((p: Json) => p.text))
+    .join('');
+  const calls = r.output
+    .filter((o: Json) => o.type === 'function_call')
+    .map((o: Json) => ({ id: o.call_id, type: 'function', function: { name: o.name, arguments: o.arguments ?? '' } }));
   const finish = calls.length > 0 ? 'tool_calls' : r.status === 'incomplete' ? 'length' : 'stop';
   return {
     id: r.id,
     object: 'chat.completion',
     created: r.created_at ?? 0,
     model: r.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: calls.length && !content ? null : content, ...(calls.length ? { tool_calls: calls } : {}) }, finish_reason: finish }],
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: calls.length && !content ? null : content,
+          ...(calls.length ? { tool_calls: calls } : {}),
+        },
+        finish_reason: finish,
+      },
+    ],
     ...(r.usage ? { usage: chatUsage(r.usage) } : {}),
   };
 }

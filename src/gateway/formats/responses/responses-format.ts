@@ -13,7 +13,8 @@ export const responsesFormat: WireFormat = {
   id: 'openai-responses',
 
   buildCall(endpoint, body, model, apiKey) {
-    if (endpoint !== 'chat') throw new UnsupportedEndpointError('Responses routes serve chat only; embeddings need an OpenAI-format route.');
+    if (endpoint !== 'chat')
+      throw new UnsupportedEndpointError('Responses routes serve chat only; embeddings need an OpenAI-format route.');
     return call(toResponsesRequest(body, model), apiKey);
   },
   buildCallAsIs(body, model, apiKey) {
@@ -30,7 +31,10 @@ export const responsesFormat: WireFormat = {
 };
 
 function call(body: Record<string, unknown>, apiKey: string | undefined) {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: body.stream === true ? 'text/event-stream' : 'application/json' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: body.stream === true ? 'text/event-stream' : 'application/json',
+  };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   return { path: '/responses', headers, body: JSON.stringify(body) };
 }

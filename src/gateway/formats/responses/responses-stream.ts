@@ -23,9 +23,26 @@ export function createResponsesStreamReader(): (event: SseEvent) => StreamItem[]
       case 'response.output_item.added':
         if (data.item?.type !== 'function_call') return [];
         calls.set(data.output_index, calls.size);
-        return [chunk({ tool_calls: [{ index: calls.get(data.output_index), id: data.item.call_id, type: 'function', function: { name: data.item.name, arguments: '' } }] })];
+        return [
+          chunk({
+            tool_calls: [
+              {
+                index: calls.get(data.output_index),
+                id: data.item.call_id,
+                type: 'function',
+                function: { name: data.item.name, arguments: '' },
+              },
+            ],
+          }),
+        ];
       case 'response.function_call_arguments.delta':
-        return [chunk({ tool_calls: [{ index: calls.get(data.output_index) ?? 0, function: { arguments: String(data.delta ?? '') } }] })];
+        return [
+          chunk({
+            tool_calls: [
+              { index: calls.get(data.output_index) ?? 0, function: { arguments: String(data.delta ?? '') } },
+            ],
+          }),
+        ];
       case 'response.completed':
       case 'response.incomplete': {
         const finish = calls.size > 0 ? 'tool_calls' : data.type === 'response.incomplete' ? 'length' : 'stop';
@@ -35,7 +52,9 @@ export function createResponsesStreamReader(): (event: SseEvent) => StreamItem[]
       case 'response.failed':
       case 'error': {
         const e = data.response?.error ?? data.error ?? data;
-        return [{ error: { message: String(e.message ?? 'upstream error'), code: String(e.code ?? 'upstream_error') } }];
+        return [
+          { error: { message: String(e.message ?? 'upstream error'), code: String(e.code ?? 'upstream_error') } },
+        ];
       }
       default:
         return [];
@@ -73,9 +92,19 @@ export function createResponsesStreamWriter(): StreamWriter {
       const { item, index } = entry;
       if (item.type === 'message') {
         const part = item.content[0];
-        out += emit('response.output_text.done', { item_id: item.id, output_index: index, content_index: 0, text: part.text });
+        out += emit('response.output_text.done', {
+          item_id: item.id,
+          output_index: index,
+          content_index: 0,
+          text: part.text,
+        });
         out += emit('response.content_part.done', { item_id: item.id, output_index: index, content_index: 0, part });
-      } else out += emit('response.function_call_arguments.done', { item_id: item.id, output_index: index, arguments: item.arguments });
+      } else
+        out += emit('response.function_call_arguments.done', {
+          item_id: item.id,
+          output_index: index,
+          arguments: item.arguments,
+        });
       item.status = 'completed';
       out += emit('response.output_item.done', { output_index: index, item });
     }
@@ -92,18 +121,41 @@ export function createResponsesStreamWriter(): StreamWriter {
       const delta = choice.delta ?? {};
       if (typeof delta.content === 'string' && delta.content !== '') {
         if (!text) {
-          const item = { type: 'message', id: `msg_${id}`, status: 'in_progress', role: 'assistant', content: [{ type: 'output_text', text: '', annotations: [] }] };
+          const item = {
+            type: 'message',
+            id: `msg_${id}`,
+            status: 'in_progress',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: '', annotations: [] }],
+          };
           text = { item, index: items.push(item) - 1 };
           out += emit('response.output_item.added', { output_index: text.index, item: { ...item, content: [] } });
-          out += emit('response.content_part.added', { item_id: item.id, output_index: text.index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+          out += emit('response.content_part.added', {
+            item_id: item.id,
+            output_index: text.index,
+            content_index: 0,
+            part: { type: 'output_text', text: '', annotations: [] },
+          });
         }
         text.item.content[0].text += delta.content;
-        out += emit('response.output_text.delta', { item_id: text.item.id, output_index: text.index, content_index: 0, delta: delta.content });
+        out += emit('response.output_text.delta', {
+          item_id: text.item.id,
+          output_index: text.index,
+          content_index: 0,
+          delta: delta.content,
+        });
       }
       for (const call of delta.tool_calls ?? []) {
         let entry = calls.get(call.index);
         if (!entry) {
-          const item = { type: 'function_call', id: `fc_${call.id}`, call_id: call.id, name: call.function?.name, arguments: '', status: 'in_progress' };
+          const item = {
+            type: 'function_call',
+            id: `fc_${call.id}`,
+            call_id: call.id,
+            name: call.function?.name,
+            arguments: '',
+            status: 'in_progress',
+          };
           entry = { item, index: items.push(item) - 1 };
           calls.set(call.index, entry);
           out += emit('response.output_item.added', { output_index: entry.index, item: { ...item } });
@@ -111,7 +163,11 @@ export function createResponsesStreamWriter(): StreamWriter {
         const args = call.function?.arguments;
         if (args) {
           entry.item.arguments += args;
-          out += emit('response.function_call_arguments.delta', { item_id: entry.item.id, output_index: entry.index, delta: args });
+          out += emit('response.function_call_arguments.delta', {
+            item_id: entry.item.id,
+            output_index: entry.index,
+            delta: args,
+          });
         }
       }
       if (choice.finish_reason) finish = choice.finish_reason;
@@ -120,7 +176,12 @@ export function createResponsesStreamWriter(): StreamWriter {
     end() {
       const status = finish === 'length' ? 'incomplete' : 'completed';
       const out = start({}) + finishItems();
-      return out + emit(`response.${status}`, { response: responseObject(id, model, status, items, responsesUsage(usage), finish) });
+      return (
+        out +
+        emit(`response.${status}`, {
+          response: responseObject(id, model, status, items, responsesUsage(usage), finish),
+        })
+      );
     },
   };
 }
