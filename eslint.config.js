@@ -2,6 +2,7 @@
 // layout (`eslint-config-prettier`); import cycles and the inward direction are dependency-cruiser's
 // (`.dependency-cruiser.cjs`), which counts `import type` where eslint-plugin-import-x's no-cycle cannot.
 import js from '@eslint/js';
+import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 import { maxTernaryDepth } from './eslint-rules/ternary-depth.js';
@@ -12,7 +13,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: globals.node },
     plugins: { switchyard: { rules: { 'max-ternary-depth': maxTernaryDepth } } },
     rules: {
       'switchyard/max-ternary-depth': ['error', 2],
@@ -22,6 +23,16 @@ export default tseslint.config(
         'error',
         { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
       ],
+      // `_` names what a destructuring or a signature must hold and the code does not read.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
+  },
+  {
+    // A suite's describe block is a list of cases, not a function to read top to bottom.
+    files: ['test/**/*.ts'],
+    rules: { 'max-lines-per-function': 'off' },
   },
 );

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderErrorsDoc } from '../scripts/errors-doc.js';
-import { ConfigError } from '../src/engine/errors.js';
-import { SwitchyardError } from '../src/engine/switchyard-error.js';
+import { ConfigError, SwitchyardError } from '../src/engine/errors.js';
 import { UsageError } from '../src/cli/cli-error.js';
 import { LogNotFoundError } from '../src/duckdb/log-not-found.js';
 import { errorCatalogue, GatewayError, isErrorCode } from '../src/gateway/errors.js';

@@ -1,6 +1,5 @@
 import { LogNotFoundError } from '../duckdb/log-not-found.js';
-import { ConfigError } from '../engine/errors.js';
-import { SwitchyardError } from '../engine/switchyard-error.js';
+import { ConfigError, SwitchyardError } from '../engine/errors.js';
 
 /** Bad input on the command line: one line on stderr, exit code 2. */
 export class UsageError extends SwitchyardError {

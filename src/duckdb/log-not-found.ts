@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../engine/switchyard-error.js';
+import { SwitchyardError } from '../engine/errors.js';
 
 /** A decision log that is not there (yet): bad input for a command, not a fault. */
 export class LogNotFoundError extends SwitchyardError {

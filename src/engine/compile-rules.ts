@@ -3,7 +3,7 @@ import { SchemaValidator } from './schema-errors.js';
 import { EVENT_PARAMS, PolicyFileSchema, type PolicyEvent, type PolicyEventType } from './policy-schema.js';
 import { RULE_FACT_NAMES, type RuleFacts } from './rule-facts.js';
 import { resolveOperator } from './rule-operators.js';
-import { SwitchyardError } from './switchyard-error.js';
+import { SwitchyardError } from './errors.js';
 
 /**
  * Rules compiled to closures. json-rules-engine's `Engine.run` costs 100–200 µs a request (promises, an

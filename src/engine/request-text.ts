@@ -1,6 +1,6 @@
 import { dataUrlHeader, decodeBase64Source, decodeContent, type Decoded } from './detect/encoded-content.js';
 import { normaliseForDetection } from './detect/normalise.js';
-import { SwitchyardError } from './switchyard-error.js';
+import { SwitchyardError } from './errors.js';
 
 /**
  * A request body as text for the detector: one walk over the caller's body exactly as it arrived, every key

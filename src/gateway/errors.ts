@@ -1,5 +1,5 @@
 import type { Denial } from '../engine/decision.js';
-import { SwitchyardError } from '../engine/switchyard-error.js';
+import { SwitchyardError } from '../engine/errors.js';
 
 /** OpenAI's error types, which its SDKs map to exception classes. */
 export type OpenAiErrorType =

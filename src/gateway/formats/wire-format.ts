@@ -1,5 +1,5 @@
 import type { WireFormatId } from '../../engine/config-schema.js';
-import { SwitchyardError } from '../../engine/switchyard-error.js';
+import { SwitchyardError } from '../../engine/errors.js';
 import type { GatewayError } from '../errors.js';
 import type { SseEvent } from './sse.js';
 
