@@ -66,9 +66,7 @@ export interface OverheadRow {
   ttftP99?: number;
 }
 
-export async function run(
-  options: { rounds?: number; perRound?: number; loadMs?: number } = {},
-): Promise<{
+export async function run(options: { rounds?: number; perRound?: number; loadMs?: number } = {}): Promise<{
   rows: OverheadRow[];
   lines: string[];
   loopDelayP99Ms: Record<string, number>;

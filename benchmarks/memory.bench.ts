@@ -1,7 +1,8 @@
 /**
  * Gateway memory under sustained load: RSS of Switchyard and of the bare undici proxy before, during and
  * after the same number of requests at 64 connections. Flat means no growth trend once warm.
- * Run: `npm run build && npx tsx benchmarks/memory.bench.ts [requests]`; the 1,000,000-request soak is `npm run bench:soak`.
+ * Run: `npm run build && npx tsx benchmarks/memory.bench.ts [requests]`; the 1,000,000-request soak is `npm run
+ * bench:soak`.
  */
 import { Pool } from 'undici';
 import { startTargets } from './gateway-overhead.bench.js';

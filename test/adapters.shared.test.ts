@@ -168,7 +168,7 @@ describe.each(ADAPTERS)('$format route, streamed tools and errors', ({ format, m
       .split('\n\n')
       .map((e) => ({
         event: /^event: (.*)$/m.exec(e)?.[1],
-        data: JSON.parse(/^data: (.*)$/m.exec(e)![1]!) as Record<string, any>,
+        data: JSON.parse(/^data: (.*)$/m.exec(e)![1]!) as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- an SSE event of any shape
       }));
     const start = events.find((e) => e.event === 'content_block_start' && e.data.content_block.type === 'tool_use');
     expect(start?.data.content_block).toMatchObject({ name: 'weather' });

@@ -361,7 +361,7 @@ describe('operators', () => {
     expect(same.moved).toBe(0);
     // Without the direct route, all four would have gone through the aggregator.
     const noDirect = join(dirname(config), 'no-direct.yaml');
-    writeFileSync(noDirect, readFileSync(config, 'utf8').replace(/  - id: direct[\s\S]*?(?=  - id: onprem)/, ''));
+    writeFileSync(noDirect, readFileSync(config, 'utf8').replace(/ {2}- id: direct[\s\S]*?(?= {2}- id: onprem)/, ''));
     const moved = JSON.parse((await runCli(['whatif', '--log', log, '-c', noDirect, '--json'])).stdout) as typeof same;
     expect(moved.what_if.by_kind).toEqual({ aggregator: { requests: 4, usd: expect.any(String) } });
     expect(moved.moved).toBe(4);

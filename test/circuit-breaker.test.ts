@@ -9,7 +9,9 @@ const OPTIONS = { consecutiveFailures: 5, errorRate: 0.5, window: 10, minAttempt
 /** A circuit tripped by its error rate alone: never more than one failure in a row. */
 function trippedByRate(at: number): CircuitBreaker {
   const c = new CircuitBreaker(OPTIONS);
-  for (const ok of [false, true, false, true, false, true, false]) ok ? c.recordSuccess() : c.recordFailure(at);
+  for (const ok of [false, true, false, true, false, true, false])
+    if (ok) c.recordSuccess();
+    else c.recordFailure(at);
   return c;
 }
 
@@ -47,7 +49,9 @@ describe('circuit breaker transitions', () => {
   it('closed → open on an error rate above 50 % once 6 attempts were seen, with no run of failures', () => {
     expect(trippedByRate(0).state(0)).toBe('open');
     const fewer = new CircuitBreaker(OPTIONS);
-    for (const ok of [false, true, false, true, false]) ok ? fewer.recordSuccess() : fewer.recordFailure(0);
+    for (const ok of [false, true, false, true, false])
+      if (ok) fewer.recordSuccess();
+      else fewer.recordFailure(0);
     expect(fewer.state(0)).toBe('closed');
   });
 
@@ -98,7 +102,9 @@ describe('circuit breaker transitions', () => {
     for (let i = 0; i < 4; i++) c.recordFailure(0);
     for (let i = 0; i < 10; i++) c.recordSuccess();
     // 4 old failures are out of the window of 10: 4 new alternating ones stay under the rate.
-    for (const ok of [false, true, false, true, false, true, false, true]) ok ? c.recordSuccess() : c.recordFailure(0);
+    for (const ok of [false, true, false, true, false, true, false, true])
+      if (ok) c.recordSuccess();
+      else c.recordFailure(0);
     expect(c.state(0)).toBe('closed');
   });
 });

@@ -24,7 +24,10 @@ beforeAll(async () => {
 afterAll(async () => Promise.all(Object.values(ups).map((u) => u.close())));
 afterEach(() => Object.values(ups).forEach((u) => u.behave({})));
 
-/** Three direct routes serving gpt-5 (weights 1 : 2 : 1), one serving only the fallback, and on-prem (dearest per token). */
+/**
+ * Three direct routes serving gpt-5 (weights 1 : 2 : 1), one serving only the fallback, and on-prem (dearest per
+ * token).
+ */
 function config(top: string, routeExtra: Partial<Record<'a' | 'b' | 'c', string>> = {}): string {
   const path = join(tempDir('switchyard-failover'), 'switchyard.yaml');
   const route = (id: 'a' | 'b' | 'c', weight: number) =>

@@ -105,7 +105,8 @@ describe('summary.json', () => {
 const REPLAY_TIMEOUT_MS = 120_000;
 
 describe('report.html', () => {
-  // Replays hybrid-phi (5.4 M requests): ≈10 s on a quiet two-core host, over 30 s beside the rest of the suite on a slow one.
+  // Replays hybrid-phi (5.4 M requests): ≈10 s on a quiet two-core host, over 30 s beside the rest of the suite on a
+  // slow one.
   it(
     'is HTML, not markdown: tables are tables, money has thousands separators, nothing is fetched',
     { timeout: REPLAY_TIMEOUT_MS },

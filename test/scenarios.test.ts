@@ -374,7 +374,8 @@ options:
       })
     ).crossovers[0]!.tokensPerDay;
 
-  // Replays the scenario once per draw and range end: ≈5 s on a quiet host, over 30 s beside the rest of the suite on a slow one.
+  // Replays the scenario once per draw and range end: ≈5 s on a quiet host, over 30 s beside the rest of the suite on a
+  // slow one.
   it(
     "a tornado's extremes equal the replays run by hand at the range ends; the draws give an interval",
     { timeout: 120_000 },
@@ -399,7 +400,8 @@ options:
         atLow: await crossoverOf('[0, 0]', '2.5'),
         atHigh: await crossoverOf('[10, 10]', '2.5'),
       });
-      // Widest swing first; every draw crossed; the interval straddles the base (all ranges at once can reach past one alone).
+      // Widest swing first; every draw crossed; the interval straddles the base (all ranges at once can reach past one
+      // alone).
       expect(s!.bars[0]!.input).toBe('self-hosted: ops $/day');
       expect(s!.noCrossing).toBe(0);
       const [lo, hi] = s!.interval!;

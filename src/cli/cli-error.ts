@@ -10,8 +10,8 @@ export class UsageError extends SwitchyardError {
 
 /**
  * Runs a command's action and turns what it throws into the CLI's contract: a config problem lists every
- * problem, other bad input (a bad flag, a missing request file or log) is one line, both exit 2; anything unexpected is one line and exit 1. Never a
- * stack trace unless SWITCHYARD_DEBUG is set.
+ * problem, other bad input (a bad flag, a missing request file or log) is one line, both exit 2; anything
+ * unexpected is one line and exit 1. Never a stack trace unless SWITCHYARD_DEBUG is set.
  */
 export async function runAction(action: () => Promise<number | void>): Promise<void> {
   try {

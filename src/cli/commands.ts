@@ -17,6 +17,12 @@ import { runAction, UsageError } from './cli-error.js';
  * `--help`, `--version` or one command never load the others' dependencies (DuckDB, fastify, ioredis…).
  */
 export function registerCommands(program: Command): void {
+  registerGatewayCommands(program);
+  registerReportCommands(program);
+}
+
+/** The commands that set up, check, explain and run the gateway. */
+function registerGatewayCommands(program: Command): void {
   program
     .command('init')
     .description('write a working switchyard.yaml from the provider keys in the environment, with a new tenant key')
@@ -83,7 +89,10 @@ export function registerCommands(program: Command): void {
     .option('--probe', 'also send one minimal real request per route (max_tokens 1): keys, model names, latency')
     .option('--json', 'print the same as JSON')
     .action((options: CheckOptions) => runAction(async () => (await import('./check-command.js')).check(options)));
+}
 
+/** The commands that read a decision log, replay scenarios or translate other configs. */
+function registerReportCommands(program: Command): void {
   const scenario = program.command('scenario').description('cost scenario reports');
   scenario
     .command('from-log')

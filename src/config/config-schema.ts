@@ -29,7 +29,10 @@ export type Timeouts = Static<typeof TimeoutsSchema>;
 
 /** How to reach a route: where, with which key, and how long to wait. */
 export const RouteTransportSchema = Type.Object({
-  /** A provider preset (`src/config/provider-presets.ts`): stands for `base_url`, `format`, `kind` and the usual key variable. */
+  /**
+   * A provider preset (`src/config/provider-presets.ts`): stands for `base_url`, `format`, `kind` and the usual key
+   * variable.
+   */
   provider: Type.Optional(Type.Union(PROVIDER_IDS.map((id) => Type.Literal(id)))),
   base_url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http(s) URL without spaces' }),
   api_key: Type.Optional(Type.String()),

@@ -66,6 +66,139 @@ const slug = (s: string) =>
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/^-+|-+$/g, '') || 'route';
 
+type Note = (source: string, mapped: boolean, text: string) => void;
+
+/** What every deployment's translation shares: the notes, the key rule, the ids taken, the tags seen. */
+interface DeploymentContext {
+  readonly note: Note;
+  readonly secret: (value: unknown, envName: string, source: string) => string | undefined;
+  readonly used: Set<string>;
+  readonly byTag: Map<string, string[]>;
+  readonly retries: number;
+  readonly timeoutS: number;
+}
+
+/** One `model_list` entry as a route, or undefined (with a note) when Switchyard cannot carry it. */
+function importDeployment(entry: unknown, i: number, ctx: DeploymentContext): Record<string, unknown> | undefined {
+  const { note, secret, used, byTag, retries, timeoutS } = ctx;
+  const at = `model_list[${i}]`;
+  if (
+    !isObject(entry) ||
+    typeof entry.model_name !== 'string' ||
+    !isObject(entry.litellm_params) ||
+    typeof entry.litellm_params.model !== 'string'
+  ) {
+    note(at, false, 'needs model_name and litellm_params.model');
+    return undefined;
+  }
+  const params = entry.litellm_params;
+  const target = params.model as string;
+  const slash = target.indexOf('/');
+  const prefix = slash > 0 ? target.slice(0, slash) : /^claude/.test(target) ? 'anthropic' : 'openai';
+  const upstream = slash > 0 ? target.slice(slash + 1) : target;
+  const provider = PROVIDERS[prefix];
+  if (!provider) {
+    note(
+      `${at} (${entry.model_name})`,
+      false,
+      `provider '${prefix}' has no OpenAI- or Anthropic-format endpoint Switchyard speaks (Azure deployments, Bedrock and Vertex need their own adapters)`,
+    );
+    return undefined;
+  }
+  let id = slug(`${provider}-${entry.model_name}`);
+  for (let n = 2; used.has(id); n++) id = slug(`${provider}-${entry.model_name}-${n}`);
+  used.add(id);
+  const base = typeof params.api_base === 'string' ? params.api_base.replace(/\/$/, '') : undefined;
+  const baseEnv = base === undefined ? null : ENV_REF.exec(base);
+  // A deployment on a loopback or private address is a server in the building: on-prem, whatever its prefix.
+  const kind = base !== undefined && !baseEnv && isPrivateBase(base) ? 'onprem' : PROVIDER_PRESETS[provider].kind;
+  const route: Record<string, unknown> = {
+    id,
+    provider,
+    ...(kind === PROVIDER_PRESETS[provider].kind ? {} : { kind }),
+    clearance: CLEARANCE[kind],
+    models: upstream === entry.model_name ? [upstream] : { [entry.model_name]: upstream },
+  };
+  if (base !== undefined) route.base_url = baseEnv ? `\${${baseEnv[1]}}` : base;
+  const preset: Preset = PROVIDER_PRESETS[provider];
+  const key = secret(
+    params.api_key,
+    preset.keyVar ?? `${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`,
+    `${at}.litellm_params.api_key`,
+  );
+  if (key) route.api_key = key;
+  const rpm = Number(params.rpm ?? entry.rpm);
+  const tpm = Number(params.tpm ?? entry.tpm);
+  if (rpm > 0 || tpm > 0) route.limits = { ...(rpm > 0 ? { rpm } : {}), ...(tpm > 0 ? { tpm } : {}) };
+  if (typeof params.weight === 'number' && params.weight > 0) route.weight = params.weight;
+  if (retries > 0) route.retries = { max: Math.min(10, retries) };
+  if (timeoutS > 0) route.timeouts = { total_ms: Math.round(timeoutS * 1000) };
+  const info = isObject(entry.model_info) ? entry.model_info : {};
+  if (typeof info.input_cost_per_token === 'number' && typeof info.output_cost_per_token === 'number') {
+    route.pricing = {
+      models: {
+        [entry.model_name]: {
+          input_per_mtok: info.input_cost_per_token * 1e6,
+          output_per_mtok: info.output_cost_per_token * 1e6,
+        },
+      },
+    };
+  } else if (kind === 'onprem') {
+    // A self-hosted model has no per-token price: its server costs by the hour, which LiteLLM does not know.
+    route.pricing = { fixed_per_hour_usd: 0 };
+    note(
+      `${at}.pricing`,
+      false,
+      `route ${id} is on-prem: priced fixed_per_hour_usd: 0 — set the server's real hourly cost`,
+    );
+  }
+  for (const tag of Array.isArray(params.tags) ? params.tags : [])
+    if (typeof tag === 'string') byTag.set(tag, [...(byTag.get(tag) ?? []), id]);
+  note(
+    `${at} (${entry.model_name})`,
+    true,
+    `route ${id}: ${provider} preset${route.base_url ? `, base_url ${String(route.base_url)}` : ''}, upstream model ${upstream}, clearance ${CLEARANCE[kind]} (review: LiteLLM has no clearance)`,
+  );
+  return route;
+}
+
+/**
+ * Tag routing: requests with a tag go to the deployments with it; untagged ones to those tagged `default`.
+ * The rules go to `rulesFile`, which the config then lists.
+ */
+function importTagRouting(
+  byTag: ReadonlyMap<string, string[]>,
+  rulesFile: string,
+  config: Record<string, unknown>,
+  note: Note,
+): ImportResult['tagRules'] {
+  if (byTag.size === 0) return undefined;
+  const named = [...byTag.keys()].filter((t) => t !== 'default');
+  const rules = named.map((tag) => ({
+    name: `tag-${tag}`,
+    priority: 50,
+    conditions: { all: [{ fact: 'tags', operator: 'contains', value: tag }] },
+    event: { type: 'require', params: { routes: byTag.get(tag) } },
+  }));
+  const defaults = byTag.get('default');
+  if (defaults)
+    rules.push({
+      name: 'untagged-to-default',
+      priority: 40,
+      conditions: { all: named.map((tag) => ({ fact: 'tags', operator: 'doesNotContain', value: tag })) },
+      event: { type: 'require', params: { routes: defaults } },
+    });
+  config.policies = [rulesFile];
+  // Each tag must mean something to the config, or a request carrying it is refused.
+  config.sensitivity = { tags: Object.fromEntries(named.map((t) => [t, 'public'])) };
+  note(
+    'litellm_params.tags',
+    true,
+    `tag routing → rules in ${rulesFile} (${named.map((t) => `${t} → ${byTag.get(t)!.join(', ')}`).join('; ')}${defaults ? `; untagged → ${defaults.join(', ')}` : ''})`,
+  );
+  return { rules };
+}
+
 /**
  * Translates a LiteLLM proxy config (`model_list`, `router_settings`, `litellm_settings`, `general_settings`) into
  * Switchyard's: each deployment a route (several of one `model_name` are routes of one model), its provider a
@@ -94,87 +227,10 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
   const timeoutS = Number(router.timeout ?? settings.request_timeout ?? 0);
   const routes: Record<string, unknown>[] = [];
   const byTag = new Map<string, string[]>();
-  const used = new Set<string>();
+  const deployments = { note, secret, used: new Set<string>(), byTag, retries, timeoutS };
   input.model_list.forEach((entry: unknown, i: number) => {
-    const at = `model_list[${i}]`;
-    if (
-      !isObject(entry) ||
-      typeof entry.model_name !== 'string' ||
-      !isObject(entry.litellm_params) ||
-      typeof entry.litellm_params.model !== 'string'
-    ) {
-      note(at, false, 'needs model_name and litellm_params.model');
-      return;
-    }
-    const params = entry.litellm_params;
-    const target = params.model as string;
-    const slash = target.indexOf('/');
-    const prefix = slash > 0 ? target.slice(0, slash) : /^claude/.test(target) ? 'anthropic' : 'openai';
-    const upstream = slash > 0 ? target.slice(slash + 1) : target;
-    const provider = PROVIDERS[prefix];
-    if (!provider) {
-      note(
-        `${at} (${entry.model_name})`,
-        false,
-        `provider '${prefix}' has no OpenAI- or Anthropic-format endpoint Switchyard speaks (Azure deployments, Bedrock and Vertex need their own adapters)`,
-      );
-      return;
-    }
-    let id = slug(`${provider}-${entry.model_name}`);
-    for (let n = 2; used.has(id); n++) id = slug(`${provider}-${entry.model_name}-${n}`);
-    used.add(id);
-    const base = typeof params.api_base === 'string' ? params.api_base.replace(/\/$/, '') : undefined;
-    const baseEnv = base === undefined ? null : ENV_REF.exec(base);
-    // A deployment on a loopback or private address is a server in the building: on-prem, whatever its prefix.
-    const kind = base !== undefined && !baseEnv && isPrivateBase(base) ? 'onprem' : PROVIDER_PRESETS[provider].kind;
-    const route: Record<string, unknown> = {
-      id,
-      provider,
-      ...(kind === PROVIDER_PRESETS[provider].kind ? {} : { kind }),
-      clearance: CLEARANCE[kind],
-      models: upstream === entry.model_name ? [upstream] : { [entry.model_name]: upstream },
-    };
-    if (base !== undefined) route.base_url = baseEnv ? `\${${baseEnv[1]}}` : base;
-    const preset: Preset = PROVIDER_PRESETS[provider];
-    const key = secret(
-      params.api_key,
-      preset.keyVar ?? `${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`,
-      `${at}.litellm_params.api_key`,
-    );
-    if (key) route.api_key = key;
-    const rpm = Number(params.rpm ?? entry.rpm);
-    const tpm = Number(params.tpm ?? entry.tpm);
-    if (rpm > 0 || tpm > 0) route.limits = { ...(rpm > 0 ? { rpm } : {}), ...(tpm > 0 ? { tpm } : {}) };
-    if (typeof params.weight === 'number' && params.weight > 0) route.weight = params.weight;
-    if (retries > 0) route.retries = { max: Math.min(10, retries) };
-    if (timeoutS > 0) route.timeouts = { total_ms: Math.round(timeoutS * 1000) };
-    const info = isObject(entry.model_info) ? entry.model_info : {};
-    if (typeof info.input_cost_per_token === 'number' && typeof info.output_cost_per_token === 'number') {
-      route.pricing = {
-        models: {
-          [entry.model_name]: {
-            input_per_mtok: info.input_cost_per_token * 1e6,
-            output_per_mtok: info.output_cost_per_token * 1e6,
-          },
-        },
-      };
-    } else if (kind === 'onprem') {
-      // A self-hosted model has no per-token price: its server costs by the hour, which LiteLLM does not know.
-      route.pricing = { fixed_per_hour_usd: 0 };
-      note(
-        `${at}.pricing`,
-        false,
-        `route ${id} is on-prem: priced fixed_per_hour_usd: 0 — set the server's real hourly cost`,
-      );
-    }
-    for (const tag of Array.isArray(params.tags) ? params.tags : [])
-      if (typeof tag === 'string') byTag.set(tag, [...(byTag.get(tag) ?? []), id]);
-    note(
-      `${at} (${entry.model_name})`,
-      true,
-      `route ${id}: ${provider} preset${route.base_url ? `, base_url ${String(route.base_url)}` : ''}, upstream model ${upstream}, clearance ${CLEARANCE[kind]} (review: LiteLLM has no clearance)`,
-    );
-    routes.push(route);
+    const route = importDeployment(entry, i, deployments);
+    if (route) routes.push(route);
   });
 
   const config: Record<string, unknown> = {};
@@ -230,34 +286,7 @@ export function importLiteLlm(input: unknown, rulesFile = 'imported.rules.json')
       );
   }
 
-  // Tag routing: requests with a tag go to the deployments with it; untagged ones to those tagged `default`.
-  let tagRules: ImportResult['tagRules'];
-  if (byTag.size > 0) {
-    const named = [...byTag.keys()].filter((t) => t !== 'default');
-    const rules = named.map((tag) => ({
-      name: `tag-${tag}`,
-      priority: 50,
-      conditions: { all: [{ fact: 'tags', operator: 'contains', value: tag }] },
-      event: { type: 'require', params: { routes: byTag.get(tag) } },
-    }));
-    const defaults = byTag.get('default');
-    if (defaults)
-      rules.push({
-        name: 'untagged-to-default',
-        priority: 40,
-        conditions: { all: named.map((tag) => ({ fact: 'tags', operator: 'doesNotContain', value: tag })) },
-        event: { type: 'require', params: { routes: defaults } },
-      });
-    tagRules = { rules };
-    config.policies = [rulesFile];
-    // Each tag must mean something to the config, or a request carrying it is refused.
-    config.sensitivity = { tags: Object.fromEntries(named.map((t) => [t, 'public'])) };
-    note(
-      'litellm_params.tags',
-      true,
-      `tag routing → rules in ${rulesFile} (${named.map((t) => `${t} → ${byTag.get(t)!.join(', ')}`).join('; ')}${defaults ? `; untagged → ${defaults.join(', ')}` : ''})`,
-    );
-  }
+  const tagRules = importTagRouting(byTag, rulesFile, config, note);
 
   const masterKey = general.master_key;
   const env = typeof masterKey === 'string' ? ENV_REF.exec(masterKey) : null;

@@ -109,7 +109,10 @@ export const TenantSchema = Type.Object(
     slo_ms: Type.Optional(Millis),
     /** Run the sensitive-content detector over every request's whole body (see docs/detection.md). */
     auto_tag: Type.Optional(Type.Boolean()),
-    /** The level a request with content the detector cannot read (an image, a PDF, past the decoding bound) needs; the top level by default. */
+    /**
+     * The level a request with content the detector cannot read (an image, a PDF, past the decoding bound) needs; the
+     * top level by default.
+     */
     auto_tag_unreadable: Type.Optional(Type.String({ minLength: 1 })),
     /** `false`: a request with the tags header is refused (400); only default tags and the detector decide. */
     accept_header_tags: Type.Optional(Type.Boolean()),
@@ -156,7 +159,9 @@ export const SensitivitySchema = Type.Object(
     levels: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     /** Tag → the level it needs. Tags not listed need the lowest level. */
     tags: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }))),
-    /** What the detector or an analyzer finds (a kind such as `mrn`, or an analyzer's entity type) → the tag it means. */
+    /**
+     * What the detector or an analyzer finds (a kind such as `mrn`, or an analyzer's entity type) → the tag it means.
+     */
     detect: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }))),
     /** What the detector's scan of one body may read before it gives up (and the request goes to the top level). */
     scan: Type.Optional(
@@ -176,7 +181,10 @@ export const SensitivitySchema = Type.Object(
         {
           url: Type.String({ pattern: '^https?://[^\\s]+$' }),
           timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
-          /** What an analyzer that fails or times out means: the request is treated as top level (default), or as not found. */
+          /**
+           * What an analyzer that fails or times out means: the request is treated as top level (default), or as not
+           * found.
+           */
           on_error: Type.Optional(Type.Union([Type.Literal('fail_closed'), Type.Literal('fail_open')])),
         },
         { additionalProperties: false },
@@ -199,7 +207,10 @@ export const PlannerSchema = Type.Object(
 /** How the planner chooses among routes it ranks as equals. */
 export const RoutingStrategySchema = Type.Object(
   {
-    /** `cost` (the default: the ranking as is), `latency` (lowest observed p95), `least_busy` (fewest in flight), `weighted` (routes' `weight`). */
+    /**
+     * `cost` (the default: the ranking as is), `latency` (lowest observed p95), `least_busy` (fewest in flight),
+     * `weighted` (routes' `weight`).
+     */
     strategy: Type.Optional(
       Type.Union([Type.Literal('cost'), Type.Literal('latency'), Type.Literal('least_busy'), Type.Literal('weighted')]),
     ),

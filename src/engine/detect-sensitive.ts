@@ -32,7 +32,10 @@ export type FindingKind =
 
 /** What an analyzer's failure is reported as; the config's table says what it means (the top level by default). */
 export const ANALYZER_FAILED = 'analyzer_failed';
-/** Encoded content the detector could not read (an image, a PDF, text past the decoding bound): the tenant's `auto_tag_unreadable` level. */
+/**
+ * Encoded content the detector could not read (an image, a PDF, text past the decoding bound): the tenant's
+ * `auto_tag_unreadable` level.
+ */
 export const UNREADABLE_CONTENT = 'unreadable_content';
 /** A scan that failed (a limit reached, an exception): always the top level, whatever the config says. */
 export const SCAN_FAILED = 'scan_failed';

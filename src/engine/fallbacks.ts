@@ -4,7 +4,9 @@ import type { RoutingConfig, Tenant } from './routing-config.js';
 /** At most this many fallback models are planned for one request. */
 const MAX_FALLBACKS = 4;
 
-/** A model's family, by the leading word of its name: `gpt-5-mini` → `gpt`, `anthropic/claude-sonnet-4-6` → `claude`. */
+/**
+ * A model's family, by the leading word of its name: `gpt-5-mini` → `gpt`, `anthropic/claude-sonnet-4-6` → `claude`.
+ */
 export function modelFamily(model: string): string {
   const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
   return /^[a-z]+/.exec(name)?.[0] ?? name;

@@ -368,6 +368,76 @@ function applyBudget(
 }
 
 /**
+ * The policy's verdict with the tags its rules add. Added tags are facts for the other rules too: evaluate
+ * again until no new tag appears. Tags only grow, so this ends; the bound is a guard against a policy that
+ * keeps inventing tags.
+ */
+function evaluateWithAddedTags(
+  req: RequestFacts,
+  tenant: Tenant,
+  requestTags: readonly string[],
+  routing: RoutingConfig,
+  sloMs: number | null,
+) {
+  let tags = requestTags;
+  let fired = evaluatePolicy(routing.policy, ruleFacts(req, tenant, tags, routing, sloMs));
+  let effects = collectEffects(fired);
+  for (let pass = 0; pass < MAX_TAG_PASSES && effects.addTags.some((t) => !tags.includes(t)); pass++) {
+    tags = mergeTags(tags, effects.addTags);
+    fired = evaluatePolicy(routing.policy, ruleFacts(req, tenant, tags, routing, sloMs));
+    effects = collectEffects(fired);
+  }
+  return { tags: mergeTags(tags, effects.addTags), fired, effects };
+}
+
+/** The model's own routes, then its fallback models' routes (step 6), with why theirs were left out. */
+function withFallbacks(
+  selection: Selection,
+  fallback: readonly { model: string; selection: Selection }[],
+  skipped: readonly string[],
+): Selection {
+  return {
+    candidates: [...selection.candidates, ...fallback.flatMap((f) => f.selection.candidates)],
+    // Why a fallback model's routes were left out, named by model; "does not serve it" is noise there.
+    excluded: [
+      ...selection.excluded,
+      ...fallback.flatMap((f) =>
+        f.selection.excluded
+          .filter((e) => e.reason !== 'model')
+          .map((e) => ({ ...e, detail: `${f.model}: ${e.detail}` })),
+      ),
+    ],
+    notes: [
+      ...selection.notes,
+      ...fallback.filter((f) => f.selection.candidates.length > 0).map((f) => `fallback:${f.model}`),
+      ...skipped,
+    ],
+  };
+}
+
+/** Why no route is left: all down (retry later), none serves the model (404), or none may carry it. */
+function noRouteDenial(excluded: readonly Exclusion[], sensitivity: string, served: string): Denial {
+  const why = excluded.map((e) => `${e.route}: ${e.reason}`).join(', ');
+  // Routes that may carry it exist but every one is down: a different answer (retry later) from "none may".
+  if (excluded.some((e) => e.reason === 'unhealthy' || e.reason === 'rate_limit')) {
+    return {
+      code: 'routes_unavailable',
+      message: `every route that may carry this ${sensitivity} request for ${served} is unavailable right now (${why})`,
+    };
+  }
+  // Every route turned it down for the model alone (none serves it, or none knows its price): the
+  // caller named a model this gateway cannot sell, a 404 like any unknown model, not a 5xx to retry.
+  if (excluded.every((e) => e.reason === 'model')) {
+    const details = excluded.map((e) => `${e.route}: ${e.detail}`).join('; ');
+    return { code: 'model_not_found', message: `no route can serve or price the model '${served}' (${details})` };
+  }
+  return {
+    code: 'no_eligible_route',
+    message: `no route may carry this ${sensitivity} request for ${served} (${why})`,
+  };
+}
+
+/**
  * Decides where a request may go and where it should go. Pure: the time, the tenant's spend and the
  * observed route health are arguments, so the same inputs always give the same decision.
  *
@@ -376,8 +446,9 @@ function applyBudget(
  * the circuit; (2) the policy's rules; (3) the latency SLO; (4) rank by preference, expected marginal
  * cost, then latency, routes ranked as equals ordered by the strategy; then (5) the tenant's budget,
  * judged on the route ranked first (a downgrade runs 1–4 again for the cheaper model); (6) the routes of
- * the fallback models, each planned with 1–4 and kept within the budget, after the model's own. Rules can add tags (the policy is evaluated again with them) but never
- * remove any, so no rule can lower the sensitivity or send data further out.
+ * the fallback models, each planned with 1–4 and kept within the budget, after the model's own. Rules can add
+ * tags (the policy is evaluated again with them) but never remove any, so no rule can lower the sensitivity or
+ * send data further out.
  *
  * @example
  * const d = planRoute({ tenant: 'acme', model: 'gpt-5', endpoint: 'chat', tags: ['phi'], inputTokens: 900,
@@ -405,17 +476,7 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
     };
   }
   const sloMs = req.sloMs ?? tenant.sloMs ?? null;
-  // Tags added by rules are facts for the other rules too: evaluate again until no new tag appears. Tags
-  // only grow, so this ends; the bound is a guard against a policy that keeps inventing tags.
-  let tags: readonly string[] = requestTags;
-  let fired = evaluatePolicy(routing.policy, ruleFacts(req, tenant, tags, routing, sloMs));
-  let effects = collectEffects(fired);
-  for (let pass = 0; pass < MAX_TAG_PASSES && effects.addTags.some((t) => !tags.includes(t)); pass++) {
-    tags = mergeTags(tags, effects.addTags);
-    fired = evaluatePolicy(routing.policy, ruleFacts(req, tenant, tags, routing, sloMs));
-    effects = collectEffects(fired);
-  }
-  tags = mergeTags(tags, effects.addTags);
+  const { tags, fired, effects } = evaluateWithAddedTags(req, tenant, requestTags, routing, sloMs);
   const rank = routing.sensitivity.rankOfTags(tags);
   const sensitivity = levels[rank] as string;
   const model = effects.model ?? req.model;
@@ -475,46 +536,9 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
       notes: selection.notes,
     };
   }
-  if (fallback.length > 0 || chain.skipped.length > 0) {
-    selection = {
-      candidates: [...selection.candidates, ...fallbackCandidates],
-      // Why a fallback model's routes were left out, named by model; "does not serve it" is noise there.
-      excluded: [
-        ...selection.excluded,
-        ...fallback.flatMap((f) =>
-          f.selection.excluded
-            .filter((e) => e.reason !== 'model')
-            .map((e) => ({ ...e, detail: `${f.model}: ${e.detail}` })),
-        ),
-      ],
-      notes: [
-        ...selection.notes,
-        ...fallback.filter((f) => f.selection.candidates.length > 0).map((f) => `fallback:${f.model}`),
-        ...chain.skipped,
-      ],
-    };
-  }
+  if (fallback.length > 0 || chain.skipped.length > 0) selection = withFallbacks(selection, fallback, chain.skipped);
   if (selection.candidates.length === 0) {
-    const why = selection.excluded.map((e) => `${e.route}: ${e.reason}`).join(', ');
-    // Routes that may carry it exist but every one is down: a different answer (retry later) from "none may".
-    const down = selection.excluded.some((e) => e.reason === 'unhealthy' || e.reason === 'rate_limit');
-    // Every route turned it down for the model alone (none serves it, or none knows its price): the
-    // caller named a model this gateway cannot sell, a 404 like any unknown model, not a 5xx to retry.
-    const unknownModel = selection.excluded.every((e) => e.reason === 'model');
-    const denial = down
-      ? {
-          code: 'routes_unavailable',
-          message: `every route that may carry this ${sensitivity} request for ${served} is unavailable right now (${why})`,
-        }
-      : unknownModel
-        ? {
-            code: 'model_not_found',
-            message: `no route can serve or price the model '${served}' (${selection.excluded.map((e) => `${e.route}: ${e.detail}`).join('; ')})`,
-          }
-        : {
-            code: 'no_eligible_route',
-            message: `no route may carry this ${sensitivity} request for ${served} (${why})`,
-          };
+    const denial = noRouteDenial(selection.excluded, sensitivity, served);
     return deny({ ...base, model: served, notes: selection.notes }, denial, selection.excluded);
   }
   return {

@@ -34,7 +34,8 @@ const freshInput = (usage: TokenUsage) => Math.max(0, usage.input - (usage.cache
  * Exact cost of a request in pico-dollars: uncached input, cached input, cache writes and output, each at
  * its own price. A `number`, and no allocation: the replay prices every request with it. Past 2^53 it
  * throws rather than round.
- * @example costOfUsage({ input: 1000, output: 500, cachedInput: 200 }, gpt5) // 800×1.25µ$ + 200×0.125µ$ + 500×10µ$ in p$
+ * @example costOfUsage({ input: 1000, output: 500, cachedInput: 200 }, gpt5) // 800×1.25µ$ + 200×0.125µ$ + 500×10µ$ in
+ * p$
  */
 export function costOfUsage(usage: TokenUsage, price: ModelPrice): number {
   const cost =

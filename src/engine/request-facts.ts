@@ -101,6 +101,9 @@ function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
   return input.filter((x): x is string => typeof x === 'string');
 }
 
+/** Token ids in one embeddings input: a list of them, or one id. */
+const tokenIdCount = (x: unknown) => (Array.isArray(x) ? x.length : typeof x === 'number' ? 1 : 0);
+
 /**
  * The facts of one request, in one step, for every caller of the planner — so `/v1/route/explain`,
  * `switchyard explain` and the real request always plan from the same facts, budget included.
@@ -123,9 +126,7 @@ export function buildFacts(
   if (request.endpoint === 'embeddings') {
     const { input } = request.body;
     const texts = embeddingTexts(input);
-    const tokenIds = Array.isArray(input)
-      ? input.reduce<number>((n, x) => n + (Array.isArray(x) ? x.length : typeof x === 'number' ? 1 : 0), 0)
-      : 0;
+    const tokenIds = Array.isArray(input) ? input.reduce<number>((n, x) => n + tokenIdCount(x), 0) : 0;
     return {
       tenant: tenant.id,
       model: request.body.model,

@@ -85,7 +85,10 @@ export const ChatCompletionRequestSchema = Type.Object(
     stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String()), Type.Null()])),
     /** Answers asked for; each bills its own output (OpenAI allows up to 128). */
     n: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 128 }), Type.Null()])),
-    /** OpenRouter's model fallbacks: models to serve the request with, in order, when `model` cannot be (not sent upstream). */
+    /**
+     * OpenRouter's model fallbacks: models to serve the request with, in order, when `model` cannot be (not sent
+     * upstream).
+     */
     models: Type.Optional(Type.Array(ModelName, { maxItems: 8 })),
   },
   { additionalProperties: true },

@@ -65,7 +65,10 @@ export interface Tenant {
   readonly defaultTags: readonly string[];
   readonly sloMs?: number;
   readonly autoTag: boolean;
-  /** The level content the detector cannot read needs (`auto_tag_unreadable`); the config's default (the top level) when absent. */
+  /**
+   * The level content the detector cannot read needs (`auto_tag_unreadable`); the config's default (the top level) when
+   * absent.
+   */
   readonly unreadableLevel?: string;
   /** What the detector's scan may read (`sensitivity.scan`); the defaults when absent. */
   readonly scanLimits?: ScanLimits;

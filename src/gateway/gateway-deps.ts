@@ -30,7 +30,10 @@ export interface GatewayDeps {
   readonly clock: Clock;
   /** Uniform in [0, 1): the seed of a weighted choice among equal routes, the jitter of a retry's backoff. */
   readonly random: () => number;
-  /** With shared state: this instance's own counts, for what may go on while the shared store is away (`http/tenant-stores.ts`). */
+  /**
+   * With shared state: this instance's own counts, for what may go on while the shared store is away
+   * (`http/tenant-stores.ts`).
+   */
   readonly local?: { readonly ledger: SpendLedger; readonly limiter: RateLimiter };
   /** With `telemetry`: a span per request to an OTLP collector. */
   readonly tracer?: RequestTracer;
@@ -102,7 +105,10 @@ const DEFAULT_KEY_PREFIX = 'switchyard';
 /** Longer than the decision log's write-ahead sync window (200 ms) plus a write. */
 const LOG_ON_DISK_MS = 500;
 
-/** A reservation (or a place in flight) outlives the slowest route's whole attempt by this much before Redis gives it back. */
+/**
+ * A reservation (or a place in flight) outlives the slowest route's whole attempt by this much before Redis gives it
+ * back.
+ */
 const RESERVATION_MARGIN_MS = 60_000;
 const reservationTtl = (loaded: LoadedConfig) =>
   Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) +

@@ -59,7 +59,9 @@ function warningsBox(c: Ctx): string {
   return `<section class="warnings"><h2>Read this first</h2><ul>${c.result.warnings.map((w) => `<li><strong>${esc(w.kind.replace('_', ' '))}</strong>: ${esc(w.message)}</li>`).join('')}</ul></section>`;
 }
 
-/** Each option's cost relative to the cheapest at each volume, linear in percent: a 10 % gap is a tenth of the height. */
+/**
+ * Each option's cost relative to the cheapest at each volume, linear in percent: a 10 % gap is a tenth of the height.
+ */
 function relativeChart(c: Ctx): string {
   const W = 760;
   const H = 360;
@@ -146,7 +148,10 @@ function breakdownChart(c: Ctx): string {
   return `<section><h2>What a day costs, by part</h2>${out.join('')}<p class="legend">${legend}</p></section>`;
 }
 
-/** Per crossover: how far each uncertain input moves it, its range's low end to the left of the base and high to the right. */
+/**
+ * Per crossover: how far each uncertain input moves it, its range's low end to the left of the base and high to the
+ * right.
+ */
 function tornadoCharts(c: Ctx): string {
   const list = c.result.sensitivity ?? [];
   if (list.length === 0) return '';

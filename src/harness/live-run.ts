@@ -8,7 +8,7 @@ import type { MockUpstream } from '../mock-upstream/mock-upstream.js';
 import { buildApp } from '../gateway/build-app.js';
 import { createDefaultDeps } from '../gateway/gateway-deps.js';
 import { percentile } from '../gateway/state/latency-window.js';
-import { generateTraffic, type TrafficShape } from './generate-traffic.js';
+import { generateTraffic, type TrafficBatch, type TrafficShape } from './generate-traffic.js';
 import type { PreparedOption } from './prepared-option.js';
 import type { LiveConfig } from './scenario-schema.js';
 import type { ScenarioDb } from './scenario-db.js';
@@ -30,6 +30,30 @@ export interface LiveResult {
 
 const keyOf = (tenant: string) => `sk-live-${tenant}-0123456789abcdef`;
 const MAX_PROMPT_CHARS = 32_000;
+
+/** The scenario's request `i` as the gateway gets it: its tenant's key, tags and SLO, a prompt of its size. */
+function liveRequest(shape: TrafficShape, batch: TrafficBatch, i: number) {
+  const tenant = shape.tenants[batch.tenant[i] as number] as string;
+  const input = batch.input[i] as number;
+  const output = batch.output[i] as number;
+  return {
+    method: 'POST' as const,
+    path: '/v1/chat/completions',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${keyOf(tenant)}`,
+      'x-switchyard-tags': (shape.tagsets[batch.tagset[i] as number] as readonly string[]).join(','),
+      ...(shape.sloMs === undefined ? {} : { 'x-switchyard-slo-ms': String(shape.sloMs) }),
+    },
+    body: JSON.stringify({
+      model: shape.models[batch.model[i] as number],
+      stream: batch.stream[i] === 1,
+      max_tokens: output,
+      messages: [{ role: 'user', content: 'x'.repeat(Math.min(MAX_PROMPT_CHARS, input * 4)) }],
+      mock: { usage: { prompt_tokens: input, completion_tokens: output } },
+    }),
+  };
+}
 
 /**
  * Runs one option for real: a mock upstream per route with its kind's latency profile, a Switchyard gateway
@@ -80,28 +104,11 @@ async function runOption(
     const worker = async () => {
       while (next < Math.min(n, batch.count)) {
         const i = next++;
-        const tenant = shape.tenants[batch.tenant[i] as number] as string;
         const input = batch.input[i] as number;
         const output = batch.output[i] as number;
         const stream = batch.stream[i] === 1;
         const t0 = performance.now();
-        const res = await pool.request({
-          method: 'POST',
-          path: '/v1/chat/completions',
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${keyOf(tenant)}`,
-            'x-switchyard-tags': (shape.tagsets[batch.tagset[i] as number] as readonly string[]).join(','),
-            ...(shape.sloMs === undefined ? {} : { 'x-switchyard-slo-ms': String(shape.sloMs) }),
-          },
-          body: JSON.stringify({
-            model: shape.models[batch.model[i] as number],
-            stream,
-            max_tokens: output,
-            messages: [{ role: 'user', content: 'x'.repeat(Math.min(MAX_PROMPT_CHARS, input * 4)) }],
-            mock: { usage: { prompt_tokens: input, completion_tokens: output } },
-          }),
-        });
+        const res = await pool.request(liveRequest(shape, batch, i));
         let ttft: number | undefined;
         for await (const _ of res.body) ttft ??= performance.now() - t0;
         const total = performance.now() - t0;

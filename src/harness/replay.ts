@@ -46,7 +46,10 @@ function sameModel(publicName: string, upstream: string): boolean {
   if (same === undefined) sameModels.set(key, (same = modelKey(publicName) === modelKey(upstream)));
   return same;
 }
-/** What really served a request: the public model, or the route's own model when it is another one (a self-hosted stand-in). */
+/**
+ * What really served a request: the public model, or the route's own model when it is another one (a self-hosted
+ * stand-in).
+ */
 const servedName = (c: { model: string; upstreamModel: string }) =>
   sameModel(c.model, c.upstreamModel) ? c.model : c.upstreamModel;
 

@@ -11,6 +11,7 @@ import { runLive, type LiveResult } from './live-run.js';
 import { outageStats, replayBatch, type OutageImpact } from './replay.js';
 import { scenarioWarnings, type ScenarioWarning } from './scenario-warnings.js';
 import { crossoverSensitivity, type CrossoverSensitivity, type VariantCosts } from './sensitivity.js';
+import { ReroutedReplays } from './rerouted-replays.js';
 import { ScenarioDb } from './scenario-db.js';
 
 export interface Band {
@@ -125,6 +126,62 @@ function checkReplaySize(scenario: Scenario, shape: TrafficShape, days: number):
   ]);
 }
 
+const costsAt = (rows: readonly PointCost[]): CostAt =>
+  new Map(rows.map((r) => [r.option, picoToUsdNumber(r.totalPico)]));
+
+/** Costs (sorted by volume) grouped per volume: what the cheapest bands are read from. */
+const byVolumeOf = (costs: readonly PointCost[]) =>
+  [...new Set(costs.map((c) => c.tokensPerDay))].map((v) => ({
+    tokensPerDay: v,
+    costs: costsAt(costs.filter((c) => c.tokensPerDay === v)),
+  }));
+
+/**
+ * Ids of model names: the traffic's first, then served models beyond them (a rule's on-prem model, a
+ * downgrade, a fallback) as they appear.
+ */
+function modelIdsFor(models: readonly string[]) {
+  const ids = new Map(models.map((m, i) => [m, i]));
+  const idOf = (model: string) => {
+    let id = ids.get(model);
+    if (id === undefined) ids.set(model, (id = ids.size));
+    return id;
+  };
+  return { ids, idOf };
+}
+
+const measuredNeedsLive = (scenario: Scenario) =>
+  new ConfigError(relative(process.cwd(), scenario.path), [
+    {
+      path: 'options[].capacity[].per_unit',
+      message: "'measured' takes a route's tokens per second from a live run: add --live",
+    },
+  ]);
+
+/** The tables every replayed row refers to by id: options, models, tenants, tag sets and routes. */
+async function insertDimensions(db: ScenarioDb, options: readonly PreparedOption[], shape: TrafficShape) {
+  await db.insert(
+    'options',
+    options.map((o, i) => [i, o.id, o.label]),
+  );
+  await db.insert(
+    'models',
+    shape.models.map((m, i) => [i, m]),
+  );
+  await db.insert(
+    'tenants',
+    shape.tenants.map((t, i) => [i, t]),
+  );
+  await db.insert(
+    'tagsets',
+    shape.tagsets.map((tags, i) => [i, [...tags]]),
+  );
+  await db.insert(
+    'routes',
+    options.flatMap((o, i) => o.routing.routes.map((r, j) => [i, j, r.id, r.kind])),
+  );
+}
+
 /**
  * Replays a scenario: for each volume of the sweep the requests are drawn from the seed, then every option
  * replays the same requests through the planner into DuckDB; SQL gives each option's daily cost; every
@@ -135,13 +192,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
   const { file } = scenario;
   let options = scenario.options;
   const measured = options.some((o) => o.capacity.some((c) => c.measured));
-  if (measured && !run.live)
-    throw new ConfigError(relative(process.cwd(), scenario.path), [
-      {
-        path: 'options[].capacity[].per_unit',
-        message: "'measured' takes a route's tokens per second from a live run: add --live",
-      },
-    ]);
+  if (measured && !run.live) throw measuredNeedsLive(scenario);
   if (run.dbPath !== ':memory:') rmSync(run.dbPath, { force: true });
   const db = await ScenarioDb.create(run.dbPath);
   const shape = shapeOf(scenario.traffic, scenario.recorded);
@@ -149,38 +200,12 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
   checkReplaySize(scenario, shape, days);
   const seed = file.seed ?? 1;
   try {
-    await db.insert(
-      'options',
-      options.map((o, i) => [i, o.id, o.label]),
-    );
-    await db.insert(
-      'models',
-      shape.models.map((m, i) => [i, m]),
-    );
-    await db.insert(
-      'tenants',
-      shape.tenants.map((t, i) => [i, t]),
-    );
-    await db.insert(
-      'tagsets',
-      shape.tagsets.map((tags, i) => [i, [...tags]]),
-    );
+    await insertDimensions(db, options, shape);
     const routeIds = options.map((o) => new Map(o.routing.routes.map((r, i) => [r.id, i])));
-    await db.insert(
-      'routes',
-      options.flatMap((o, i) => o.routing.routes.map((r, j) => [i, j, r.id, r.kind])),
-    );
-
     const volumes = new Map<number, number>();
     let replayedRequests = 0;
     const downByHour = outageStats(file.outages ?? [], days);
-    // Served models beyond the traffic's (a rule's on-prem model, a downgrade, a fallback) get ids as they appear.
-    const modelIds = new Map(shape.models.map((m, i) => [m, i]));
-    const modelId = (model: string) => {
-      let id = modelIds.get(model);
-      if (id === undefined) modelIds.set(model, (id = modelIds.size));
-      return id;
-    };
+    const { ids: modelIds, idOf: modelId } = modelIdsFor(shape.models);
     const outageRows: OutageRow[] = [];
     const pointAt = new Map<number, number>();
     const replayAt = async (tokensPerDay: number, source: 'sweep' | 'refine'): Promise<number> => {
@@ -208,8 +233,6 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       db.flush();
       return point;
     };
-    const costsAt = (rows: readonly PointCost[]): CostAt =>
-      new Map(rows.map((r) => [r.option, picoToUsdNumber(r.totalPico)]));
 
     // Capacity measured live: the live run comes first, and its routes' throughput within the SLO sizes the steps.
     let live = measured ? await runLive(options, shape, file.live ?? { latency: {} }, seed, db) : undefined;
@@ -235,49 +258,14 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       return costsAt(await dailyCosts(db, options, volumes, days, point));
     });
     // Inputs given as ranges: each swept alone, then all drawn at once, through the same replays.
-    const scratch: ScenarioDb[] = [];
-    const rerouted = new WeakMap<
-      PreparedOption,
-      { db: ScenarioDb; volumes: Map<number, number>; pointAt: Map<number, number> }
-    >();
+    const rerouted = new ReroutedReplays({ shape, days, seed, downByHour, modelId });
     const variantCosts: VariantCosts = async (changed, reroutedIds, v) => {
       run.onProgress?.(done, total, `sensitivity: ${v.toLocaleString('en-US')} tokens/day`);
       const point = pointAt.get(v) ?? (await replayAt(v, 'refine'));
       const rows = (await dailyCosts(db, changed, volumes, days, point)).filter(
         (r) => !reroutedIds.has(changed.findIndex((o) => o.id === r.option)),
       );
-      for (const i of reroutedIds) {
-        const option = changed[i] as PreparedOption;
-        let own = rerouted.get(option);
-        if (!own) {
-          const sdb = await ScenarioDb.create(':memory:');
-          scratch.push(sdb);
-          await sdb.insert(
-            'routes',
-            option.routing.routes.map((r, j) => [i, j, r.id, r.kind]),
-          );
-          rerouted.set(option, (own = { db: sdb, volumes: new Map(), pointAt: new Map() }));
-        }
-        let sp = own.pointAt.get(v);
-        if (sp === undefined) {
-          sp = own.volumes.size;
-          own.volumes.set(sp, v);
-          own.pointAt.set(v, sp);
-          replayBatch(
-            generateTraffic(shape, v, days, seed),
-            shape,
-            option,
-            i,
-            sp,
-            new Map(option.routing.routes.map((r, j) => [r.id, j])),
-            own.db,
-            downByHour,
-            modelId,
-          );
-          own.db.flush();
-        }
-        rows.push(...(await dailyCosts(own.db, changed, own.volumes, days, sp)));
-      }
+      for (const i of reroutedIds) rows.push(...(await rerouted.costs(changed, i, v)));
       // In the options' order, so each pair is named as in the base run.
       const order = (id: string) => changed.findIndex((o) => o.id === id);
       return costsAt(rows.sort((a, b) => order(a.option) - order(b.option)));
@@ -294,7 +282,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
         seed,
       );
     } finally {
-      for (const sdb of scratch) sdb.close();
+      rerouted.close();
     }
     run.onProgress?.(done, total, run.live ? 'live: through real gateways' : 'done');
     const replayedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -308,17 +296,13 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
     const costs = (await dailyCosts(db, options, volumes, days)).sort(
       (a, b) => a.tokensPerDay - b.tokensPerDay || a.option.localeCompare(b.option),
     );
-    const byVolume = [...new Set(costs.map((c) => c.tokensPerDay))].map((v) => ({
-      tokensPerDay: v,
-      costs: costsAt(costs.filter((c) => c.tokensPerDay === v)),
-    }));
     return {
       // With measured capacity, the options as costed.
       scenario: options === scenario.options ? scenario : { ...scenario, options },
       costs,
       sweep: scenario.volumes,
       crossovers,
-      bands: cheapestBands(byVolume, crossovers),
+      bands: cheapestBands(byVolumeOf(costs), crossovers),
       replayed: { requests: replayedRequests, seconds: replayedSeconds },
       ...(live ? { live } : {}),
       ...(outageRows.length > 0 ? { outages: outageRows } : {}),

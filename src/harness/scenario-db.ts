@@ -65,6 +65,13 @@ export const REQUEST_TYPES: readonly DuckDBType[] = [
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 export const CHUNK_ROWS = 2048;
 
+/** A value as a SQL literal: strings quoted, lists as VARCHAR[] (DuckDB's appender has no list type). */
+function literal(v: string | number | boolean | null | string[]): string {
+  if (v === null) return 'NULL';
+  if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]::VARCHAR[]`;
+  return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v);
+}
+
 export class ScenarioDb {
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -96,14 +103,6 @@ export class ScenarioDb {
     rows: readonly (readonly (string | number | boolean | null | string[])[])[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    const literal = (v: string | number | boolean | null | string[]): string =>
-      v === null
-        ? 'NULL'
-        : Array.isArray(v)
-          ? `[${v.map(literal).join(', ')}]::VARCHAR[]`
-          : typeof v === 'string'
-            ? `'${v.replace(/'/g, "''")}'`
-            : String(v);
     await this.connection.run(
       `INSERT INTO ${table} VALUES ${rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`,
     );

@@ -7,7 +7,9 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Share = Type.Number({ minimum: 0 });
 const Usd = Type.Number({ minimum: 0 });
-/** A number nobody knows exactly: `[low, high]`. The base run uses the middle; the report shows what the range moves. */
+/**
+ * A number nobody knows exactly: `[low, high]`. The base run uses the middle; the report shows what the range moves.
+ */
 const Range = (item: ReturnType<typeof Type.Number>) => Type.Tuple([item, item]);
 const UsdOrRange = Type.Union([Usd, Range(Usd)]);
 
@@ -97,7 +99,9 @@ export const CapacitySchema = Type.Object(
     route: Type.Optional(Type.String({ minLength: 1 })),
     unit_per_day_usd: Type.Optional(UsdOrRange),
     unit_per_hour_usd: Type.Optional(UsdOrRange),
-    /** The most units there are (a rack's GPUs, a quota): a volume needing more is warned about, priced as if bought. */
+    /**
+     * The most units there are (a rack's GPUs, a quota): a volume needing more is warned about, priced as if bought.
+     */
     max_units: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
@@ -171,7 +175,10 @@ export const LiveSchema = Type.Object(
 );
 export type LiveConfig = Static<typeof LiveSchema>;
 
-/** A route down for a while: its circuit is open from `from_hour` (counted from the replay's first midnight) for `hours`. */
+/**
+ * A route down for a while: its circuit is open from `from_hour` (counted from the replay's first midnight) for
+ * `hours`.
+ */
 export const OutageSchema = Type.Object(
   {
     route: Type.String({ minLength: 1 }),

@@ -70,7 +70,9 @@ export const ScenarioSummarySchema = Type.Object({
       ),
     }),
   ),
-  /** With inputs given as ranges: per crossover, each input's swing (the tornado) and the interval of all drawn at once. */
+  /**
+   * With inputs given as ranges: per crossover, each input's swing (the tornado) and the interval of all drawn at once.
+   */
   sensitivity: Type.Optional(
     Type.Array(
       Type.Object({

@@ -3,7 +3,9 @@ import type { PreparedOption } from './prepared-option.js';
 import { SeededRandom } from './seeded-random.js';
 import type { UncertainInput } from './uncertain-inputs.js';
 
-/** Each option's cost per day at a volume, with some options changed (`rerouted`: replayed again, not only re-priced). */
+/**
+ * Each option's cost per day at a volume, with some options changed (`rerouted`: replayed again, not only re-priced).
+ */
 export type VariantCosts = (
   options: readonly PreparedOption[],
   rerouted: ReadonlySet<number>,

@@ -5,7 +5,9 @@ import { NO_SPEND } from '../engine/request-facts.js';
 import { costOfUsage } from '../engine/prices.js';
 import type { RoutingConfig } from '../engine/routing-config.js';
 
-/** Requests and spend per route kind (`denied` for requests no route would take, `failed` for those every route failed). */
+/**
+ * Requests and spend per route kind (`denied` for requests no route would take, `failed` for those every route failed).
+ */
 export type KindTotals = Record<string, { requests: number; pico: bigint }>;
 
 export interface WhatIfResult {

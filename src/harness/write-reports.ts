@@ -57,7 +57,10 @@ function publishedSection(result: ScenarioResult): string[] {
   return [...lines, ''];
 }
 
-/** What the scenario's outages cost each option: the requests during them, failed over or denied, against every route up. */
+/**
+ * What the scenario's outages cost each option: the requests during them, failed over or denied, against every route
+ * up.
+ */
 function outageSection(result: ScenarioResult): string[] {
   const rows = result.outages;
   if (!rows) return [];

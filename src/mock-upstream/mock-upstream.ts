@@ -279,13 +279,11 @@ export async function startMockUpstream(
         try {
           body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
         } catch {
-          res
-            .writeHead(400, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                error: { message: 'invalid JSON', type: 'invalid_request_error', code: null, param: null },
-              }),
-            );
+          res.writeHead(400, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              error: { message: 'invalid JSON', type: 'invalid_request_error', code: null, param: null },
+            }),
+          );
           return;
         }
         received.push({ path, headers: req.headers, body });
@@ -331,13 +329,11 @@ export async function startMockUpstream(
             .writeHead(200, { 'content-type': 'application/json' })
             .end(JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b', object: 'model' }] }));
         } else
-          res
-            .writeHead(404, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                error: { message: `no route ${path}`, type: 'invalid_request_error', code: null, param: null },
-              }),
-            );
+          res.writeHead(404, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              error: { message: `no route ${path}`, type: 'invalid_request_error', code: null, param: null },
+            }),
+          );
       })();
     });
   });

@@ -108,7 +108,9 @@ const IBAN_LENGTHS: Readonly<Record<string, number>> = {
   XK: 20,
 };
 
-/** ISO 13616 mod-97 check at the country's length: first four characters to the end, letters to numbers, remainder 1. */
+/**
+ * ISO 13616 mod-97 check at the country's length: first four characters to the end, letters to numbers, remainder 1.
+ */
 export function passesIbanChecksum(iban: string): boolean {
   const s = iban.replace(/ /g, '');
   if (IBAN_LENGTHS[s.slice(0, 2)] !== s.length) return false;

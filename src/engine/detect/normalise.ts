@@ -16,7 +16,7 @@ const OTHER_SPACE = /(?![\n ])\s/g;
 const OTHER_DASH = /[\u2010-\u2015\u2212\u2043\uFE58\uFE63\uFF0D]/g;
 /** A digit outside ASCII (full-width, Arabic-Indic, Devanagari, …). */
 const OTHER_DIGIT = /(?![0-9])\p{Nd}/gu;
-const ASCII_ONLY = /^[\x00-\x7F]*$/;
+const ASCII_ONLY = /^\p{ASCII}*$/u;
 const isDigit = (cp: number) => /\p{Nd}/u.test(String.fromCodePoint(cp));
 
 /**
@@ -108,7 +108,8 @@ export function normaliseUnicode(text: string): string {
 
 /**
  * Text as the detector reads it: written-out escapes decoded, Unicode-normalised (NFKC), invisible characters
- * removed, every space a plain space and every dash a hyphen, look-alike letters folded to Latin, digits of every script as ASCII
+ * removed, every space a plain space and every dash a hyphen, look-alike letters folded to Latin, digits of every
+ * script as ASCII
  * digits — so `１２３-４５-６７８９`, `123\u00AD-45-6789` or `МRN` is matched like the plain one.
  */
 export function normaliseForDetection(text: string): string {

@@ -5,7 +5,11 @@ import type { SseEvent } from './sse.js';
 
 export type Endpoint = 'chat' | 'embeddings';
 
-/** A JSON object in the gateway's own shape (OpenAI's): a request body, an answer or a stream chunk. */
+/**
+ * A JSON object in the gateway's own shape (OpenAI's): a request body, an answer or a stream chunk. Loose on
+ * purpose: the schemas validate what comes in, and the formats read only the fields they translate.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export type Json = Record<string, any>;
 
 /** What a stream carries between formats: an OpenAI chunk, or the upstream's error in the middle of it. */
@@ -76,7 +80,9 @@ export interface WireFormat {
 
   /** The request for an attempt: `body` is the gateway's (OpenAI) body, `model` the upstream's name for it. */
   buildCall(endpoint: Endpoint, body: Json, model: string, apiKey: string | undefined): UpstreamCall;
-  /** A caller's own body in this format, sent as it is with the model rewritten (a caller and a route of one format). */
+  /**
+   * A caller's own body in this format, sent as it is with the model rewritten (a caller and a route of one format).
+   */
   buildCallAsIs?(body: Json, model: string, apiKey: string | undefined): UpstreamCall;
   /** A non-streamed 2xx body as the gateway's answer; throws `UnreadableAnswerError` if it is not this format. */
   readAnswer(endpoint: Endpoint, text: string): Json;

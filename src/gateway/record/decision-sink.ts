@@ -6,9 +6,15 @@ import type { LogRow } from '../../duckdb/log-schema.js';
  */
 export interface DecisionSink {
   record(row: LogRow): void;
-  /** Rows recorded that the writer has not made safe yet (on disk in a worker thread, appended in-thread): what it is behind by. */
+  /**
+   * Rows recorded that the writer has not made safe yet (on disk in a worker thread, appended in-thread): what it is
+   * behind by.
+   */
   backlog(): number;
-  /** Why the writer cannot make rows safe now (`disk full: <dir>`), or undefined: `/ready` and the backlog refusal say it. */
+  /**
+   * Why the writer cannot make rows safe now (`disk full: <dir>`), or undefined: `/ready` and the backlog refusal say
+   * it.
+   */
   problem(): string | undefined;
   /** Rows not yet in a durable segment, oldest first (for `/admin/log/live`). */
   liveRows(): Promise<Record<string, unknown>[]>;

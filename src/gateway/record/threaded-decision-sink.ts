@@ -174,7 +174,7 @@ async function startWriter(options: DecisionLogOptions): Promise<{ worker: Worke
   const worker = new Worker(workerScript(), {
     workerData: { options, writerId: id, openWriters: openWriterIds() } satisfies WriterSetup,
   });
-  const listeners: [string, (...args: any[]) => void][] = [];
+  const listeners: [string, Parameters<Worker['off']>[1]][] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       listeners.push(

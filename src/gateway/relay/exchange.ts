@@ -23,7 +23,9 @@ export type AttemptSkip = 'skipped' | 'rate_limit' | 'aborted' | 'unsupported';
  */
 export type Exchange =
   | { readonly kind: 'answer'; readonly answer: Json }
-  /** An OpenAI route's answer to an OpenAI caller: its bytes as they came, and its usage read (and checked) from them. */
+  /**
+   * An OpenAI route's answer to an OpenAI caller: its bytes as they came, and its usage read (and checked) from them.
+   */
   | { readonly kind: 'raw-answer'; readonly text: string; readonly usage: MeteredUsage }
   | {
       readonly kind: 'stream';

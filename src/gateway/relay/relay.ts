@@ -1,5 +1,5 @@
 import type { WireFormatId } from '../../engine/config-schema.js';
-import type { Decision } from '../../engine/decision.js';
+import type { Candidate, Decision } from '../../engine/decision.js';
 import { GatewayError } from '../errors.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
 import {
@@ -8,6 +8,7 @@ import {
   type Endpoint,
   type Json,
   type UpstreamCall,
+  type WireFormat,
 } from '../formats/wire-format.js';
 import type { Clock } from '../state/clock.js';
 import type { RateLimiter } from '../state/rate-limiter.js';
@@ -53,12 +54,57 @@ export interface RelayDeps {
 }
 
 /**
+ * The format a request goes to a route in: the route's own, except that OpenAI's own API speaks Responses
+ * too, so a Responses caller's request to an `openai` preset route goes there as sent.
+ */
+function formatFor(req: RelayRequest, candidate: Candidate, provider: string | undefined): WireFormat {
+  const responsesAsSent = req.original?.format === 'openai-responses' && provider === 'openai';
+  return WIRE_FORMATS[responsesAsSent ? 'openai-responses' : candidate.format];
+}
+
+type Concluding = Extract<Exchange, { kind: 'rejected' | 'answer' | 'raw-answer' | 'stream' }>;
+
+/** An exchange that ends the walk: an answer metered as billed, a stream under way, or the request refused. */
+function concluded(
+  exchange: Concluding,
+  candidate: Candidate,
+  req: RelayRequest,
+  attempts: readonly Attempt[],
+  ms: number,
+  keys: () => readonly string[],
+): Outcome {
+  switch (exchange.kind) {
+    case 'rejected': {
+      // The upstream refused the request itself: another route would refuse it too.
+      const message = `Route ${candidate.route} rejected the request: ${redactSecrets(exchange.message, keys())}`;
+      const options = { status: exchange.status, type: 'invalid_request_error' } as const;
+      return { kind: 'failed', error: new GatewayError('upstream_rejected', message, options), attempts };
+    }
+    case 'answer': {
+      const metered = meterAnswer(exchange.answer, req.size, candidate.price);
+      const answer = answerAsBilled(exchange.answer, metered);
+      return { kind: 'answer', served: candidate, answer, metered, attempts, ttftMs: ms };
+    }
+    case 'raw-answer': {
+      const metered = meter(exchange.usage, req.size, 0, candidate.price);
+      // Passed on byte for byte, unless its usage was not believed: then the caller is told what it is billed.
+      if (metered.problem === undefined)
+        return { kind: 'raw-answer', served: candidate, text: exchange.text, metered, attempts, ttftMs: ms };
+      const answer = answerAsBilled(parseObject(exchange.text, 'the answer'), metered);
+      return { kind: 'answer', served: candidate, answer, metered, attempts, ttftMs: ms };
+    }
+    case 'stream':
+      return { kind: 'stream', served: candidate, first: exchange.first, rest: exchange.rest, attempts, ttftMs: ms };
+  }
+}
+
+/**
  * Walks the decision's routes in order, and only those: never a route the planner did not list. A route
  * that cannot connect, times out before the first byte, answers 429/5xx/401/403/404, answers in a shape its
  * format cannot read, or is at its upstream account's rate limit is recorded and the next one is tried; a
  * refusal of the request itself (400, 422…) ends the walk. A route with `retries` is tried again first after
- * a transient failure (429, 5xx, a dropped connection), within its deadline. Returns as soon as a route answered (a stream: its
- * first items), or how every try failed.
+ * a transient failure (429, 5xx, a dropped connection), within its deadline. Returns as soon as a route
+ * answered (a stream: its first items), or how every try failed.
  */
 export function createRelay(deps: RelayDeps) {
   const { pools, clock } = deps;
@@ -71,13 +117,7 @@ export function createRelay(deps: RelayDeps) {
     for (const candidate of req.decision.candidates) {
       if (req.signal.aborted) break;
       const target = pools.get(candidate.route);
-      // OpenAI's own API speaks Responses too: a Responses caller's request to an `openai` preset route goes there as sent.
-      const format =
-        WIRE_FORMATS[
-          req.original?.format === 'openai-responses' && target.route.provider === 'openai'
-            ? 'openai-responses'
-            : candidate.format
-        ];
+      const format = formatFor(req, candidate, target.route.provider);
       let call: UpstreamCall;
       try {
         // Built before the circuit is asked, so a request a format refuses never holds a half-open probe.
@@ -139,56 +179,9 @@ export function createRelay(deps: RelayDeps) {
         case 'aborted':
           attempts.push({ route: candidate.route, status: 'aborted', ms });
           return { kind: 'aborted', attempts };
-        case 'rejected': {
-          attempts.push({ route: candidate.route, status: exchange.status, ms });
-          // The upstream refused the request itself: another route would refuse it too.
-          const message = `Route ${candidate.route} rejected the request: ${redactSecrets(exchange.message, keysOf(req.decision))}`;
-          return {
-            kind: 'failed',
-            error: new GatewayError('upstream_rejected', message, {
-              status: exchange.status,
-              type: 'invalid_request_error',
-            }),
-            attempts,
-          };
-        }
-        case 'answer': {
-          attempts.push({ route: candidate.route, status: 200, ms });
-          const metered = meterAnswer(exchange.answer, req.size, candidate.price);
-          return {
-            kind: 'answer',
-            served: candidate,
-            answer: answerAsBilled(exchange.answer, metered),
-            metered,
-            attempts,
-            ttftMs: ms,
-          };
-        }
-        case 'raw-answer': {
-          attempts.push({ route: candidate.route, status: 200, ms });
-          const metered = meter(exchange.usage, req.size, 0, candidate.price);
-          // Passed on byte for byte, unless its usage was not believed: then the caller is told what it is billed.
-          if (metered.problem === undefined)
-            return { kind: 'raw-answer', served: candidate, text: exchange.text, metered, attempts, ttftMs: ms };
-          return {
-            kind: 'answer',
-            served: candidate,
-            answer: answerAsBilled(parseObject(exchange.text, 'the answer'), metered),
-            metered,
-            attempts,
-            ttftMs: ms,
-          };
-        }
-        case 'stream':
-          attempts.push({ route: candidate.route, status: 200, ms });
-          return {
-            kind: 'stream',
-            served: candidate,
-            first: exchange.first,
-            rest: exchange.rest,
-            attempts,
-            ttftMs: ms,
-          };
+        default:
+          attempts.push({ route: candidate.route, status: exchange.kind === 'rejected' ? exchange.status : 200, ms });
+          return concluded(exchange, candidate, req, attempts, ms, () => keysOf(req.decision));
       }
     }
     if (req.signal.aborted) return { kind: 'aborted', attempts };

@@ -1,4 +1,5 @@
 import type { ModelPrice, TokenUsage } from '../../engine/prices.js';
+import type { Json } from '../formats/wire-format.js';
 
 /** What an answer cost in tokens, and whether the upstream said so or it was estimated. */
 export interface MeteredUsage extends TokenUsage {
@@ -20,7 +21,7 @@ const count = (v: unknown): number | undefined =>
  */
 export function usageFromOpenAi(usage: unknown): MeteredUsage | undefined {
   if (typeof usage !== 'object' || usage === null) return undefined;
-  const u = usage as Record<string, any>;
+  const u = usage as Json;
   const optional = (v: unknown) => (v === undefined || v === null ? 0 : count(v));
   const input = count(u.prompt_tokens);
   const output = optional(u.completion_tokens);

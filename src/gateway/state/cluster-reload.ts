@@ -66,15 +66,16 @@ export class ClusterReload {
     const answers = new Map<string, ReloadAnswer>();
     await new Promise<void>((resolve) => {
       const timeout = setTimeout(resolve, ANSWER_WITHIN_MS);
+      const done = () => {
+        clearTimeout(timeout);
+        resolve();
+      };
       this.waiting.set(id, (answer) => {
         answers.set(answer.instance, answer);
-        if (others.every((i) => answers.has(i))) (clearTimeout(timeout), resolve());
+        if (others.every((i) => answers.has(i))) done();
       });
-      if (others.length === 0) (clearTimeout(timeout), resolve());
-      else
-        void this.redis
-          .publish(this.channel('reload'), JSON.stringify({ id, from: this.instance }))
-          .catch(() => (clearTimeout(timeout), resolve()));
+      if (others.length === 0) done();
+      else void this.redis.publish(this.channel('reload'), JSON.stringify({ id, from: this.instance })).catch(done);
     });
     this.waiting.delete(id);
     return others.map((instance) => answers.get(instance) ?? { instance, status: 'no_answer' });

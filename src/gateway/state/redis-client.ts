@@ -25,7 +25,9 @@ export async function connectRedis(url: string, scripts: Readonly<Record<string,
   return redis;
 }
 
-/** Runs a Redis call; any failure is `state_unavailable` (429): what `guards` names (budgets, rate limits) fails closed. */
+/**
+ * Runs a Redis call; any failure is `state_unavailable` (429): what `guards` names (budgets, rate limits) fails closed.
+ */
 export async function orUnavailable<T>(guards: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();

@@ -58,7 +58,9 @@ export class RedisSpendLedger implements SpendLedger {
   private nextId = 0;
   private readonly instance = randomUUID().slice(0, 8);
   private pending: PendingSettle[] = [];
-  /** Each tenant's spend as the last reservation's answer told it: the planner's view, so planning costs no round trip. */
+  /**
+   * Each tenant's spend as the last reservation's answer told it: the planner's view, so planning costs no round trip.
+   */
   private readonly seen = new Map<string, { readonly spend: SpendSnapshot; readonly atMs: number }>();
   private restoring: Promise<void> | undefined;
   /** Tenants whose counters were found corrupt, with what was wrong, until their rebuild from the logs is done. */

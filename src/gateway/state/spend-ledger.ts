@@ -46,7 +46,10 @@ export interface SpendLedger {
   report(nowMs: number): Promise<TenantSpend[]>;
   /** Whether budgets can be checked right now (a shared store answers); `/ready` reports it. */
   ready(): boolean;
-  /** What is wrong with the stored counts now (a tenant's corrupt counters being rebuilt); `/ready` and `/metrics` report it. */
+  /**
+   * What is wrong with the stored counts now (a tenant's corrupt counters being rebuilt); `/ready` and `/metrics`
+   * report it.
+   */
   problems(): readonly string[];
   /** Lets go of connections (a shared store); the in-memory ledger has none. */
   close(): Promise<void>;
