@@ -54,7 +54,10 @@ export const CandidateSchema = Type.Object({
 export type Candidate = Static<typeof CandidateSchema>;
 
 export const DenialSchema = Type.Object({
-  /** `no_eligible_route`, `model_not_found`, `budget_exceeded`, `unknown_tenant`, or a policy rule's own code. */
+  /**
+   * `no_eligible_route`, `routes_unavailable`, `model_not_found`, `budget_exceeded`, `unknown_tenant`, or a
+   * policy rule's own code.
+   */
   code: Type.String(),
   message: Type.String(),
   /** The rule that denied, for policy denials. */
@@ -78,7 +81,12 @@ export const DecisionSchema = Type.Object({
   /** Where the data must stay, one entry per residency rule (`eu`, or `eu|ch` for either); absent when free. */
   residency: Type.Optional(Type.Array(Type.String())),
   denial: Type.Optional(DenialSchema),
-  /** Things that bent: `slo_unmet` (no route met the SLO, so it was ignored), `budget_downgrade`, `budget_cheapest`. */
+  /**
+   * Things that bent: `slo_unmet` (no route met the SLO, so it was ignored), `budget_downgrade`,
+   * `budget_cheapest`, `fallback:<model>` (that model's routes follow), `fallback_unavailable:<model>` (the
+   * tenant may not use it, or no route serves it), `fallback_other_family:<model>` (left out by
+   * `same_family_only`).
+   */
   notes: Type.Array(Type.String()),
 });
 export type Decision = Frozen<Static<typeof DecisionSchema>>;

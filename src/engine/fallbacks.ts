@@ -12,13 +12,14 @@ export function modelFamily(model: string): string {
   return /^[a-z]+/.exec(name)?.[0] ?? name;
 }
 
+/** No fallback models and nothing skipped: one frozen value, so the common case allocates nothing. */
+const NO_FALLBACKS = Object.freeze({ models: [] as string[], skipped: [] as string[] });
+
 /**
  * The models to fall back to for `model`, in order: the caller's (`models` in the body) or the config's
  * (`fallbacks`). Each one the tenant may use and some route serves; only the same family when the tenant or
  * one of the request's tags says so. What is left out, and why, goes in `skipped` for the decision's notes.
  */
-const NO_FALLBACKS = Object.freeze({ models: [] as string[], skipped: [] as string[] });
-
 export function fallbackChain(
   req: RequestFacts,
   model: string,

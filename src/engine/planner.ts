@@ -441,14 +441,16 @@ function noRouteDenial(excluded: readonly Exclusion[], sensitivity: string, serv
  * Decides where a request may go and where it should go. Pure: the time, the tenant's spend and the
  * observed route health are arguments, so the same inputs always give the same decision.
  *
- * Order of reasoning, per model: (1) invariants in code (`invariants.ts`) — a route below the request's
- * sensitivity is never a candidate, only on-prem routes carry the top level — then the model served and
- * the circuit; (2) the policy's rules; (3) the latency SLO; (4) rank by preference, expected marginal
- * cost, then latency, routes ranked as equals ordered by the strategy; then (5) the tenant's budget,
- * judged on the route ranked first (a downgrade runs 1–4 again for the cheaper model); (6) the routes of
- * the fallback models, each planned with 1–4 and kept within the budget, after the model's own. Rules can add
- * tags (the policy is evaluated again with them) but never remove any, so no rule can lower the sensitivity or
- * send data further out.
+ * Order of reasoning. First the request's tags (the caller's, the tenant's, the detector's, then the rules'
+ * `add-tags` until no new tag appears) and its model (`set-model`); a `deny` rule, or a model the tenant may
+ * not use or no route serves, ends there. Then per model: (1) invariants in code (`invariants.ts`) — a route
+ * below the request's sensitivity or outside its regions is never a candidate, only on-prem routes carry the
+ * top level — then the model served and its price; (2) the policy's `require` and `exclude`, then the
+ * circuit and the route's own rate limit; (3) the latency SLO; (4) rank by preference, expected marginal
+ * cost, then latency, routes ranked as equals ordered by the strategy; (5) the tenant's budget, judged on
+ * the route ranked first (a downgrade runs 1–4 again for the cheaper model); (6) the routes of the fallback
+ * models, each planned with 1–4 and kept within the budget, after the model's own. Rules can add tags but
+ * never remove any, so no rule can lower the sensitivity or send data further out.
  *
  * @example
  * const d = planRoute({ tenant: 'acme', model: 'gpt-5', endpoint: 'chat', tags: ['phi'], inputTokens: 900,

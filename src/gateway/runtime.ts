@@ -22,8 +22,10 @@ export function logDirOf(loaded: LoadedConfig): string {
 }
 
 /**
- * The config the gateway serves, swapped whole on reload. Handlers read `current` once per request, so a
- * request never sees half a reload; route health outlives reloads (it is a dependency, not a runtime part).
+ * The config the gateway serves, swapped whole on reload: each read of `current` gets one whole runtime. A
+ * proxy request reads it at several steps (authentication, `planInput`, `planRequest`, the relay), so a
+ * reload between two steps can plan a request on one config and relay it on the next; the old runtime's
+ * pools close once their requests are done. Route health outlives reloads (a dependency, not a runtime part).
  */
 export class RuntimeHolder {
   private runtime: Runtime;

@@ -73,7 +73,8 @@ export function parseObject(text: string, what: string): Json {
  * and read what it answers. Caller side: how to read a client's request in it and answer that client. The
  * gateway's own shape in between is OpenAI's, so OpenAI's format is the identity and every other format
  * translates once each way. The mock upstream speaks a format through its caller side. Every format passes
- * one shared suite (`test/formats.shared.test.ts`, `test/adapters.shared.test.ts`).
+ * `test/formats.shared.test.ts`; `test/adapters.shared.test.ts` drives the openai and anthropic routes
+ * through the gateway, and `test/responses-api.test.ts` the Responses format.
  */
 export interface WireFormat {
   readonly id: WireFormatId;

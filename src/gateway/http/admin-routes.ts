@@ -23,7 +23,10 @@ function requireAdmin(request: FastifyRequest, ctx: AppContext): void {
 
 const usd = (pico: bigint | undefined) => (pico === undefined ? null : formatUsd(pico, 6));
 
-/** Operators' endpoints, behind the admin key: spend, the live log segment, and config reload. */
+/**
+ * Operators' endpoints: `/metrics` (behind the metrics key when one is set, else the admin key), and behind
+ * the admin key spend, the live log segment and config reload.
+ */
 export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void {
   // Metrics name tenants and their spend: behind `server.metrics_key` when one is set (the admin key works too).
   app.get('/metrics', async (request, reply) => {

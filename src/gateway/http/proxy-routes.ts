@@ -78,7 +78,9 @@ async function relayHeld(
 /**
  * One request, one line: edge (auth, body in the caller's format) → buildFacts and plan → reserve → relay →
  * respond → record. Each step returns a value to the next; only `respond` writes to the caller and only
- * `record` settles, gives back and logs, whatever happened before.
+ * `record` settles, gives back and logs what the steps returned. A request refused before it is planned and
+ * held (its body, schema or pace, the log backlog, a step that throws: an unknown tag, the shared state
+ * away) leaves through the error handler, which logs it with `recordEdgeRefusal`.
  */
 function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -4,8 +4,8 @@ import type { CircuitState } from './circuit-breaker.js';
 /**
  * What the gateway has seen of each route: its circuit and rolling latency by model. The planner reads it
  * (`RouteStats`, on every request, so reads are local); the relay writes to it around each attempt
- * (`relay/health-wrapped-attempt.ts`). In memory (`memory-route-health.ts`), its circuit openings shared
- * with the other instances through Redis when they share state (`shared-route-health.ts`).
+ * (`relay/health-wrapped-attempt.ts`). In memory (`memory-route-health.ts`); with shared state, circuit
+ * openings and latency samples are shared with the other instances through Redis (`shared-route-health.ts`).
  */
 export interface RouteHealthStore extends RouteStats {
   circuitState(route: string): CircuitState;

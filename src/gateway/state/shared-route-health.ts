@@ -12,10 +12,10 @@ const LATENCY_EVERY_MS = 1000;
 const MAX_SAMPLES_PER_MESSAGE = 1024;
 
 /**
- * Route health kept in this process (the planner reads it on every request, so reads stay local), with one
- * thing shared: when a route's circuit opens here, every other instance sharing the Redis hears of it at
- * once (pub/sub) and opens its own — so a route found broken by one instance is avoided by all, not
- * rediscovered by each. Latency samples are shared too, in one message a second per instance, so every
+ * Route health kept in this process (the planner reads it on every request, so reads stay local), with two
+ * things shared through Redis: when a route's circuit opens here, every other instance hears of it at once
+ * (pub/sub) and opens its own — so a route found broken by one instance is avoided by all, not rediscovered
+ * by each; and the latency samples each instance observed, in one message a second per instance, so every
  * instance plans with the latency all of them observed.
  */
 export class SharedRouteHealth implements RouteHealthStore {
