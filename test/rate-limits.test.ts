@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/config/tenant-keys.js';
-import { MemoryRateLimiter } from '../src/gateway/state/memory-rate-limiter.js';
-import { isRefusal } from '../src/gateway/state/rate-limiter.js';
 import { tempDir } from './helpers/hermetic.js';
 import {
   closeMocks,
@@ -16,44 +14,6 @@ import {
 } from './helpers/gateway-fixture.js';
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 15);
-
-describe('rate limiter', () => {
-  it('counts requests and tokens per UTC minute and says when to retry', async () => {
-    const limiter = new MemoryRateLimiter();
-    const limits = { rpm: 2, tpm: 100 };
-    expect(isRefusal(await limiter.admit('t', limits, 40, T0))).toBe(false);
-    expect(await limiter.admit('t', limits, 70, T0)).toEqual({ limit: 'tpm', retryAfterMs: 45_000 });
-    expect(isRefusal(await limiter.admit('t', limits, 60, T0))).toBe(false);
-    expect(await limiter.admit('t', limits, 1, T0 + 44_999)).toEqual({ limit: 'rpm', retryAfterMs: 1 });
-    // A new minute starts from zero; another tenant never shared the count.
-    expect(isRefusal(await limiter.admit('t', limits, 100, T0 + 45_000))).toBe(false);
-    expect(isRefusal(await limiter.admit('u', limits, 100, T0))).toBe(false);
-  });
-
-  it("counts a route's attempts apart from tenants, and remembers a route at its limit until the minute ends", async () => {
-    const limiter = new MemoryRateLimiter();
-    expect(await limiter.admitRoute('r', { tpm: 100 }, 60, T0)).toBeUndefined();
-    expect(limiter.routeLimited('r', T0)).toBeUndefined();
-    // A tenant with the route's name does not share its count.
-    expect(isRefusal(await limiter.admit('r', { tpm: 100 }, 60, T0))).toBe(false);
-    expect(await limiter.admitRoute('r', { tpm: 100 }, 60, T0)).toEqual({ limit: 'tpm', retryAfterMs: 45_000 });
-    expect(limiter.routeLimited('r', T0 + 44_999)).toBe('tpm');
-    expect(limiter.routeLimited('r', T0 + 45_000)).toBeUndefined();
-    expect(await limiter.admitRoute('r', { tpm: 100 }, 60, T0 + 45_000)).toBeUndefined();
-  });
-
-  it('holds a place per request in flight until it finishes, once', async () => {
-    const limiter = new MemoryRateLimiter();
-    const a = await limiter.admit('t', { concurrent: 1 }, 0, T0);
-    expect(await limiter.admit('t', { concurrent: 1 }, 0, T0)).toEqual({ limit: 'concurrent', retryAfterMs: 1000 });
-    if (isRefusal(a)) throw new Error('first request refused');
-    await limiter.finish(a);
-    await limiter.finish(a);
-    const b = await limiter.admit('t', { concurrent: 1 }, 0, T0);
-    expect(isRefusal(b)).toBe(false);
-    expect(isRefusal(await limiter.admit('t', { concurrent: 1 }, 0, T0))).toBe(true);
-  });
-});
 
 describe('rate limits at the gateway', () => {
   const KEY = 'sk-test-limited-0123456789abcdef';

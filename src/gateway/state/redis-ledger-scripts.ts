@@ -95,8 +95,12 @@ export const FINISH = `${PURGE}
 local p, id = ARGV[1], ARGV[2]
 purge(p, tonumber(ARGV[3]))
 local held = unhold(p, id)
-if ARGV[4] == '' then return held and 1 or 0 end
 local done = p .. ':done:' .. id
+-- A release is final: a settle after it changes nothing (a hold that expired unreleased still settles).
+if ARGV[4] == '' then
+  redis.call('SET', done, '1', 'PX', 2 * tonumber(ARGV[9]))
+  return held and 1 or 0
+end
 if redis.call('EXISTS', done) == 1 then return 0 end
 if redis.call('EXISTS', p .. ':restored:' .. ARGV[7]) == 0 then return -1 end
 if not windows(p, ARGV[8], ARGV[6], ARGV[7]) then return -2 end
