@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FailOpenLedger } from '../src/gateway/state/fail-open-ledger.js';
 import { MemorySpendLedger } from '../src/gateway/state/memory-spend-ledger.js';
 import { RedisSpendLedger } from '../src/gateway/state/redis-spend-ledger.js';
 import type { SpendLedger } from '../src/gateway/state/spend-ledger.js';
@@ -36,6 +37,9 @@ interface LedgerUnderTest {
   readonly enterMonth: (ledger: SpendLedger, nowMs: number) => Promise<void>;
 }
 
+/** The Redis ledger inside the last fail-open one made: its month is entered directly. */
+let underFailOpen: RedisSpendLedger | undefined;
+
 const LEDGERS: LedgerUnderTest[] = [
   { name: 'memory', skip: false, make: async () => new MemorySpendLedger(), enterMonth: async () => undefined },
   {
@@ -47,6 +51,17 @@ const LEDGERS: LedgerUnderTest[] = [
       return ledger;
     },
     enterMonth: (ledger, nowMs) => (ledger as RedisSpendLedger).ensureRestored(nowMs),
+  },
+  {
+    // What the gateway runs with shared state: while Redis answers, exactly the Redis ledger.
+    name: 'fail-open over redis',
+    skip: redisUp ? false : 'no Redis answering on 127.0.0.1:6379',
+    make: async () => {
+      underFailOpen = await RedisSpendLedger.connect(REDIS_URL, freshPrefix(), 60_000, async () => undefined);
+      await underFailOpen.ensureRestored(NOON);
+      return new FailOpenLedger(underFailOpen, new MemorySpendLedger(), () => true);
+    },
+    enterMonth: (_ledger, nowMs) => underFailOpen!.ensureRestored(nowMs),
   },
 ];
 

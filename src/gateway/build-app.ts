@@ -37,7 +37,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  * or `inject`). Every error leaves through one handler, in the format of the endpoint's callers.
  */
 export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOptions = {}): FastifyInstance {
-  const runtime = new RuntimeHolder(loaded, deps.health, deps.limiter, deps.clock, deps.random);
+  const runtime = new RuntimeHolder(loaded, deps.health, deps.limiter, deps.clock, deps.random, deps.configure);
   const metrics = new GatewayMetrics(
     () => runtime.current.loaded.routing,
     deps.ledger,

@@ -10,6 +10,9 @@ import { VERSION } from '../version.js';
 import { logDirOf } from './runtime.js';
 import type { CircuitOptions } from './state/circuit-breaker.js';
 import { ClusterReload } from './state/cluster-reload.js';
+import { FailOpenLedger } from './state/fail-open-ledger.js';
+import { FailOpenLimiter } from './state/fail-open-limiter.js';
+import { FailOpenTenants } from './state/fail-open-tenants.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { MemoryRouteHealth } from './state/memory-route-health.js';
 import { MemoryRateLimiter } from './state/memory-rate-limiter.js';
@@ -31,10 +34,10 @@ export interface GatewayDeps {
   /** Uniform in [0, 1): the seed of a weighted choice among equal routes, the jitter of a retry's backoff. */
   readonly random: () => number;
   /**
-   * With shared state: this instance's own counts, for what may go on while the shared store is away
-   * (`http/tenant-stores.ts`).
+   * Told of each config the gateway serves, at start and on every reload: state that reads the config (with
+   * shared state, which tenants fail open while Redis is away).
    */
-  readonly local?: { readonly ledger: SpendLedger; readonly limiter: RateLimiter };
+  readonly configure?: (loaded: LoadedConfig) => void;
   /** With `telemetry`: a span per request to an OTLP collector. */
   readonly tracer?: RequestTracer;
   /** With shared state: the other instances, for a reload that reaches them all. */
@@ -88,15 +91,17 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const localLedger = new MemorySpendLedger();
   await restoreLedgerFromLog(localLedger, dir, clock.now());
   const cluster = await ClusterReload.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
+  const failOpen = new FailOpenTenants();
+  const failsOpen = (tenant: string) => failOpen.has(tenant);
   return {
-    ledger,
-    limiter,
+    ledger: new FailOpenLedger(ledger, localLedger, failsOpen),
+    limiter: new FailOpenLimiter(limiter, new MemoryRateLimiter(), () => ledger.ready(), failsOpen),
     health,
     sink,
     clock,
     random,
     ...tracing,
-    local: { ledger: localLedger, limiter: new MemoryRateLimiter() },
+    configure: (served) => failOpen.configure(served),
     cluster,
   };
 }

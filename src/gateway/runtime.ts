@@ -36,6 +36,8 @@ export class RuntimeHolder {
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
     private readonly random: () => number,
+    /** State that reads the config, told of each one served (`GatewayDeps.configure`). */
+    private readonly configure: (loaded: LoadedConfig) => void = () => undefined,
   ) {
     this.runtime = this.create(loaded);
   }
@@ -56,6 +58,7 @@ export class RuntimeHolder {
   }
 
   private create(loaded: LoadedConfig): Runtime {
+    this.configure(loaded);
     const pools = new UpstreamPools(loaded.file.routes);
     return {
       loaded,

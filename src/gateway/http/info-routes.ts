@@ -6,7 +6,6 @@ import type { AppContext } from '../app-context.js';
 import { authenticate } from './auth.js';
 import { readCallerRequest } from './caller-request.js';
 import { planInput, planRequest } from './plan-request.js';
-import { storesFor } from './tenant-stores.js';
 import { Type } from '@sinclair/typebox';
 import { WIRE_FORMATS } from '../formats/registry.js';
 import { ResponsesRequestSchema } from '../formats/responses/responses-schema.js';
@@ -39,12 +38,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
         'chat',
         request.body,
       );
-      const { facts, decision } = await planRequest(
-        ctx,
-        storesFor(ctx, tenant),
-        await planInput(ctx, request, tenant, canonical),
-        now,
-      );
+      const { facts, decision } = await planRequest(ctx, await planInput(ctx, request, tenant, canonical), now);
       return { ...decisionToJson(decision), tenant: tenant.id, input_tokens: facts.inputTokens };
     },
   );

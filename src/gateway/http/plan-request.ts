@@ -7,7 +7,6 @@ import { plannerView } from '../state/planner-view.js';
 import { externalFindings } from './analyzer.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import type { Planned } from '../outcome.js';
-import type { TenantStores } from './tenant-stores.js';
 
 /** What a request is planned from, read once: a re-plan on fresher spend reads none of it again. */
 export interface PlanInput {
@@ -45,14 +44,9 @@ export async function planInput(
  * `/v1/route/explain`, so explain and the request always agree. A tenant without a budget has no spend to
  * compare with, so no store is asked.
  */
-export async function planRequest(
-  ctx: AppContext,
-  stores: TenantStores,
-  input: PlanInput,
-  nowMs: number,
-): Promise<Planned> {
+export async function planRequest(ctx: AppContext, input: PlanInput, nowMs: number): Promise<Planned> {
   const { tenant } = input;
-  const spend = tenant.budget ? await stores.ledger.snapshot(tenant.id, nowMs) : NO_SPEND;
+  const spend = tenant.budget ? await ctx.ledger.snapshot(tenant.id, nowMs) : NO_SPEND;
   const facts = buildFacts(input.canonical, tenant, input.hints, spend, nowMs, {
     external: input.findings,
     clock: monotonicMs,
@@ -60,6 +54,6 @@ export async function planRequest(
   });
   return {
     facts,
-    decision: planRoute(facts, ctx.runtime.current.loaded.routing, plannerView(ctx.health, stores.limiter, nowMs)),
+    decision: planRoute(facts, ctx.runtime.current.loaded.routing, plannerView(ctx.health, ctx.limiter, nowMs)),
   };
 }

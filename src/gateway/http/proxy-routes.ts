@@ -19,7 +19,6 @@ import { toGatewayError } from './error-mapping.js';
 import { planInput, planRequest, type PlanInput } from './plan-request.js';
 import { reserve, worstTokens } from './reserve.js';
 import { respond } from './respond.js';
-import { storesFor } from './tenant-stores.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -87,10 +86,9 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const { startedMs } = request;
     // Set by the routes' onRequest hook, which refuses the request without one.
     const tenant = request.tenant as Tenant;
-    const stores = storesFor(ctx, tenant);
     const input = await planInput(ctx, request, tenant, readCallerRequest(caller, endpoint, request.body as Json));
-    const plan = () => planRequest(ctx, stores, input, startedMs);
-    const hold = await reserve(stores, tenant, await plan(), plan, startedMs);
+    const plan = () => planRequest(ctx, input, startedMs);
+    const hold = await reserve(ctx, tenant, await plan(), plan, startedMs);
     const signal = callerGone(reply);
     const outcome = await relayHeld(ctx, request, input, hold, caller, signal);
     const { facts, decision } = hold.planned;
@@ -102,7 +100,7 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
       size: sizeOf(facts),
       signal,
     });
-    await record(stores === ctx ? ctx : { ...ctx, ...stores }, {
+    await record(ctx, {
       requestId: request.id,
       callerRequestId: callerRequestId(request),
       startedMs,

@@ -4,7 +4,10 @@ import { GatewayError } from '../errors.js';
 import { isRefusal, type Admission, type LimitRefusal } from '../state/rate-limiter.js';
 import type { Reservation } from '../state/spend-ledger.js';
 import type { Hold, Planned } from '../outcome.js';
-import type { TenantStores } from './tenant-stores.js';
+import type { GatewayDeps } from '../gateway-deps.js';
+
+/** Where a request's budget and limits are counted (with shared state, the fail-open wrappers). */
+type Stores = Pick<GatewayDeps, 'ledger' | 'limiter'>;
 
 /** The tokens a request counts against a per-minute token limit: its prompt and the most it may answer. */
 export const worstTokens = (facts: { inputTokens: number; maxOutputTokens?: number; choices?: number }) =>
@@ -22,7 +25,7 @@ function worstCase(decision: Decision): bigint {
  * back when the other refused or failed. A tenant without limits asks no limiter.
  */
 async function admitAndReserve(
-  { ledger, limiter }: TenantStores,
+  { ledger, limiter }: Stores,
   tenant: Tenant,
   tokens: number,
   amount: bigint,
@@ -51,7 +54,7 @@ async function admitAndReserve(
  * reported, and reserved once more.
  */
 export async function reserve(
-  stores: TenantStores,
+  stores: Stores,
   tenant: Tenant,
   planned: Planned,
   replan: () => Promise<Planned>,
