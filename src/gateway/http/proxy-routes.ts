@@ -8,9 +8,9 @@ import { MessagesRequestSchema } from '../formats/anthropic/messages-schema.js';
 import { ResponsesRequestSchema } from '../formats/responses/responses-schema.js';
 import { WIRE_FORMATS } from '../formats/registry.js';
 import type { Endpoint, Json, WireFormat } from '../formats/wire-format.js';
-import { record } from '../record/record.js';
+import { record, type RequestRecord } from '../record/record.js';
 import { Cancel } from '../relay/cancel.js';
-import type { Hold, Outcome } from '../outcome.js';
+import type { Delivery, Hold, Outcome } from '../outcome.js';
 import { sizeOf } from '../relay/usage.js';
 import { authenticate } from './auth.js';
 import { readCallerRequest } from './caller-request.js';
@@ -18,7 +18,7 @@ import { callerRequestId, echoedRequestId } from './caller-request-id.js';
 import { toGatewayError } from './error-mapping.js';
 import { planInput, planRequest, type PlanInput } from './plan-request.js';
 import { reserve, worstTokens } from './reserve.js';
-import { respond } from './respond.js';
+import { respond, type RespondContext } from './respond.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -74,6 +74,39 @@ async function relayHeld(
   }
 }
 
+/** How `respond` writes to this caller: its format, its request id, whether it asked for the usage chunk. */
+function respondContext(
+  request: FastifyRequest,
+  caller: WireFormat,
+  input: PlanInput,
+  { planned }: Hold,
+  signal: Cancel,
+): RespondContext {
+  return {
+    caller,
+    requestId: echoedRequestId(request),
+    decision: planned.decision,
+    wantsUsage: (input.canonical.body as Json).stream_options?.include_usage === true,
+    size: sizeOf(planned.facts),
+    signal,
+  };
+}
+
+/** What `record` settles, gives back and logs: the request from arrival to what the caller got. */
+function requestRecord(request: FastifyRequest, hold: Hold, outcome: Outcome, delivery: Delivery): RequestRecord {
+  return {
+    requestId: request.id,
+    callerRequestId: callerRequestId(request),
+    startedMs: request.startedMs,
+    facts: hold.planned.facts,
+    decision: hold.planned.decision,
+    hold,
+    attempts: outcome.attempts,
+    delivery,
+    log: request.log,
+  };
+}
+
 /**
  * One request, one line: edge (auth, body in the caller's format) → buildFacts and plan → reserve → relay →
  * respond → record. Each step returns a value to the next; only `respond` writes to the caller and only
@@ -91,26 +124,8 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const hold = await reserve(ctx, tenant, await plan(), plan, startedMs);
     const signal = callerGone(reply);
     const outcome = await relayHeld(ctx, request, input, hold, caller, signal);
-    const { facts, decision } = hold.planned;
-    const delivery = await respond(outcome, reply, {
-      caller,
-      requestId: echoedRequestId(request),
-      decision,
-      wantsUsage: (input.canonical.body as Json).stream_options?.include_usage === true,
-      size: sizeOf(facts),
-      signal,
-    });
-    await record(ctx, {
-      requestId: request.id,
-      callerRequestId: callerRequestId(request),
-      startedMs,
-      facts,
-      decision,
-      hold,
-      attempts: outcome.attempts,
-      delivery,
-      log: request.log,
-    });
+    const delivery = await respond(outcome, reply, respondContext(request, caller, input, hold, signal));
+    await record(ctx, requestRecord(request, hold, outcome, delivery));
     return reply;
   };
   return (request: FastifyRequest, reply: FastifyReply) => ctx.inFlight.track(handle(request, reply));
