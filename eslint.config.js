@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 import { maxTernaryDepth } from './eslint-rules/ternary-depth.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/', '.stryker-tmp/'] },
+  { ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/', '.stryker-tmp/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { appendLogRow, LOG_TABLE_DDL, loggableRow, logSource, rowFromLine } from '../../duckdb/log-schema.js';
+import { appendLogRows, LOG_TABLE_DDL, loggableRow, logSource, rowFromLine } from '../../duckdb/log-schema.js';
 import { decimalTextToPico } from '../../duckdb/usd-decimal.js';
 import type { SpendLedger } from '../state/spend-ledger.js';
 import { walDirOf } from './duckdb-decision-sink.js';
@@ -30,7 +30,7 @@ export async function restoreLedgerFromLog(
   try {
     await connection.run(LOG_TABLE_DDL);
     const appender = await connection.createAppender('requests');
-    for (const row of walRows) appendLogRow(appender, loggableRow(row));
+    appendLogRows(appender, walRows.map(loggableRow));
     appender.closeSync();
     // A row can be both rolled and in its write-ahead segment for a moment: each request is counted once, by
     // the gateway's own id (unique per request; a caller's x-request-id is kept apart and never used here).
