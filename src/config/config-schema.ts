@@ -134,9 +134,16 @@ export const TelemetrySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Keys (and, later, tenants) managed through the admin API: a Postgres server, or PGlite embedded in a folder. */
+export const StoreSchema = Type.Union([
+  Type.Object({ url: Type.String({ pattern: '^postgres(ql)?://' }) }, { additionalProperties: false }),
+  Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+]);
+
 export const ConfigSchema = Type.Object(
   {
     server: Type.Optional(ServerSchema),
+    store: Type.Optional(StoreSchema),
     state: Type.Optional(StateSchema),
     telemetry: Type.Optional(TelemetrySchema),
     sensitivity: Type.Optional(SensitivitySchema),

@@ -12,6 +12,7 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { registerRequestDeadline } from './http/request-deadline.js';
 import { toGatewayError } from './http/error-mapping.js';
 import { registerInfoRoutes } from './http/info-routes.js';
+import { registerKeyRoutes } from './http/key-routes.js';
 import { echoedRequestId } from './http/caller-request-id.js';
 import { registerProxyRoutes } from './http/proxy-routes.js';
 import { respondError } from './http/respond.js';
@@ -97,6 +98,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
   registerProxyRoutes(app, ctx);
   registerInfoRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerKeyRoutes(app, ctx);
   deps.cluster?.onReload(() => reloadHere(ctx));
   app.addHook('onClose', async () => {
     // A caller that has its answer lets the server close, while its request is still settling and logging.
@@ -108,6 +110,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await deps.health.close();
     await deps.cluster?.close();
     await deps.tracer?.close();
+    await deps.keys?.close();
     metrics.close();
   });
   return app;

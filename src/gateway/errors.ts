@@ -67,6 +67,11 @@ const ERROR_CATALOGUE = {
     type: 'permission_error',
     meaning: 'The admin API is off: `server.admin_key` is not set.',
   },
+  model_not_allowed_for_key: {
+    status: 403,
+    type: 'permission_error',
+    meaning: "The key's own `models` list does not hold the requested model (a key narrows its tenant).",
+  },
   policy_denied: {
     status: 403,
     type: 'permission_error',
@@ -129,6 +134,16 @@ const ERROR_CATALOGUE = {
     status: 502,
     type: 'api_error',
     meaning: 'A stream failed after it started: the answer is incomplete.',
+  },
+  store_not_configured: {
+    status: 501,
+    type: 'api_error',
+    meaning: 'Keys and tenants through the admin API need a store: set `store: { path: … }` or `store: { url: … }`.',
+  },
+  store_unavailable: {
+    status: 503,
+    type: 'service_unavailable',
+    meaning: 'The store does not answer: admin writes are refused; requests go on with the keys last read.',
   },
   internal_error: { status: 500, type: 'api_error', meaning: "A fault of the gateway's own; the log has the cause." },
 } as const satisfies Record<string, { status: number; type: OpenAiErrorType; meaning: string }>;

@@ -7,6 +7,8 @@ import { ThreadedDecisionSink } from './record/threaded-decision-sink.js';
 import { restoreLedgerFromLog } from './record/restore-ledger.js';
 import { ensureWritableLogDir } from './record/writable-log-dir.js';
 import { VERSION } from '../version.js';
+import type { KeyStore } from '../store/key-store.js';
+import { openStore } from '../store/open-store.js';
 import { logDirOf } from './runtime.js';
 import type { CircuitOptions } from './state/circuit-breaker.js';
 import { ClusterReload } from './state/cluster-reload.js';
@@ -40,6 +42,8 @@ export interface GatewayDeps {
   readonly configure?: (loaded: LoadedConfig) => void;
   /** With `telemetry`: a span per request to an OTLP collector. */
   readonly tracer?: RequestTracer;
+  /** With `store:`: the virtual keys, read into memory and kept current (`store/key-store.ts`). */
+  readonly keys?: KeyStore;
   /** With shared state: the other instances, for a reload that reaches them all. */
   readonly cluster?: ClusterReload;
 }
@@ -67,6 +71,8 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
     ...(log?.duckdb_threads === undefined ? {} : { threads: log.duckdb_threads }),
   };
   ensureWritableLogDir(dir, loaded.path);
+  // Opened first, so a store that cannot be opened stops the start with nothing else to close.
+  const keys = loaded.file.store ? { keys: await openStore(loaded.file.store, loaded.path, clock) } : {};
   // The writer runs in its own thread on the system clock; a test's clock (rolls, segment names) needs it here.
   const sink =
     clock === systemClock
@@ -81,7 +87,7 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const random = options.random ?? Math.random;
   const telemetry = loaded.file.telemetry;
   const tracing = telemetry ? { tracer: RequestTracer.create(telemetry, VERSION) } : {};
-  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random, ...tracing };
+  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random, ...tracing, ...keys };
   const limiter = await RedisRateLimiter.connect(
     state.redis_url,
     state.key_prefix ?? DEFAULT_KEY_PREFIX,
@@ -103,6 +109,7 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
     ...tracing,
     configure: (served) => failOpen.configure(served),
     cluster,
+    ...keys,
   };
 }
 

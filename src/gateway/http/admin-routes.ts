@@ -14,7 +14,7 @@ function presents(request: FastifyRequest, expected: string, header: string): bo
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function requireAdmin(request: FastifyRequest, ctx: AppContext): void {
+export function requireAdmin(request: FastifyRequest, ctx: AppContext): void {
   const expected = ctx.runtime.current.loaded.file.server?.admin_key;
   if (!expected) throw new GatewayError('admin_disabled', 'The admin API is off: set server.admin_key in the config.');
   if (!presents(request, expected, 'x-admin-key'))

@@ -2,7 +2,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { hashApiKey } from '../../config/tenant-keys.js';
 import type { LoadedConfig } from '../../config/load-config.js';
 import type { Tenant } from '../../engine/routing-config.js';
+import type { KeyStore, StoredKey } from '../../store/key-store.js';
 import { invalidApiKey } from '../errors.js';
+
+/** Who a request comes from: its tenant, and the virtual key it used when the key is one from the store. */
+export interface Caller {
+  readonly tenant: Tenant;
+  readonly key: StoredKey | null;
+}
 
 /** The caller's key, from `Authorization: Bearer <key>` or `x-api-key` (what Anthropic's SDK sends). */
 function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -12,12 +19,26 @@ function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   return typeof key === 'string' && key.length > 0 ? key : undefined;
 }
 
-/** The tenant a request belongs to; 401 for a missing or unknown key. Keys are compared by their sha256. */
-export function authenticate(headers: IncomingHttpHeaders, loaded: LoadedConfig): Tenant {
+/**
+ * The caller of a request; 401 for a missing, unknown, revoked or expired key. Keys are compared by their
+ * sha256: the config's tenant keys first, then the store's virtual keys (in memory, no database round trip).
+ */
+export function authenticate(
+  headers: IncomingHttpHeaders,
+  loaded: LoadedConfig,
+  keys: KeyStore | undefined,
+  nowMs: number,
+): Caller {
   const key = presentedKey(headers);
   if (!key) throw invalidApiKey();
-  const tenantId = loaded.tenantKeys.get(hashApiKey(key));
-  const tenant = tenantId === undefined ? undefined : loaded.routing.tenants.get(tenantId);
-  if (!tenant) throw invalidApiKey();
-  return tenant;
+  const hash = hashApiKey(key);
+  const tenantId = loaded.tenantKeys.get(hash);
+  if (tenantId !== undefined) {
+    const tenant = loaded.routing.tenants.get(tenantId);
+    if (tenant) return { tenant, key: null };
+  }
+  const stored = keys?.lookup(hash, nowMs);
+  const tenant = stored && loaded.routing.tenants.get(stored.tenant);
+  if (!stored || !tenant) throw invalidApiKey();
+  return { tenant, key: stored };
 }

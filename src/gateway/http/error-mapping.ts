@@ -12,7 +12,7 @@ interface ValidationIssue {
   instancePath: string;
   keyword?: string;
   message?: string;
-  params?: { missingProperty?: string };
+  params?: { missingProperty?: string; additionalProperty?: string };
 }
 
 /**
@@ -20,15 +20,17 @@ interface ValidationIssue {
  * issue per alternative plus a summary; the deepest names the field that is actually wrong.
  */
 function mostSpecific(issues: readonly ValidationIssue[]): ValidationIssue {
-  const depth = (v: ValidationIssue) => v.instancePath.split('/').length + (v.params?.missingProperty ? 1 : 0);
+  const named = (v: ValidationIssue) => v.params?.missingProperty ?? v.params?.additionalProperty;
+  const depth = (v: ValidationIssue) => v.instancePath.split('/').length + (named(v) ? 1 : 0);
   const real = issues.filter((v) => v.keyword !== 'anyOf' && v.keyword !== 'if' && v.keyword !== 'allOf');
   return (real.length > 0 ? real : issues).reduce((best, v) => (depth(v) > depth(best) ? v : best));
 }
 
-/** `/messages/0/role` + missing `content` → `messages[0].role` (the OpenAI `param`). */
+/** `/messages/0/role` + missing (or unknown) `content` → `messages[0].role` (the OpenAI `param`). */
 function paramOf(v: ValidationIssue): string | null {
   const parts = v.instancePath.split('/').filter(Boolean);
-  if (v.params?.missingProperty) parts.push(v.params.missingProperty);
+  const named = v.params?.missingProperty ?? v.params?.additionalProperty;
+  if (named) parts.push(named);
   if (parts.length === 0) return null;
   return parts.reduce((p, part) => (/^\d+$/.test(part) ? `${p}[${part}]` : p ? `${p}.${part}` : part), '');
 }
@@ -41,10 +43,12 @@ export function toGatewayError(err: unknown): GatewayError {
     const first = mostSpecific(e.validation);
     const param = paramOf(first);
     const what = param ?? e.validationContext ?? 'body';
-    return invalidRequest(
-      `Invalid request: '${what}' ${first.params?.missingProperty ? 'is required' : (first.message ?? 'is invalid')}.`,
-      param,
-    );
+    const problem = first.params?.missingProperty
+      ? 'is required'
+      : first.params?.additionalProperty
+        ? 'is not a field this endpoint takes'
+        : (first.message ?? 'is invalid');
+    return invalidRequest(`Invalid request: '${what}' ${problem}.`, param);
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

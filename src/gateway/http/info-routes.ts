@@ -16,10 +16,12 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   typed.get('/v1/models', async (request) => {
     const { loaded } = ctx.runtime.current;
-    const tenant = authenticate(request.headers, loaded);
+    const { tenant, key } = authenticate(request.headers, loaded, ctx.keys, ctx.clock.now());
     const served = new Set<string>();
     for (const route of loaded.routing.routes) if (route.models !== '*') for (const m of route.models) served.add(m);
-    const ids = [...served].filter((m) => !tenant.models || tenant.models.has(m)).sort();
+    const ids = [...served]
+      .filter((m) => (!tenant.models || tenant.models.has(m)) && (!key?.models || key.models.includes(m)))
+      .sort();
     return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'switchyard' })) };
   });
 
@@ -31,15 +33,15 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     { schema: { body: Type.Union([ChatCompletionRequestSchema, ResponsesRequestSchema]) } },
     async (request) => {
       const { loaded } = ctx.runtime.current;
-      const tenant = authenticate(request.headers, loaded);
       const now = ctx.clock.now();
+      const caller = authenticate(request.headers, loaded, ctx.keys, now);
       const canonical = readCallerRequest(
         'input' in request.body ? WIRE_FORMATS['openai-responses'] : WIRE_FORMATS.openai,
         'chat',
         request.body,
       );
-      const { facts, decision } = await planRequest(ctx, await planInput(ctx, request, tenant, canonical), now);
-      return { ...decisionToJson(decision), tenant: tenant.id, input_tokens: facts.inputTokens };
+      const { facts, decision } = await planRequest(ctx, await planInput(ctx, request, caller, canonical), now);
+      return { ...decisionToJson(decision), tenant: caller.tenant.id, input_tokens: facts.inputTokens };
     },
   );
 
@@ -57,6 +59,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
       ...(logProblem === undefined
         ? []
         : [`log: ${logProblem}; rows wait in memory (the 200 ms durability window does not hold)`]),
+      ...(ctx.keys && !ctx.keys.ready() ? ['store: down; keys are served as last read, admin writes refused'] : []),
     ];
     const status =
       healthy.length === 0 ? 'no_healthy_route' : store === 'down' || problems.length > 0 ? 'degraded' : 'ready';
@@ -65,6 +68,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
       routes_healthy: healthy.length,
       routes_total: routes.length,
       state_store: store,
+      ...(ctx.keys ? { store: ctx.keys.ready() ? 'up' : 'down' } : {}),
       ...(problems.length > 0 ? { problems } : {}),
     };
     return reply.code(healthy.length > 0 ? 200 : 503).send(body);

@@ -5,7 +5,9 @@ import type { Tenant } from '../../engine/routing-config.js';
 import type { AppContext } from '../app-context.js';
 import { plannerView } from '../state/planner-view.js';
 import { externalFindings } from './analyzer.js';
+import type { Caller } from './auth.js';
 import { hintsFromHeaders } from './caller-hints.js';
+import { narrowedByKey } from './key-narrowing.js';
 import type { Planned } from '../outcome.js';
 
 /** What a request is planned from, read once: a re-plan on fresher spend reads none of it again. */
@@ -23,15 +25,18 @@ const NO_FINDINGS: readonly string[] = Object.freeze([]);
 /** The detector's clock for its time limit: monotonic, unlike the gateway's (which a test may set). */
 const monotonicMs = () => performance.now();
 
-/** Reads a request's hints, asks the analyzer (when one is configured) and draws its seed. */
+/**
+ * Reads a request's hints (narrowed by its virtual key, if any), asks the analyzer (when one is configured)
+ * and draws its seed.
+ */
 export async function planInput(
   ctx: AppContext,
   request: FastifyRequest,
-  tenant: Tenant,
+  { tenant, key }: Caller,
   canonical: CanonicalRequest,
 ): Promise<PlanInput> {
   const { loaded } = ctx.runtime.current;
-  const hints = hintsFromHeaders(request.headers, loaded.routing, tenant);
+  const hints = narrowedByKey(key, canonical, hintsFromHeaders(request.headers, loaded.routing, tenant));
   const findings =
     loaded.file.sensitivity?.analyzer && tenant.autoTag
       ? await externalFindings(loaded, tenant, canonical)

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ChatCompletionRequestSchema, EmbeddingsRequestSchema } from '../../engine/request-schema.js';
 import type { Tenant } from '../../engine/routing-config.js';
+import type { StoredKey } from '../../store/key-store.js';
 import type { AppContext } from '../app-context.js';
 import { GatewayError } from '../errors.js';
 import { MessagesRequestSchema } from '../formats/anthropic/messages-schema.js';
@@ -24,6 +25,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The tenant of an authenticated proxy request (set before the body is read or validated). */
     tenant: Tenant | null;
+    /** The store's virtual key the request came with; null for a tenant key from the config. */
+    apiKey: StoredKey | null;
     /** When the request arrived, on the gateway's clock. */
     startedMs: number;
   }
@@ -119,7 +122,8 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const { startedMs } = request;
     // Set by the routes' onRequest hook, which refuses the request without one.
     const tenant = request.tenant as Tenant;
-    const input = await planInput(ctx, request, tenant, readCallerRequest(caller, endpoint, request.body as Json));
+    const canonical = readCallerRequest(caller, endpoint, request.body as Json);
+    const input = await planInput(ctx, request, { tenant, key: request.apiKey }, canonical);
     const plan = () => planRequest(ctx, input, startedMs);
     const hold = await reserve(ctx, tenant, await plan(), plan, startedMs);
     const signal = callerGone(reply);
@@ -134,11 +138,14 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
 export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('tenant', null);
   app.decorateRequest('startedMs', 0);
+  app.decorateRequest('apiKey', null);
   // Authentication before the body is parsed or validated: an unknown caller learns nothing and costs little.
   const authenticated = {
     onRequest: async (request: FastifyRequest) => {
       request.startedMs = ctx.clock.now();
-      request.tenant = authenticate(request.headers, ctx.runtime.current.loaded);
+      const caller = authenticate(request.headers, ctx.runtime.current.loaded, ctx.keys, request.startedMs);
+      request.tenant = caller.tenant;
+      request.apiKey = caller.key;
       const behind = ctx.sink.backlog();
       if (behind > (ctx.runtime.current.loaded.file.log?.max_backlog_rows ?? DEFAULT_MAX_BACKLOG_ROWS)) {
         const why = ctx.sink.problem();
