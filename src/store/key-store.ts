@@ -70,7 +70,6 @@ const COLUMNS =
  */
 export class KeyStore {
   private readonly byHash = new Map<string, StoredKey>();
-  private readonly hashOf = new Map<string, string>();
   private seen = new Date(0);
   private timer: NodeJS.Timeout | undefined;
   private healthy = true;
@@ -107,29 +106,9 @@ export class KeyStore {
   }
 
   async create(input: NewKey, actor: string): Promise<{ key: string; record: StoredKey }> {
-    const key = newApiKey();
-    const row = await this.db.transaction(async (tx) => {
-      const [inserted] = await tx.query<KeyRow>(
-        `INSERT INTO api_keys (id, tenant, name, key_hash, prefix, models, default_tags, metadata, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-        [
-          newKeyId(),
-          input.tenant,
-          input.name ?? null,
-          hashApiKey(key),
-          key.slice(0, 8),
-          input.models ?? null,
-          input.defaultTags ?? [],
-          JSON.stringify(input.metadata ?? {}),
-          input.expiresAtMs === undefined ? null : new Date(input.expiresAtMs),
-        ],
-      );
-      const created = inserted as KeyRow;
-      await audit(tx, actor, 'key.create', created.id, null, toKey(created));
-      return created;
-    });
-    this.remember(row);
-    return { key, record: toKey(row) };
+    const created = await this.db.transaction((tx) => insertKey(tx, input, actor));
+    this.remember(created.row);
+    return { key: created.key, record: toKey(created.row) };
   }
 
   async list(tenant?: string): Promise<StoredKey[]> {
@@ -172,30 +151,35 @@ export class KeyStore {
     graceSeconds: number,
     actor: string,
   ): Promise<{ key: string; record: StoredKey } | undefined> {
-    const old = await this.get(id);
-    if (!old || old.revokedAt !== null) return undefined;
     const endsMs = this.clock.now() + graceSeconds * 1000;
-    const created = await this.create(
-      {
-        tenant: old.tenant,
-        name: old.name ?? undefined,
-        models: old.models ?? undefined,
-        defaultTags: old.defaultTags,
-        metadata: old.metadata,
-        expiresAtMs: old.expiresAt === null ? undefined : Date.parse(old.expiresAt),
-      },
-      actor,
-    );
-    const [ended] = await this.db.transaction(async (tx) => {
-      const rows = await tx.query<KeyRow>(
+    // One transaction: the new key exists exactly when the old one's end is set.
+    const rotated = await this.db.transaction(async (tx) => {
+      const [old] = await tx.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
+      if (!old || old.revoked_at !== null) return undefined;
+      const created = await insertKey(
+        tx,
+        {
+          tenant: old.tenant,
+          name: old.name ?? undefined,
+          models: old.models ?? undefined,
+          defaultTags: old.default_tags,
+          metadata: old.metadata,
+          expiresAtMs: old.expires_at?.getTime(),
+        },
+        actor,
+      );
+      const [ended] = await tx.query<KeyRow>(
         `UPDATE api_keys SET expires_at = $2, updated_at = clock_timestamp() WHERE id = $1 RETURNING ${COLUMNS}`,
         [id, new Date(endsMs)],
       );
-      await audit(tx, actor, 'key.rotate', id, old, { replaced_by: created.record.id, grace_seconds: graceSeconds });
-      return rows;
+      const replaced = { replaced_by: created.row.id, grace_seconds: graceSeconds };
+      await audit(tx, actor, 'key.rotate', id, toKey(old), replaced);
+      return { created, ended: ended as KeyRow };
     });
-    if (ended) this.remember(ended);
-    return created;
+    if (!rotated) return undefined;
+    this.remember(rotated.created.row);
+    this.remember(rotated.ended);
+    return { key: rotated.created.key, record: toKey(rotated.created.row) };
   }
 
   async auditTrail(limit: number): Promise<Record<string, unknown>[]> {
@@ -221,12 +205,37 @@ export class KeyStore {
   }
 
   private remember(row: KeyRow): void {
-    const previous = this.hashOf.get(row.id);
-    if (previous !== undefined && previous !== row.key_hash) this.byHash.delete(previous);
-    this.hashOf.set(row.id, row.key_hash);
+    // A row's key_hash never changes (a rotation is a new row): the hash alone finds what to replace.
     this.byHash.set(row.key_hash, toKey(row));
     if (row.updated_at > this.seen) this.seen = row.updated_at;
   }
+}
+
+/** Inserts a new key and its audit row; the key itself goes nowhere but back to the caller. */
+async function insertKey(
+  tx: Pick<SqlClient, 'query'>,
+  input: NewKey,
+  actor: string,
+): Promise<{ key: string; row: KeyRow }> {
+  const key = newApiKey();
+  const [inserted] = await tx.query<KeyRow>(
+    `INSERT INTO api_keys (id, tenant, name, key_hash, prefix, models, default_tags, metadata, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+    [
+      newKeyId(),
+      input.tenant,
+      input.name ?? null,
+      hashApiKey(key),
+      key.slice(0, 8),
+      input.models ?? null,
+      input.defaultTags ?? [],
+      JSON.stringify(input.metadata ?? {}),
+      input.expiresAtMs === undefined ? null : new Date(input.expiresAtMs),
+    ],
+  );
+  const row = inserted as KeyRow;
+  await audit(tx, actor, 'key.create', row.id, null, toKey(row));
+  return { key, row };
 }
 
 async function audit(

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { ChatCompletionRequestSchema, EmbeddingsRequestSchema } from '../../engine/request-schema.js';
 import type { Tenant } from '../../engine/routing-config.js';
 import type { StoredKey } from '../../store/key-store.js';
@@ -135,6 +136,18 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
   return (request: FastifyRequest, reply: FastifyReply) => ctx.inFlight.track(handle(request, reply));
 }
 
+/**
+ * The proxy endpoints: each path's body schema, the endpoint it serves and the format its callers speak.
+ * Anthropic's Messages API, for Anthropic clients: the same planner and routes, answered in their format.
+ * OpenAI's Responses API: to a Responses route as sent, to any other through the chat shape and back.
+ */
+const PROXY_ENDPOINTS = [
+  { path: '/v1/chat/completions', body: ChatCompletionRequestSchema, endpoint: 'chat', caller: WIRE_FORMATS.openai },
+  { path: '/v1/embeddings', body: EmbeddingsRequestSchema, endpoint: 'embeddings', caller: WIRE_FORMATS.openai },
+  { path: '/v1/responses', body: ResponsesRequestSchema, endpoint: 'chat', caller: WIRE_FORMATS['openai-responses'] },
+  { path: '/v1/messages', body: MessagesRequestSchema, endpoint: 'chat', caller: WIRE_FORMATS.anthropic },
+] as const satisfies readonly { path: string; body: TSchema; endpoint: Endpoint; caller: WireFormat }[];
+
 export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('tenant', null);
   app.decorateRequest('startedMs', 0);
@@ -158,43 +171,10 @@ export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void
     },
   };
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const openai = WIRE_FORMATS.openai;
-  typed.post(
-    '/v1/chat/completions',
-    {
-      schema: { body: ChatCompletionRequestSchema },
-      config: { callerFormat: openai, endpoint: 'chat' },
-      ...authenticated,
-    },
-    proxyHandler(ctx, 'chat', openai),
-  );
-  typed.post(
-    '/v1/embeddings',
-    {
-      schema: { body: EmbeddingsRequestSchema },
-      config: { callerFormat: openai, endpoint: 'embeddings' },
-      ...authenticated,
-    },
-    proxyHandler(ctx, 'embeddings', openai),
-  );
-  // Anthropic's Messages API, for Anthropic clients: the same planner and routes, answered in their format.
-  // OpenAI's Responses API: to a Responses route as sent, to any other through the chat shape and back.
-  typed.post(
-    '/v1/responses',
-    {
-      schema: { body: ResponsesRequestSchema },
-      config: { callerFormat: WIRE_FORMATS['openai-responses'], endpoint: 'chat' },
-      ...authenticated,
-    },
-    proxyHandler(ctx, 'chat', WIRE_FORMATS['openai-responses']),
-  );
-  typed.post(
-    '/v1/messages',
-    {
-      schema: { body: MessagesRequestSchema },
-      config: { callerFormat: WIRE_FORMATS.anthropic, endpoint: 'chat' },
-      ...authenticated,
-    },
-    proxyHandler(ctx, 'chat', WIRE_FORMATS.anthropic),
-  );
+  for (const { path, body, endpoint, caller } of PROXY_ENDPOINTS)
+    typed.post(
+      path,
+      { schema: { body }, config: { callerFormat: caller, endpoint }, ...authenticated },
+      proxyHandler(ctx, endpoint, caller),
+    );
 }
