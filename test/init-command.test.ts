@@ -64,6 +64,44 @@ describe('switchyard init', () => {
     }
   });
 
+  it('writes the embedded store; the keys and tenants commands work against the gateway it starts', async () => {
+    const cwd = tempDir('switchyard-init');
+    const env = { OPENAI_API_KEY: 'sk-test-openai-0123456789', SWITCHYARD_ADMIN_KEY: '' };
+    const init = await runCli(['init', '--base-url', `openai=${openai.url}`], { cwd, env });
+    expect(init.code).toBe(0);
+    expect(parse(readFileSync(join(cwd, 'switchyard.yaml'), 'utf8'))).toMatchObject({
+      store: { path: './switchyard-data' },
+    });
+    const adminKey = /admin key \(written to [^)]+; shown once\): (\S+)/.exec(init.stdout)![1]!;
+    const serve = await startProcess([BIN, 'serve', '--port', '0'], env, cwd);
+    try {
+      const cli = (args: string[], adminEnv = { SWITCHYARD_ADMIN_KEY: adminKey }) =>
+        runCli([...args, '--url', `http://127.0.0.1:${serve.port}`], { cwd, env: { ...env, ...adminEnv } });
+      expect((await cli(['tenants', 'create', 'team', '--daily-usd', '5'])).code).toBe(0);
+      const made = await cli(['keys', 'create', '--tenant', 'team', '--name', 'ci', '--rpm', '60', '--json']);
+      expect(made.code).toBe(0);
+      const { id, key } = JSON.parse(made.stdout) as { id: string; key: string };
+      const chat = () =>
+        request(`http://127.0.0.1:${serve.port}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        }).then(async (r) => (await r.body.dump(), r.statusCode));
+      expect(await chat()).toBe(200);
+      const listed = await cli(['keys', 'list', '--tenant', 'team']);
+      expect(listed.stdout).toMatch(new RegExp(`${id}\\s+ci\\s+team\\s+${key.slice(0, 8)}\\s+live`));
+      expect(listed.stdout).not.toContain(key);
+      expect((await cli(['keys', 'revoke', id])).stdout).toContain(`revoked ${id}`);
+      expect(await chat()).toBe(401);
+      // The gateway's refusal is one line and exit 2; no admin key is a usage error.
+      const refused = await cli(['tenants', 'delete', 'acme-nope']);
+      expect([refused.code, refused.stderr.trim()]).toEqual([2, expect.stringMatching(/^switchyard: not_found: /)]);
+      expect((await cli(['keys', 'list'], { SWITCHYARD_ADMIN_KEY: '' })).stderr).toContain('SWITCHYARD_ADMIN_KEY');
+    } finally {
+      await serve.stop();
+    }
+  });
+
   it('with no key and no flags, says what to do in one line and writes nothing', async () => {
     const cwd = tempDir('switchyard-init');
     const { code, stderr } = await runCli(['init'], {

@@ -1,7 +1,8 @@
+import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../src/store/migrate.js';
+import { migrate, migrations } from '../src/store/migrate.js';
 import { PgClient } from '../src/store/pg-client.js';
 import { tempDir } from './helpers/hermetic.js';
 import {
@@ -149,7 +150,9 @@ describe.each(STORES)('virtual keys in $name', ({ skip, store }) => {
       [{ tenant: 'narrow', models: ['gpt-5'] }, 'models'],
       [{ tenant: 'acme', default_tags: ['no-such-tag'] }, 'default_tags'],
       [{ tenant: 'acme', expires_at: '2001-01-01T00:00:00Z' }, 'expires_at'],
-      [{ tenant: 'acme', budget: { daily_usd: 5 } }, 'budget'],
+      [{ tenant: 'acme', budget: { daily_usd: -1 } }, 'budget'],
+      [{ tenant: 'acme', limits: { rpm: 0 } }, 'limits'],
+      [{ tenant: 'acme', alerts: { webhook_url: 'ftp://x' } }, 'alerts'],
     ];
     for (const [body, param] of cases) {
       const res = await post(gw, '/admin/keys', body);
@@ -190,14 +193,76 @@ describe.skipIf(!postgresUp)('the store shared by two gateways (Postgres; skippe
     }
   });
 
+  it('a store that stops answering: keys still served, /ready and the gauge say so, admin writes 503', async () => {
+    const proxy = await startTcpProxy(5432);
+    const mocks = await startMocks();
+    const url = (await schema()).replace('127.0.0.1:5432', `127.0.0.1:${proxy.port}`);
+    const gw = await startGateway(writeGatewayConfig(mocks, `store: { url: "${url}" }\n`));
+    try {
+      const { body } = await post(gw, '/admin/keys', { tenant: 'acme' });
+      const ready = async () => (await get(gw, '/ready')).body as { status: string; store?: string };
+      expect(await ready()).toMatchObject({ store: 'up' });
+      proxy.cut();
+      let seen = await ready();
+      for (let i = 0; i < 100 && seen.store !== 'down'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        seen = await ready();
+      }
+      expect(seen).toMatchObject({ status: 'degraded', store: 'down' });
+      const metrics = await request(`${gw.url}/metrics`, { headers: admin });
+      expect(await metrics.body.text()).toMatch(/switchyard_store_up 0/);
+      expect((await chat(gw, body.key as string, 'gpt-5')).status).toBe(200);
+      const refused = await post(gw, '/admin/keys', { tenant: 'acme' });
+      expect([refused.status, refused.body.error.code]).toEqual([503, 'store_unavailable']);
+      proxy.restore();
+      for (let i = 0; i < 100 && seen.store !== 'up'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        seen = await ready();
+      }
+      expect(seen.store).toBe('up');
+    } finally {
+      await gw.close();
+      await closeMocks(mocks);
+      await proxy.close();
+    }
+  });
+
   it('migrations run once when instances start at the same time', async () => {
     const url = await schema();
     const clients = await Promise.all([PgClient.connect(url), PgClient.connect(url), PgClient.connect(url)]);
     try {
       const applied = await Promise.all(clients.map((c) => migrate(c)));
-      expect(applied.flat()).toEqual([1]);
+      expect(applied.flat()).toEqual(migrations().map((m) => m.version));
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
   });
 });
+
+/** A TCP proxy on loopback to `port`: `cut` drops every connection and refuses new ones until `restore`. */
+async function startTcpProxy(port: number) {
+  const sockets = new Set<Socket>();
+  let open = true;
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    cut() {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      open = true;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -8,6 +8,16 @@ export class UsageError extends SwitchyardError {
   }
 }
 
+/** A command that ran and failed for a reason it names in one line (a gateway's refusal), with its exit code. */
+export class CommandFailed extends SwitchyardError {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super('command_failed', message);
+  }
+}
+
 /**
  * Runs a command's action and turns what it throws into the CLI's contract: a config problem lists every
  * problem, other bad input (a bad flag, a missing request file or log) is one line, both exit 2; anything
@@ -21,6 +31,9 @@ export async function runAction(action: () => Promise<number | void>): Promise<v
     if (err instanceof ConfigError) {
       console.error(`switchyard: ${err.message}`);
       process.exitCode = 2;
+    } else if (err instanceof CommandFailed) {
+      console.error(`switchyard: ${err.message}`);
+      process.exitCode = err.exitCode;
     } else if (err instanceof UsageError || err instanceof LogNotFoundError) {
       console.error(`switchyard: ${err.message}`);
       process.exitCode = 2;

@@ -11,6 +11,7 @@ import type { FromLogOptions } from './scenario-from-log-command.js';
 import type { ServeOptions } from './serve-command.js';
 import type { WhatIfOptions } from './whatif-command.js';
 import { runAction, UsageError } from './cli-error.js';
+import { registerAdminCommands } from './admin/register-admin-commands.js';
 
 /**
  * Every command's name, arguments and options. Each action imports its command's module when it runs, so
@@ -19,6 +20,7 @@ import { runAction, UsageError } from './cli-error.js';
 export function registerCommands(program: Command): void {
   registerGatewayCommands(program);
   registerReportCommands(program);
+  registerAdminCommands(program);
 }
 
 /** The commands that set up, check, explain and run the gateway. */
@@ -49,6 +51,12 @@ function registerGatewayCommands(program: Command): void {
     .option('--onprem-usd-per-hour <usd>', 'what the on-prem server costs an hour', '0')
     .option('--tenant <id>', 'the tenant to create', 'default')
     .option('--port <port>', 'the port the gateway will listen on', '4000')
+    .option(
+      '--store <dir>',
+      'the embedded store (PGlite) for keys and tenants made through the admin API',
+      './switchyard-data',
+    )
+    .option('--no-store', 'no store: keys and tenants only in the config file')
     .option('--force', 'replace an existing file')
     .option('--demo', 'write the example config instead, to run with --mock-upstreams (no keys)')
     .action((options: InitOptions) => runAction(async () => (await import('./init-command.js')).init(options)));

@@ -18,6 +18,19 @@ export interface InitOptions {
   port: string;
   force?: boolean;
   demo?: boolean;
+  /** The embedded store's folder (keys and tenants through the admin API), or false for none. */
+  store: string | false;
+}
+
+/**
+ * With a store, the admin API needs an admin key: `${SWITCHYARD_ADMIN_KEY}` when that is set now, else a new
+ * one written into the file (shown once here).
+ */
+function adminKeyFor(store: string | false): { configured?: string; shown?: string } {
+  if (store === false) return {};
+  if (process.env.SWITCHYARD_ADMIN_KEY) return { configured: '${SWITCHYARD_ADMIN_KEY}' };
+  const made = `sy-admin-${randomBytes(24).toString('hex')}`;
+  return { configured: made, shown: made };
 }
 
 /** The models a new config starts with per provider: ones the built-in catalogue prices. */
@@ -114,8 +127,10 @@ export async function init(options: InitOptions): Promise<number> {
     );
   }
   const key = `sk-sy-${randomBytes(24).toString('hex')}`;
+  const admin = adminKeyFor(options.store);
   const config = {
-    server: { host: '127.0.0.1', port },
+    server: { host: '127.0.0.1', port, ...(admin.configured ? { admin_key: admin.configured } : {}) },
+    ...(options.store === false ? {} : { store: { path: options.store } }),
     routes,
     tenants: [{ id: options.tenant, api_keys: [`sha256:${hashApiKey(key)}`] }],
   };
@@ -132,6 +147,14 @@ export async function init(options: InitOptions): Promise<number> {
       `wrote ${options.out}:`,
       ...said.map((s) => `  ${s}`),
       `tenant ${options.tenant}'s key (shown once, stored hashed): ${key}`,
+      ...(options.store === false
+        ? []
+        : [
+            `keys and tenants through the admin API, stored in ${options.store} (embedded PGlite, no server)`,
+            admin.shown
+              ? `admin key (written to ${options.out}; shown once): ${admin.shown}`
+              : 'admin key: from SWITCHYARD_ADMIN_KEY',
+          ]),
       '',
       `start:  npx switchyard serve${options.out === DEFAULT_CONFIG_PATH ? '' : ` -c ${options.out}`}`,
       `try:    curl -s http://127.0.0.1:${port}/v1/chat/completions -H "authorization: Bearer ${key}" -H "content-type: application/json" -d '{"model":"${model}","messages":[{"role":"user","content":"Say hello"}]}'`,

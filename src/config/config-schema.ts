@@ -69,6 +69,23 @@ export const ServerSchema = Type.Object(
     host: Type.Optional(Type.String({ minLength: 1 })),
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     admin_key: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * Several admin keys, each with a name (the actor in the audit trail) and a role: `admin` reads and writes,
+     * `viewer` only reads. `admin_key` stays valid beside them, as an admin named `admin`.
+     */
+    admin_keys: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            key: Type.String({ minLength: 16 }),
+            role: Type.Union([Type.Literal('admin'), Type.Literal('viewer')]),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1 },
+      ),
+    ),
     body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
     /** The longest a caller may take to send a whole request, headers and body (408 beyond). */
     request_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),

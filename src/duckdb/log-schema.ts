@@ -53,6 +53,8 @@ export const LogRowSchema = Type.Object({
   instance: Type.Optional(Type.String()),
   /** The caller's own `x-request-id`; `requestId` is always the gateway's, unique per request. */
   callerRequestId: Type.Optional(Type.String()),
+  /** The store's virtual key the request came with (its id, never the key); none for a config tenant key. */
+  keyId: Type.Optional(Type.String()),
 });
 export type LogRow = Frozen<Static<typeof LogRowSchema>>;
 
@@ -107,6 +109,7 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   rowProblem: optionalText('row_problem'),
   instance: optionalText('instance'),
   callerRequestId: optionalText('caller_request_id'),
+  keyId: optionalText('key_id'),
 };
 const ORDERED = Object.entries(COLUMNS) as [keyof LogRow, Column<unknown>][];
 

@@ -100,6 +100,21 @@ export const BudgetSchema = Type.Object(
 );
 export type BudgetConfig = Static<typeof BudgetSchema>;
 
+/**
+ * Budget alerts: a JSON POST to `webhook_url` when a window's settled spend crosses each percentage of the budget,
+ * once per window and threshold (the gateway sends them; the planner does not read them).
+ */
+export const AlertsSchema = Type.Object(
+  {
+    webhook_url: Type.String({ pattern: '^https?://', maxLength: 2000 }),
+    at_percent: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1, maximum: 1000 }), { minItems: 1, maxItems: 10, uniqueItems: true }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AlertsConfig = Static<typeof AlertsSchema>;
+
 export const TenantSchema = Type.Object(
   {
     id: Id,
@@ -139,6 +154,7 @@ export const TenantSchema = Type.Object(
     fallbacks: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('same_family_only')])),
     /** All of this tenant's data stays in these regions (any one of them), whatever its tags. */
     regions: Type.Optional(Regions),
+    alerts: Type.Optional(AlertsSchema),
   },
   { additionalProperties: false },
 );

@@ -132,16 +132,32 @@ function regionRules(tenant: Tenant, tags: readonly string[], routing: RoutingCo
 const matches = (route: Route, s: RouteSelector) =>
   (s.kinds?.includes(route.kind) ?? false) || (s.routes?.includes(route.id) ?? false);
 
-function remainingPico(tenant: Tenant, spend: SpendSnapshot): bigint | undefined {
-  const b = tenant.budget;
-  if (!b) return undefined;
+/** What is left in one budget's windows (the tighter of day and month); undefined without a limit. */
+function leftIn(
+  limits: { readonly dailyPico?: bigint; readonly monthlyPico?: bigint },
+  spend: SpendSnapshot,
+): bigint | undefined {
   let remaining: bigint | undefined;
-  if (b.dailyPico !== undefined) remaining = b.dailyPico - spend.dailyPico;
-  if (b.monthlyPico !== undefined) {
-    const monthly = b.monthlyPico - spend.monthlyPico;
+  if (limits.dailyPico !== undefined) remaining = limits.dailyPico - spend.dailyPico;
+  if (limits.monthlyPico !== undefined) {
+    const monthly = limits.monthlyPico - spend.monthlyPico;
     remaining = remaining === undefined || monthly < remaining ? monthly : remaining;
   }
   return remaining;
+}
+
+/** What a request may still spend, and whose budget says so: its tenant's or its key's, whichever leaves less. */
+interface BudgetLeft {
+  readonly remaining: bigint;
+  readonly holder: string;
+}
+
+function budgetLeft(tenant: Tenant, req: RequestFacts): BudgetLeft | undefined {
+  const ofTenant = tenant.budget && leftIn(tenant.budget, req.spend);
+  const ofKey = req.keyBudget && leftIn(req.keyBudget, req.keyBudget.spend);
+  if (ofKey !== undefined && (ofTenant === undefined || ofKey < ofTenant))
+    return { remaining: ofKey, holder: `key ${req.keyBudget?.key}` };
+  return ofTenant === undefined ? undefined : { remaining: ofTenant, holder: `tenant ${tenant.id}` };
 }
 
 function ruleFacts(
@@ -334,11 +350,11 @@ function dropOverBudget(s: Selection, remaining: bigint): Selection {
   };
 }
 
-/** Step 5: the tenant's budget, judged on the route steps 1–4 ranked first. */
+/** Step 5: the budget (the tenant's, or its key's when tighter), judged on the route steps 1–4 ranked first. */
 function applyBudget(
   selection: Selection,
   model: string,
-  remaining: bigint,
+  { remaining, holder }: BudgetLeft,
   tenant: Tenant,
   planModel: (model: string) => Selection,
 ): { selection: Selection; model: string } | Denial {
@@ -347,7 +363,7 @@ function applyBudget(
   if (!best || fits(best)) return { selection: dropOverBudget(selection, remaining), model };
   const over: Denial = {
     code: 'budget_exceeded',
-    message: `tenant ${tenant.id} has ${remaining < 0n ? 0n : remaining} pico-dollars of budget left; this request may cost up to ${best.maxCostPico}`,
+    message: `${holder} has ${remaining < 0n ? 0n : remaining} pico-dollars of budget left; this request may cost up to ${best.maxCostPico}`,
   };
   const budget = tenant.budget;
   if (budget?.onExceed === 'downgrade' && budget.downgradeTo && budget.downgradeTo !== model) {
@@ -447,10 +463,10 @@ function noRouteDenial(excluded: readonly Exclusion[], sensitivity: string, serv
  * below the request's sensitivity or outside its regions is never a candidate, only on-prem routes carry the
  * top level — then the model served and its price; (2) the policy's `require` and `exclude`, then the
  * circuit and the route's own rate limit; (3) the latency SLO; (4) rank by preference, expected marginal
- * cost, then latency, routes ranked as equals ordered by the strategy; (5) the tenant's budget, judged on
- * the route ranked first (a downgrade runs 1–4 again for the cheaper model); (6) the routes of the fallback
- * models, each planned with 1–4 and kept within the budget, after the model's own. Rules can add tags but
- * never remove any, so no rule can lower the sensitivity or send data further out.
+ * cost, then latency, routes ranked as equals ordered by the strategy; (5) the tenant's budget (or its key's,
+ * when tighter), judged on the route ranked first (a downgrade runs 1–4 again for the cheaper model); (6) the
+ * routes of the fallback models, each planned with 1–4 and kept within the budget, after the model's own. Rules
+ * can add tags but never remove any, so no rule can lower the sensitivity or send data further out.
  *
  * @example
  * const d = planRoute({ tenant: 'acme', model: 'gpt-5', endpoint: 'chat', tags: ['phi'], inputTokens: 900,
@@ -508,10 +524,10 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
   const planModel = (m: string) => selectRoutes(m, invariantFacts, req, effects, routing, stats, sloMs);
   let selection = planModel(model);
   let served = model;
-  const remaining = remainingPico(tenant, req.spend);
+  const left = budgetLeft(tenant, req);
   let overBudget: Denial | undefined;
-  if (remaining !== undefined) {
-    const judged = applyBudget(selection, model, remaining, tenant, planModel);
+  if (left !== undefined) {
+    const judged = applyBudget(selection, model, left, tenant, planModel);
     if ('code' in judged) overBudget = judged;
     else ({ selection, model: served } = judged);
   }
@@ -523,7 +539,7 @@ export function planRoute(req: RequestFacts, routing: RoutingConfig, stats: Rout
       ? []
       : chain.models.map((m) => {
           const s = planModel(m);
-          return { model: m, selection: remaining === undefined ? s : dropOverBudget(s, remaining) };
+          return { model: m, selection: left === undefined ? s : dropOverBudget(s, left.remaining) };
         });
   const fallbackCandidates = fallback.length === 0 ? [] : fallback.flatMap((f) => f.selection.candidates);
   if (overBudget) {

@@ -14,6 +14,18 @@ export type SpendSnapshot = Static<typeof SpendSnapshotSchema>;
 export const NO_SPEND: SpendSnapshot = Object.freeze({ dailyPico: 0n, monthlyPico: 0n });
 
 /**
+ * A virtual key's own budget, held as well as its tenant's: its limits and its spend in the same windows. The
+ * planner judges the request on whichever leaves less.
+ */
+export const KeyBudgetFactsSchema = Type.Object({
+  key: Type.String(),
+  dailyPico: Type.Optional(Pico),
+  monthlyPico: Type.Optional(Pico),
+  spend: SpendSnapshotSchema,
+});
+export type KeyBudgetFacts = Static<typeof KeyBudgetFactsSchema>;
+
+/**
  * One request as the planner sees it: what was asked, by whom, when, and how much the tenant has spent.
  * The gateway, `/v1/route/explain`, `switchyard explain` and the scenario harness all build this.
  */
@@ -40,6 +52,8 @@ export const RequestFactsSchema = Type.Object({
   /** Where a `weighted` choice among equal routes draws from; the gateway passes a random one per request. */
   seed: Type.Optional(Type.Integer({ minimum: 0 })),
   spend: SpendSnapshotSchema,
+  /** The budget of the virtual key the request came with, when that key has one. */
+  keyBudget: Type.Optional(KeyBudgetFactsSchema),
 });
 export type RequestFacts = Frozen<Static<typeof RequestFactsSchema>>;
 
@@ -78,6 +92,8 @@ export interface FactOptions {
   readonly clock?: () => number;
   /** Where a `weighted` choice among equal routes draws from. */
   readonly seed?: number;
+  /** The request's virtual key's budget and spend, when it has one. */
+  readonly keyBudget?: KeyBudgetFacts;
 }
 
 /** What the detector finds in the request when the tenant opted in, with what an analyzer found already. */
@@ -122,6 +138,7 @@ export function buildFacts(
   const slo = {
     ...(hints.sloMs === undefined ? {} : { sloMs: hints.sloMs }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.keyBudget === undefined ? {} : { keyBudget: options.keyBudget }),
   };
   if (request.endpoint === 'embeddings') {
     const { input } = request.body;

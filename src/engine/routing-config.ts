@@ -1,6 +1,7 @@
 import {
   DEFAULT_LEVELS,
   DEFAULT_TAG_LEVELS,
+  type AlertsConfig,
   type OnExceed,
   type RouteConfig,
   type RouteKind,
@@ -84,6 +85,8 @@ export interface Tenant {
   readonly failOpen: boolean;
   /** Never fall back to another model family. */
   readonly sameFamilyOnly: boolean;
+  /** Where its budget alerts go (the gateway sends them; the planner never reads this). */
+  readonly alerts?: AlertsConfig;
 }
 
 /** Everything the planner needs that changes only when the config is (re)loaded. */
@@ -110,6 +113,8 @@ export interface RoutingConfig {
   /** Model → the models that serve it, in order, when none of its own routes can. */
   readonly fallbacks: ReadonlyMap<string, readonly string[]>;
   readonly sameFamilyOnlyTags: ReadonlySet<string>;
+  /** What the detector's scan may read (`sensitivity.scan`): what a tenant added later scans with. */
+  readonly scanLimits: ScanLimits;
 }
 
 function modelNames(models: RouteConfig['models']): readonly string[] | '*' {
@@ -208,6 +213,7 @@ function buildTenant(config: TenantConfig, scanLimits: ScanLimits): Tenant {
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),
     ...(config.models === undefined ? {} : { models: new Set(config.models) }),
+    ...(config.alerts === undefined ? {} : { alerts: config.alerts }),
     ...(b === undefined
       ? {}
       : {
@@ -219,6 +225,52 @@ function buildTenant(config: TenantConfig, scanLimits: ScanLimits): Tenant {
           },
         }),
   };
+}
+
+/** What is wrong with a tenant that the schema cannot say, on this config's levels and routes. */
+function tenantProblems(
+  t: TenantConfig,
+  at: string,
+  sensitivity: Sensitivity,
+  served: (model: string) => boolean,
+): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  if (t.auto_tag_unreadable !== undefined && sensitivity.rankOf(t.auto_tag_unreadable) < 0) {
+    const levels = sensitivity.levels.join(', ');
+    add(`${at}.auto_tag_unreadable`, `unknown level '${t.auto_tag_unreadable}' (levels: ${levels})`);
+  }
+  if (t.budget?.on_exceed === 'downgrade' && !t.budget.downgrade_to)
+    add(`${at}.budget.downgrade_to`, "is required when on_exceed is 'downgrade'");
+  if (t.budget?.downgrade_to && !served(t.budget.downgrade_to))
+    add(`${at}.budget.downgrade_to`, `no route serves '${t.budget.downgrade_to}'`);
+  (t.models ?? []).forEach((m, j) => {
+    if (!served(m)) add(`${at}.models[${j}]`, `no route serves '${m}'`);
+  });
+  return problems;
+}
+
+/** A tenant defined beside the config file (the store's), without the keys only a file's tenant holds. */
+export type AddedTenantConfig = Omit<TenantConfig, 'api_keys'>;
+
+/**
+ * What is wrong with a tenant added beside the config file, on the config it joins: the file's checks, and its
+ * default tags must be ones the config already gives a meaning (it cannot define a tag, as a file's tenant can).
+ */
+export function addedTenantProblems(t: AddedTenantConfig, routing: RoutingConfig): SchemaProblem[] {
+  const problems = tenantProblems({ ...t, api_keys: [] }, '', routing.sensitivity, routing.serves);
+  (t.default_tags ?? []).forEach((tag, i) => {
+    if (!routing.knownTags.has(tag)) problems.push({ path: `.default_tags[${i}]`, message: `unknown tag '${tag}'` });
+  });
+  return problems.map((p) => ({ ...p, path: p.path.replace(/^\./, '') }));
+}
+
+/** The config with tenants added beside its file's (checked with `addedTenantProblems` first). */
+export function withAddedTenants(routing: RoutingConfig, added: readonly AddedTenantConfig[]): RoutingConfig {
+  if (added.length === 0) return routing;
+  const tenants = new Map(routing.tenants);
+  for (const t of added) tenants.set(t.id, buildTenant({ ...t, api_keys: [] }, routing.scanLimits));
+  return Object.freeze({ ...routing, tenants });
 }
 
 function duplicates(values: readonly string[]): Set<string> {
@@ -277,19 +329,7 @@ function checkMeaning(
     }
   });
 
-  file.tenants.forEach((t, i) => {
-    const at = `tenants[${i}]`;
-    if (t.auto_tag_unreadable !== undefined && sensitivity.rankOf(t.auto_tag_unreadable) < 0) {
-      add(`${at}.auto_tag_unreadable`, `unknown level '${t.auto_tag_unreadable}' (levels: ${levels.join(', ')})`);
-    }
-    if (t.budget?.on_exceed === 'downgrade' && !t.budget.downgrade_to)
-      add(`${at}.budget.downgrade_to`, "is required when on_exceed is 'downgrade'");
-    if (t.budget?.downgrade_to && !served(t.budget.downgrade_to))
-      add(`${at}.budget.downgrade_to`, `no route serves '${t.budget.downgrade_to}'`);
-    (t.models ?? []).forEach((m, j) => {
-      if (!served(m)) add(`${at}.models[${j}]`, `no route serves '${m}'`);
-    });
-  });
+  file.tenants.forEach((t, i) => problems.push(...tenantProblems(t, `tenants[${i}]`, sensitivity, served)));
 
   // A finding must mean a tag the config defines: a typo here would leave what the detector finds unprotected.
   const defined = definedTags(file, sensitivity, policy);
@@ -403,5 +443,6 @@ export function prepareRouting(
     tiePercent: file.routing?.tie_percent ?? 5,
     fallbacks: new Map(Object.entries(file.fallbacks ?? {})),
     sameFamilyOnlyTags: new Set(file.routing?.same_family_only_tags ?? []),
+    scanLimits,
   });
 }

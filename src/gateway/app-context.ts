@@ -3,6 +3,7 @@ import type { Endpoint, WireFormat } from './formats/wire-format.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import type { InFlight } from './in-flight.js';
 import type { GatewayMetrics } from './record/metrics.js';
+import type { BudgetAlerts } from './record/budget-alerts.js';
 import type { RuntimeHolder } from './runtime.js';
 
 /** What every route handler shares: the swappable config and the state behind its interfaces. */
@@ -13,6 +14,8 @@ export interface AppContext extends GatewayDeps {
   readonly reload: () => Promise<LoadedConfig>;
   /** Proxy requests not yet recorded: the caller may have its answer while its row is still being written. */
   readonly inFlight: InFlight;
+  /** Budget alerts, checked after each settlement. */
+  readonly alerts: BudgetAlerts;
   /** Whether each request gets its info line on stdout (`log.request_lines`, read per request: a reload changes it). */
   readonly requestLines: () => boolean;
 }

@@ -13,10 +13,15 @@ import { registerRequestDeadline } from './http/request-deadline.js';
 import { toGatewayError } from './http/error-mapping.js';
 import { registerInfoRoutes } from './http/info-routes.js';
 import { registerKeyRoutes } from './http/key-routes.js';
+import { registerTenantRoutes } from './http/tenant-routes.js';
 import { echoedRequestId } from './http/caller-request-id.js';
 import { registerProxyRoutes } from './http/proxy-routes.js';
 import { respondError } from './http/respond.js';
 import { GatewayMetrics } from './record/metrics.js';
+import { BudgetAlerts, LocalAlertClaims, type AlertTarget } from './record/budget-alerts.js';
+import { keyIdOf } from './state/holders.js';
+import type { RoutingConfig } from '../engine/routing-config.js';
+import type { Store } from '../store/store.js';
 import { RuntimeHolder } from './runtime.js';
 import { InFlight } from './in-flight.js';
 import { bufferedStdout } from './stdout-log.js';
@@ -39,18 +44,42 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  */
 export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOptions = {}): FastifyInstance {
   const runtime = new RuntimeHolder(loaded, deps.health, deps.limiter, deps.clock, deps.random, deps.configure);
+  const { store } = deps;
+  if (store) {
+    // At start an id in both the file and the store stops the gateway; later, the change is refused and logged.
+    runtime.setStoreTenants(store.tenants.specs());
+    store.tenants.onChange(() => {
+      try {
+        runtime.setStoreTenants(store.tenants.specs());
+      } catch (err) {
+        app.log.error({ err }, 'store tenants not served');
+      }
+    });
+  }
   const metrics = new GatewayMetrics(
     () => runtime.current.loaded.routing,
     deps.ledger,
     deps.health,
     deps.sink,
     deps.clock,
+    deps.store ? (keyId) => deps.store?.keys.byId(keyId)?.tenant : undefined,
+    deps.store ? () => deps.store?.ready() === true : undefined,
   );
   const ctx: AppContext = {
     ...deps,
     runtime,
     metrics,
     inFlight: new InFlight(),
+    alerts: new BudgetAlerts({
+      ledger: deps.ledger,
+      claims: deps.alertClaims ?? new LocalAlertClaims(),
+      targetOf: (holder) => alertTarget(holder, runtime.current.loaded.routing, deps.store),
+      audit: async (action, target, detail) => {
+        if (deps.store) await deps.store.record('switchyard', action, target, detail);
+        else app.log.info({ action, target, detail }, 'budget alert');
+      },
+      onError: (err) => app.log.error({ err }, 'budget alert failed'),
+    }),
     requestLines: () => runtime.current.loaded.file.log?.request_lines !== false,
     reload: options.reload ?? (() => loadConfig(runtime.current.loaded.path, runtime.current.loaded.options)),
   };
@@ -99,6 +128,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
   registerInfoRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
+  registerTenantRoutes(app, ctx);
   deps.cluster?.onReload(() => reloadHere(ctx));
   app.addHook('onClose', async () => {
     // A caller that has its answer lets the server close, while its request is still settling and logging.
@@ -110,8 +140,23 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await deps.health.close();
     await deps.cluster?.close();
     await deps.tracer?.close();
-    await deps.keys?.close();
+    await ctx.alerts.idle();
+    await deps.alertClaims?.close?.();
+    await deps.store?.close();
     metrics.close();
   });
   return app;
+}
+
+/** The budget and alerts of a ledger holder: a virtual key (`key/<id>`) or a tenant; undefined without alerts. */
+function alertTarget(holder: string, routing: RoutingConfig, store: Store | undefined): AlertTarget | undefined {
+  const keyId = keyIdOf(holder);
+  if (keyId !== undefined) {
+    const key = store?.keys.byId(keyId);
+    if (!key?.alerts || !key.ledgerBudget) return undefined;
+    return { kind: 'key', id: key.id, tenant: key.tenant, budget: key.ledgerBudget, alerts: key.alerts };
+  }
+  const tenant = routing.tenants.get(holder);
+  if (!tenant?.alerts || !tenant.budget) return undefined;
+  return { kind: 'tenant', id: tenant.id, tenant: tenant.id, budget: tenant.budget, alerts: tenant.alerts };
 }

@@ -7,6 +7,7 @@ export type OpenAiErrorType =
   | 'authentication_error'
   | 'permission_error'
   | 'not_found_error'
+  | 'conflict_error'
   | 'rate_limit_error'
   | 'insufficient_quota'
   | 'api_error'
@@ -67,6 +68,11 @@ const ERROR_CATALOGUE = {
     type: 'permission_error',
     meaning: 'The admin API is off: `server.admin_key` is not set.',
   },
+  admin_read_only: {
+    status: 403,
+    type: 'permission_error',
+    meaning: 'A viewer admin key (`server.admin_keys[].role: viewer`) reads and never writes.',
+  },
   model_not_allowed_for_key: {
     status: 403,
     type: 'permission_error',
@@ -77,7 +83,19 @@ const ERROR_CATALOGUE = {
     type: 'permission_error',
     meaning: "A policy rule refused the request. A rule's own `deny` code is answered with this status and type.",
   },
-  not_found: { status: 404, type: 'not_found_error', meaning: 'No such endpoint.' },
+  not_found: { status: 404, type: 'not_found_error', meaning: 'No such endpoint, key or tenant.' },
+  defined_in_config: {
+    status: 409,
+    type: 'conflict_error',
+    meaning: 'The tenant is defined in the config file: change it there, not through the admin API.',
+  },
+  already_exists: { status: 409, type: 'conflict_error', meaning: 'A tenant with this id exists already.' },
+  tenant_has_keys: {
+    status: 409,
+    type: 'conflict_error',
+    meaning: 'A tenant is not deleted while any of its keys works: revoke them first.',
+  },
+  key_revoked: { status: 409, type: 'conflict_error', meaning: 'A revoked key cannot be changed.' },
   model_not_found: {
     status: 404,
     type: 'not_found_error',

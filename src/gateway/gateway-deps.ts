@@ -7,7 +7,10 @@ import { ThreadedDecisionSink } from './record/threaded-decision-sink.js';
 import { restoreLedgerFromLog } from './record/restore-ledger.js';
 import { ensureWritableLogDir } from './record/writable-log-dir.js';
 import { VERSION } from '../version.js';
-import type { KeyStore } from '../store/key-store.js';
+import type { Store } from '../store/store.js';
+import type { AlertClaims } from './record/budget-alerts.js';
+import { RedisAlertClaims } from './state/redis-alert-claims.js';
+import { keyIdOf } from './state/holders.js';
 import { openStore } from '../store/open-store.js';
 import { logDirOf } from './runtime.js';
 import type { CircuitOptions } from './state/circuit-breaker.js';
@@ -42,8 +45,13 @@ export interface GatewayDeps {
   readonly configure?: (loaded: LoadedConfig) => void;
   /** With `telemetry`: a span per request to an OTLP collector. */
   readonly tracer?: RequestTracer;
-  /** With `store:`: the virtual keys, read into memory and kept current (`store/key-store.ts`). */
-  readonly keys?: KeyStore;
+  /** With `store:`: virtual keys and added tenants, read into memory and kept current (`store/store.ts`). */
+  readonly store?: Store;
+  /**
+   * Who sends a budget alert when several instances see the threshold crossed: the store's row, else Redis
+   * (`state:`); this process alone when absent.
+   */
+  readonly alertClaims?: AlertClaims & { close?(): Promise<void> };
   /** With shared state: the other instances, for a reload that reaches them all. */
   readonly cluster?: ClusterReload;
 }
@@ -72,7 +80,13 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   };
   ensureWritableLogDir(dir, loaded.path);
   // Opened first, so a store that cannot be opened stops the start with nothing else to close.
-  const keys = loaded.file.store ? { keys: await openStore(loaded.file.store, loaded.path, clock) } : {};
+  const opened = loaded.file.store ? await openStore(loaded.file.store, loaded.path, clock) : undefined;
+  const store = opened
+    ? {
+        store: opened,
+        alertClaims: { claim: (h: string, w: string, p: number) => opened.claimAlert(h, w, p) },
+      }
+    : {};
   // The writer runs in its own thread on the system clock; a test's clock (rolls, segment names) needs it here.
   const sink =
     clock === systemClock
@@ -87,7 +101,7 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const random = options.random ?? Math.random;
   const telemetry = loaded.file.telemetry;
   const tracing = telemetry ? { tracer: RequestTracer.create(telemetry, VERSION) } : {};
-  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random, ...tracing, ...keys };
+  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random, ...tracing, ...store };
   const limiter = await RedisRateLimiter.connect(
     state.redis_url,
     state.key_prefix ?? DEFAULT_KEY_PREFIX,
@@ -97,8 +111,13 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const localLedger = new MemorySpendLedger();
   await restoreLedgerFromLog(localLedger, dir, clock.now());
   const cluster = await ClusterReload.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
+  const alertClaims = await RedisAlertClaims.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
   const failOpen = new FailOpenTenants();
-  const failsOpen = (tenant: string) => failOpen.has(tenant);
+  // A virtual key's counts fail open or closed as its tenant's do.
+  const failsOpen = (holder: string) => {
+    const keyId = keyIdOf(holder);
+    return failOpen.has(keyId === undefined ? holder : (opened?.keys.byId(keyId)?.tenant ?? ''));
+  };
   return {
     ledger: new FailOpenLedger(ledger, localLedger, failsOpen),
     limiter: new FailOpenLimiter(limiter, new MemoryRateLimiter(), () => ledger.ready(), failsOpen),
@@ -109,7 +128,8 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
     ...tracing,
     configure: (served) => failOpen.configure(served),
     cluster,
-    ...keys,
+    alertClaims,
+    ...store,
   };
 }
 

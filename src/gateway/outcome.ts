@@ -22,8 +22,10 @@ export interface Planned {
  */
 export interface Hold {
   readonly planned: Planned;
-  readonly reservation?: Reservation;
-  readonly admission?: Admission;
+  /** Its tenant's reservation, and its virtual key's when it came with one. */
+  readonly reservations: readonly Reservation[];
+  /** Its places in flight: its tenant's and its key's, for those with limits. */
+  readonly admissions: readonly Admission[];
   readonly refusal?: GatewayError;
 }
 

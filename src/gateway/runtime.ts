@@ -1,5 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load-config.js';
+import { ConfigError } from '../engine/errors.js';
+import { withAddedTenants, type AddedTenantConfig } from '../engine/routing-config.js';
 import { createRelay, type Relay } from './relay/relay.js';
 import { UpstreamPools } from './relay/upstream-pools.js';
 
@@ -29,6 +31,10 @@ export function logDirOf(loaded: LoadedConfig): string {
  */
 export class RuntimeHolder {
   private runtime: Runtime;
+  /** The config as loaded from its file, before the store's tenants join it. */
+  private base: LoadedConfig;
+  /** Tenants added through the admin API (the store's): served beside the file's, whatever config is loaded. */
+  private added: readonly AddedTenantConfig[] = [];
 
   constructor(
     loaded: LoadedConfig,
@@ -39,6 +45,7 @@ export class RuntimeHolder {
     /** State that reads the config, told of each one served (`GatewayDeps.configure`). */
     private readonly configure: (loaded: LoadedConfig) => void = () => undefined,
   ) {
+    this.base = loaded;
     this.runtime = this.create(loaded);
   }
 
@@ -46,11 +53,27 @@ export class RuntimeHolder {
     return this.runtime;
   }
 
-  /** Swaps in a new config; the old runtime's pools close once their requests are done. */
+  /**
+   * Swaps in a new config, with the store's tenants beside its own; the old runtime's pools close once their
+   * requests are done. A config whose file defines a tenant the store holds too is refused (a `ConfigError`).
+   */
   async swap(loaded: LoadedConfig): Promise<void> {
+    const served = withStoreTenants(loaded, this.added);
     const old = this.runtime;
-    this.runtime = this.create(loaded);
+    this.base = loaded;
+    this.runtime = this.create(served);
     await old.pools.close();
+  }
+
+  /**
+   * Serves these store tenants beside the file's from now on. Only the tenants change, so the pools and the
+   * relay stay. An id the file defines too is a `ConfigError` naming it (nothing changes then).
+   */
+  setStoreTenants(added: readonly AddedTenantConfig[]): void {
+    const loaded = withStoreTenants(this.base, added);
+    this.added = added;
+    this.configure(loaded);
+    this.runtime = { ...this.runtime, loaded };
   }
 
   async close(): Promise<void> {
@@ -73,4 +96,18 @@ export class RuntimeHolder {
       }),
     };
   }
+}
+
+/** The config with the store's tenants added; an id both define is an error that names it. */
+function withStoreTenants(loaded: LoadedConfig, added: readonly AddedTenantConfig[]): LoadedConfig {
+  if (added.length === 0) return loaded;
+  const both = added.filter((t) => loaded.routing.tenants.has(t.id)).map((t) => t.id);
+  if (both.length > 0)
+    throw new ConfigError(loaded.path, [
+      {
+        path: 'tenants',
+        message: `${both.join(', ')} defined both in the config file and in the store: delete one of them`,
+      },
+    ]);
+  return { ...loaded, routing: withAddedTenants(loaded.routing, added) };
 }

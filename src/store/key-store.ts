@@ -1,6 +1,29 @@
 import { hashApiKey } from '../config/tenant-keys.js';
+import type { AlertsConfig } from '../engine/config-schema.js';
+import { usdToPico } from '../engine/money.js';
+import type { TenantBudget, TenantLimits } from '../engine/routing-config.js';
 import { newApiKey, newKeyId } from './api-key.js';
+import { audit, type Tx } from './audit.js';
 import type { SqlClient } from './sql-client.js';
+
+/** A key's own budget as the API takes it, held as well as its tenant's. */
+export interface KeyBudgetSpec {
+  readonly daily_usd?: number;
+  readonly monthly_usd?: number;
+}
+
+/** What a key may change about itself after it is created (`PATCH /admin/keys/:id`); `null` clears a field. */
+export interface KeySettings {
+  readonly name?: string | null;
+  readonly models?: readonly string[] | null;
+  readonly defaultTags?: readonly string[];
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly budget?: KeyBudgetSpec | null;
+  readonly limits?: TenantLimits | null;
+  readonly alerts?: AlertsConfig | null;
+  /** Epoch ms; null: never. */
+  readonly expiresAtMs?: number | null;
+}
 
 /** A virtual key as the store holds it: never the key itself, only its sha256 and its first 8 characters. */
 export interface StoredKey {
@@ -13,19 +36,19 @@ export interface StoredKey {
   /** Tags every request with the key carries, added to its tenant's. */
   readonly defaultTags: readonly string[];
   readonly metadata: Readonly<Record<string, unknown>>;
+  readonly budget: KeyBudgetSpec | null;
+  /** The budget in pico-dollars as the ledger holds it (refused when over: a key's budget never downgrades). */
+  readonly ledgerBudget: TenantBudget | undefined;
+  readonly limits: TenantLimits | null;
+  readonly alerts: AlertsConfig | null;
   readonly createdAt: string;
   readonly expiresAt: string | null;
   readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
 }
 
-export interface NewKey {
+export interface NewKey extends KeySettings {
   readonly tenant: string;
-  readonly name?: string | undefined;
-  readonly models?: readonly string[] | undefined;
-  readonly defaultTags?: readonly string[] | undefined;
-  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
-  /** Epoch ms. */
-  readonly expiresAtMs?: number | undefined;
 }
 
 interface KeyRow {
@@ -37,9 +60,13 @@ interface KeyRow {
   models: string[] | null;
   default_tags: string[];
   metadata: Record<string, unknown>;
+  budget: KeyBudgetSpec | null;
+  limits: TenantLimits | null;
+  alerts: AlertsConfig | null;
   created_at: Date;
   expires_at: Date | null;
   revoked_at: Date | null;
+  last_used_at: Date | null;
   updated_at: Date;
 }
 
@@ -47,6 +74,16 @@ interface KeyRow {
 const LOOK_BACK_MS = 5000;
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+function ledgerBudgetOf(b: KeyBudgetSpec | null): TenantBudget | undefined {
+  if (!b || (b.daily_usd === undefined && b.monthly_usd === undefined)) return undefined;
+  return {
+    ...(b.daily_usd === undefined ? {} : { dailyPico: usdToPico(b.daily_usd) }),
+    ...(b.monthly_usd === undefined ? {} : { monthlyPico: usdToPico(b.monthly_usd) }),
+    onExceed: 'deny',
+  };
+}
+
 const toKey = (r: KeyRow): StoredKey => ({
   id: r.id,
   tenant: r.tenant,
@@ -55,47 +92,45 @@ const toKey = (r: KeyRow): StoredKey => ({
   models: r.models,
   defaultTags: r.default_tags,
   metadata: r.metadata,
+  budget: r.budget,
+  ledgerBudget: ledgerBudgetOf(r.budget),
+  limits: r.limits,
+  alerts: r.alerts,
   createdAt: r.created_at.toISOString(),
   expiresAt: iso(r.expires_at),
   revokedAt: iso(r.revoked_at),
+  lastUsedAt: iso(r.last_used_at),
 });
 
+/** A key as an audit row shows it: its settings, never its hash. */
+const audited = (r: KeyRow) => {
+  const { ledgerBudget: _held, lastUsedAt: _used, ...shown } = toKey(r);
+  return shown;
+};
+
 const COLUMNS =
-  'id, tenant, name, key_hash, prefix, models, default_tags, metadata, created_at, expires_at, revoked_at, updated_at';
+  'id, tenant, name, key_hash, prefix, models, default_tags, metadata, budget, limits, alerts, created_at, ' +
+  'expires_at, revoked_at, last_used_at, updated_at';
+
+const jsonOrNull = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 /**
  * The virtual keys, in the store and in memory: a request's key is looked up here with no database round trip.
- * Changes made by any instance reach this one within `refreshMs` (each instance reads the rows changed since
- * it last looked). Every change is an audit row, written in the same transaction.
+ * Changes made by any instance reach this one when the store says so (`Store` listens) or at the next poll
+ * (each instance reads the rows changed since it last looked). Every change is an audit row, written in the
+ * same transaction.
  */
 export class KeyStore {
   private readonly byHash = new Map<string, StoredKey>();
+  private readonly ids = new Map<string, StoredKey>();
   private seen = new Date(0);
-  private timer: NodeJS.Timeout | undefined;
-  private healthy = true;
+  /** Keys that authenticated a request since the last write of `last_used_at`, and when. */
+  private used = new Map<string, number>();
 
-  private constructor(
+  constructor(
     private readonly db: SqlClient,
     private readonly clock: { now(): number },
   ) {}
-
-  static async open(db: SqlClient, clock: { now(): number }, refreshMs = 500): Promise<KeyStore> {
-    const store = new KeyStore(db, clock);
-    await store.refresh();
-    store.timer = setInterval(() => {
-      store.refresh().then(
-        () => (store.healthy = true),
-        () => (store.healthy = false),
-      );
-    }, refreshMs);
-    store.timer.unref();
-    return store;
-  }
-
-  /** Whether the last read of the store worked: when not, keys are served from the last snapshot. */
-  ready(): boolean {
-    return this.healthy;
-  }
 
   /** The live key with this sha256: not revoked and not expired at `nowMs`. */
   lookup(hash: string, nowMs: number): StoredKey | undefined {
@@ -103,6 +138,21 @@ export class KeyStore {
     if (!key || key.revokedAt !== null) return undefined;
     if (key.expiresAt !== null && Date.parse(key.expiresAt) <= nowMs) return undefined;
     return key;
+  }
+
+  /** Notes that a key authenticated a request: written to `last_used_at` with the next poll, not per request. */
+  touch(id: string, nowMs: number): void {
+    this.used.set(id, nowMs);
+  }
+
+  /** A key held in memory (live or not) by its id. */
+  byId(id: string): StoredKey | undefined {
+    return this.ids.get(id);
+  }
+
+  /** The keys held in memory (live or not), for the spend report and the metrics. */
+  all(): IterableIterator<StoredKey> {
+    return this.byHash.values();
   }
 
   async create(input: NewKey, actor: string): Promise<{ key: string; record: StoredKey }> {
@@ -125,7 +175,43 @@ export class KeyStore {
     return row ? toKey(row) : undefined;
   }
 
-  /** Revokes a key at once; false when there is no such key. Revoking twice changes nothing. */
+  /** Changes a key's settings; undefined when there is no such key. A revoked key cannot be changed. */
+  async update(id: string, changes: KeySettings, actor: string): Promise<StoredKey | 'revoked' | undefined> {
+    const row = await this.db.transaction(async (tx) => {
+      const [before] = await tx.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
+      if (!before) return undefined;
+      if (before.revoked_at !== null) return 'revoked' as const;
+      const pick = <T>(change: T | undefined, old: T) => (change === undefined ? old : change);
+      const expires =
+        changes.expiresAtMs === undefined
+          ? before.expires_at
+          : changes.expiresAtMs === null
+            ? null
+            : new Date(changes.expiresAtMs);
+      const [after] = await tx.query<KeyRow>(
+        `UPDATE api_keys SET name = $2, models = $3, default_tags = $4, metadata = $5, budget = $6, limits = $7,
+           alerts = $8, expires_at = $9, updated_at = clock_timestamp() WHERE id = $1 RETURNING ${COLUMNS}`,
+        [
+          id,
+          pick(changes.name, before.name),
+          pick(changes.models, before.models),
+          pick(changes.defaultTags, before.default_tags),
+          JSON.stringify(pick(changes.metadata, before.metadata)),
+          jsonOrNull(pick(changes.budget, before.budget)),
+          jsonOrNull(pick(changes.limits, before.limits)),
+          jsonOrNull(pick(changes.alerts, before.alerts)),
+          expires,
+        ],
+      );
+      await audit(tx, actor, 'key.update', id, audited(before), audited(after as KeyRow));
+      return after as KeyRow;
+    });
+    if (row === undefined || row === 'revoked') return row;
+    this.remember(row);
+    return toKey(row);
+  }
+
+  /** Revokes a key at once; undefined when there is no such key. Revoking twice changes nothing. */
   async revoke(id: string, actor: string): Promise<StoredKey | undefined> {
     const row = await this.db.transaction(async (tx) => {
       const [before] = await tx.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
@@ -135,7 +221,7 @@ export class KeyStore {
         `UPDATE api_keys SET revoked_at = $2, updated_at = clock_timestamp() WHERE id = $1 RETURNING ${COLUMNS}`,
         [id, new Date(this.clock.now())],
       );
-      await audit(tx, actor, 'key.revoke', id, toKey(before), toKey(after as KeyRow));
+      await audit(tx, actor, 'key.revoke', id, audited(before), audited(after as KeyRow));
       return after;
     });
     if (row) this.remember(row);
@@ -143,8 +229,8 @@ export class KeyStore {
   }
 
   /**
-   * A new key in place of `id`, with its tenant, models, tags and metadata; the old one keeps working for
-   * `graceSeconds` (0: it stops now). Undefined when there is no such live key.
+   * A new key in place of `id`, with all its settings; the old one keeps working for `graceSeconds` (0: it stops
+   * now). Undefined when there is no such live key.
    */
   async rotate(
     id: string,
@@ -160,11 +246,14 @@ export class KeyStore {
         tx,
         {
           tenant: old.tenant,
-          name: old.name ?? undefined,
-          models: old.models ?? undefined,
+          name: old.name,
+          models: old.models,
           defaultTags: old.default_tags,
           metadata: old.metadata,
-          expiresAtMs: old.expires_at?.getTime(),
+          budget: old.budget,
+          limits: old.limits,
+          alerts: old.alerts,
+          expiresAtMs: old.expires_at?.getTime() ?? null,
         },
         actor,
       );
@@ -173,7 +262,7 @@ export class KeyStore {
         [id, new Date(endsMs)],
       );
       const replaced = { replaced_by: created.row.id, grace_seconds: graceSeconds };
-      await audit(tx, actor, 'key.rotate', id, toKey(old), replaced);
+      await audit(tx, actor, 'key.rotate', id, audited(old), replaced);
       return { created, ended: ended as KeyRow };
     });
     if (!rotated) return undefined;
@@ -182,15 +271,9 @@ export class KeyStore {
     return { key: rotated.created.key, record: toKey(rotated.created.row) };
   }
 
-  async auditTrail(limit: number): Promise<Record<string, unknown>[]> {
-    return this.db.query(
-      'SELECT id::text, at, actor, action, target, before, after FROM audit ORDER BY id DESC LIMIT $1',
-      [limit],
-    );
-  }
-
-  /** Reads the rows changed since the last read (by this instance or another). */
+  /** Reads the rows changed since the last read (by this instance or another), and writes when keys were used. */
   async refresh(): Promise<void> {
+    await this.writeLastUsed();
     // A change committed late can carry a time just before one already read: look back a little, again.
     const rows = await this.db.query<KeyRow>(
       `SELECT ${COLUMNS} FROM api_keys WHERE updated_at > $1 ORDER BY updated_at`,
@@ -199,28 +282,35 @@ export class KeyStore {
     for (const row of rows) this.remember(row);
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.db.close();
+  private async writeLastUsed(): Promise<void> {
+    if (this.used.size === 0) return;
+    const used = this.used;
+    this.used = new Map();
+    // Not a change of the key's settings: `updated_at` stays, so no instance reads the row again for it.
+    await this.db.query(
+      `UPDATE api_keys SET last_used_at = u.at
+         FROM (SELECT unnest($1::text[]) AS id, unnest($2::timestamptz[]) AS at) u
+        WHERE api_keys.id = u.id AND (last_used_at IS NULL OR last_used_at < u.at)`,
+      [[...used.keys()], [...used.values()].map((ms) => new Date(ms))],
+    );
   }
 
   private remember(row: KeyRow): void {
     // A row's key_hash never changes (a rotation is a new row): the hash alone finds what to replace.
-    this.byHash.set(row.key_hash, toKey(row));
+    const key = toKey(row);
+    this.byHash.set(row.key_hash, key);
+    this.ids.set(row.id, key);
     if (row.updated_at > this.seen) this.seen = row.updated_at;
   }
 }
 
 /** Inserts a new key and its audit row; the key itself goes nowhere but back to the caller. */
-async function insertKey(
-  tx: Pick<SqlClient, 'query'>,
-  input: NewKey,
-  actor: string,
-): Promise<{ key: string; row: KeyRow }> {
+async function insertKey(tx: Tx, input: NewKey, actor: string): Promise<{ key: string; row: KeyRow }> {
   const key = newApiKey();
   const [inserted] = await tx.query<KeyRow>(
-    `INSERT INTO api_keys (id, tenant, name, key_hash, prefix, models, default_tags, metadata, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+    `INSERT INTO api_keys (id, tenant, name, key_hash, prefix, models, default_tags, metadata, budget, limits,
+       alerts, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
     [
       newKeyId(),
       input.tenant,
@@ -230,27 +320,13 @@ async function insertKey(
       input.models ?? null,
       input.defaultTags ?? [],
       JSON.stringify(input.metadata ?? {}),
-      input.expiresAtMs === undefined ? null : new Date(input.expiresAtMs),
+      jsonOrNull(input.budget),
+      jsonOrNull(input.limits),
+      jsonOrNull(input.alerts),
+      input.expiresAtMs === undefined || input.expiresAtMs === null ? null : new Date(input.expiresAtMs),
     ],
   );
   const row = inserted as KeyRow;
-  await audit(tx, actor, 'key.create', row.id, null, toKey(row));
+  await audit(tx, actor, 'key.create', row.id, null, audited(row));
   return { key, row };
-}
-
-async function audit(
-  tx: Pick<SqlClient, 'query'>,
-  actor: string,
-  action: string,
-  target: string,
-  before: unknown,
-  after: unknown,
-): Promise<void> {
-  await tx.query('INSERT INTO audit (actor, action, target, before, after) VALUES ($1, $2, $3, $4, $5)', [
-    actor,
-    action,
-    target,
-    before === null ? null : JSON.stringify(before),
-    JSON.stringify(after),
-  ]);
 }

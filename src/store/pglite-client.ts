@@ -23,6 +23,12 @@ export class PgliteClient implements SqlClient {
     );
   }
 
+  async listen(channel: string, onNotice: () => void): Promise<() => Promise<void>> {
+    // In this process: the connection cannot be lost.
+    const stop = await this.db.listen(channel, onNotice);
+    return () => stop();
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }

@@ -1,9 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ConfigError } from '../../engine/errors.js';
 import { formatUsd } from '../../engine/money.js';
 import type { AppContext } from '../app-context.js';
+import type { TenantBudget } from '../../engine/routing-config.js';
 import { GatewayError } from '../errors.js';
+import { keyHolder, keyIdOf } from '../state/holders.js';
+import type { TenantSpend } from '../state/spend-ledger.js';
 
 /** Whether the request carries this key (`Authorization: Bearer …` or `header`), compared in constant time. */
 function presents(request: FastifyRequest, expected: string, header: string): boolean {
@@ -14,14 +17,60 @@ function presents(request: FastifyRequest, expected: string, header: string): bo
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function requireAdmin(request: FastifyRequest, ctx: AppContext): void {
-  const expected = ctx.runtime.current.loaded.file.server?.admin_key;
-  if (!expected) throw new GatewayError('admin_disabled', 'The admin API is off: set server.admin_key in the config.');
-  if (!presents(request, expected, 'x-admin-key'))
-    throw new GatewayError('invalid_admin_key', 'This endpoint needs the admin key.');
+const isAdmin = (request: FastifyRequest, ctx: AppContext) => {
+  try {
+    requireAdmin(request, ctx);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Who called an admin endpoint: the admin key's name (the audit trail's actor) and what it may do. */
+export interface AdminCaller {
+  readonly name: string;
+  readonly role: 'admin' | 'viewer';
+}
+
+const digest = (key: string) => createHash('sha256').update(key).digest();
+
+/** The admin keys the config holds: `server.admin_keys`, and `server.admin_key` as an admin named `admin`. */
+function adminKeys(ctx: AppContext): { name: string; key: string; role: AdminCaller['role'] }[] {
+  const server = ctx.runtime.current.loaded.file.server;
+  return [
+    ...(server?.admin_key ? [{ name: 'admin', key: server.admin_key, role: 'admin' as const }] : []),
+    ...(server?.admin_keys ?? []),
+  ];
+}
+
+/**
+ * The admin caller of a request, or 401. `write`: a viewer gets 403 `admin_read_only`. Every configured key is
+ * compared, each in constant time over its sha256, so the time taken says nothing of which came close.
+ */
+export function requireAdmin(request: FastifyRequest, ctx: AppContext, access: 'read' | 'write' = 'read'): AdminCaller {
+  const keys = adminKeys(ctx);
+  if (keys.length === 0)
+    throw new GatewayError('admin_disabled', 'The admin API is off: set server.admin_key in the config.');
+  const auth = request.headers.authorization;
+  const header = request.headers['x-admin-key'];
+  const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : header;
+  const presented = digest(typeof given === 'string' ? given : '');
+  let found: AdminCaller | undefined;
+  for (const k of keys) if (timingSafeEqual(presented, digest(k.key)) && !found) found = { name: k.name, role: k.role };
+  if (!found) throw new GatewayError('invalid_admin_key', 'This endpoint needs an admin key.');
+  if (access === 'write' && found.role !== 'admin')
+    throw new GatewayError('admin_read_only', `Admin key '${found.name}' is a viewer: it may read, not change.`);
+  return found;
 }
 
 const usd = (pico: bigint | undefined) => (pico === undefined ? null : formatUsd(pico, 6));
+
+const spendWindow = (settled: bigint, reserved: bigint, limit: bigint | undefined) => ({
+  settled_usd: usd(settled),
+  reserved_usd: usd(reserved),
+  limit_usd: usd(limit),
+  remaining_usd: limit === undefined ? null : usd(limit - settled - reserved),
+});
 
 /**
  * Operators' endpoints: `/metrics` (behind the metrics key when one is set, else the admin key), and behind
@@ -32,11 +81,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
   app.get('/metrics', async (request, reply) => {
     const server = ctx.runtime.current.loaded.file.server;
     const key = server?.metrics_key;
-    if (
-      key &&
-      !presents(request, key, 'x-metrics-key') &&
-      !(server.admin_key && presents(request, server.admin_key, 'x-admin-key'))
-    ) {
+    if (key && !presents(request, key, 'x-metrics-key') && !isAdmin(request, ctx)) {
       throw new GatewayError('invalid_metrics_key', 'This endpoint needs the metrics key.');
     }
     const text = await ctx.metrics.registry.metrics();
@@ -47,21 +92,22 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     requireAdmin(request, ctx);
     const tenants = ctx.runtime.current.loaded.routing.tenants;
     const report = await ctx.ledger.report(ctx.clock.now());
+    const keys = new Map([...(ctx.store?.keys.all() ?? [])].map((k) => [keyHolder(k.id), k]));
+    const windows = (s: TenantSpend, budget: TenantBudget | undefined) => ({
+      daily: spendWindow(s.daySettled, s.dayReserved, budget?.dailyPico),
+      monthly: spendWindow(s.monthSettled, s.monthReserved, budget?.monthlyPico),
+      by_route_today: Object.fromEntries([...s.dayByRoute].map(([route, pico]) => [route, usd(pico)])),
+    });
     return {
-      tenants: report.map((s) => {
-        const budget = tenants.get(s.tenant)?.budget;
-        const window = (settled: bigint, reserved: bigint, limit: bigint | undefined) => ({
-          settled_usd: usd(settled),
-          reserved_usd: usd(reserved),
-          limit_usd: usd(limit),
-          remaining_usd: limit === undefined ? null : usd(limit - settled - reserved),
-        });
-        return {
-          tenant: s.tenant,
-          daily: window(s.daySettled, s.dayReserved, budget?.dailyPico),
-          monthly: window(s.monthSettled, s.monthReserved, budget?.monthlyPico),
-          by_route_today: Object.fromEntries([...s.dayByRoute].map(([route, pico]) => [route, usd(pico)])),
-        };
+      tenants: report
+        .filter((s) => keyIdOf(s.tenant) === undefined)
+        .map((s) => ({ tenant: s.tenant, ...windows(s, tenants.get(s.tenant)?.budget) })),
+      // Each virtual key's own spend (also counted in its tenant's).
+      keys: report.flatMap((s) => {
+        const id = keyIdOf(s.tenant);
+        if (id === undefined) return [];
+        const key = keys.get(s.tenant);
+        return [{ key: id, tenant: key?.tenant ?? null, name: key?.name ?? null, ...windows(s, key?.ledgerBudget) }];
       }),
     };
   });
@@ -75,7 +121,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
   // Re-reads config and policies; keeps serving with the old ones if anything is wrong. With shared state, every
   // instance is asked to do the same, and the answer says how each one did.
   app.post('/admin/reload', async (request, reply) => {
-    requireAdmin(request, ctx);
+    requireAdmin(request, ctx, 'write');
     const here = await reloadHere(ctx);
     if (!here.ok) {
       request.log.warn({ problems: here.message }, 'reload refused');

@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { hashApiKey } from '../../config/tenant-keys.js';
 import type { LoadedConfig } from '../../config/load-config.js';
 import type { Tenant } from '../../engine/routing-config.js';
-import type { KeyStore, StoredKey } from '../../store/key-store.js';
+import type { StoredKey } from '../../store/key-store.js';
+import type { Store } from '../../store/store.js';
 import { invalidApiKey } from '../errors.js';
 
 /** Who a request comes from: its tenant, and the virtual key it used when the key is one from the store. */
@@ -26,7 +27,7 @@ function presentedKey(headers: IncomingHttpHeaders): string | undefined {
 export function authenticate(
   headers: IncomingHttpHeaders,
   loaded: LoadedConfig,
-  keys: KeyStore | undefined,
+  store: Store | undefined,
   nowMs: number,
 ): Caller {
   const key = presentedKey(headers);
@@ -37,8 +38,9 @@ export function authenticate(
     const tenant = loaded.routing.tenants.get(tenantId);
     if (tenant) return { tenant, key: null };
   }
-  const stored = keys?.lookup(hash, nowMs);
+  const stored = store?.keys.lookup(hash, nowMs);
   const tenant = stored && loaded.routing.tenants.get(stored.tenant);
   if (!stored || !tenant) throw invalidApiKey();
+  store?.keys.touch(stored.id, nowMs);
   return { tenant, key: stored };
 }

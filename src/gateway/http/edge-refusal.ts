@@ -13,6 +13,7 @@ export function recordRefusedAtEdge(deps: RecordDeps, request: FastifyRequest, e
   recordEdgeRefusal(deps, {
     requestId: request.id,
     callerRequestId: callerRequestId(request),
+    keyId: request.apiKey?.id,
     startedMs: request.startedMs,
     tenant: request.tenant.id,
     endpoint: request.routeOptions.config.endpoint ?? 'chat',

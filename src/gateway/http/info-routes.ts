@@ -16,7 +16,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   typed.get('/v1/models', async (request) => {
     const { loaded } = ctx.runtime.current;
-    const { tenant, key } = authenticate(request.headers, loaded, ctx.keys, ctx.clock.now());
+    const { tenant, key } = authenticate(request.headers, loaded, ctx.store, ctx.clock.now());
     const served = new Set<string>();
     for (const route of loaded.routing.routes) if (route.models !== '*') for (const m of route.models) served.add(m);
     const ids = [...served]
@@ -34,7 +34,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
     async (request) => {
       const { loaded } = ctx.runtime.current;
       const now = ctx.clock.now();
-      const caller = authenticate(request.headers, loaded, ctx.keys, now);
+      const caller = authenticate(request.headers, loaded, ctx.store, now);
       const canonical = readCallerRequest(
         'input' in request.body ? WIRE_FORMATS['openai-responses'] : WIRE_FORMATS.openai,
         'chat',
@@ -59,7 +59,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
       ...(logProblem === undefined
         ? []
         : [`log: ${logProblem}; rows wait in memory (the 200 ms durability window does not hold)`]),
-      ...(ctx.keys && !ctx.keys.ready() ? ['store: down; keys are served as last read, admin writes refused'] : []),
+      ...(ctx.store && !ctx.store.ready() ? ['store: down; keys are served as last read, admin writes refused'] : []),
     ];
     const status =
       healthy.length === 0 ? 'no_healthy_route' : store === 'down' || problems.length > 0 ? 'degraded' : 'ready';
@@ -68,7 +68,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
       routes_healthy: healthy.length,
       routes_total: routes.length,
       state_store: store,
-      ...(ctx.keys ? { store: ctx.keys.ready() ? 'up' : 'down' } : {}),
+      ...(ctx.store ? { store: ctx.store.ready() ? 'up' : 'down' } : {}),
       ...(problems.length > 0 ? { problems } : {}),
     };
     return reply.code(healthy.length > 0 ? 200 : 503).send(body);

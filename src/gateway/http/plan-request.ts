@@ -9,10 +9,31 @@ import type { Caller } from './auth.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { narrowedByKey } from './key-narrowing.js';
 import type { Planned } from '../outcome.js';
+import { keyHolder } from '../state/holders.js';
+import type { StoredKey } from '../../store/key-store.js';
+import type { KeyBudgetFacts } from '../../engine/request-facts.js';
+import type { TenantBudget } from '../../engine/routing-config.js';
+
+/** A key's budget as the planner judges it: its limits and its spend in the same windows as its tenant's. */
+async function keyBudgetFacts(
+  ctx: AppContext,
+  key: StoredKey,
+  budget: TenantBudget,
+  nowMs: number,
+): Promise<KeyBudgetFacts> {
+  return {
+    key: key.id,
+    ...(budget.dailyPico === undefined ? {} : { dailyPico: budget.dailyPico }),
+    ...(budget.monthlyPico === undefined ? {} : { monthlyPico: budget.monthlyPico }),
+    spend: await ctx.ledger.snapshot(keyHolder(key.id), nowMs),
+  };
+}
 
 /** What a request is planned from, read once: a re-plan on fresher spend reads none of it again. */
 export interface PlanInput {
   readonly tenant: Tenant;
+  /** The virtual key the request came with (its budget is judged beside the tenant's); null for a tenant key. */
+  readonly key: StoredKey | null;
   readonly canonical: CanonicalRequest;
   readonly hints: CallerHints;
   /** What an external analyzer found (none asked when none is configured). */
@@ -41,7 +62,7 @@ export async function planInput(
     loaded.file.sensitivity?.analyzer && tenant.autoTag
       ? await externalFindings(loaded, tenant, canonical)
       : NO_FINDINGS;
-  return { tenant, canonical, hints, findings, seed: Math.floor(ctx.random() * 2 ** 31) };
+  return { tenant, key, canonical, hints, findings, seed: Math.floor(ctx.random() * 2 ** 31) };
 }
 
 /**
@@ -50,12 +71,13 @@ export async function planInput(
  * compare with, so no store is asked.
  */
 export async function planRequest(ctx: AppContext, input: PlanInput, nowMs: number): Promise<Planned> {
-  const { tenant } = input;
+  const { tenant, key } = input;
   const spend = tenant.budget ? await ctx.ledger.snapshot(tenant.id, nowMs) : NO_SPEND;
   const facts = buildFacts(input.canonical, tenant, input.hints, spend, nowMs, {
     external: input.findings,
     clock: monotonicMs,
     seed: input.seed,
+    ...(key?.ledgerBudget ? { keyBudget: await keyBudgetFacts(ctx, key, key.ledgerBudget, nowMs) } : {}),
   });
   return {
     facts,

@@ -101,6 +101,7 @@ function requestRecord(request: FastifyRequest, hold: Hold, outcome: Outcome, de
   return {
     requestId: request.id,
     callerRequestId: callerRequestId(request),
+    keyId: request.apiKey?.id,
     startedMs: request.startedMs,
     facts: hold.planned.facts,
     decision: hold.planned.decision,
@@ -124,9 +125,10 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     // Set by the routes' onRequest hook, which refuses the request without one.
     const tenant = request.tenant as Tenant;
     const canonical = readCallerRequest(caller, endpoint, request.body as Json);
-    const input = await planInput(ctx, request, { tenant, key: request.apiKey }, canonical);
+    const who = { tenant, key: request.apiKey };
+    const input = await planInput(ctx, request, who, canonical);
     const plan = () => planRequest(ctx, input, startedMs);
-    const hold = await reserve(ctx, tenant, await plan(), plan, startedMs);
+    const hold = await reserve(ctx, who, await plan(), plan, startedMs);
     const signal = callerGone(reply);
     const outcome = await relayHeld(ctx, request, input, hold, caller, signal);
     const delivery = await respond(outcome, reply, respondContext(request, caller, input, hold, signal));
@@ -156,7 +158,7 @@ export function registerProxyRoutes(app: FastifyInstance, ctx: AppContext): void
   const authenticated = {
     onRequest: async (request: FastifyRequest) => {
       request.startedMs = ctx.clock.now();
-      const caller = authenticate(request.headers, ctx.runtime.current.loaded, ctx.keys, request.startedMs);
+      const caller = authenticate(request.headers, ctx.runtime.current.loaded, ctx.store, request.startedMs);
       request.tenant = caller.tenant;
       request.apiKey = caller.key;
       const behind = ctx.sink.backlog();

@@ -7,6 +7,7 @@ import type { Clock } from '../state/clock.js';
 import type { RouteHealthStore } from '../state/route-health-store.js';
 import type { DecisionSink } from './decision-sink.js';
 import type { SpendLedger } from '../state/spend-ledger.js';
+import { keyIdOf } from '../state/holders.js';
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 const LOOP_SAMPLE_MS = 10;
@@ -107,6 +108,10 @@ export class GatewayMetrics {
     health: RouteHealthStore,
     sink: DecisionSink,
     clock: Clock,
+    /** The tenant of a virtual key, for the per-key spend's label; absent without a store (no keys to show). */
+    keyTenant?: (keyId: string) => string | undefined,
+    /** Whether the store answered its last read; absent without a store. */
+    storeReady?: () => boolean,
   ) {
     this.loopDelay.enable();
     const loop = this.loopDelay;
@@ -151,6 +156,35 @@ export class GatewayMetrics {
             this.set({ tenant: tenant.id, window: 'daily' }, picoToUsdNumber(b.dailyPico - spend.dailyPico));
           if (b.monthlyPico !== undefined)
             this.set({ tenant: tenant.id, window: 'monthly' }, picoToUsdNumber(b.monthlyPico - spend.monthlyPico));
+        }
+      },
+    });
+    if (storeReady)
+      new Gauge({
+        name: 'switchyard_store_up',
+        help: 'Whether the store (keys and tenants) answered its last read: 0 while instances serve the last snapshot',
+        registers: [this.registry],
+        collect() {
+          this.set(storeReady() ? 1 : 0);
+        },
+      });
+    new Gauge({
+      name: 'switchyard_key_spend_usd',
+      help: "Each virtual key's settled spend in the current UTC window (also counted in its tenant's)",
+      labelNames: ['key', 'tenant', 'window'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        if (!keyTenant) return;
+        // A ledger that cannot report now (Redis away, counters being rebuilt) leaves the gauge empty: the
+        // scrape still answers with everything else.
+        const report = await ledger.report(clock.now()).catch(() => []);
+        for (const s of report) {
+          const key = keyIdOf(s.tenant);
+          if (key === undefined) continue;
+          const tenant = keyTenant(key) ?? '';
+          this.set({ key, tenant, window: 'daily' }, picoToUsdNumber(s.daySettled));
+          this.set({ key, tenant, window: 'monthly' }, picoToUsdNumber(s.monthSettled));
         }
       },
     });

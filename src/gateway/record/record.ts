@@ -10,6 +10,7 @@ import type { RateLimiter } from '../state/rate-limiter.js';
 import type { SpendLedger } from '../state/spend-ledger.js';
 import type { DecisionSink } from './decision-sink.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { BudgetAlerts } from './budget-alerts.js';
 import type { RequestTracer } from './request-tracer.js';
 import { writeRequestLine } from './request-line.js';
 
@@ -23,6 +24,8 @@ export interface RecordDeps {
   readonly tracer?: RequestTracer;
   /** Whether each request gets its line on stdout at info level (`log.request_lines`), else at debug. */
   readonly requestLines?: () => boolean;
+  /** Budget alerts: told of each settlement. */
+  readonly alerts?: Pick<BudgetAlerts, 'afterSettle'>;
 }
 
 /** One request from arrival to what the caller got. */
@@ -30,6 +33,8 @@ export interface RequestRecord {
   readonly requestId: string;
   /** The caller's own `x-request-id`, when it sent one. */
   readonly callerRequestId: string | undefined;
+  /** The store's virtual key the request came with; undefined for a config tenant key. */
+  readonly keyId: string | undefined;
   readonly startedMs: number;
   readonly facts: RequestFacts;
   readonly decision: Decision;
@@ -49,6 +54,7 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
     ts: r.startedMs,
     requestId: r.requestId,
     ...(r.callerRequestId === undefined ? {} : { callerRequestId: r.callerRequestId }),
+    ...(r.keyId === undefined ? {} : { keyId: r.keyId }),
     tenant: facts.tenant,
     endpoint: facts.endpoint,
     requestedModel: facts.model,
@@ -84,19 +90,20 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   const { delivery, decision, facts } = r;
   const now = deps.clock.now();
   const served = delivery.served;
-  const { reservation, admission } = r.hold;
-  if (reservation) {
+  const { reservations, admissions } = r.hold;
+  for (const reservation of reservations) {
     try {
-      if (served && delivery.metered)
+      if (served && delivery.metered) {
         await deps.ledger.settle(reservation, delivery.metered.costPico, served.route, now);
-      else await deps.ledger.release(reservation, now);
+        deps.alerts?.afterSettle(reservation.tenant, now);
+      } else await deps.ledger.release(reservation, now);
     } catch (err) {
       // A shared ledger that stopped answering lets its reservation expire by itself; the row is still written.
       r.log.error({ err }, 'settling the reservation failed');
     }
   }
-  // Its place in flight is given back however the request ended.
-  if (admission)
+  // Its places in flight are given back however the request ended.
+  for (const admission of admissions)
     await deps.limiter
       .finish(admission)
       .catch((err: unknown) => r.log.error({ err }, 'giving back the place in flight failed'));
@@ -147,6 +154,7 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
 export interface EdgeRefusal {
   readonly requestId: string;
   readonly callerRequestId: string | undefined;
+  readonly keyId: string | undefined;
   readonly startedMs: number;
   readonly tenant: string;
   readonly endpoint: string;
@@ -165,6 +173,7 @@ export function recordEdgeRefusal(deps: RecordDeps, r: EdgeRefusal): void {
     ts: r.startedMs,
     requestId: r.requestId,
     ...(r.callerRequestId === undefined ? {} : { callerRequestId: r.callerRequestId }),
+    ...(r.keyId === undefined ? {} : { keyId: r.keyId }),
     tenant: r.tenant,
     endpoint: r.endpoint,
     requestedModel: r.model,

@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { appendLogRows, LOG_TABLE_DDL, loggableRow, logSource, rowFromLine } from '../../duckdb/log-schema.js';
 import { decimalTextToPico } from '../../duckdb/usd-decimal.js';
 import type { SpendLedger } from '../state/spend-ledger.js';
 import { walDirOf } from './duckdb-decision-sink.js';
+import { KEY_HOLDER_PREFIX } from '../state/holders.js';
 
 const DAY_MS = 86_400_000;
 
@@ -34,30 +35,41 @@ export async function restoreLedgerFromLog(
     appender.closeSync();
     // A row can be both rolled and in its write-ahead segment for a moment: each request is counted once, by
     // the gateway's own id (unique per request; a caller's x-request-id is kept apart and never used here).
-    const columns = 'request_id, ts, tenant, cost_usd';
+    // Segments written before keys existed have no key_id: read as none.
+    const keyId =
+      hasParquet && !(await hasColumn(connection, logSource(dir), 'key_id')) ? 'NULL::VARCHAR AS key_id' : 'key_id';
+    const columns = `request_id, ts, tenant, cost_usd, ${keyId}`;
     const all = hasParquet
-      ? `SELECT ${columns} FROM ${logSource(dir)} UNION ALL SELECT ${columns} FROM requests`
-      : `SELECT ${columns} FROM requests`;
-    const rows = `SELECT DISTINCT ON (request_id) ${columns} FROM (${all})`;
+      ? `SELECT ${columns} FROM ${logSource(dir)} UNION ALL SELECT request_id, ts, tenant, cost_usd, key_id FROM requests`
+      : 'SELECT request_id, ts, tenant, cost_usd, key_id FROM requests';
+    const rows = `SELECT DISTINCT ON (request_id) * FROM (${all})`;
+    // Each tenant's spend, and each virtual key's under its own name beside it (`key/<id>`).
     const result = await connection.runAndReadAll(
-      `SELECT tenant,
+      `WITH month AS (SELECT * FROM (${rows}) WHERE ts >= '${monthStart}'::TIMESTAMPTZ)
+       SELECT holder,
               (sum(cost_usd) FILTER (WHERE ts >= '${dayStart}'::TIMESTAMPTZ))::VARCHAR AS daily,
               sum(cost_usd)::VARCHAR AS monthly
-         FROM (${rows})
-        WHERE ts >= '${monthStart}'::TIMESTAMPTZ
-        GROUP BY tenant`,
+         FROM (SELECT tenant AS holder, ts, cost_usd FROM month
+               UNION ALL SELECT '${KEY_HOLDER_PREFIX}' || key_id, ts, cost_usd FROM month WHERE key_id IS NOT NULL)
+        GROUP BY holder`,
     );
     for (const row of result.getRowObjectsJson() as {
-      tenant: string;
+      holder: string;
       daily: string | null;
       monthly: string | null;
     }[]) {
-      await ledger.restore(row.tenant, decimalTextToPico(row.daily), decimalTextToPico(row.monthly), nowMs);
+      await ledger.restore(row.holder, decimalTextToPico(row.daily), decimalTextToPico(row.monthly), nowMs);
     }
   } finally {
     connection.closeSync();
     db.closeSync();
   }
+}
+
+/** Whether any segment of the log has the column. */
+async function hasColumn(connection: DuckDBConnection, source: string, column: string): Promise<boolean> {
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+  return (described.getRowObjectsJson() as { column_name: string }[]).some((c) => c.column_name === column);
 }
 
 /** Every whole, readable row of the write-ahead segments (a line cut off by a kill is not one). */

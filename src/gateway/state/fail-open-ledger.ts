@@ -22,6 +22,10 @@ export class FailOpenLedger implements SpendLedger {
     return this.ledgerFor(tenant, true).snapshot(tenant, nowMs);
   }
 
+  settled(tenant: string, nowMs: number): Promise<SpendSnapshot> {
+    return this.ledgerFor(tenant, true).settled(tenant, nowMs);
+  }
+
   async reserve(
     tenant: string,
     budget: TenantBudget | undefined,

@@ -53,6 +53,11 @@ export class MemorySpendLedger implements SpendLedger {
     return { dailyPico: w.daySettled + w.dayReserved, monthlyPico: w.monthSettled + w.monthReserved };
   }
 
+  async settled(tenant: string, nowMs: number): Promise<SpendSnapshot> {
+    const w = this.current(tenant, nowMs);
+    return { dailyPico: w.daySettled, monthlyPico: w.monthSettled };
+  }
+
   async reserve(
     tenant: string,
     budget: TenantBudget | undefined,

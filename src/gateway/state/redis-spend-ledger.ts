@@ -135,6 +135,13 @@ export class RedisSpendLedger implements SpendLedger {
     return this.remember(tenant, nowMs, ds! + dr!, ms! + mr!);
   }
 
+  async settled(tenant: string, nowMs: number): Promise<SpendSnapshot> {
+    const { day, month } = windowIds(nowMs);
+    const answer = await this.call(() => this.redis.switchyardSnapshot(this.prefix, String(nowMs), tenant, day, month));
+    if (answer[0] === 'corrupt') throw this.corruptFound(tenant, String(answer[1]), nowMs);
+    return { dailyPico: BigInt(answer[0] as string | number), monthlyPico: BigInt(answer[2] as string | number) };
+  }
+
   async reserve(
     tenant: string,
     budget: TenantBudget | undefined,

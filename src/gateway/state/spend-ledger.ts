@@ -29,6 +29,8 @@ export interface TenantSpend {
 export interface SpendLedger {
   /** Settled + reserved in the current windows: what the planner compares with the budget. */
   snapshot(tenant: string, nowMs: number): Promise<SpendSnapshot>;
+  /** Settled spend only, in the current windows, read now (no view a moment old): what budget alerts compare. */
+  settled(tenant: string, nowMs: number): Promise<SpendSnapshot>;
   /** Holds `amount`, or undefined when it does not fit the tenant's remaining daily or monthly budget. */
   reserve(
     tenant: string,
