@@ -26,6 +26,14 @@ module.exports = {
       to: { path: '^src/cli/' },
     },
     {
+      name: 'the-dashboard-worker-is-outside',
+      comment:
+        "src/dashboard is the dashboard's query worker: it reads the log and runs the harness (the crossover page). The gateway starts it by path and imports nothing of it.",
+      severity: 'error',
+      from: { path: '^src/(engine|config|duckdb|gateway|harness)/' },
+      to: { path: '^src/dashboard/' },
+    },
+    {
       name: 'gateway-knows-no-harness',
       severity: 'error',
       from: { path: '^src/gateway/' },

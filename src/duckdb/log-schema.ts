@@ -55,6 +55,12 @@ export const LogRowSchema = Type.Object({
   callerRequestId: Type.Optional(Type.String()),
   /** The store's virtual key the request came with (its id, never the key); none for a config tenant key. */
   keyId: Type.Optional(Type.String()),
+  /** Every route the planner left out, and why: what the dashboard's decision view explains. */
+  excluded: Type.Optional(
+    Type.Array(Type.Object({ route: Type.String(), reason: Type.String(), detail: Type.String() })),
+  ),
+  /** What the planner expected the route that served to cost (USD), against `costPico`, what it did. */
+  expectedCostUsd: Type.Optional(Type.Number()),
 });
 export type LogRow = Frozen<Static<typeof LogRowSchema>>;
 
@@ -110,6 +116,8 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   instance: optionalText('instance'),
   callerRequestId: optionalText('caller_request_id'),
   keyId: optionalText('key_id'),
+  excluded: { name: 'excluded', sql: 'JSON', value: (v) => (v === undefined ? null : JSON.stringify(v)) },
+  expectedCostUsd: { name: 'expected_cost_usd', sql: 'DOUBLE', value: (v) => v ?? null },
 };
 const ORDERED = Object.entries(COLUMNS) as [keyof LogRow, Column<unknown>][];
 

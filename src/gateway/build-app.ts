@@ -22,7 +22,12 @@ import { BudgetAlerts, LocalAlertClaims, type AlertTarget } from './record/budge
 import { keyIdOf } from './state/holders.js';
 import type { RoutingConfig } from '../engine/routing-config.js';
 import type { Store } from '../store/store.js';
-import { RuntimeHolder } from './runtime.js';
+import { logDirOf, RuntimeHolder } from './runtime.js';
+import { UiSessions } from './dashboard/ui-sessions.js';
+import { LiveWindow } from './record/live-window.js';
+import { LogQueries } from './dashboard/log-queries.js';
+import { registerDashboardRoutes } from './dashboard/dashboard-routes.js';
+import { walDirOf } from './record/duckdb-decision-sink.js';
 import { InFlight } from './in-flight.js';
 import { bufferedStdout } from './stdout-log.js';
 
@@ -70,6 +75,8 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     runtime,
     metrics,
     inFlight: new InFlight(),
+    sessions: new UiSessions(deps.clock),
+    live: new LiveWindow(),
     alerts: new BudgetAlerts({
       ledger: deps.ledger,
       claims: deps.alertClaims ?? new LocalAlertClaims(),
@@ -129,6 +136,9 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
   registerAdminRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerTenantRoutes(app, ctx);
+  const logDir = deps.logDir ?? logDirOf(loaded);
+  const queries = new LogQueries({ dir: logDir, walDir: walDirOf(logDir), memoryLimit: '256MB', threads: 1 });
+  registerDashboardRoutes(app, ctx, queries);
   deps.cluster?.onReload(() => reloadHere(ctx));
   app.addHook('onClose', async () => {
     // A caller that has its answer lets the server close, while its request is still settling and logging.
@@ -140,6 +150,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await deps.health.close();
     await deps.cluster?.close();
     await deps.tracer?.close();
+    await queries.close();
     await ctx.alerts.idle();
     await deps.alertClaims?.close?.();
     await deps.store?.close();

@@ -52,6 +52,8 @@ export interface GatewayDeps {
    * (`state:`); this process alone when absent.
    */
   readonly alertClaims?: AlertClaims & { close?(): Promise<void> };
+  /** Where the decision log is written (the dashboard reads it there); `log.dir` of the config when absent. */
+  readonly logDir?: string;
   /** With shared state: the other instances, for a reload that reaches them all. */
   readonly cluster?: ClusterReload;
 }
@@ -101,7 +103,8 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const random = options.random ?? Math.random;
   const telemetry = loaded.file.telemetry;
   const tracing = telemetry ? { tracer: RequestTracer.create(telemetry, VERSION) } : {};
-  if (!state) return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random, ...tracing, ...store };
+  if (!state)
+    return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random, logDir: dir, ...tracing, ...store };
   const limiter = await RedisRateLimiter.connect(
     state.redis_url,
     state.key_prefix ?? DEFAULT_KEY_PREFIX,
@@ -129,6 +132,7 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
     configure: (served) => failOpen.configure(served),
     cluster,
     alertClaims,
+    logDir: dir,
     ...store,
   };
 }

@@ -100,9 +100,15 @@ export async function startGateway(
   configPath: string,
   circuit?: CircuitOptions,
   clock?: Clock,
+  /** The draws of weighted choices: a seeded one makes a share test exact instead of likely. */
+  random?: () => number,
 ): Promise<RunningGateway> {
   const loaded = await loadConfig(configPath, { env: ENV, requireSecrets: true });
-  const deps = await createDefaultDeps(loaded, { ...(circuit ? { circuit } : {}), ...(clock ? { clock } : {}) });
+  const deps = await createDefaultDeps(loaded, {
+    ...(circuit ? { circuit } : {}),
+    ...(clock ? { clock } : {}),
+    ...(random ? { random } : {}),
+  });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {

@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { parse as parseCookie } from 'cookie';
+import { SESSION_COOKIE, sessionSecret } from '../dashboard/ui-sessions.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ConfigError } from '../../engine/errors.js';
 import { formatUsd } from '../../engine/money.js';
@@ -7,6 +9,9 @@ import type { TenantBudget } from '../../engine/routing-config.js';
 import { GatewayError } from '../errors.js';
 import { keyHolder, keyIdOf } from '../state/holders.js';
 import type { TenantSpend } from '../state/spend-ledger.js';
+import type { AdminCaller } from './admin-caller.js';
+
+export type { AdminCaller };
 
 /** Whether the request carries this key (`Authorization: Bearer …` or `header`), compared in constant time. */
 function presents(request: FastifyRequest, expected: string, header: string): boolean {
@@ -15,6 +20,31 @@ function presents(request: FastifyRequest, expected: string, header: string): bo
   const a = Buffer.from(typeof given === 'string' ? given : '');
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The dashboard's caller, from its session cookie; a write also needs the session's CSRF token in
+ * `x-csrf-token` (a cookie alone is what a forged cross-site request would carry).
+ */
+function signedIn(
+  request: FastifyRequest,
+  ctx: AppContext,
+  keys: readonly { key: string }[],
+  access: 'read' | 'write',
+): AdminCaller {
+  const cookie = parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE];
+  const session = ctx.sessions.verify(cookie, sessionSecret(keys.map((k) => k.key)));
+  if (!session) throw new GatewayError('invalid_admin_key', 'Sign in again: the session has ended or is not valid.');
+  if (access === 'write') {
+    const token = request.headers['x-csrf-token'];
+    const given = Buffer.from(typeof token === 'string' ? token : '');
+    const expected = Buffer.from(session.csrf);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new GatewayError('invalid_admin_key', 'A write from the dashboard needs its CSRF token.');
+    if (session.role !== 'admin')
+      throw new GatewayError('admin_read_only', `Admin key '${session.name}' is a viewer: it may read, not change.`);
+  }
+  return { name: session.name, role: session.role };
 }
 
 const isAdmin = (request: FastifyRequest, ctx: AppContext) => {
@@ -26,16 +56,10 @@ const isAdmin = (request: FastifyRequest, ctx: AppContext) => {
   }
 };
 
-/** Who called an admin endpoint: the admin key's name (the audit trail's actor) and what it may do. */
-export interface AdminCaller {
-  readonly name: string;
-  readonly role: 'admin' | 'viewer';
-}
-
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
 /** The admin keys the config holds: `server.admin_keys`, and `server.admin_key` as an admin named `admin`. */
-function adminKeys(ctx: AppContext): { name: string; key: string; role: AdminCaller['role'] }[] {
+export function adminKeys(ctx: AppContext): { name: string; key: string; role: AdminCaller['role'] }[] {
   const server = ctx.runtime.current.loaded.file.server;
   return [
     ...(server?.admin_key ? [{ name: 'admin', key: server.admin_key, role: 'admin' as const }] : []),
@@ -53,6 +77,8 @@ export function requireAdmin(request: FastifyRequest, ctx: AppContext, access: '
     throw new GatewayError('admin_disabled', 'The admin API is off: set server.admin_key in the config.');
   const auth = request.headers.authorization;
   const header = request.headers['x-admin-key'];
+  if (auth === undefined && header === undefined && request.headers.cookie !== undefined)
+    return signedIn(request, ctx, keys, access);
   const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : header;
   const presented = digest(typeof given === 'string' ? given : '');
   let found: AdminCaller | undefined;

@@ -11,6 +11,7 @@ import type { SpendLedger } from '../state/spend-ledger.js';
 import type { DecisionSink } from './decision-sink.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { BudgetAlerts } from './budget-alerts.js';
+import type { LiveWindow } from './live-window.js';
 import type { RequestTracer } from './request-tracer.js';
 import { writeRequestLine } from './request-line.js';
 
@@ -26,6 +27,8 @@ export interface RecordDeps {
   readonly requestLines?: () => boolean;
   /** Budget alerts: told of each settlement. */
   readonly alerts?: Pick<BudgetAlerts, 'afterSettle'>;
+  /** The dashboard's last minute. */
+  readonly live?: LiveWindow;
 }
 
 /** One request from arrival to what the caller got. */
@@ -45,11 +48,14 @@ export interface RequestRecord {
   readonly log: FastifyBaseLogger;
 }
 
+const errorCodeOf = (delivery: Delivery) =>
+  delivery.error?.code ?? (delivery.status === 499 ? 'client_closed' : undefined);
+
 function logRow(r: RequestRecord, latencyMs: number): LogRow {
   const { facts, decision, delivery } = r;
   const served = delivery.served;
   const usage = delivery.metered?.usage;
-  const errorCode = delivery.error?.code ?? (delivery.status === 499 ? 'client_closed' : undefined);
+  const errorCode = errorCodeOf(delivery);
   return {
     ts: r.startedMs,
     requestId: r.requestId,
@@ -78,6 +84,8 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
     costPico: delivery.metered?.costPico ?? 0n,
     estimated: usage?.estimated ?? false,
     ...(delivery.metered?.problem === undefined ? {} : { rowProblem: delivery.metered.problem }),
+    ...(decision.excluded.length === 0 ? {} : { excluded: decision.excluded }),
+    ...(served ? { expectedCostUsd: served.expectedCostPico / 1e12 } : {}),
   };
 }
 
@@ -116,6 +124,17 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   const route = served?.route ?? 'none';
   if (!served && r.attempts.length === 0 && delivery.error) m.denied.inc({ code: delivery.error.code });
   m.countRequest(route, served?.kind ?? 'none', delivery.status);
+  deps.live?.observe(
+    {
+      route,
+      kind: served?.kind ?? 'none',
+      sensitivity: decision.sensitivity,
+      status: delivery.status,
+      code: errorCodeOf(delivery),
+      latencyMs,
+    },
+    now,
+  );
   if (served) {
     const ttftS = facts.stream && delivery.ttftMs !== undefined ? delivery.ttftMs / 1000 : undefined;
     m.countServed(
@@ -197,4 +216,15 @@ export function recordEdgeRefusal(deps: RecordDeps, r: EdgeRefusal): void {
   deps.tracer?.record(row, undefined, now);
   deps.metrics.denied.inc({ code: r.error.code });
   deps.metrics.countRequest('none', 'none', r.error.status);
+  deps.live?.observe(
+    {
+      route: 'none',
+      kind: 'none',
+      sensitivity: '',
+      status: r.error.status,
+      code: r.error.code,
+      latencyMs: now - r.startedMs,
+    },
+    now,
+  );
 }

@@ -1,0 +1,83 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { picoToUsdNumber } from '../engine/money.js';
+import { loadScenario } from '../harness/load-scenario.js';
+import { runScenario } from '../harness/run-scenario.js';
+import { readLoggedTraffic } from '../harness/traffic-from-log.js';
+
+/** What the crossover page draws and says. */
+export interface CrossoverView {
+  readonly scenario: string;
+  readonly observedTokensPerDay: number;
+  readonly requests: number;
+  readonly options: readonly { id: string; label: string }[];
+  /** Each option's cost per day at each volume swept, USD. */
+  readonly points: readonly { tokensPerDay: number; usd: Readonly<Record<string, number>> }[];
+  readonly crossovers: readonly { tokensPerDay: number; cheaperBelow: string; cheaperAbove: string }[];
+  /** Which option is cheapest at the observed volume. */
+  readonly cheapestNow: string | undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The operator's own logged traffic priced under a scenario file's options: the scenario's traffic is replaced by
+ * the log's (`traffic.from_log`, the `scenario from-log` machinery), swept from a tenth of the observed volume to
+ * a hundred times it, and replayed through the planner into an in-memory DuckDB.
+ */
+export async function crossoverFromLog(scenarioPath: string, logDir: string, days: number): Promise<CrossoverView> {
+  const logged = await readLoggedTraffic(logDir, Date.now() - days * DAY_MS);
+  const observed = Math.max(1, Math.round(logged.tokensPerDay));
+  const file = parse(readFileSync(scenarioPath, 'utf8')) as Record<string, unknown> & {
+    options: { config: unknown }[];
+  };
+  const base = dirname(resolve(scenarioPath));
+  // Written elsewhere: a relative config path must still name the scenario's own file.
+  const options = file.options.map((o) =>
+    typeof o.config === 'string' && !isAbsolute(o.config) ? { ...o, config: join(base, o.config) } : o,
+  );
+  const rewritten = {
+    ...file,
+    options,
+    traffic: { from_log: resolve(logDir), since: `${days}d` },
+    volume: { from: Math.max(1000, Math.round(observed / 10)), to: observed * 100, points: 9, scale: 'log' },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-crossover-'));
+  try {
+    const path = join(dir, 'from-log.scenario.yaml');
+    writeFileSync(path, stringify(rewritten));
+    const result = await runScenario(await loadScenario(path), { dbPath: ':memory:' });
+    const byVolume = new Map<number, Record<string, number>>();
+    for (const c of result.costs) {
+      const row = byVolume.get(c.tokensPerDay) ?? {};
+      row[c.option] = picoToUsdNumber(c.totalPico);
+      byVolume.set(c.tokensPerDay, row);
+    }
+    const points = [...byVolume].sort(([a], [b]) => a - b).map(([tokensPerDay, usd]) => ({ tokensPerDay, usd }));
+    const nearest = points.reduce<(typeof points)[number] | undefined>(
+      (best, p) =>
+        !best || Math.abs(Math.log(p.tokensPerDay / observed)) < Math.abs(Math.log(best.tokensPerDay / observed))
+          ? p
+          : best,
+      undefined,
+    );
+    const cheapestNow = nearest && Object.entries(nearest.usd).sort(([, a], [, b]) => a - b)[0]?.[0];
+    return {
+      scenario: String(file.name ?? scenarioPath),
+      observedTokensPerDay: observed,
+      requests: logged.requests,
+      options: result.scenario.options.map((o) => ({ id: o.id, label: o.label })),
+      points,
+      crossovers: result.crossovers.map((c) => ({
+        tokensPerDay: c.tokensPerDay,
+        cheaperBelow: c.cheaperBelow,
+        cheaperAbove: c.cheaperAbove,
+      })),
+      cheapestNow,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

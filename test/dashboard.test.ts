@@ -1,0 +1,151 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/hermetic.js';
+import { ROOT } from './helpers/run-cli.js';
+import {
+  ADMIN_KEY,
+  closeMocks,
+  KEYS,
+  startGateway,
+  startMocks,
+  writeGatewayConfig,
+  type Mocks,
+  type RunningGateway,
+} from './helpers/gateway-fixture.js';
+
+// The dashboard in a real browser (Debian's Chromium): sign in, see the traffic the OpenAI SDK sent, open a
+// phi request's decision, compare the overview with /admin/spend and /metrics, sign out.
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`;
+/** With SWITCHYARD_SCREENSHOTS=1 the screenshots replace the README's, in docs/images. */
+const SHOTS = process.env.SWITCHYARD_SCREENSHOTS === '1' ? join(ROOT, 'docs/images') : tempDir('switchyard-shots');
+const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function getJson(gw: RunningGateway, path: string, headers: Record<string, string> = admin) {
+  const res = await request(`${gw.url}${path}`, { headers });
+  return { status: res.statusCode, body: (await res.body.json()) as Json };
+}
+
+describe.skipIf(skip)(`the dashboard in Chromium${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let mocks: Mocks;
+  let gw: RunningGateway;
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    mocks = await startMocks();
+    gw = await startGateway(writeGatewayConfig(mocks));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.setDefaultTimeout(8000);
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    if (mocks) await closeMocks(mocks);
+  });
+
+  it('signs in, shows the SDK traffic, explains a phi request, matches /admin/spend and /metrics, signs out', async () => {
+    const client = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const ask = { model: 'gpt-5-mini', messages: [{ role: 'user' as const, content: 'hello there' }] };
+    await client(KEYS.acme).chat.completions.create(ask);
+    await client(KEYS.clinic).chat.completions.create(ask);
+
+    await page.goto(`${gw.url}/ui`);
+    await page.getByLabel('Admin or viewer key').fill('not-the-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not an admin or viewer key');
+    await page.getByLabel('Admin or viewer key').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('requests-total').waitFor();
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: 'sy_session', httpOnly: true, sameSite: 'Strict' });
+
+    // The overview's figures against /admin/spend and /metrics at the same moment (no traffic in between).
+    const overview = (await getJson(gw, '/ui/api/overview', { cookie: `sy_session=${cookie!.value}` })).body;
+    const spend = (await getJson(gw, '/admin/spend')).body;
+    const metrics = await (await request(`${gw.url}/metrics`, { headers: admin })).body.text();
+    const total = [...metrics.matchAll(/^switchyard_requests_total\{[^}]*\} (\d+)/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+    expect(overview.requests_total).toBe(total);
+    for (const s of spend.tenants)
+      expect(overview.spend.find((o: { tenant: string }) => o.tenant === s.tenant).today_usd).toBeCloseTo(
+        Number(s.daily.settled_usd),
+        6,
+      );
+    await expect.poll(() => page.getByTestId('requests-total').textContent()).toBe(String(total));
+    await page.screenshot({ path: join(SHOTS, 'overview.png') });
+
+    // Decisions: both rows, on the route each had to take; the phi one explains why the others were left out.
+    await page.getByRole('link', { name: 'Decisions' }).click();
+    const onprem = page.locator('tr[data-route="onprem"]').first();
+    await onprem.waitFor();
+    expect(await page.locator('tr[data-route="direct"]').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'decisions.png') });
+    await onprem.click();
+    const excluded = await page.getByTestId('excluded').textContent();
+    expect(excluded).toMatch(/agg — clearance/);
+    expect(excluded).toMatch(/direct — clearance/);
+    await page.screenshot({ path: join(SHOTS, 'decision.png') });
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    for (const name of ['Routes', 'Spend', 'Keys']) {
+      await page.getByRole('link', { name }).click();
+      await page.getByRole('heading', { name, level: 1 }).waitFor();
+      await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
+      await page.screenshot({ path: join(SHOTS, `${name.toLowerCase()}.png`) });
+    }
+    expect(statSync(join(SHOTS, 'overview.png')).size).toBeGreaterThan(10_000);
+
+    // Sign out: the cookie no longer works; a tampered one never did.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin or viewer key').waitFor();
+    expect((await getJson(gw, '/ui/api/me', { cookie: `sy_session=${cookie!.value}` })).status).toBe(401);
+    const [payload, mac] = cookie!.value.split('.') as [string, string];
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'admin', exp: 9e15 }),
+    ).toString('base64url');
+    expect((await getJson(gw, '/ui/api/me', { cookie: `sy_session=${forged}.${mac}` })).status).toBe(401);
+  });
+
+  it('writes from a session need its CSRF token; the page never shows a tenant or provider key', async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(`${gw.url}/ui`);
+    await page.getByLabel('Admin or viewer key').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('requests-total').waitFor();
+    const [cookie] = await page.context().cookies();
+    const headers = { cookie: `sy_session=${cookie!.value}`, 'content-type': 'application/json' };
+    const forged = await request(`${gw.url}/admin/reload`, { method: 'POST', headers, body: '{}' });
+    expect(forged.statusCode).toBe(401);
+    await forged.body.dump();
+    const html = await page.content();
+    for (const secret of [KEYS.acme, KEYS.clinic, KEYS.aggregator, KEYS.direct, ADMIN_KEY])
+      expect(html).not.toContain(secret);
+  });
+});
+
+describe('the dashboard without an admin key', () => {
+  it('explains how to turn it on', async () => {
+    const mocks = await startMocks();
+    // The fixture sets an admin key: this gateway's config has it taken out.
+    const config = writeGatewayConfig(mocks);
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/, admin_key: [^ }]+/, ''));
+    const gw = await startGateway(config);
+    try {
+      const res = await request(`${gw.url}/ui`);
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.text()).toContain('server:\n  admin_key:');
+    } finally {
+      await gw.close();
+      await closeMocks(mocks);
+    }
+  });
+});
