@@ -30,9 +30,69 @@ export class LogRelation {
     private readonly walDir: string,
   ) {}
 
+  /** The Parquet segments whose hourly spend is in `rollup` (a segment never changes; compaction replaces it). */
+  private readonly rolled = new Set<string>();
+
   static async open(connection: DuckDBConnection, dir: string, walDir: string): Promise<LogRelation> {
     await connection.run(LOG_TABLE_DDL.replace('CREATE TABLE IF NOT EXISTS requests', 'CREATE TEMP TABLE recent'));
+    await connection.run(
+      `CREATE TEMP TABLE rollup (file VARCHAR, ts TIMESTAMPTZ, tenant VARCHAR, key_id VARCHAR, model VARCHAR,
+         route VARCHAR, tags VARCHAR[], usd DOUBLE, requests BIGINT, tokens DOUBLE)`,
+    );
     return new LogRelation(connection, dir, walDir);
+  }
+
+  /** The segments on disk now, by path. */
+  private segments(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .filter((f) => f.endsWith('.parquet'))
+      .sort()
+      .map((f) => join(this.dir, f));
+  }
+
+  /**
+   * Adds the hourly spend of at most `most` segments not yet rolled up, and forgets segments gone (compacted):
+   * true when every segment on disk is rolled up. A segment is read once, whatever the spend pages ask later.
+   */
+  async rollUp(most = Infinity): Promise<boolean> {
+    const files = this.segments();
+    const gone = [...this.rolled].filter((f) => !files.includes(f));
+    if (gone.length > 0) {
+      await this.connection.run(`DELETE FROM rollup WHERE file IN (${gone.map(quoted).join(', ')})`);
+      for (const f of gone) this.rolled.delete(f);
+    }
+    const fresh = files.filter((f) => !this.rolled.has(f));
+    for (const file of fresh.slice(0, most)) {
+      const source = `read_parquet(${quoted(file)})`;
+      const described = await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+      const columns = new Set((described.getRowObjectsJson() as { column_name: string }[]).map((c) => c.column_name));
+      // Segments written before keys existed have no key_id.
+      const keyId = columns.has('key_id') ? 'key_id' : 'NULL::VARCHAR';
+      await this.connection.run(
+        `INSERT INTO rollup SELECT ${quoted(file)}, date_trunc('hour', ts), tenant, ${keyId}, model, route, tags,
+           sum(cost_usd)::DOUBLE, count(*), sum(input_tokens + output_tokens)::DOUBLE FROM ${source} GROUP BY ALL`,
+      );
+      this.rolled.add(file);
+    }
+    return fresh.length <= most;
+  }
+
+  /**
+   * Spend by the hour: the segments' rollup and the last minute's rows (each request once), with the columns
+   * `spendSql` groups by. Every segment is rolled up first.
+   */
+  async spendSource(): Promise<string> {
+    await this.readWriteAhead();
+    await this.rollUp();
+    const recentOnly =
+      this.rolled.size === 0
+        ? 'recent'
+        : `(SELECT * FROM recent WHERE request_id NOT IN (
+        SELECT request_id FROM ${logSource(this.dir)} WHERE ts >= (SELECT coalesce(min(ts), now()) FROM recent)))`;
+    return `(SELECT ts, tenant, key_id, model, route, tags, usd, requests, tokens FROM rollup UNION ALL
+      SELECT date_trunc('hour', ts), tenant, key_id, model, route, tags, sum(cost_usd)::DOUBLE, count(*),
+             sum(input_tokens + output_tokens)::DOUBLE FROM ${recentOnly} GROUP BY ALL)`;
   }
 
   /** The SQL relation of every logged request: call before each query (it picks up new rows and segments). */
@@ -98,7 +158,10 @@ export function decisionWhere(f: DecisionFilters): { sql: string; values: DuckDB
   return { sql: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, values };
 }
 
-/** The spend query: settled cost per bucket (hours over a day, days over a week or a month) and dimension value. */
+/**
+ * The spend query over `LogRelation.spendSource()`: settled cost per bucket (hours over a day, days over a week or a
+ * month) and dimension value.
+ */
 export function spendSql(
   source: string,
   by: SpendDimension,
@@ -114,8 +177,7 @@ export function spendSql(
   return {
     bucket,
     sql: `SELECT epoch_ms(date_trunc('${bucket}', ts))::DOUBLE AS "at", ${DIMENSION_SQL[by]} AS name,
-                 sum(cost_usd)::DOUBLE AS usd, count(*)::INTEGER AS requests,
-                 sum(input_tokens + output_tokens)::DOUBLE AS tokens
+                 sum(usd)::DOUBLE AS usd, sum(requests)::INTEGER AS requests, sum(tokens)::DOUBLE AS tokens
             FROM ${from}
            WHERE ts >= ${quoted(since)}::TIMESTAMPTZ
            GROUP BY ALL ORDER BY "at", name`,

@@ -1,6 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { crossoverFromLog } from './crossover.js';
 import { decisionWhere, LogRelation, spendSql } from './log-query-sql.js';
 import type { QueryReply, QueryRequest, QuerySetup } from '../gateway/dashboard/log-queries.js';
 
@@ -29,7 +28,17 @@ async function answer(request: QueryRequest): Promise<unknown> {
       const source = await log.source();
       const { sql, values } = decisionWhere(request.filters);
       const limit = Math.min(200, Math.max(1, request.filters.limit ?? 50));
-      return rows(`SELECT ${LIST} FROM ${source} ${sql} ORDER BY ts DESC, request_id DESC LIMIT ${limit}`, values);
+      // Two steps: the page's oldest time from the time column (and the filters') alone, then the rows at or
+      // after it, which the Parquet segments' statistics narrow to a few row groups. One step would read every
+      // column of every row to keep fifty.
+      const [edge] = await rows(
+        `SELECT epoch_ms(min(ts))::DOUBLE AS since FROM (SELECT ts FROM ${source} ${sql} ORDER BY ts DESC LIMIT ${limit})`,
+        values,
+      );
+      if (edge?.since === null || edge?.since === undefined) return [];
+      const since = `ts >= epoch_ms(${Number(edge.since)}::BIGINT)`;
+      const where = sql === '' ? `WHERE ${since}` : `${sql} AND ${since}`;
+      return rows(`SELECT ${LIST} FROM ${source} ${where} ORDER BY ts DESC, request_id DESC LIMIT ${limit}`, values);
     }
     case 'decision': {
       const source = await log.source();
@@ -40,18 +49,29 @@ async function answer(request: QueryRequest): Promise<unknown> {
       return row ?? null;
     }
     case 'spend': {
-      const { sql, bucket } = spendSql(await log.source(), request.by, request.range, Date.now());
+      const { sql, bucket } = spendSql(await log.spendSource(), request.by, request.range, Date.now());
       return { bucket, rows: await rows(sql) };
     }
     case 'crossover':
-      return crossoverFromLog(request.scenario, setup.dir, request.days);
+      // The harness is loaded when the crossover page first asks, not when the thread starts.
+      return (await import('./crossover.js')).crossoverFromLog(request.scenario, setup.dir, request.days);
+    case 'warm':
+      // One segment a turn, so questions asked meanwhile are answered between the steps.
+      if (!(await log.rollUp(1))) queue({ kind: 'warm', id: -2 });
+      return null;
   }
 }
 
-port.on('message', (request: QueryRequest) => {
-  answer(request).then(
-    (result) => port.postMessage({ id: request.id, result } satisfies QueryReply),
-    (err: Error) => port.postMessage({ id: request.id, error: err.message } satisfies QueryReply),
+// One question at a time: the rollup and the queries share one connection and its temporary tables.
+let turn: Promise<void> = Promise.resolve();
+function queue(request: QueryRequest): void {
+  turn = turn.then(() =>
+    answer(request).then(
+      (result) => (request.id >= 0 ? port.postMessage({ id: request.id, result } satisfies QueryReply) : undefined),
+      (err: Error) =>
+        request.id >= 0 ? port.postMessage({ id: request.id, error: err.message } satisfies QueryReply) : undefined,
+    ),
   );
-});
+}
+port.on('message', queue);
 port.postMessage({ id: -1, result: 'ready' } satisfies QueryReply);

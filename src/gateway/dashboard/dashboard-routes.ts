@@ -191,6 +191,8 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: AppContext, q
         maxAge: SESSION_MS / 1000,
       }),
     );
+    // The pages are about to ask: the query thread starts now and rolls the log's spend up meanwhile.
+    queries.warm();
     return { name: found.name, role: found.role, csrf: session.csrf };
   });
 

@@ -28,7 +28,9 @@ type Query =
   | { kind: 'decisions'; filters: DecisionFilters }
   | { kind: 'decision'; requestId: string }
   | { kind: 'spend'; by: SpendDimension; range: SpendRange }
-  | { kind: 'crossover'; scenario: string; days: number };
+  | { kind: 'crossover'; scenario: string; days: number }
+  /** Rolls the segments' spend up in the background, a segment a turn (asked at sign-in). */
+  | { kind: 'warm' };
 export type QueryRequest = Query & { id: number };
 export type QueryReply = { id: number; result?: unknown; error?: string };
 
@@ -60,6 +62,13 @@ export class LogQueries {
           worker.postMessage({ ...query, id } satisfies QueryRequest);
         }),
     );
+  }
+
+  /** Starts the worker and its rollup of the log's spend, answering nothing: a dashboard is about to ask. */
+  warm(): void {
+    void this.started()
+      .then((worker) => worker.postMessage({ kind: 'warm', id: -2 } satisfies QueryRequest))
+      .catch(() => undefined);
   }
 
   async close(): Promise<void> {
