@@ -149,3 +149,73 @@ describe('the dashboard without an admin key', () => {
     }
   });
 });
+
+describe("the dashboard's API with a session", () => {
+  it('a write needs the CSRF token, a viewer never writes, and the crossover prices the logged traffic', async () => {
+    const mocks = await startMocks();
+    const store = `store: { path: ${join(tempDir('switchyard-ui-store'), 'data')} }\n`;
+    const config = writeGatewayConfig(mocks, store);
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace(
+        /server: \{ body_limit_bytes: 65536, admin_key: (\S+) \}/,
+        'server:\n  body_limit_bytes: 65536\n  admin_key: $1\n  admin_keys: [{ name: watcher, key: viewer-key-0123456789, role: viewer }]',
+      ),
+    );
+    let gw = await startGateway(config);
+    const signIn = async (key: string) => {
+      const res = await request(`${gw.url}/ui/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key }),
+      });
+      const cookie = String(res.headers['set-cookie']).split(';')[0] as string;
+      return { cookie, csrf: ((await res.body.json()) as { csrf: string }).csrf };
+    };
+    const createKey = async (s: { cookie: string; csrf: string }, csrf?: string) => {
+      const res = await request(`${gw.url}/admin/keys`, {
+        method: 'POST',
+        headers: { cookie: s.cookie, 'content-type': 'application/json', ...(csrf ? { 'x-csrf-token': csrf } : {}) },
+        body: JSON.stringify({ tenant: 'acme', name: 'from-the-page' }),
+      });
+      return { status: res.statusCode, body: (await res.body.json()) as Json };
+    };
+    try {
+      const admin = await signIn(ADMIN_KEY);
+      expect((await createKey(admin)).status).toBe(401);
+      expect((await createKey(admin, 'x'.repeat(admin.csrf.length))).status).toBe(401);
+      const made = await createKey(admin, admin.csrf);
+      expect(made.status).toBe(201);
+      expect((await getJson(gw, '/admin/audit?limit=1')).body.data[0].actor).toBe('admin');
+      const viewer = await signIn('viewer-key-0123456789');
+      expect((await createKey(viewer, viewer.csrf)).body.error.code).toBe('admin_read_only');
+      expect((await getJson(gw, '/admin/keys', { cookie: viewer.cookie })).status).toBe(200);
+
+      // Traffic, rolled into a segment when the gateway stops; then priced under a scenario's options.
+      for (let i = 0; i < 20; i++) {
+        const res = await request(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEYS.acme}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'a question of some length' }] }),
+        });
+        await res.body.dump();
+      }
+      await gw.close();
+      gw = await startGateway(config);
+      const scenarios = (await getJson(gw, '/ui/api/scenarios')).body.scenarios as string[];
+      expect(scenarios).toContain('blog-managed-vs-selfhosted.scenario.yaml');
+      const view = (await getJson(gw, '/ui/api/crossover?scenario=blog-managed-vs-selfhosted.scenario.yaml&days=7'))
+        .body;
+      expect(view.requests).toBe(20);
+      expect(view.options.map((o: { id: string }) => o.id)).toEqual(['managed', 'self-hosted']);
+      expect(view.points.length).toBeGreaterThanOrEqual(12);
+      // Fixed infra and ops: the managed option is cheaper at small volumes, self-hosting above the crossover.
+      expect(view.crossovers[0]).toMatchObject({ cheaperBelow: 'managed', cheaperAbove: 'self-hosted' });
+      expect(view.cheapestNow).toBe('managed');
+      expect((await getJson(gw, '/ui/api/crossover?scenario=../../etc/passwd')).status).toBe(404);
+    } finally {
+      await gw.close();
+      await closeMocks(mocks);
+    }
+  });
+});

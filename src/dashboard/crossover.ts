@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { picoToUsdNumber } from '../engine/money.js';
-import { loadScenario } from '../harness/load-scenario.js';
+import { loadScenario, sweepVolumes } from '../harness/load-scenario.js';
+import type { ScenarioFile } from '../harness/scenario-schema.js';
 import { runScenario } from '../harness/run-scenario.js';
 import { readLoggedTraffic } from '../harness/traffic-from-log.js';
 
@@ -32,8 +33,10 @@ export async function crossoverFromLog(scenarioPath: string, logDir: string, day
   const observed = Math.max(1, Math.round(logged.tokensPerDay));
   const file = parse(readFileSync(scenarioPath, 'utf8')) as Record<string, unknown> & {
     options: { config: unknown }[];
+    volume: unknown;
   };
   const base = dirname(resolve(scenarioPath));
+  const own = sweepVolumes(file.volume as ScenarioFile['volume']);
   // Written elsewhere: a relative config path must still name the scenario's own file.
   const options = file.options.map((o) =>
     typeof o.config === 'string' && !isAbsolute(o.config) ? { ...o, config: join(base, o.config) } : o,
@@ -42,7 +45,14 @@ export async function crossoverFromLog(scenarioPath: string, logDir: string, day
     ...file,
     options,
     traffic: { from_log: resolve(logDir), since: `${days}d` },
-    volume: { from: Math.max(1000, Math.round(observed / 10)), to: observed * 100, points: 9, scale: 'log' },
+    // From a tenth of the observed volume to a hundred times it, widened to the scenario's own range: where
+    // the scenario's options cross may lie far from today's traffic.
+    volume: {
+      from: Math.max(1000, Math.min(Math.round(observed / 10), own[0] ?? Infinity)),
+      to: Math.max(observed * 100, own.at(-1) ?? 0),
+      points: 12,
+      scale: 'log',
+    },
   };
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-crossover-'));
   try {
