@@ -217,5 +217,6 @@ describe("the dashboard's API with a session", () => {
       await gw.close();
       await closeMocks(mocks);
     }
-  });
+    // Two gateway starts and a scenario replayed in the query thread: slower than most when the suite is busy.
+  }, 90_000);
 });

@@ -188,6 +188,9 @@ describe.skipIf(!postgresUp)('budget alerts (Postgres; skipped: none on 127.0.0.
         alerts: { webhook_url: receiver.url, at_percent: [10, 20] },
       });
       const key = made.body.key as string;
+      // The key made through one instance works on the other within a second: wait for it (bounded).
+      for (let i = 0; i < 100 && (await chat(two, key, 5)).status === 401; i++)
+        await new Promise((r) => setTimeout(r, 20));
       // Requests through both instances until the budget refuses: every threshold is crossed on both.
       for (let i = 0; i < 40; i++) if ((await chat(i % 2 ? one : two, key, 5)).status !== 200) break;
     } finally {

@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parse as parseCookie, serialize } from 'cookie';
@@ -70,6 +69,31 @@ const CrossoverQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const ASSET_TYPES: Readonly<Record<string, string>> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  txt: 'text/plain; charset=utf-8',
+};
+
+/**
+ * The built assets, read once: a handful of files whose names carry their content's hash, so they are served for
+ * a year (`immutable`). Served here rather than by @fastify/static, which costs every gateway ≈13 MB of memory
+ * (measured: RSS after importing it) for three files.
+ */
+function registerAssets(app: FastifyInstance): void {
+  const dir = join(UI_DIR, 'assets');
+  const files = new Map(
+    readdirSync(dir)
+      .filter((f) => ASSET_TYPES[f.split('.').pop() ?? ''] !== undefined)
+      .map((f) => [f, { type: ASSET_TYPES[f.split('.').pop() ?? ''] as string, body: readFileSync(join(dir, f)) }]),
+  );
+  app.get<{ Params: { file: string } }>('/ui/assets/:file', async (request, reply) => {
+    const file = files.get(request.params.file);
+    if (!file) throw new GatewayError('not_found', `No asset ${request.params.file}.`);
+    return reply.header('cache-control', 'public, max-age=31536000, immutable').type(file.type).send(file.body);
+  });
+}
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -153,20 +177,12 @@ function csv(rows: readonly Record<string, unknown>[]): string {
 export function registerDashboardRoutes(app: FastifyInstance, ctx: AppContext, queries: LogQueries): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const hasUi = existsSync(join(UI_DIR, 'index.html'));
-  if (hasUi)
-    void app.register(fastifyStatic, {
-      root: join(UI_DIR, 'assets'),
-      prefix: '/ui/assets/',
-      // File names carry their content's hash: a year, never asked again.
-      maxAge: '365d',
-      immutable: true,
-      index: false,
-    });
+  if (hasUi) registerAssets(app);
   const page = (_request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8');
     if (adminKeys(ctx).length === 0) return reply.send(TURN_IT_ON);
     if (!hasUi) return reply.code(503).send('The dashboard was not built: run npm run build.');
-    return reply.sendFile('index.html', UI_DIR);
+    return reply.send(readFileSync(join(UI_DIR, 'index.html')));
   };
   app.get('/ui', page);
   app.get('/ui/', page);

@@ -1,13 +1,3 @@
-/** One finished request, as the live overview counts it. */
-export interface LiveSample {
-  readonly route: string;
-  readonly kind: string;
-  readonly sensitivity: string;
-  readonly status: number;
-  readonly code: string | undefined;
-  readonly latencyMs: number;
-}
-
 interface Second {
   at: number;
   requests: number;
@@ -51,15 +41,23 @@ export class LiveWindow {
     latency: new Map(),
   }));
 
-  observe(s: LiveSample, nowMs: number): void {
+  /** Counts one finished request (its fields as arguments: no object made per request). */
+  observe(
+    route: string,
+    kind: string,
+    sensitivity: string,
+    code: string | undefined,
+    latencyMs: number,
+    nowMs: number,
+  ): void {
     const b = this.bucket(Math.floor(nowMs / 1000));
     b.requests++;
-    if (s.code !== undefined) add(b.codes, s.code);
-    add(b.kinds, s.kind);
-    if (s.sensitivity !== '') add(b.levels, s.sensitivity);
-    let samples = b.latency.get(s.route);
-    if (!samples) b.latency.set(s.route, (samples = []));
-    if (samples.length < SAMPLES_PER_SECOND) samples.push(s.latencyMs);
+    if (code !== undefined) add(b.codes, code);
+    add(b.kinds, kind);
+    if (sensitivity !== '') add(b.levels, sensitivity);
+    let samples = b.latency.get(route);
+    if (!samples) b.latency.set(route, (samples = []));
+    if (samples.length < SAMPLES_PER_SECOND) samples.push(latencyMs);
   }
 
   snapshot(nowMs: number): LiveSnapshot {

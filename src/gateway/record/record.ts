@@ -55,27 +55,20 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
   const { facts, decision, delivery } = r;
   const served = delivery.served;
   const usage = delivery.metered?.usage;
-  const errorCode = errorCodeOf(delivery);
-  return {
+  const row: { -readonly [K in keyof LogRow]: LogRow[K] } = {
     ts: r.startedMs,
     requestId: r.requestId,
-    ...(r.callerRequestId === undefined ? {} : { callerRequestId: r.callerRequestId }),
-    ...(r.keyId === undefined ? {} : { keyId: r.keyId }),
     tenant: facts.tenant,
     endpoint: facts.endpoint,
     requestedModel: facts.model,
     // The model that served: a fallback's when the requested one could not.
     model: served?.model ?? decision.model,
-    ...(served ? { upstreamModel: served.upstreamModel, route: served.route, routeKind: served.kind } : {}),
     tags: decision.tags,
     sensitivity: decision.sensitivity,
-    ...(decision.residency ? { residency: decision.residency } : {}),
     rules: decision.rulesFired,
     stream: facts.stream,
     status: delivery.status,
-    ...(errorCode === undefined ? {} : { errorCode }),
     attempts: r.attempts,
-    ...(delivery.ttftMs === undefined ? {} : { ttftMs: delivery.ttftMs }),
     latencyMs,
     inputTokens: usage?.input ?? 0,
     outputTokens: usage?.output ?? 0,
@@ -83,10 +76,23 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
     reasoningTokens: usage?.reasoning ?? 0,
     costPico: delivery.metered?.costPico ?? 0n,
     estimated: usage?.estimated ?? false,
-    ...(delivery.metered?.problem === undefined ? {} : { rowProblem: delivery.metered.problem }),
-    ...(decision.excluded.length === 0 ? {} : { excluded: decision.excluded }),
-    ...(served ? { expectedCostUsd: served.expectedCostPico / 1e12 } : {}),
   };
+  // The optional fields set one by one: a spread of `cond ? {} : {…}` per field made an object each, per request.
+  if (r.callerRequestId !== undefined) row.callerRequestId = r.callerRequestId;
+  if (r.keyId !== undefined) row.keyId = r.keyId;
+  if (served) {
+    row.upstreamModel = served.upstreamModel;
+    row.route = served.route;
+    row.routeKind = served.kind;
+    row.expectedCostUsd = served.expectedCostPico / 1e12;
+  }
+  if (decision.residency) row.residency = decision.residency;
+  const errorCode = errorCodeOf(delivery);
+  if (errorCode !== undefined) row.errorCode = errorCode;
+  if (delivery.ttftMs !== undefined) row.ttftMs = delivery.ttftMs;
+  if (delivery.metered?.problem !== undefined) row.rowProblem = delivery.metered.problem;
+  if (decision.excluded.length > 0) row.excluded = decision.excluded;
+  return row;
 }
 
 /**
@@ -124,17 +130,7 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   const route = served?.route ?? 'none';
   if (!served && r.attempts.length === 0 && delivery.error) m.denied.inc({ code: delivery.error.code });
   m.countRequest(route, served?.kind ?? 'none', delivery.status);
-  deps.live?.observe(
-    {
-      route,
-      kind: served?.kind ?? 'none',
-      sensitivity: decision.sensitivity,
-      status: delivery.status,
-      code: errorCodeOf(delivery),
-      latencyMs,
-    },
-    now,
-  );
+  deps.live?.observe(route, served?.kind ?? 'none', decision.sensitivity, errorCodeOf(delivery), latencyMs, now);
   if (served) {
     const ttftS = facts.stream && delivery.ttftMs !== undefined ? delivery.ttftMs / 1000 : undefined;
     m.countServed(
@@ -216,15 +212,5 @@ export function recordEdgeRefusal(deps: RecordDeps, r: EdgeRefusal): void {
   deps.tracer?.record(row, undefined, now);
   deps.metrics.denied.inc({ code: r.error.code });
   deps.metrics.countRequest('none', 'none', r.error.status);
-  deps.live?.observe(
-    {
-      route: 'none',
-      kind: 'none',
-      sensitivity: '',
-      status: r.error.status,
-      code: r.error.code,
-      latencyMs: now - r.startedMs,
-    },
-    now,
-  );
+  deps.live?.observe('none', 'none', '', r.error.code, now - r.startedMs, now);
 }
