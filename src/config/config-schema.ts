@@ -36,6 +36,12 @@ export const RouteTransportSchema = Type.Object({
   provider: Type.Optional(Type.Union(PROVIDER_IDS.map((id) => Type.Literal(id)))),
   base_url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http(s) URL without spaces' }),
   api_key: Type.Optional(Type.String()),
+  /**
+   * Azure OpenAI (`format: azure-openai`): the API version of a deployment URL
+   * (`/openai/deployments/{deployment}/…?api-version=…`, the deployment being the route's upstream model name).
+   * Without it, the v1 endpoint (`/openai/v1/…`, the model in the body).
+   */
+  api_version: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$' })),
   timeouts: TimeoutsSchema,
   /**
    * Tries again on this route before the next one, after a 429, a 5xx, a 408 or a connection that failed:

@@ -17,6 +17,7 @@ export const WireFormatId = Type.Union([
   Type.Literal('openai'),
   Type.Literal('anthropic'),
   Type.Literal('openai-responses'),
+  Type.Literal('azure-openai'),
 ]);
 export type WireFormatId = Static<typeof WireFormatId>;
 

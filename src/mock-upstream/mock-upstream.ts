@@ -11,6 +11,8 @@ import type { Json } from '../gateway/formats/wire-format.js';
  */
 
 export interface MockBehavior {
+  /** Azure OpenAI only: refuse the prompt as its content filter does (400, `ResponsibleAIPolicyViolation`). */
+  contentFilter?: boolean;
   /** Answer with this HTTP status and an OpenAI error body instead of a completion. */
   status?: number;
   /** The error body's message, with `status`. */
@@ -235,7 +237,42 @@ function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
   );
 }
 
-export type MockFormat = 'openai' | 'anthropic' | 'openai-responses';
+export type MockFormat = 'openai' | 'anthropic' | 'openai-responses' | 'azure-openai';
+
+/**
+ * What Azure OpenAI refuses before it answers, as it does: a call without its `api-key` header (401), a deployment
+ * URL without `api-version` (404, Azure's "Resource not found"), a path outside `/openai/`, and a prompt its
+ * content filter refuses (400 with `innererror.code: ResponsibleAIPolicyViolation`).
+ */
+function azureRefusal(req: IncomingMessage, path: string, b: MockBehavior): { status: number; body: Json } | undefined {
+  const url = new URL(path, 'http://mock');
+  const error = (code: string, message: string) => ({ error: { code, message } });
+  if (typeof req.headers['api-key'] !== 'string')
+    return { status: 401, body: error('401', 'Access denied due to invalid subscription key or wrong API endpoint.') };
+  const deployment = /^\/openai\/deployments\/[^/]+\//.test(url.pathname);
+  if (!deployment && !url.pathname.startsWith('/openai/v1/'))
+    return { status: 404, body: error('404', 'Resource not found') };
+  if (deployment && !url.searchParams.get('api-version'))
+    return { status: 404, body: error('404', 'Resource not found') };
+  if (b.contentFilter)
+    return {
+      status: 400,
+      body: {
+        error: {
+          message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+          type: null,
+          param: 'prompt',
+          code: 'content_filter',
+          status: 400,
+          innererror: {
+            code: 'ResponsibleAIPolicyViolation',
+            content_filter_result: { hate: { filtered: true, severity: 'high' } },
+          },
+        },
+      },
+    };
+  return undefined;
+}
 
 /** Starts a mock upstream on 127.0.0.1 (a free port unless `port` is given). */
 export async function startMockUpstream(
@@ -316,13 +353,17 @@ export async function startMockUpstream(
           );
           return;
         }
-        if (b.malformed) res.writeHead(200, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
+        const refused = format === 'azure-openai' ? azureRefusal(req, path, b) : undefined;
+        const pathOnly = path.split('?')[0] as string;
+        const openAiShaped = format === 'openai' || format === 'azure-openai';
+        if (refused)
+          res.writeHead(refused.status, { 'content-type': 'application/json' }).end(JSON.stringify(refused.body));
+        else if (b.malformed) res.writeHead(200, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
         else if (format === 'anthropic' && path === '/v1/messages') await answerChat(res, body, b, name, format);
-        else if (format === 'openai' && path.endsWith('/chat/completions'))
-          await answerChat(res, body, b, name, format);
+        else if (openAiShaped && pathOnly.endsWith('/chat/completions')) await answerChat(res, body, b, name, 'openai');
         else if (format === 'openai-responses' && path.endsWith('/responses'))
           await answerChat(res, body, b, name, format);
-        else if (format === 'openai' && path.endsWith('/embeddings')) answerEmbeddings(res, body);
+        else if (openAiShaped && pathOnly.endsWith('/embeddings')) answerEmbeddings(res, body);
         else if (format === 'openai' && req.method === 'GET' && path.endsWith('/models')) {
           // What an OpenAI-compatible server (vLLM, Ollama) lists: `switchyard init --onprem` reads it.
           res

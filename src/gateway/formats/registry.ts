@@ -1,5 +1,6 @@
 import type { WireFormatId } from '../../engine/config-schema.js';
 import { anthropicFormat } from './anthropic/anthropic-format.js';
+import { azureOpenAiFormat } from './azure/azure-openai-format.js';
 import { openAiFormat } from './openai/openai-format.js';
 import { responsesFormat } from './responses/responses-format.js';
 import type { WireFormat } from './wire-format.js';
@@ -9,4 +10,5 @@ export const WIRE_FORMATS: Readonly<Record<WireFormatId, WireFormat>> = {
   openai: openAiFormat,
   anthropic: anthropicFormat,
   'openai-responses': responsesFormat,
+  'azure-openai': azureOpenAiFormat,
 };

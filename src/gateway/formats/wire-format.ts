@@ -33,6 +33,11 @@ export const usageChunk = (id: string, model: string, usage: Json): StreamItem =
   chunk: { id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage },
 });
 
+/** A route's settings beside its URL and key that a format may read. */
+export interface RouteSettings {
+  readonly api_version?: string;
+}
+
 /** What to send an upstream for one attempt. */
 export interface UpstreamCall {
   /** Appended to the route's base path. */
@@ -79,8 +84,17 @@ export function parseObject(text: string, what: string): Json {
 export interface WireFormat {
   readonly id: WireFormatId;
 
-  /** The request for an attempt: `body` is the gateway's (OpenAI) body, `model` the upstream's name for it. */
-  buildCall(endpoint: Endpoint, body: Json, model: string, apiKey: string | undefined): UpstreamCall;
+  /**
+   * The request for an attempt: `body` is the gateway's (OpenAI) body, `model` the upstream's name for it, `route`
+   * the route's transport settings a format may need (Azure's `api_version`).
+   */
+  buildCall(
+    endpoint: Endpoint,
+    body: Json,
+    model: string,
+    apiKey: string | undefined,
+    route?: RouteSettings,
+  ): UpstreamCall;
   /**
    * A caller's own body in this format, sent as it is with the model rewritten (a caller and a route of one format).
    */

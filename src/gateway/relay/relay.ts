@@ -124,7 +124,7 @@ export function createRelay(deps: RelayDeps) {
         call =
           req.original?.format === format.id && format.buildCallAsIs
             ? format.buildCallAsIs(req.original.body, candidate.upstreamModel, target.route.api_key)
-            : format.buildCall(req.endpoint, req.body, candidate.upstreamModel, target.route.api_key);
+            : format.buildCall(req.endpoint, req.body, candidate.upstreamModel, target.route.api_key, target.route);
       } catch (err) {
         if (err instanceof UnsupportedEndpointError) {
           attempts.push({ route: candidate.route, status: 'unsupported', ms: 0 });
