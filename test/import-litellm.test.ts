@@ -129,12 +129,17 @@ litellm_settings:
     expect(config.routes.map((r) => [r.id, r.api_key, r.limits])).toEqual([
       ['openai-gpt-4o', '${OPENAI_KEY_EU}', { rpm: 480, tpm: 100000 }],
       ['openai-gpt-4o-2', '${OPENAI_KEY_US}', { rpm: 900 }],
+      ['azure-gpt-4o', '${AZURE_API_KEY}', undefined],
     ]);
     expect(config.routes[0]).toMatchObject({ retries: { max: 3 }, timeouts: { total_ms: 30000 } });
+    // An Azure deployment: its endpoint, its API version, the public name mapped to the deployment.
+    expect(config.routes[2]).toMatchObject({
+      provider: 'azure',
+      base_url: 'https://x.openai.azure.com',
+      api_version: '2024-02-01',
+      models: { 'gpt-4o': 'gpt-4o-eu' },
+    });
     // What did not map says why.
-    expect(stderr).toMatch(
-      /model_list\[2\] \(gpt-4o\)\s+no\s+provider 'azure' has no OpenAI- or Anthropic-format endpoint/,
-    );
     expect(stderr).toMatch(/allowed_fails\s+no/);
     expect(stderr).toMatch(/litellm_settings\.drop_params\s+no/);
   });

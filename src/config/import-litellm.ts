@@ -20,6 +20,7 @@ export interface ImportResult {
 const PROVIDERS: Record<string, ProviderId> = {
   openai: 'openai',
   text_completion_openai: 'openai',
+  azure: 'azure',
   anthropic: 'anthropic',
   gemini: 'gemini',
   mistral: 'mistral',
@@ -101,7 +102,7 @@ function importDeployment(entry: unknown, i: number, ctx: DeploymentContext): Re
     note(
       `${at} (${entry.model_name})`,
       false,
-      `provider '${prefix}' has no OpenAI- or Anthropic-format endpoint Switchyard speaks (Azure deployments, Bedrock and Vertex need their own adapters)`,
+      `provider '${prefix}' has no endpoint Switchyard speaks yet (Bedrock and Vertex need their own adapters)`,
     );
     return undefined;
   }
@@ -120,6 +121,8 @@ function importDeployment(entry: unknown, i: number, ctx: DeploymentContext): Re
     models: upstream === entry.model_name ? [upstream] : { [entry.model_name]: upstream },
   };
   if (base !== undefined) route.base_url = baseEnv ? `\${${baseEnv[1]}}` : base;
+  // Azure: LiteLLM's `azure/<deployment>` with an `api_version` calls the deployment URL; the v1 endpoint without.
+  if (provider === 'azure' && typeof params.api_version === 'string') route.api_version = params.api_version;
   const preset: Preset = PROVIDER_PRESETS[provider];
   const key = secret(
     params.api_key,

@@ -53,6 +53,14 @@ export const PROVIDER_PRESETS = {
     format: 'openai',
     keyVar: 'FIREWORKS_API_KEY',
   },
+  // Azure OpenAI: the resource's endpoint and key from Azure's usual variables; the v1 endpoint unless the route
+  // gives an `api_version` (then its deployment URLs: `models` maps each public name to its deployment).
+  azure: {
+    base_url: '${AZURE_OPENAI_ENDPOINT}',
+    kind: 'direct',
+    format: 'azure-openai',
+    keyVar: 'AZURE_OPENAI_API_KEY',
+  },
   vllm: { base_url: 'http://127.0.0.1:8000/v1', kind: 'onprem', format: 'openai' },
   ollama: { base_url: 'http://127.0.0.1:11434/v1', kind: 'onprem', format: 'openai' },
 } as const satisfies Record<string, Preset>;
