@@ -144,6 +144,33 @@ describe.each(STORES)('virtual keys in $name', ({ skip, store }) => {
     expect((await chat(gw, now.body.key, 'gpt-5')).status).toBe(200);
   });
 
+  it.skipIf(skip)('an expired key is not rotated back to life, and a grace never lengthens a key', async () => {
+    const short = await post(gw, '/admin/keys', { tenant: 'acme', expires_in: '90s' });
+    const rotated = await post(gw, `/admin/keys/${short.body.id}/rotate`, { grace_seconds: 3600 });
+    expect(rotated.status).toBe(201);
+    const old = (await get(gw, `/admin/keys/${short.body.id}`)).body;
+    expect(Date.parse(old.expires_at)).toBe(Date.parse(short.body.expires_at));
+    // Once expired (set in the store: the API refuses an expiry in the past), it cannot be rotated.
+    await gw.deps.store!.keys.update(short.body.id, { expiresAtMs: Date.now() - 1000 }, 'test');
+    expect((await post(gw, `/admin/keys/${short.body.id}/rotate`, { grace_seconds: 3600 })).status).toBe(404);
+    expect((await chat(gw, short.body.key as string)).status).toBe(401);
+  });
+
+  it.skipIf(skip)('quotes and semicolons that reach SQL are data', async () => {
+    const injected = encodeURIComponent("x'; DROP TABLE api_keys;--");
+    expect((await get(gw, `/admin/keys?tenant=${injected}`)).body).toMatchObject({ data: [] });
+    expect((await del(gw, `/admin/tenants/${injected}`)).status).toBe(404);
+    expect((await del(gw, `/admin/keys/${injected}`)).status).toBe(404);
+    expect((await post(gw, '/admin/keys', { tenant: 'acme' })).status).toBe(201);
+  });
+
+  it.skipIf(skip)('a key is never made for a store tenant deleted meanwhile', async () => {
+    const store = gw.deps.store!;
+    await store.tenants.create({ id: 'brief' }, 'test');
+    expect(await store.tenants.remove('brief', 'test', Date.now())).toMatchObject({ spec: { id: 'brief' } });
+    await expect(store.keys.create({ tenant: 'brief' }, 'test')).rejects.toThrow(/No tenant brief/);
+  });
+
   it.skipIf(skip)('bad input is a 4xx naming the field; quotes and semicolons are data', async () => {
     const cases: [unknown, string][] = [
       [{ tenant: "acme'; DROP TABLE api_keys;--" }, 'tenant'],
@@ -224,6 +251,18 @@ describe.skipIf(!postgresUp)('the store shared by two gateways (Postgres; skippe
       await gw.close();
       await closeMocks(mocks);
       await proxy.close();
+    }
+  });
+
+  it('a connection dropped in a transaction fails that call, and the process and the client go on', async () => {
+    const client = await PgClient.connect(await schema());
+    try {
+      await expect(
+        client.transaction((tx) => tx.query('SELECT pg_terminate_backend(pg_backend_pid())')),
+      ).rejects.toThrow();
+      expect(await client.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await client.close();
     }
   });
 

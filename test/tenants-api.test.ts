@@ -121,6 +121,20 @@ describe('tenants through the admin API (PGlite)', () => {
       const res = await call(gw, 'POST', '/admin/tenants', body);
       expect([res.status, JSON.stringify(res.body.error)]).toEqual([400, expect.stringContaining(param)]);
     }
+    // A change to one field of a mapping keeps the others.
+    await call(gw, 'POST', '/admin/tenants', {
+      id: 'merged',
+      budget: { daily_usd: 5, on_exceed: 'deny' },
+      alerts: { webhook_url: 'https://hooks.example/services/T000/SECRET-PATH' },
+    });
+    const patched = await call(gw, 'PATCH', '/admin/tenants/merged', { budget: { monthly_usd: 100 } });
+    expect(patched.body.budget).toEqual({ daily_usd: 5, on_exceed: 'deny', monthly_usd: 100 });
+    // A viewer sees a webhook's origin, never its path (a chat webhook's secret).
+    const seen = await call(gw, 'GET', '/admin/tenants/merged', undefined, VIEWER_KEY);
+    expect(seen.body.alerts.webhook_url).toBe('https://hooks.example/…');
+    expect(JSON.stringify((await call(gw, 'GET', '/admin/audit', undefined, VIEWER_KEY)).body)).not.toContain(
+      'SECRET-PATH',
+    );
     await call(gw, 'POST', '/admin/tenants', { id: 'dup' });
     expect((await call(gw, 'POST', '/admin/tenants', { id: 'dup' })).body.error.code).toBe('already_exists');
   });

@@ -143,6 +143,8 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
   app.addHook('onClose', async () => {
     // A caller that has its answer lets the server close, while its request is still settling and logging.
     await ctx.inFlight.drained();
+    // The alerts of the last requests read the ledger: before it is closed.
+    await ctx.alerts.idle();
     await runtime.close();
     await deps.sink.close();
     await deps.ledger.close();
@@ -151,7 +153,6 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await deps.cluster?.close();
     await deps.tracer?.close();
     await queries.close();
-    await ctx.alerts.idle();
     await deps.alertClaims?.close?.();
     await deps.store?.close();
     metrics.close();

@@ -116,7 +116,10 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const localLedger = new MemorySpendLedger();
   await restoreLedgerFromLog(localLedger, dir, clock.now());
   const cluster = await ClusterReload.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
-  const alertClaims = await RedisAlertClaims.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
+  // With a store, alerts are claimed there (`store.alertClaims`); Redis claims them only without one.
+  const alertClaims = opened
+    ? undefined
+    : await RedisAlertClaims.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
   const failOpen = new FailOpenTenants();
   // A virtual key's counts fail open or closed as its tenant's do.
   const failsOpen = (holder: string) => {
@@ -133,7 +136,7 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
     ...tracing,
     configure: (served) => failOpen.configure(served),
     cluster,
-    alertClaims,
+    ...(alertClaims ? { alertClaims } : {}),
     logDir: dir,
     ...store,
   };

@@ -123,6 +123,8 @@ const jsonOrNull = (v: unknown) => (v === null || v === undefined ? null : JSON.
 export class KeyStore {
   private readonly byHash = new Map<string, StoredKey>();
   private readonly ids = new Map<string, StoredKey>();
+  /** Each key row's `updated_at` as held, epoch ms. */
+  private readonly versions = new Map<string, number>();
   private seen = new Date(0);
   /** Keys that authenticated a request since the last write of `last_used_at`, and when. */
   private used = new Map<string, number>();
@@ -241,7 +243,9 @@ export class KeyStore {
     // One transaction: the new key exists exactly when the old one's end is set.
     const rotated = await this.db.transaction(async (tx) => {
       const [old] = await tx.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
+      // Only a live key is rotated: an expired one is not brought back by its grace period.
       if (!old || old.revoked_at !== null) return undefined;
+      if (old.expires_at !== null && old.expires_at.getTime() <= this.clock.now()) return undefined;
       const created = await insertKey(
         tx,
         {
@@ -257,8 +261,10 @@ export class KeyStore {
         },
         actor,
       );
+      // The grace never lengthens the old key's life: it ends at the grace's end or its own expiry, if sooner.
       const [ended] = await tx.query<KeyRow>(
-        `UPDATE api_keys SET expires_at = $2, updated_at = clock_timestamp() WHERE id = $1 RETURNING ${COLUMNS}`,
+        `UPDATE api_keys SET expires_at = LEAST(coalesce(expires_at, $2), $2), updated_at = clock_timestamp()
+          WHERE id = $1 RETURNING ${COLUMNS}`,
         [id, new Date(endsMs)],
       );
       const replaced = { replaced_by: created.row.id, grace_seconds: graceSeconds };
@@ -296,6 +302,10 @@ export class KeyStore {
   }
 
   private remember(row: KeyRow): void {
+    // A read that began before a change committed can bring the row as it was: the newer one held stays.
+    const held = this.versions.get(row.id);
+    if (held !== undefined && held > row.updated_at.getTime()) return;
+    this.versions.set(row.id, row.updated_at.getTime());
     // A row's key_hash never changes (a rotation is a new row): the hash alone finds what to replace.
     const key = toKey(row);
     this.byHash.set(row.key_hash, key);
@@ -304,8 +314,23 @@ export class KeyStore {
   }
 }
 
-/** Inserts a new key and its audit row; the key itself goes nowhere but back to the caller. */
+/** A key for a tenant the store deleted (between the caller's check and this transaction). */
+export class TenantGoneError extends Error {
+  constructor(readonly tenant: string) {
+    super(`No tenant ${tenant}: it was deleted.`);
+  }
+}
+
+/**
+ * Inserts a new key and its audit row; the key itself goes nowhere but back to the caller. A store tenant's row is
+ * locked (shared) first, so a key and its tenant's deletion never both commit; a config file's tenant has no row.
+ */
 async function insertKey(tx: Tx, input: NewKey, actor: string): Promise<{ key: string; row: KeyRow }> {
+  const [tenant] = await tx.query<{ deleted_at: Date | null }>(
+    'SELECT deleted_at FROM tenants WHERE id = $1 FOR SHARE',
+    [input.tenant],
+  );
+  if (tenant && tenant.deleted_at !== null) throw new TenantGoneError(input.tenant);
   const key = newApiKey();
   const [inserted] = await tx.query<KeyRow>(
     `INSERT INTO api_keys (id, tenant, name, key_hash, prefix, models, default_tags, metadata, budget, limits,

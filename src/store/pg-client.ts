@@ -9,7 +9,16 @@ export class PgClient implements SqlClient {
   ) {}
 
   static async connect(url: string): Promise<PgClient> {
-    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
+    // A store that stops answering without refusing (a dropped network) fails a call in 5 s: the admin write gets
+    // 503 instead of waiting; keepalive notices a dead peer.
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 5000,
+      statement_timeout: 5000,
+      keepAlive: true,
+    });
     // An idle connection that breaks is dropped by the pool; without a listener its error would end the process.
     pool.on('error', () => undefined);
     await pool.query('SELECT 1');
@@ -22,6 +31,11 @@ export class PgClient implements SqlClient {
 
   async transaction<T>(work: (tx: Pick<SqlClient, 'query'>) => Promise<T>): Promise<T> {
     const connection = await this.pool.connect();
+    // A connection dropped while held (a restart, a failover, a terminated session) errors here, not as an
+    // uncaught event that would end the process; the failed call throws and the connection is discarded.
+    const onError = () => undefined;
+    connection.on('error', onError);
+    let broken: Error | undefined;
     try {
       await connection.query('BEGIN');
       const query = async <R extends object>(sql: string, params: readonly unknown[] = []) =>
@@ -30,10 +44,11 @@ export class PgClient implements SqlClient {
       await connection.query('COMMIT');
       return result;
     } catch (err) {
-      await connection.query('ROLLBACK').catch(() => undefined);
+      await connection.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;
     } finally {
-      connection.release();
+      connection.off('error', onError);
+      connection.release(broken);
     }
   }
 
@@ -48,8 +63,14 @@ export class PgClient implements SqlClient {
     client.on('notification', (n) => {
       if (n.channel === channel) onNotice();
     });
-    await client.connect();
-    await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+    } catch (err) {
+      stopped = true;
+      await client.end().catch(() => undefined);
+      throw err;
+    }
     return async () => {
       stopped = true;
       await client.end().catch(() => undefined);

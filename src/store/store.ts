@@ -17,6 +17,8 @@ export class Store {
   private timer: NodeJS.Timeout | undefined;
   private healthy = true;
   private stopListening: (() => Promise<void>) | undefined;
+  /** A listen under way: the poll does not start another meanwhile. */
+  private listening: Promise<void> | undefined;
   private reading: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -35,7 +37,7 @@ export class Store {
     await store.read();
     await store.listen();
     store.timer = setInterval(() => {
-      if (!store.stopListening) void store.listen();
+      if (!store.stopListening && !store.listening) void store.listen();
       void store.refresh();
     }, pollMs);
     store.timer.unref();
@@ -96,6 +98,7 @@ export class Store {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    await this.listening;
     await this.stopListening?.();
     await this.reading;
     await this.db.close();
@@ -107,15 +110,22 @@ export class Store {
   }
 
   /** Listens for changes; a failure leaves polling to cover until the next tick tries again. */
-  private async listen(): Promise<void> {
-    try {
-      this.stopListening = await this.db.listen(
+  private listen(): Promise<void> {
+    this.listening = this.db
+      .listen(
         CHANGE_CHANNEL,
         () => void this.refresh(),
         () => (this.stopListening = undefined),
-      );
-    } catch {
-      this.stopListening = undefined;
-    }
+      )
+      .then(
+        async (stop) => {
+          // Closed while connecting: this listener is not kept.
+          if (this.closed) await stop();
+          else this.stopListening = stop;
+        },
+        () => (this.stopListening = undefined),
+      )
+      .finally(() => (this.listening = undefined));
+    return this.listening;
   }
 }

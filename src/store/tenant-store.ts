@@ -75,19 +75,28 @@ export class TenantStore {
     return row && this.took(row);
   }
 
-  /** Replaces a live tenant's spec; undefined when there is none. */
-  async update(spec: AddedTenantConfig, actor: string): Promise<StoredTenant | undefined> {
+  /**
+   * Changes a live tenant's spec: `change` makes the new one from the stored one, under the row's lock, so two
+   * changes at once (on two instances) both count. Undefined when there is no such tenant; what `change` throws
+   * (the new spec refused) leaves it as it was.
+   */
+  async update(
+    id: string,
+    change: (before: AddedTenantConfig) => AddedTenantConfig,
+    actor: string,
+  ): Promise<StoredTenant | undefined> {
     const row = await this.db.transaction(async (tx) => {
       const [before] = await tx.query<TenantRow>(
         `SELECT ${COLUMNS} FROM tenants WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
-        [spec.id],
+        [id],
       );
       if (!before) return undefined;
+      const spec = change(before.spec);
       const [after] = await tx.query<TenantRow>(
         `UPDATE tenants SET spec = $2, updated_at = clock_timestamp() WHERE id = $1 RETURNING ${COLUMNS}`,
-        [spec.id, JSON.stringify(spec)],
+        [id, JSON.stringify(spec)],
       );
-      await audit(tx, actor, 'tenant.update', spec.id, before.spec, spec);
+      await audit(tx, actor, 'tenant.update', id, before.spec, spec);
       return after;
     });
     return row && this.took(row);
@@ -138,6 +147,8 @@ export class TenantStore {
     for (const row of rows) {
       if (row.updated_at > this.seen) this.seen = row.updated_at;
       const held = this.byId.get(row.id);
+      // A read that began before a change committed can bring the row as it was: the newer one held stays.
+      if (held && Date.parse(held.updatedAt) > row.updated_at.getTime()) continue;
       if (row.deleted_at !== null) {
         changed = this.byId.delete(row.id) || changed;
         continue;

@@ -4,12 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { AlertsSchema } from '../../engine/config-schema.js';
 import { formatUsd } from '../../engine/money.js';
 import type { Tenant } from '../../engine/routing-config.js';
-import type { StoredKey } from '../../store/key-store.js';
+import { TenantGoneError, type StoredKey } from '../../store/key-store.js';
 import type { AppContext } from '../app-context.js';
 import { GatewayError, invalidRequest } from '../errors.js';
 import { keyHolder } from '../state/holders.js';
 import type { TenantSpend } from '../state/spend-ledger.js';
-import { adminStore, stored } from './store-access.js';
+import { adminStore, forRole, stored } from './store-access.js';
 
 const Usd = Type.Number({ minimum: 0 });
 const BudgetBody = Type.Object(
@@ -135,6 +135,15 @@ function checkNarrows(
 
 const notFound = (id: string) => new GatewayError('not_found', `No key ${id}.`, { param: 'id' });
 
+/** A store call that makes a key: a tenant deleted meanwhile is the caller's 400, not the store's outage. */
+const makingKey = <T>(call: () => Promise<T>) =>
+  stored(() =>
+    call().catch((err: unknown) => {
+      if (err instanceof TenantGoneError) throw invalidRequest(err.message, 'tenant');
+      throw err;
+    }),
+  );
+
 /** Each key's spend in the current windows, from one ledger report. */
 async function spendByKey(ctx: AppContext): Promise<Map<string, TenantSpend>> {
   return new Map((await ctx.ledger.report(ctx.clock.now())).map((s) => [s.tenant, s]));
@@ -157,7 +166,7 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { tenant, knownTags } = tenantOf(body.tenant);
     checkNarrows(body, tenant, knownTags);
     const expiresAtMs = expiryOf(body, ctx.clock.now());
-    const created = await stored(() =>
+    const created = await makingKey(() =>
       store.keys.create(
         {
           tenant: tenant.id,
@@ -177,17 +186,17 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   typed.get('/admin/keys', { schema: { querystring: ListQuery } }, async (request) => {
-    const { store } = adminStore(request, ctx, 'read');
+    const { store, actor } = adminStore(request, ctx, 'read');
     const keys = await stored(() => store.keys.list(request.query.tenant));
     const spend = await spendByKey(ctx);
-    return { data: keys.map((k) => shown(k, spend.get(keyHolder(k.id)))) };
+    return forRole({ data: keys.map((k) => shown(k, spend.get(keyHolder(k.id)))) }, actor);
   });
 
   typed.get('/admin/keys/:id', { schema: { params: KeyParams } }, async (request) => {
-    const { store } = adminStore(request, ctx, 'read');
+    const { store, actor } = adminStore(request, ctx, 'read');
     const key = await stored(() => store.keys.get(request.params.id));
     if (!key) throw notFound(request.params.id);
-    return withSpend(key);
+    return forRole(await withSpend(key), actor);
   });
 
   typed.patch('/admin/keys/:id', { schema: { params: KeyParams, body: UpdateKeyBody } }, async (request) => {
@@ -229,13 +238,13 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
   typed.post('/admin/keys/:id/rotate', { schema: { params: KeyParams, body: RotateBody } }, async (request, reply) => {
     const { store, actor } = adminStore(request, ctx, 'write');
     const grace = request.body?.grace_seconds ?? 0;
-    const rotated = await stored(() => store.keys.rotate(request.params.id, grace, actor.name));
+    const rotated = await makingKey(() => store.keys.rotate(request.params.id, grace, actor.name));
     if (!rotated) throw notFound(request.params.id);
     return reply.code(201).send({ ...shown(rotated.record), key: rotated.key, replaces: request.params.id });
   });
 
   typed.get('/admin/audit', { schema: { querystring: AuditQuery } }, async (request) => {
-    const { store } = adminStore(request, ctx, 'read');
-    return { data: await stored(() => store.auditTrail(Number(request.query.limit ?? 100))) };
+    const { store, actor } = adminStore(request, ctx, 'read');
+    return forRole({ data: await stored(() => store.auditTrail(Number(request.query.limit ?? 100))) }, actor);
   });
 }

@@ -24,6 +24,30 @@ export function adminStore(
   return { store: storeOf(ctx), actor };
 }
 
+/**
+ * What a viewer is shown of a value from the store: every `webhook_url` cut to its origin (a chat webhook's path
+ * is its secret). An admin sees it whole.
+ */
+export function forRole<T>(value: T, actor: AdminCaller): T {
+  if (actor.role === 'admin') return value;
+  const cut = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(cut);
+    if (typeof v !== 'object' || v === null || v instanceof Date) return v;
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [k, k === 'webhook_url' && typeof x === 'string' ? originOf(x) : cut(x)]),
+    );
+  };
+  return cut(value) as T;
+}
+
+const originOf = (url: string) => {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '…';
+  }
+};
+
 /** Runs a store call; a store that does not answer is 503 `store_unavailable` (requests go on meanwhile). */
 export async function stored<T>(call: () => Promise<T>): Promise<T> {
   try {

@@ -7,7 +7,7 @@ import type { StoredTenant } from '../../store/tenant-store.js';
 import type { AppContext } from '../app-context.js';
 import { SchemaValidator } from '../../engine/schema-errors.js';
 import { GatewayError, invalidRequest } from '../errors.js';
-import { adminStore, stored } from './store-access.js';
+import { adminStore, forRole, stored } from './store-access.js';
 
 /** A tenant through the API: the fields a config file's tenant has, but its callers use virtual keys. */
 const CreateTenantBody = Type.Omit(TenantSchema, ['api_keys'], { additionalProperties: false });
@@ -23,6 +23,29 @@ function validTenant(value: Record<string, unknown>): AddedTenantConfig {
   if (problem) throw invalidRequest(`${problem.path}: ${problem.message}`, problem.path);
   return value as AddedTenantConfig;
 }
+
+/** Fields whose value is a mapping: a change merges into it (`budget: {monthly_usd}` keeps `daily_usd`). */
+const NESTED = new Set(['budget', 'limits', 'alerts']);
+
+/** A spec with a PATCH's fields: `null` removes a field (or a nested one), a mapping merges one level deep. */
+function mergedSpec(before: AddedTenantConfig, changes: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...before };
+  for (const [field, value] of Object.entries(changes)) {
+    const held = merged[field];
+    if (value === null) delete merged[field];
+    else if (NESTED.has(field) && isMapping(value) && isMapping(held)) {
+      const inner: Record<string, unknown> = { ...held };
+      for (const [k, v] of Object.entries(value))
+        if (v === null) delete inner[k];
+        else inner[k] = v;
+      merged[field] = inner;
+    } else merged[field] = value;
+  }
+  return merged;
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const shown = (t: StoredTenant) => ({ ...t.spec, source: 'store', created_at: t.createdAt, updated_at: t.updatedAt });
 
@@ -59,34 +82,31 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: AppContext): voi
   });
 
   typed.get('/admin/tenants', async (request) => {
-    const { store } = adminStore(request, ctx, 'read');
+    const { store, actor } = adminStore(request, ctx, 'read');
     const fromFile = ctx.runtime.current.loaded.file.tenants.map(({ api_keys: _keys, ...spec }) => ({
       ...spec,
       source: 'config',
     }));
-    return { data: [...fromFile, ...store.tenants.list().map(shown)] };
+    return forRole({ data: [...fromFile, ...store.tenants.list().map(shown)] }, actor);
   });
 
   typed.get('/admin/tenants/:id', { schema: { params: TenantParams } }, async (request) => {
-    const { store } = adminStore(request, ctx, 'read');
+    const { store, actor } = adminStore(request, ctx, 'read');
     const tenant = store.tenants.get(request.params.id);
     if (!tenant) throw notFound(request.params.id);
-    return shown(tenant);
+    return forRole(shown(tenant), actor);
   });
 
   typed.patch('/admin/tenants/:id', { schema: { params: TenantParams, body: UpdateTenantBody } }, async (request) => {
     const { store, actor } = adminStore(request, ctx, 'write');
     const { id } = request.params;
     refuseFileTenant(id);
-    const current = store.tenants.get(id);
-    if (!current) throw notFound(id);
     if ('id' in request.body) throw invalidRequest('A tenant id cannot change.', 'id');
-    const merged: Record<string, unknown> = { ...current.spec };
-    for (const [field, value] of Object.entries(request.body))
-      if (value === null) delete merged[field];
-      else merged[field] = value;
-    const spec = checked(validTenant(merged));
-    const updated = await stored(() => store.tenants.update(spec, actor.name));
+    const changes = request.body;
+    // Merged with the stored spec under its row's lock (two changes at once both count), and checked there.
+    const updated = await stored(() =>
+      store.tenants.update(id, (before) => checked(validTenant(mergedSpec(before, changes))), actor.name),
+    );
     if (!updated) throw notFound(id);
     return shown(updated);
   });

@@ -98,8 +98,10 @@ export class BudgetAlerts {
     for (const w of pending) {
       const spent = w.window === 'daily' ? settled.dailyPico : settled.monthlyPico;
       if (spent * 100n < (w.limit as bigint) * BigInt(w.percent)) continue;
+      // Marked done once the claim has answered: a claim that failed (the store away) is tried again next time.
+      const claimed = await this.options.claims.claim(holder, w.start, w.percent);
       this.done.add(`${holder}|${w.start}|${w.percent}`);
-      if (!(await this.options.claims.claim(holder, w.start, w.percent))) continue;
+      if (!claimed) continue;
       await this.deliver(target, {
         type: 'budget_alert',
         [target.kind]: target.id,
