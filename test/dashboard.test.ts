@@ -213,6 +213,22 @@ describe("the dashboard's API with a session", () => {
       expect(view.crossovers[0]).toMatchObject({ cheaperBelow: 'managed', cheaperAbove: 'self-hosted' });
       expect(view.cheapestNow).toBe('managed');
       expect((await getJson(gw, '/ui/api/crossover?scenario=../../etc/passwd')).status).toBe(404);
+      if (!skip) {
+        // The crossover page itself, in the browser: its answer, and the README's screenshot.
+        const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+        try {
+          const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+          await page.goto(`${gw.url}/ui#/crossover`);
+          await page.getByLabel('Admin or viewer key').fill(ADMIN_KEY);
+          await page.getByRole('button', { name: 'Sign in' }).click();
+          await page.getByRole('button', { name: 'Price my traffic' }).click();
+          const answer = await page.getByTestId('answer').textContent({ timeout: 60_000 });
+          expect(answer).toMatch(/self-hosted becomes cheaper than managed above/);
+          await page.screenshot({ path: join(SHOTS, 'crossover.png') });
+        } finally {
+          await browser.close();
+        }
+      }
     } finally {
       await gw.close();
       await closeMocks(mocks);

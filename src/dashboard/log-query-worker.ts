@@ -57,7 +57,12 @@ async function answer(request: QueryRequest): Promise<unknown> {
       return (await import('./crossover.js')).crossoverFromLog(request.scenario, setup.dir, request.days);
     case 'warm':
       // One segment a turn, so questions asked meanwhile are answered between the steps.
-      if (!(await log.rollUp(1))) queue({ kind: 'warm', id: -2 });
+      if (!closing && !(await log.rollUp(1))) queue({ kind: 'warm', id: -2 });
+      return null;
+    case 'close':
+      connection.closeSync();
+      db.closeSync();
+      port.close();
       return null;
   }
 }
@@ -73,5 +78,10 @@ function queue(request: QueryRequest): void {
     ),
   );
 }
-port.on('message', queue);
+/** Set when the gateway asks the thread to end: no more rollup steps are queued. */
+let closing = false;
+port.on('message', (request: QueryRequest) => {
+  if (request.kind === 'close') closing = true;
+  queue(request);
+});
 port.postMessage({ id: -1, result: 'ready' } satisfies QueryReply);

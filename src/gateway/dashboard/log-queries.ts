@@ -30,7 +30,9 @@ type Query =
   | { kind: 'spend'; by: SpendDimension; range: SpendRange }
   | { kind: 'crossover'; scenario: string; days: number }
   /** Rolls the segments' spend up in the background, a segment a turn (asked at sign-in). */
-  | { kind: 'warm' };
+  | { kind: 'warm' }
+  /** Finishes the question under way, closes its DuckDB and ends the thread. */
+  | { kind: 'close' };
 export type QueryRequest = Query & { id: number };
 export type QueryReply = { id: number; result?: unknown; error?: string };
 
@@ -71,10 +73,21 @@ export class LogQueries {
       .catch(() => undefined);
   }
 
+  /**
+   * Ends the thread once the question under way is answered: terminating it inside a DuckDB call would abort
+   * the whole process (a native error). Terminated only if it has not ended in 30 s.
+   */
   async close(): Promise<void> {
-    const worker = this.worker;
+    const started = this.worker;
     this.worker = undefined;
-    if (worker) await (await worker.catch(() => undefined))?.terminate();
+    const worker = await started?.catch(() => undefined);
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ kind: 'close', id: -3 } satisfies QueryRequest);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 30_000)));
+    if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+    clearTimeout(timer);
   }
 
   private started(): Promise<Worker> {
