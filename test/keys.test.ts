@@ -266,6 +266,27 @@ describe.skipIf(!postgresUp)('the store shared by two gateways (Postgres; skippe
     }
   });
 
+  it('a store that stops answering without refusing: an admin write gets 503 within seconds, requests go on', async () => {
+    const proxy = await startTcpProxy(5432);
+    const mocks = await startMocks();
+    const url = (await schema()).replace('127.0.0.1:5432', `127.0.0.1:${proxy.port}`);
+    const gw = await startGateway(writeGatewayConfig(mocks, `store: { url: "${url}" }\n`));
+    try {
+      const { body } = await post(gw, '/admin/keys', { tenant: 'acme' });
+      proxy.stall();
+      const started = Date.now();
+      const refused = await post(gw, '/admin/keys', { tenant: 'acme' });
+      expect([refused.status, refused.body.error.code]).toEqual([503, 'store_unavailable']);
+      expect(Date.now() - started).toBeLessThan(8000);
+      expect((await chat(gw, body.key as string, 'gpt-5')).status).toBe(200);
+    } finally {
+      proxy.restore();
+      await gw.close();
+      await closeMocks(mocks);
+      await proxy.close();
+    }
+  }, 30_000);
+
   it('migrations run once when instances start at the same time', async () => {
     const url = await schema();
     const clients = await Promise.all([PgClient.connect(url), PgClient.connect(url), PgClient.connect(url)]);
@@ -278,30 +299,54 @@ describe.skipIf(!postgresUp)('the store shared by two gateways (Postgres; skippe
   });
 });
 
-/** A TCP proxy on loopback to `port`: `cut` drops every connection and refuses new ones until `restore`. */
+/**
+ * A TCP proxy on loopback to `port`: `cut` drops every connection and refuses new ones until `restore`; `stall`
+ * keeps every connection open and forwards nothing (a peer that stops answering without refusing).
+ */
 async function startTcpProxy(port: number) {
-  const sockets = new Set<Socket>();
-  let open = true;
+  const pairs = new Set<[Socket, Socket]>();
+  let mode: 'open' | 'cut' | 'stall' = 'open';
+  const stallPair = ([client, upstream]: [Socket, Socket]) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  };
   const server = createServer((client) => {
-    if (!open) return client.destroy();
+    client.on('error', () => undefined);
+    if (mode === 'cut') return client.destroy();
     const upstream = connect(port, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
+    upstream.on('error', () => undefined);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    client.on('close', () => pairs.delete(pair));
+    if (mode === 'stall') return stallPair(pair);
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as { port: number }).port,
     cut() {
-      open = false;
-      for (const s of sockets) s.destroy();
+      mode = 'cut';
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+    },
+    stall() {
+      mode = 'stall';
+      for (const pair of pairs) stallPair(pair);
     },
     restore() {
-      open = true;
+      mode = 'open';
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const [a, b] of pairs) {
+          a.destroy();
+          b.destroy();
+        }
+        server.close(() => r());
+      }),
   };
 }

@@ -44,7 +44,10 @@ export class PgClient implements SqlClient {
       await connection.query('COMMIT');
       return result;
     } catch (err) {
-      await connection.query('ROLLBACK').catch((e: Error) => (broken = e));
+      // A connection that timed out is not asked anything more (a ROLLBACK would wait as long again): it is
+      // discarded, and Postgres rolls the transaction back when the session ends.
+      if (/timeout/i.test((err as Error).message)) broken = err as Error;
+      else await connection.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;
     } finally {
       connection.off('error', onError);
@@ -73,11 +76,22 @@ export class PgClient implements SqlClient {
     }
     return async () => {
       stopped = true;
-      await client.end().catch(() => undefined);
+      await endWithin(client.end(), 2000);
     };
   }
 
+  /** Lets go of the connections; one that no longer answers (a stalled peer) is not waited for past 3 s. */
   async close(): Promise<void> {
-    await this.pool.end();
+    await endWithin(this.pool.end(), 3000);
   }
+}
+
+/** Waits for a connection's end, but no longer than `ms`: a stalled peer never answers the goodbye. */
+async function endWithin(ending: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    ending.catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
 }
