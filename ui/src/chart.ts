@@ -16,6 +16,8 @@ export function Chart(props: {
   title: string;
   yLabel: string;
   logX?: boolean;
+  /** A log y axis: ratios that span orders of magnitude (the crossover's). */
+  logY?: boolean;
   time?: boolean;
   marker?: number;
 }) {
@@ -28,7 +30,10 @@ export function Chart(props: {
         title: props.title,
         width,
         height: 260,
-        scales: { x: { time: props.time ?? false, ...(props.logX ? { distr: 3 } : {}) } },
+        scales: {
+          x: { time: props.time ?? false, ...(props.logX ? { distr: 3 } : {}) },
+          ...(props.logY ? { y: { distr: 3 } } : {}),
+        },
         axes: [{}, { label: props.yLabel, size: 70 }],
         series: [
           {},

@@ -88,6 +88,7 @@ export function CrossoverPage() {
               title="Cost per day relative to the cheapest option"
               yLabel="× cheapest"
               logX=${true}
+              logY=${true}
               x=${view.points.map((p) => p.tokensPerDay)}
               series=${relative}
               marker=${view.observedTokensPerDay}
