@@ -4,12 +4,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { parse as parseCookie, serialize } from 'cookie';
+import { serialize } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { picoToUsdNumber } from '../../engine/money.js';
 import type { AppContext } from '../app-context.js';
 import { GatewayError } from '../errors.js';
-import { adminKeys, requireAdmin } from '../http/admin-routes.js';
+import { adminKeys, requireAdmin, sessionOf } from '../http/admin-routes.js';
 import { keyIdOf } from '../state/holders.js';
 import type { LogQueries } from './log-queries.js';
 import type { DecisionFilters, SpendDimension, SpendRange } from './log-queries.js';
@@ -213,8 +213,7 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: AppContext, q
   });
 
   app.delete('/ui/api/session', async (request, reply) => {
-    const cookie = parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE];
-    const session = ctx.sessions.verify(cookie, sessionSecret(adminKeys(ctx).map((k) => k.key)));
+    const session = sessionOf(request, ctx);
     if (session) ctx.sessions.revoke(session.sid);
     reply.header(
       'set-cookie',
@@ -225,9 +224,7 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: AppContext, q
 
   app.get('/ui/api/me', async (request) => {
     const who = requireAdmin(request, ctx);
-    const cookie = parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE];
-    const session = ctx.sessions.verify(cookie, sessionSecret(adminKeys(ctx).map((k) => k.key)));
-    return { ...who, csrf: session?.csrf ?? null };
+    return { ...who, csrf: sessionOf(request, ctx)?.csrf ?? null };
   });
 
   registerDataRoutes(app, ctx, queries);

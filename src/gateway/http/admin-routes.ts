@@ -22,18 +22,18 @@ function presents(request: FastifyRequest, expected: string, header: string): bo
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The dashboard session the request's cookie holds, when it is valid under the configured admin keys. */
+export function sessionOf(request: FastifyRequest, ctx: AppContext) {
+  const cookie = parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE];
+  return ctx.sessions.verify(cookie, sessionSecret(adminKeys(ctx).map((k) => k.key)));
+}
+
 /**
  * The dashboard's caller, from its session cookie; a write also needs the session's CSRF token in
  * `x-csrf-token` (a cookie alone is what a forged cross-site request would carry).
  */
-function signedIn(
-  request: FastifyRequest,
-  ctx: AppContext,
-  keys: readonly { key: string }[],
-  access: 'read' | 'write',
-): AdminCaller {
-  const cookie = parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE];
-  const session = ctx.sessions.verify(cookie, sessionSecret(keys.map((k) => k.key)));
+function signedIn(request: FastifyRequest, ctx: AppContext, access: 'read' | 'write'): AdminCaller {
+  const session = sessionOf(request, ctx);
   if (!session) throw new GatewayError('invalid_admin_key', 'Sign in again: the session has ended or is not valid.');
   if (access === 'write') {
     const token = request.headers['x-csrf-token'];
@@ -78,7 +78,7 @@ export function requireAdmin(request: FastifyRequest, ctx: AppContext, access: '
   const auth = request.headers.authorization;
   const header = request.headers['x-admin-key'];
   if (auth === undefined && header === undefined && request.headers.cookie !== undefined)
-    return signedIn(request, ctx, keys, access);
+    return signedIn(request, ctx, access);
   const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : header;
   const presented = digest(typeof given === 'string' ? given : '');
   let found: AdminCaller | undefined;

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { AlertsSchema } from '../../engine/config-schema.js';
 import { formatUsd } from '../../engine/money.js';
 import type { Tenant } from '../../engine/routing-config.js';
-import { TenantGoneError, type StoredKey } from '../../store/key-store.js';
+import { TenantGoneError, type KeySettings, type StoredKey } from '../../store/key-store.js';
 import type { AppContext } from '../app-context.js';
 import { GatewayError, invalidRequest } from '../errors.js';
 import { keyHolder } from '../state/holders.js';
@@ -135,6 +135,20 @@ function checkNarrows(
 
 const notFound = (id: string) => new GatewayError('not_found', `No key ${id}.`, { param: 'id' });
 
+/** A create or PATCH body as the store's key settings (what a PATCH leaves out stays undefined: unchanged). */
+function settingsOf(body: Static<typeof UpdateKeyBody>, nowMs: number): KeySettings {
+  return {
+    name: body.name,
+    models: body.models,
+    defaultTags: body.default_tags,
+    metadata: body.metadata,
+    budget: body.budget,
+    limits: body.limits,
+    alerts: body.alerts,
+    expiresAtMs: expiryOf(body, nowMs),
+  };
+}
+
 /** A store call that makes a key: a tenant deleted meanwhile is the caller's 400, not the store's outage. */
 const makingKey = <T>(call: () => Promise<T>) =>
   stored(() =>
@@ -165,23 +179,8 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     const body: CreateKey = request.body;
     const { tenant, knownTags } = tenantOf(body.tenant);
     checkNarrows(body, tenant, knownTags);
-    const expiresAtMs = expiryOf(body, ctx.clock.now());
-    const created = await makingKey(() =>
-      store.keys.create(
-        {
-          tenant: tenant.id,
-          name: body.name,
-          models: body.models,
-          defaultTags: body.default_tags,
-          metadata: body.metadata,
-          budget: body.budget,
-          limits: body.limits,
-          alerts: body.alerts,
-          expiresAtMs,
-        },
-        actor.name,
-      ),
-    );
+    const settings = settingsOf(body, ctx.clock.now());
+    const created = await makingKey(() => store.keys.create({ tenant: tenant.id, ...settings }, actor.name));
     return reply.code(201).send({ ...shown(created.record), key: created.key });
   });
 
@@ -206,23 +205,8 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!current) throw notFound(request.params.id);
     const { tenant, knownTags } = tenantOf(current.tenant);
     checkNarrows(body, tenant, knownTags);
-    const expiresAtMs = expiryOf(body, ctx.clock.now());
-    const updated = await stored(() =>
-      store.keys.update(
-        request.params.id,
-        {
-          name: body.name,
-          models: body.models,
-          defaultTags: body.default_tags,
-          metadata: body.metadata,
-          budget: body.budget,
-          limits: body.limits,
-          alerts: body.alerts,
-          expiresAtMs,
-        },
-        actor.name,
-      ),
-    );
+    const settings = settingsOf(body, ctx.clock.now());
+    const updated = await stored(() => store.keys.update(request.params.id, settings, actor.name));
     if (updated === 'revoked') throw new GatewayError('key_revoked', `Key ${request.params.id} is revoked.`);
     if (!updated) throw notFound(request.params.id);
     return withSpend(updated);
