@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WIRE_FORMATS } from '../src/gateway/formats/registry.js';
 import { SseDecoder } from '../src/gateway/formats/sse.js';
-import type { Json, StreamItem, WireFormat } from '../src/gateway/formats/wire-format.js';
+import { SSE_FRAMING, type Json, type StreamItem, type WireFormat } from '../src/gateway/formats/wire-format.js';
 import { StreamMeter } from '../src/gateway/relay/meter.js';
 
 // One suite, every wire format, no branching on the format: what a format's caller side writes, its
@@ -72,16 +72,20 @@ function meaning(items: readonly StreamItem[]) {
   return { text, tools, finish, usage, errors };
 }
 
-function encode(format: WireFormat, chunks: readonly Json[], error?: string): Buffer {
+function encode(format: WireFormat, chunks: readonly Json[], error?: string): string {
   const writer = format.createStreamWriter();
   let out = chunks.map((c) => writer.write({ chunk: c })).join('');
   if (error) out += writer.write({ error: { message: error, code: 'overloaded' } });
   else out += writer.end();
-  return Buffer.from(out);
+  return out;
 }
 
+/** A writer's text in the format's framing: SSE as it is (LF or CRLF line ends), or the events re-framed. */
+const framed = (format: WireFormat, text: string, useCrlf = false) =>
+  Buffer.from((format.framing ?? SSE_FRAMING).frame(useCrlf ? text.replace(/\n/g, '\r\n') : text));
+
 function decode(format: WireFormat, pieces: readonly Buffer[]): StreamItem[] {
-  const sse = new SseDecoder();
+  const sse = (format.framing ?? SSE_FRAMING).createDecoder();
   const read = format.createStreamReader();
   const items: StreamItem[] = [];
   for (const piece of pieces) items.push(...sse.push(piece).flatMap(read));
@@ -101,11 +105,10 @@ function cut(bytes: Buffer, offsets: number[]): Buffer[] {
   return pieces;
 }
 
-const crlf = (bytes: Buffer) => Buffer.from(bytes.toString('utf8').replace(/\n/g, '\r\n'));
-
 describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, format })))('$id format', ({ format }) => {
   describe.each(Object.entries(STREAMS).map(([name, chunks]) => ({ name, chunks })))('a $name stream', ({ chunks }) => {
-    const whole = encode(format, chunks);
+    const text = encode(format, chunks);
+    const whole = framed(format, text);
     const expected = meaning(chunks.map((c) => ({ chunk: c })));
 
     it('reads back what it wrote', () => {
@@ -116,7 +119,7 @@ describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, form
       const reference = decode(format, [whole]);
       fc.assert(
         fc.property(fc.array(fc.nat(), { maxLength: 40 }), fc.boolean(), (offsets, useCrlf) => {
-          const bytes = useCrlf ? crlf(whole) : whole;
+          const bytes = framed(format, text, useCrlf);
           expect(decode(format, cut(bytes, offsets))).toEqual(reference);
         }),
         { numRuns: 200 },
@@ -134,7 +137,7 @@ describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, form
       expect(reference.usage.estimated).toBe(false);
       fc.assert(
         fc.property(fc.array(fc.nat(), { maxLength: 20 }), (offsets) => {
-          expect(metered(cut(crlf(whole), offsets))).toEqual(reference);
+          expect(metered(cut(framed(format, text, true), offsets))).toEqual(reference);
         }),
         { numRuns: 100 },
       );
@@ -142,7 +145,7 @@ describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, form
   });
 
   it('carries an upstream error event in the middle of a stream', () => {
-    const items = decode(format, [encode(format, STREAMS.text!.slice(0, 2), 'upstream overloaded')]);
+    const items = decode(format, [framed(format, encode(format, STREAMS.text!.slice(0, 2), 'upstream overloaded'))]);
     expect(meaning(items)).toMatchObject({ text: 'Hello ', errors: ['upstream overloaded'] });
   });
 
@@ -218,8 +221,8 @@ describe.each(Object.values(WIRE_FORMATS).map((format) => ({ id: format.id, form
       ],
       tool_choice: 'auto',
     };
-    const sent = JSON.parse(format.buildCall('chat', request, 'upstream-m', 'sk-route').body) as Json;
-    const back = format.readRequest(sent);
+    const call = format.buildCall('chat', request, 'upstream-m', 'sk-route');
+    const back = format.readRequest(JSON.parse(call.body) as Json, call.path);
     expect(back).toMatchObject({ model: 'upstream-m', temperature: 0.2, tool_choice: 'auto' });
     // The limit comes back under either of chat's names (Responses' max_output_tokens is chat's max_completion_tokens).
     expect(back.max_tokens ?? back.max_completion_tokens).toBe(300);

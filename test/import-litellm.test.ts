@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -283,5 +285,86 @@ general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }
     const { code, stderr } = await runCli(['import', 'litellm', write('nope.yaml', 'routes: []\n')]);
     expect(code).toBe(2);
     expect(stderr.trim()).toMatch(/nope\.yaml: not a LiteLLM proxy config: no model_list$/);
+  });
+});
+
+describe('switchyard import litellm: the cloud deployments regulated teams use', () => {
+  it('one Azure, Bedrock, Vertex and Gemini deployment each load and route, with region, project and api_version', async () => {
+    const aws = {
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'import-test-secret-key-0123456789',
+    };
+    Object.assign(process.env, aws); // the Bedrock mock checks signatures against the same credentials
+    const mocks = {
+      azure: await startMockUpstream('azure', {}, 0, 'azure-openai'),
+      bedrock: await startMockUpstream('bedrock', {}, 0, 'bedrock'),
+      vertex: await startMockUpstream('vertex', {}, 0, 'vertex'),
+      gemini: await startMockUpstream('gemini', {}, 0, 'gemini'),
+    };
+    const metadata = createServer((_req, res) => {
+      res.setHeader('metadata-flavor', 'Google');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ access_token: 'ya29.import-test', expires_in: 3599, token_type: 'Bearer' }));
+    });
+    await new Promise<void>((resolve) => metadata.listen(0, '127.0.0.1', resolve));
+    const litellm = write(
+      'cloud.yaml',
+      `model_list:
+  - model_name: gpt-5-mini
+    litellm_params: { model: azure/mini-prod, api_base: "${mocks.azure.url.replace(/\/v1$/, '')}", api_key: os.environ/AZURE_API_KEY, api_version: "2024-10-21" }
+  - model_name: claude-sonnet-4-6
+    litellm_params: { model: bedrock/converse/eu.anthropic.claude-sonnet-4-6, api_base: "${mocks.bedrock.url}", aws_region_name: eu-west-1 }
+  - model_name: gemini-2.5-pro
+    litellm_params: { model: vertex_ai/gemini-2.5-pro, api_base: "${mocks.vertex.url}", vertex_project: acme-prod, vertex_location: europe-west4 }
+  - model_name: gemini-2.5-flash
+    litellm_params: { model: gemini/gemini-2.5-flash, api_base: "${mocks.gemini.url}", api_key: os.environ/GEMINI_API_KEY }
+general_settings:
+  master_key: sk-master-cloud-0000000000
+`,
+    );
+    try {
+      const { code, config } = await importTo(litellm, 'cloud.switchyard.yaml');
+      expect(code).toBe(0);
+      expect(config.routes.map((r) => [r.provider, r.region, r.project, r.api_version])).toEqual([
+        ['azure', undefined, undefined, '2024-10-21'],
+        ['bedrock', 'eu-west-1', undefined, undefined],
+        ['vertex', 'europe-west4', 'acme-prod', undefined],
+        ['gemini', undefined, undefined, undefined],
+      ]);
+      const bin = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
+      const serve = await startProcess(
+        [bin, 'serve', '--config', join(dir, 'cloud.switchyard.yaml'), '--port', '0'],
+        {
+          ...aws,
+          AZURE_API_KEY: 'azure-key-0123456789',
+          GEMINI_API_KEY: 'gemini-key-0123456789',
+          GCE_METADATA_HOST: `127.0.0.1:${(metadata.address() as AddressInfo).port}`,
+        },
+        ROOT,
+      );
+      try {
+        for (const [model, route] of [
+          ['gpt-5-mini', 'azure-gpt-5-mini'],
+          ['claude-sonnet-4-6', 'bedrock-claude-sonnet-4-6'],
+          ['gemini-2.5-pro', 'vertex-gemini-2.5-pro'],
+          ['gemini-2.5-flash', 'gemini-gemini-2.5-flash'],
+        ]) {
+          const res = await request(`http://127.0.0.1:${serve.port}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: 'Bearer sk-master-cloud-0000000000' },
+            body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+          });
+          const body = await res.body.text();
+          expect(`${res.statusCode} ${String(res.headers['x-switchyard-route'])}`, body).toBe(`200 ${route}`);
+        }
+        expect(mocks.bedrock.received.at(-1)?.path).toBe('/model/eu.anthropic.claude-sonnet-4-6/converse');
+        expect(mocks.vertex.received.at(-1)?.path).toMatch(/^\/v1\/projects\/acme-prod\/locations\/europe-west4\//);
+      } finally {
+        await serve.stop();
+      }
+    } finally {
+      await Promise.all(Object.values(mocks).map((m) => m.close()));
+      await new Promise((resolve) => metadata.close(resolve));
+    }
   });
 });

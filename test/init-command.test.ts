@@ -102,11 +102,57 @@ describe('switchyard init', () => {
     }
   });
 
+  it("detects Azure OpenAI and AWS from their variables: routes whose config loads, Bedrock with the region's profiles", async () => {
+    const cwd = tempDir('switchyard-init');
+    const { code, stdout } = await runCli(['init', '--no-store'], {
+      cwd,
+      env: {
+        OPENAI_API_KEY: '',
+        ANTHROPIC_API_KEY: '',
+        OPENROUTER_API_KEY: '',
+        GEMINI_API_KEY: '',
+        GOOGLE_CLOUD_PROJECT: '',
+        AZURE_OPENAI_API_KEY: 'azure-key-0123456789',
+        AZURE_OPENAI_ENDPOINT: 'https://acme-eu.openai.azure.com',
+        AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+        AWS_REGION: 'eu-west-1',
+      },
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('bedrock: claude-sonnet-4-6, claude-haiku-4-5 (from AWS_ACCESS_KEY_ID, AWS_REGION)');
+    const config = parse(readFileSync(join(cwd, 'switchyard.yaml'), 'utf8')) as { routes: Record<string, unknown>[] };
+    expect(config.routes.map((r) => [r.id, r.provider])).toEqual([
+      ['azure', 'azure'],
+      ['bedrock', 'bedrock'],
+    ]);
+    expect(config.routes[1]!.models).toEqual({
+      'claude-sonnet-4-6': 'eu.anthropic.claude-sonnet-4-6',
+      'claude-haiku-4-5': 'eu.anthropic.claude-haiku-4-5-20251001-v1:0',
+    });
+    const check = await runCli(['check', '-c', join(cwd, 'switchyard.yaml')], {
+      cwd,
+      env: {
+        AZURE_OPENAI_API_KEY: 'k',
+        AZURE_OPENAI_ENDPOINT: 'https://acme-eu.openai.azure.com',
+        AWS_REGION: 'eu-west-1',
+      },
+    });
+    expect(check.code, check.stderr + check.stdout).toBe(0);
+  });
+
   it('with no key and no flags, says what to do in one line and writes nothing', async () => {
     const cwd = tempDir('switchyard-init');
     const { code, stderr } = await runCli(['init'], {
       cwd,
-      env: { OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', OPENROUTER_API_KEY: '', GEMINI_API_KEY: '' },
+      env: {
+        OPENAI_API_KEY: '',
+        ANTHROPIC_API_KEY: '',
+        OPENROUTER_API_KEY: '',
+        GEMINI_API_KEY: '',
+        AZURE_OPENAI_API_KEY: '',
+        AWS_ACCESS_KEY_ID: '',
+        GOOGLE_CLOUD_PROJECT: '',
+      },
     });
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);

@@ -3,7 +3,13 @@ import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
-import { PROVIDER_IDS, PROVIDER_PRESETS, type Preset, type ProviderId } from '../config/provider-presets.js';
+import {
+  detectedBy,
+  PROVIDER_IDS,
+  PROVIDER_PRESETS,
+  type Preset,
+  type ProviderId,
+} from '../config/provider-presets.js';
 import { hashApiKey } from '../config/tenant-keys.js';
 import { parsePositiveInt, UsageError } from './cli-error.js';
 
@@ -33,12 +39,25 @@ function adminKeyFor(store: string | false): { configured?: string; shown?: stri
   return { configured: made, shown: made };
 }
 
-/** The models a new config starts with per provider: ones the built-in catalogue prices. */
-const STARTER_MODELS: Partial<Record<ProviderId, string[]>> = {
-  openai: ['gpt-5', 'gpt-5-mini'],
-  anthropic: ['claude-sonnet-4-6', 'claude-haiku-4-5'],
-  gemini: ['gemini-2.5-pro', 'gemini-2.5-flash'],
+/**
+ * The models a new config starts with per provider: ones the built-in catalogue prices. Azure's are deployments
+ * named after their models (the v1 endpoint); Bedrock's the inference profiles of the region's geography.
+ */
+const STARTER_MODELS: Partial<Record<ProviderId, () => string[] | Record<string, string>>> = {
+  openai: () => ['gpt-5', 'gpt-5-mini'],
+  anthropic: () => ['claude-sonnet-4-6', 'claude-haiku-4-5'],
+  gemini: () => ['gemini-2.5-pro', 'gemini-2.5-flash'],
+  vertex: () => ['gemini-2.5-pro', 'gemini-2.5-flash'],
+  azure: () => ['gpt-5', 'gpt-5-mini'],
+  bedrock: () => {
+    const geo = (process.env.AWS_REGION ?? '').startsWith('eu-') ? 'eu' : 'us';
+    return {
+      'claude-sonnet-4-6': `${geo}.anthropic.claude-sonnet-4-6`,
+      'claude-haiku-4-5': `${geo}.anthropic.claude-haiku-4-5-20251001-v1:0`,
+    };
+  },
 };
+const namesOf = (models: string[] | Record<string, string>) => (Array.isArray(models) ? models : Object.keys(models));
 
 /** An on-prem server's models, from its OpenAI-compatible `GET /models`; undefined when it does not answer. */
 async function localModels(baseUrl: string): Promise<string[] | undefined> {
@@ -77,8 +96,8 @@ export async function init(options: InitOptions): Promise<number> {
   const wanted = options.providers
     ? options.providers.split(',').map((p) => p.trim())
     : PROVIDER_IDS.filter((id) => {
-        const preset: Preset = PROVIDER_PRESETS[id];
-        return preset.keyVar !== undefined && (process.env[preset.keyVar] ?? '') !== '';
+        const vars = detectedBy(PROVIDER_PRESETS[id]);
+        return vars.length > 0 && vars.every((v) => (process.env[v] ?? '') !== '');
       });
   for (const p of wanted)
     if (!PROVIDER_IDS.includes(p as ProviderId))
@@ -96,7 +115,7 @@ export async function init(options: InitOptions): Promise<number> {
         id,
         provider: id,
         clearance: options.clearance,
-        models: STARTER_MODELS[id],
+        models: STARTER_MODELS[id](),
         ...(base ? { base_url: base } : {}),
       });
     else {
@@ -104,7 +123,7 @@ export async function init(options: InitOptions): Promise<number> {
       continue;
     }
     said.push(
-      `${id}: ${preset.kind === 'aggregator' ? 'every catalogue model' : (STARTER_MODELS[id] ?? []).join(', ')}${preset.keyVar ? ` (key from ${preset.keyVar})` : ''}`,
+      `${id}: ${preset.kind === 'aggregator' ? 'every catalogue model' : namesOf(STARTER_MODELS[id]?.() ?? []).join(', ')}${detectedBy(preset).length ? ` (from ${detectedBy(preset).join(', ')})` : ''}`,
     );
   }
   if (options.onprem) {
@@ -123,7 +142,7 @@ export async function init(options: InitOptions): Promise<number> {
   }
   if (routes.length === 0) {
     throw new UsageError(
-      `no provider key in the environment (${PROVIDER_IDS.flatMap((id) => (PROVIDER_PRESETS[id] as Preset).keyVar ?? []).join(', ')}), no --providers and no --onprem: set a key, or try the demo: switchyard init --demo`,
+      `no provider key in the environment (${PROVIDER_IDS.flatMap((id) => detectedBy(PROVIDER_PRESETS[id]).join(' + ') || []).join(', ')}), no --providers and no --onprem: set a key, or try the demo: switchyard init --demo`,
     );
   }
   const key = `sk-sy-${randomBytes(24).toString('hex')}`;

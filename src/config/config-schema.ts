@@ -42,6 +42,16 @@ export const RouteTransportSchema = Type.Object({
    * Without it, the v1 endpoint (`/openai/v1/…`, the model in the body).
    */
   api_version: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$' })),
+  /**
+   * How the route proves who calls it, when not with `api_key`: `aws` signs each request with SigV4 from the
+   * environment's AWS credentials (Bedrock's default), `google` sends an OAuth token from the environment's Google
+   * credentials (Vertex's default), `entra` a Microsoft Entra ID token (Azure OpenAI).
+   */
+  auth: Type.Optional(
+    Type.Union([Type.Literal('api_key'), Type.Literal('aws'), Type.Literal('google'), Type.Literal('entra')]),
+  ),
+  /** Vertex AI (`format: vertex`): the Google Cloud project; the location is the route's `region`. */
+  project: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{4,61}[a-z0-9]$' })),
   timeouts: TimeoutsSchema,
   /**
    * Tries again on this route before the next one, after a 429, a 5xx, a 408 or a connection that failed:

@@ -21,6 +21,8 @@ const PROVIDERS: Record<string, ProviderId> = {
   openai: 'openai',
   text_completion_openai: 'openai',
   azure: 'azure',
+  bedrock: 'bedrock',
+  vertex_ai: 'vertex',
   anthropic: 'anthropic',
   gemini: 'gemini',
   mistral: 'mistral',
@@ -79,6 +81,42 @@ interface DeploymentContext {
   readonly timeoutS: number;
 }
 
+/**
+ * Where a Bedrock or Vertex deployment runs (its region, which residency reads too) and Vertex's project, as LiteLLM
+ * names them; their credentials are the environment's (AWS's or Google's own variables), never copied from the file.
+ */
+function cloudSettings(provider: ProviderId, params: Record<string, unknown>, at: string, note: Note) {
+  const fromEnv = (v: unknown) => {
+    if (typeof v !== 'string' || v === '') return undefined;
+    const ref = ENV_REF.exec(v);
+    return ref ? `\${${ref[1]}}` : v;
+  };
+  const settings: Record<string, unknown> = {};
+  if (provider === 'bedrock') {
+    const region = fromEnv(params.aws_region_name);
+    if (region) settings.region = region;
+    if (params.aws_access_key_id !== undefined || params.aws_secret_access_key !== undefined)
+      note(
+        at,
+        false,
+        'AWS keys are read from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), never from the file',
+      );
+  }
+  if (provider === 'vertex') {
+    const location = fromEnv(params.vertex_location);
+    const project = fromEnv(params.vertex_project);
+    if (location) settings.region = location;
+    if (project) settings.project = project;
+    if (params.vertex_credentials !== undefined)
+      note(
+        at,
+        false,
+        'Google credentials come from the environment (GOOGLE_APPLICATION_CREDENTIALS), never from the file',
+      );
+  }
+  return settings;
+}
+
 /** One `model_list` entry as a route, or undefined (with a note) when Switchyard cannot carry it. */
 function importDeployment(entry: unknown, i: number, ctx: DeploymentContext): Record<string, unknown> | undefined {
   const { note, secret, used, byTag, retries, timeoutS } = ctx;
@@ -96,14 +134,11 @@ function importDeployment(entry: unknown, i: number, ctx: DeploymentContext): Re
   const target = params.model as string;
   const slash = target.indexOf('/');
   const prefix = slash > 0 ? target.slice(0, slash) : /^claude/.test(target) ? 'anthropic' : 'openai';
-  const upstream = slash > 0 ? target.slice(slash + 1) : target;
+  // LiteLLM names Bedrock's API in the model (`bedrock/converse/<id>`); Switchyard always calls Converse.
+  const upstream = (slash > 0 ? target.slice(slash + 1) : target).replace(/^converse\//, '');
   const provider = PROVIDERS[prefix];
   if (!provider) {
-    note(
-      `${at} (${entry.model_name})`,
-      false,
-      `provider '${prefix}' has no endpoint Switchyard speaks yet (Bedrock and Vertex need their own adapters)`,
-    );
+    note(`${at} (${entry.model_name})`, false, `provider '${prefix}' has no endpoint Switchyard speaks yet`);
     return undefined;
   }
   let id = slug(`${provider}-${entry.model_name}`);
@@ -123,6 +158,7 @@ function importDeployment(entry: unknown, i: number, ctx: DeploymentContext): Re
   if (base !== undefined) route.base_url = baseEnv ? `\${${baseEnv[1]}}` : base;
   // Azure: LiteLLM's `azure/<deployment>` with an `api_version` calls the deployment URL; the v1 endpoint without.
   if (provider === 'azure' && typeof params.api_version === 'string') route.api_version = params.api_version;
+  Object.assign(route, cloudSettings(provider, params, `${at}.litellm_params`, note));
   const preset: Preset = PROVIDER_PRESETS[provider];
   const key = secret(
     params.api_key,

@@ -11,6 +11,7 @@ import { readDataFile } from './read-data-file.js';
 import { maskSubstituted, substituteEnv } from './substitute-env.js';
 import { checkKeyForms, indexTenantKeys } from './tenant-keys.js';
 import { applyProviderPresets } from './provider-presets.js';
+import { authOf } from './route-auth.js';
 
 export { DEFAULT_CONFIG_PATH } from './default-path.js';
 
@@ -145,6 +146,31 @@ function urlProblems(file: ConfigFile): SchemaProblem[] {
   });
 }
 
+/** What a route's format and credentials need of it: a signing region, a Vertex project and location. */
+function transportProblems(file: ConfigFile): SchemaProblem[] {
+  return file.routes.flatMap((r, i) => {
+    const auth = authOf(r);
+    const oneRegion = typeof r.region === 'string';
+    const problems: SchemaProblem[] = [];
+    if (auth === 'aws' && !oneRegion)
+      problems.push({
+        path: `routes[${i}].region`,
+        message: 'must be one AWS region (e.g. us-east-1): requests are signed for it',
+      });
+    if (r.format === 'vertex' && !oneRegion)
+      problems.push({ path: `routes[${i}].region`, message: 'must be one Vertex AI location (e.g. europe-west4)' });
+    if (r.format === 'vertex' && !r.project)
+      problems.push({ path: `routes[${i}]`, message: 'a vertex route needs its Google Cloud project (`project:`)' });
+    if (
+      (auth === 'aws' && r.format !== 'bedrock') ||
+      (auth === 'google' && r.format !== 'vertex') ||
+      (auth === 'entra' && r.format !== 'azure-openai')
+    )
+      problems.push({ path: `routes[${i}].auth`, message: `'${auth}' does not sign ${r.format ?? 'openai'} requests` });
+    return problems;
+  });
+}
+
 async function loadChecked(
   raw: unknown,
   path: string,
@@ -164,7 +190,8 @@ async function loadChecked(
   // Declared defaults (route timeouts) are filled in before the check, on a copy: the caller's object stays as given.
   const defaulted = Value.Default(ConfigSchema, structuredClone(substituted));
   problems.push(...configValidator.problems(defaulted));
-  if (problems.length === 0) problems.push(...urlProblems(defaulted as ConfigFile));
+  if (problems.length === 0)
+    problems.push(...urlProblems(defaulted as ConfigFile), ...transportProblems(defaulted as ConfigFile));
   if (problems.length > 0) throw new ConfigError(source, problems);
   const file = deepFreeze(defaulted as ConfigFile);
 

@@ -8,6 +8,13 @@ export interface Preset {
   readonly format: WireFormatId;
   /** The environment variable the provider's own SDKs read the key from; none for local servers. */
   readonly keyVar?: string;
+  /**
+   * Route settings the provider's SDKs take from the environment (Bedrock's region, Vertex's project and location),
+   * used when the route does not say; `{region}` in `base_url` is the route's region.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** The variables whose presence says the provider is set up here (`switchyard init`); `keyVar` by default. */
+  readonly detect?: readonly string[];
 }
 
 /**
@@ -23,10 +30,11 @@ export const PROVIDER_PRESETS = {
     format: 'anthropic',
     keyVar: 'ANTHROPIC_API_KEY',
   },
+  // The Gemini API's own format: usageMetadata with cached tokens, function declarations with their JSON Schema.
   gemini: {
-    base_url: 'https://generativelanguage.googleapis.com/v1beta/openai',
+    base_url: 'https://generativelanguage.googleapis.com/v1beta',
     kind: 'direct',
-    format: 'openai',
+    format: 'gemini',
     keyVar: 'GEMINI_API_KEY',
   },
   mistral: { base_url: 'https://api.mistral.ai/v1', kind: 'direct', format: 'openai', keyVar: 'MISTRAL_API_KEY' },
@@ -60,12 +68,34 @@ export const PROVIDER_PRESETS = {
     kind: 'direct',
     format: 'azure-openai',
     keyVar: 'AZURE_OPENAI_API_KEY',
+    detect: ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_ENDPOINT'],
+  },
+  // Bedrock's Converse API in the route's region, signed with the environment's AWS credentials (SigV4).
+  bedrock: {
+    base_url: 'https://bedrock-runtime.{region}.amazonaws.com',
+    kind: 'direct',
+    format: 'bedrock',
+    settings: { region: '${AWS_REGION}' },
+    detect: ['AWS_ACCESS_KEY_ID', 'AWS_REGION'],
+  },
+  // Vertex AI in the route's location and project, with the environment's Google credentials (an OAuth token).
+  vertex: {
+    base_url: 'https://{region}-aiplatform.googleapis.com',
+    kind: 'direct',
+    format: 'vertex',
+    settings: { region: '${GOOGLE_CLOUD_LOCATION}', project: '${GOOGLE_CLOUD_PROJECT}' },
+    detect: ['GOOGLE_CLOUD_PROJECT', 'GOOGLE_CLOUD_LOCATION'],
   },
   vllm: { base_url: 'http://127.0.0.1:8000/v1', kind: 'onprem', format: 'openai' },
   ollama: { base_url: 'http://127.0.0.1:11434/v1', kind: 'onprem', format: 'openai' },
 } as const satisfies Record<string, Preset>;
 
 export type ProviderId = keyof typeof PROVIDER_PRESETS;
+
+/** The variables that say a provider is set up in this environment (none for a local server). */
+export function detectedBy(preset: Preset): readonly string[] {
+  return preset.detect ?? (preset.keyVar ? [preset.keyVar] : []);
+}
 export const PROVIDER_IDS = Object.keys(PROVIDER_PRESETS) as ProviderId[];
 
 /**
@@ -84,8 +114,11 @@ export function applyProviderPresets(raw: unknown): unknown {
     routes: raw.routes.map((route: unknown) => {
       if (!isObject(route) || typeof route.provider !== 'string' || !(route.provider in PROVIDER_PRESETS)) return route;
       const preset: Preset = PROVIDER_PRESETS[route.provider as ProviderId];
+      const settings = { ...preset.settings, ...route };
+      const region = typeof settings.region === 'string' ? settings.region : '';
       return {
-        base_url: preset.base_url,
+        base_url: preset.base_url.replace('{region}', region),
+        ...preset.settings,
         kind: preset.kind,
         format: preset.format,
         ...(preset.keyVar ? { api_key: `\${${preset.keyVar}}` } : {}),

@@ -18,6 +18,9 @@ export const WireFormatId = Type.Union([
   Type.Literal('anthropic'),
   Type.Literal('openai-responses'),
   Type.Literal('azure-openai'),
+  Type.Literal('bedrock'),
+  Type.Literal('gemini'),
+  Type.Literal('vertex'),
 ]);
 export type WireFormatId = Static<typeof WireFormatId>;
 

@@ -122,6 +122,34 @@ function modelNames(models: RouteConfig['models']): readonly string[] | '*' {
   return Array.isArray(models) ? models : Object.keys(models);
 }
 
+/**
+ * The catalogue keys of a cloud provider's own prices for a model, tried before the model maker's: LiteLLM's
+ * `azure/…`, `gemini/…` and `vertex_ai/…` entries, and Bedrock's model ids and inference profiles (`eu.anthropic.…`,
+ * which cost more than the maker's price), also per region (`bedrock/us-east-1/…`).
+ */
+const PROVIDER_KEYS: Partial<Record<WireFormatId, (name: string, region: string | undefined) => string[]>> = {
+  'azure-openai': (name) => [`azure/${name}`],
+  bedrock: (name, region) => [...(region ? [`bedrock/${region}/${name}`] : []), `bedrock/${name}`, name],
+  gemini: (name) => [`gemini/${name}`],
+  vertex: (name) => [`vertex_ai/${name}`],
+};
+
+function providerPrice(
+  config: RouteConfig,
+  catalogue: PriceCatalogue,
+  names: readonly string[],
+): ModelPrice | undefined {
+  const keys = PROVIDER_KEYS[config.format ?? 'openai'];
+  if (!keys) return undefined;
+  const region = typeof config.region === 'string' ? config.region : undefined;
+  for (const name of names)
+    for (const key of keys(name, region)) {
+      const price = catalogue.get(key);
+      if (price) return price;
+    }
+  return undefined;
+}
+
 function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity, catalogue: PriceCatalogue): Route {
   const pricing = config.pricing ?? {};
   const upstreamNames: ReadonlyMap<string, string> | undefined =
@@ -157,7 +185,12 @@ function buildRoute(config: RouteConfig, order: number, sensitivity: Sensitivity
       const limit = (catalogue.get(model) ?? catalogue.get(upstream))?.maxOutputTokens;
       return limit === undefined ? ZERO_PRICE : { ...ZERO_PRICE, maxOutputTokens: limit };
     }
-    const base = explicit.get(model) ?? explicit.get('*') ?? catalogue.get(model) ?? catalogue.get(upstream);
+    const base =
+      explicit.get(model) ??
+      explicit.get('*') ??
+      providerPrice(config, catalogue, [upstream, model]) ??
+      catalogue.get(model) ??
+      catalogue.get(upstream);
     if (!base) return undefined;
     const price = withFee(base, fee, markup);
     // Memoise only what the catalogue or config names, so callers' made-up model names cannot grow the map.

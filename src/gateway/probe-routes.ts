@@ -24,6 +24,7 @@ const FAILURE_VERDICTS: Record<AttemptFailure, string> = {
   too_large: 'answered, but over the size limit',
   bad_body: 'answered, but not in its format',
   empty: 'answered with an empty stream',
+  credentials: "no credentials to sign or authorise it with (see the route's `auth`)",
 };
 
 const STATUS_VERDICTS: Readonly<Record<number, string>> = {
@@ -67,6 +68,7 @@ async function probe(route: GatewayRoute, pools: UpstreamPools): Promise<ProbeRe
     { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 },
     upstreamModel,
     route.api_key,
+    route,
   );
   const t0 = performance.now();
   const exchange = await sendAttempt({

@@ -1,7 +1,17 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WIRE_FORMATS } from '../gateway/formats/registry.js';
-import type { Json } from '../gateway/formats/wire-format.js';
+import { SSE_FRAMING, type Json } from '../gateway/formats/wire-format.js';
+import type { WireFormatId } from '../engine/config-schema.js';
+import type { MockBehavior } from './mock-behavior.js';
+import {
+  azureRefusal,
+  bedrockRefusal,
+  errorBodyOf,
+  geminiRefusal,
+  vertexRefusal,
+  type Refusal,
+} from './cloud-refusals.js';
 
 /**
  * A real upstream on loopback, standing in for a provider, an aggregator or an on-prem model server. It
@@ -10,48 +20,7 @@ import type { Json } from '../gateway/formats/wire-format.js';
  * that a route received not one byte.
  */
 
-export interface MockBehavior {
-  /** Azure OpenAI only: refuse the prompt as its content filter does (400, `ResponsibleAIPolicyViolation`). */
-  contentFilter?: boolean;
-  /** Answer with this HTTP status and an OpenAI error body instead of a completion. */
-  status?: number;
-  /** The error body's message, with `status`. */
-  errorMessage?: string;
-  /** With `status`: only the next this many requests fail, the rest are answered (a passing overload). */
-  failTimes?: number;
-  /** With `status`: the `retry-after` header sent with it. */
-  retryAfter?: string;
-  /** Milliseconds before the response headers. */
-  delayMs?: number;
-  /** Milliseconds before the response headers, drawn uniformly from this range per request (a latency profile). */
-  latencyMs?: { min: number; max: number };
-  /** Milliseconds between stream chunks. */
-  chunkDelayMs?: number;
-  /** Destroy the connection after this many stream chunks (a reset mid-stream). */
-  resetAfterChunks?: number;
-  /** Report no usage at all (some servers don't). */
-  omitUsage?: boolean;
-  /** Answer 200 with a body that is not the format's JSON (a broken server or a proxy's error page). */
-  malformed?: boolean;
-  /** Prompt tokens served from the cache, reported in `prompt_tokens_details.cached_tokens`. */
-  cachedTokens?: number;
-  /** Write each stream event in pieces of this many bytes (events split across TCP segments). */
-  fragmentBytes?: number;
-  /** End stream lines with CRLF instead of LF (the SSE specification allows both). */
-  crlf?: boolean;
-  /** Answer a stream with a 200 and no events at all. */
-  emptyStream?: boolean;
-  /** Put an error event into the stream after its first events (an upstream overloaded mid-answer). */
-  streamError?: string;
-  /** The assistant's reply; words become stream chunks and completion tokens. */
-  reply?: string;
-  /** Report exactly these token counts instead of estimating them. */
-  usage?: { prompt_tokens: number; completion_tokens: number };
-  /** Add this many bytes of padding to a non-streamed answer (an upstream that sends far too much). */
-  padBytes?: number;
-  /** Send a non-streamed answer's Content-Length (otherwise it is chunked). */
-  declareLength?: boolean;
-}
+export type { MockBehavior } from './mock-behavior.js';
 
 export interface ReceivedRequest {
   readonly path: string;
@@ -113,15 +82,14 @@ function usageOf(body: Record<string, unknown>, completionTokens: number, behavi
  * Writes stream bytes with the behaviour's pacing, line ends and fragmentation, or resets the connection
  * part way. Real upstreams split events at arbitrary byte boundaries and may end lines with CRLF.
  */
-async function writeEvents(res: ServerResponse, events: readonly string[], behavior: MockBehavior): Promise<void> {
+async function writeEvents(res: ServerResponse, events: readonly Buffer[], behavior: MockBehavior): Promise<void> {
   for (let i = 0; i < events.length; i++) {
     if (behavior.resetAfterChunks !== undefined && i >= behavior.resetAfterChunks) {
       res.socket?.destroy();
       return;
     }
     if (res.destroyed) return;
-    const event = behavior.crlf ? (events[i] as string).replace(/\n/g, '\r\n') : (events[i] as string);
-    const bytes = Buffer.from(event);
+    const bytes = events[i] as Buffer;
     const step = behavior.fragmentBytes ?? bytes.length;
     for (let at = 0; at < bytes.length; at += step) {
       res.write(bytes.subarray(at, at + step));
@@ -180,17 +148,43 @@ function chatAnswer(body: Record<string, unknown>, behavior: MockBehavior, name:
   return { completion, chunks };
 }
 
-/** Answers a chat request in the route's format, written by that format's own caller side. */
+/**
+ * A prompt the provider's safety filter stopped, answered with a 200 as Bedrock's guardrails and Gemini's safety
+ * settings do: no text, the finish reason saying why.
+ */
+function filteredAnswer(request: Json) {
+  const finish = { index: 0, finish_reason: 'content_filter' };
+  const usage = { prompt_tokens: approxTokens(request.messages), completion_tokens: 0, total_tokens: 0 };
+  const base = { id: 'filtered', created: 0, model: String(request.model) };
+  return {
+    completion: {
+      ...base,
+      object: 'chat.completion',
+      choices: [{ ...finish, message: { role: 'assistant', content: '' } }],
+      usage,
+    },
+    chunks: [
+      { ...base, object: 'chat.completion.chunk', choices: [{ ...finish, delta: { role: 'assistant', content: '' } }] },
+      { ...base, object: 'chat.completion.chunk', choices: [], usage },
+    ],
+  };
+}
+
+/** Answers a chat request in the route's format, written (and framed) by that format's own caller side. */
 async function answerChat(
   res: ServerResponse,
   body: Record<string, unknown>,
+  path: string,
   behavior: MockBehavior,
   name: string,
   format: MockFormat,
 ): Promise<void> {
   const wire = WIRE_FORMATS[format];
-  const { completion, chunks } = chatAnswer(wire.readRequest(body), behavior, name, format);
-  if (body.stream !== true) {
+  const request = wire.readRequest(body, path);
+  const { completion, chunks } = behavior.contentFilter
+    ? filteredAnswer(request)
+    : chatAnswer(request, behavior, name, format);
+  if (request.stream !== true) {
     const text = wire.writeAnswer(completion);
     // Chunked unless asked to declare the length up front (both are common).
     res.writeHead(200, {
@@ -200,7 +194,12 @@ async function answerChat(
     res.end(text);
     return;
   }
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const framing = wire.framing ?? SSE_FRAMING;
+  const binary = framing !== SSE_FRAMING;
+  res.writeHead(200, {
+    'content-type': binary ? 'application/vnd.amazon.eventstream' : 'text/event-stream',
+    'cache-control': 'no-cache',
+  });
   if (behavior.emptyStream) {
     res.end();
     return;
@@ -214,7 +213,12 @@ async function answerChat(
       writer.write({ error: { message: behavior.streamError, code: 'overloaded_error' } }),
     );
   events.push(writer.end());
-  await writeEvents(res, events, behavior);
+  const lineEnds = (e: string) => (behavior.crlf ? e.replace(/\n/g, '\r\n') : e);
+  await writeEvents(
+    res,
+    events.map((e) => Buffer.from(framing.frame(lineEnds(e)))),
+    behavior,
+  );
 }
 
 function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
@@ -237,40 +241,22 @@ function answerEmbeddings(res: ServerResponse, body: Record<string, unknown>) {
   );
 }
 
-export type MockFormat = 'openai' | 'anthropic' | 'openai-responses' | 'azure-openai';
+export type MockFormat = WireFormatId;
 
-/**
- * What Azure OpenAI refuses before it answers, as it does: a call without its `api-key` header (401), a deployment
- * URL without `api-version` (404, Azure's "Resource not found"), a path outside `/openai/`, and a prompt its
- * content filter refuses (400 with `innererror.code: ResponsibleAIPolicyViolation`).
- */
-function azureRefusal(req: IncomingMessage, path: string, b: MockBehavior): { status: number; body: Json } | undefined {
-  const url = new URL(path, 'http://mock');
-  const error = (code: string, message: string) => ({ error: { code, message } });
-  if (typeof req.headers['api-key'] !== 'string')
-    return { status: 401, body: error('401', 'Access denied due to invalid subscription key or wrong API endpoint.') };
-  const deployment = /^\/openai\/deployments\/[^/]+\//.test(url.pathname);
-  if (!deployment && !url.pathname.startsWith('/openai/v1/'))
-    return { status: 404, body: error('404', 'Resource not found') };
-  if (deployment && !url.searchParams.get('api-version'))
-    return { status: 404, body: error('404', 'Resource not found') };
-  if (b.contentFilter)
-    return {
-      status: 400,
-      body: {
-        error: {
-          message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
-          type: null,
-          param: 'prompt',
-          code: 'content_filter',
-          status: 400,
-          innererror: {
-            code: 'ResponsibleAIPolicyViolation',
-            content_filter_result: { hate: { filtered: true, severity: 'high' } },
-          },
-        },
-      },
-    };
+const BASE_PATH: Partial<Record<MockFormat, string>> = { anthropic: '', bedrock: '', vertex: '', gemini: '/v1beta' };
+
+/** What the provider the mock stands for refuses before answering (credentials, paths, its content filter). */
+function refusalOf(
+  format: MockFormat,
+  req: IncomingMessage,
+  path: string,
+  raw: string,
+  b: MockBehavior,
+): Refusal | undefined {
+  if (format === 'azure-openai') return azureRefusal(req, path, b);
+  if (format === 'bedrock') return bedrockRefusal(req, path, raw, b);
+  if (format === 'gemini') return geminiRefusal(req, path);
+  if (format === 'vertex') return vertexRefusal(req, b);
   return undefined;
 }
 
@@ -332,37 +318,33 @@ export async function startMockUpstream(
         if (res.destroyed) return;
         const failing = b.status !== undefined && b.status >= 400 && (b.failTimes === undefined || failsThisTime(b));
         if (failing && b.status) {
-          const message = b.errorMessage ?? `${name} says ${b.status}`;
           res.writeHead(b.status, {
             'content-type': 'application/json',
             ...(b.retryAfter === undefined ? {} : { 'retry-after': b.retryAfter }),
           });
-          res.end(
-            JSON.stringify(
-              format === 'anthropic'
-                ? { type: 'error', error: { type: b.status >= 500 ? 'api_error' : 'invalid_request_error', message } }
-                : {
-                    error: {
-                      message,
-                      type: b.status >= 500 ? 'server_error' : 'invalid_request_error',
-                      code: null,
-                      param: null,
-                    },
-                  },
-            ),
-          );
+          res.end(JSON.stringify(errorBodyOf(format, b.status, b.errorMessage ?? `${name} says ${b.status}`)));
           return;
         }
-        const refused = format === 'azure-openai' ? azureRefusal(req, path, b) : undefined;
+        const refused = refusalOf(format, req, path, Buffer.concat(chunks).toString('utf8'), b);
         const pathOnly = path.split('?')[0] as string;
         const openAiShaped = format === 'openai' || format === 'azure-openai';
         if (refused)
-          res.writeHead(refused.status, { 'content-type': 'application/json' }).end(JSON.stringify(refused.body));
+          res
+            .writeHead(refused.status, { 'content-type': 'application/json', ...refused.headers })
+            .end(JSON.stringify(refused.body));
         else if (b.malformed) res.writeHead(200, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
-        else if (format === 'anthropic' && path === '/v1/messages') await answerChat(res, body, b, name, format);
-        else if (openAiShaped && pathOnly.endsWith('/chat/completions')) await answerChat(res, body, b, name, 'openai');
+        else if (format === 'anthropic' && path === '/v1/messages') await answerChat(res, body, path, b, name, format);
+        else if (openAiShaped && pathOnly.endsWith('/chat/completions'))
+          await answerChat(res, body, path, b, name, 'openai');
         else if (format === 'openai-responses' && path.endsWith('/responses'))
-          await answerChat(res, body, b, name, format);
+          await answerChat(res, body, path, b, name, format);
+        else if (format === 'bedrock' && /^\/model\/[^/]+\/converse(-stream)?$/.test(pathOnly))
+          await answerChat(res, body, path, b, name, format);
+        else if (
+          (format === 'gemini' || format === 'vertex') &&
+          /\/models\/[^/]+:(stream)?[gG]enerateContent$/.test(pathOnly)
+        )
+          await answerChat(res, body, path, b, name, format);
         else if (openAiShaped && pathOnly.endsWith('/embeddings')) answerEmbeddings(res, body);
         else if (format === 'openai' && req.method === 'GET' && path.endsWith('/models')) {
           // What an OpenAI-compatible server (vLLM, Ollama) lists: `switchyard init --onprem` reads it.
@@ -382,8 +364,10 @@ export async function startMockUpstream(
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {
-    // OpenAI-format routes take the `/v1` base; Anthropic-format routes the origin (the adapter adds /v1/messages).
-    url: format === 'anthropic' ? `http://127.0.0.1:${bound}` : `http://127.0.0.1:${bound}/v1`,
+    // The base URL a route of the format is given: the API's path prefix (OpenAI's `/v1`, Gemini's `/v1beta`), or
+    // the origin where the format writes whole paths (Anthropic's /v1/messages, Bedrock's /model/…, Vertex's
+    // /v1/projects/…).
+    url: `http://127.0.0.1:${bound}${BASE_PATH[format] ?? '/v1'}`,
     name,
     stats,
     received,

@@ -1,6 +1,8 @@
 import type { WireFormatId } from '../../engine/config-schema.js';
 import { anthropicFormat } from './anthropic/anthropic-format.js';
 import { azureOpenAiFormat } from './azure/azure-openai-format.js';
+import { bedrockFormat } from './bedrock/bedrock-format.js';
+import { geminiFormat, vertexFormat } from './gemini/gemini-format.js';
 import { openAiFormat } from './openai/openai-format.js';
 import { responsesFormat } from './responses/responses-format.js';
 import type { WireFormat } from './wire-format.js';
@@ -11,4 +13,7 @@ export const WIRE_FORMATS: Readonly<Record<WireFormatId, WireFormat>> = {
   anthropic: anthropicFormat,
   'openai-responses': responsesFormat,
   'azure-openai': azureOpenAiFormat,
+  bedrock: bedrockFormat,
+  gemini: geminiFormat,
+  vertex: vertexFormat,
 };

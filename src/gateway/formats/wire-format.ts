@@ -1,7 +1,7 @@
 import type { WireFormatId } from '../../engine/config-schema.js';
 import { SwitchyardError } from '../../engine/errors.js';
 import type { GatewayError } from '../errors.js';
-import type { SseEvent } from './sse.js';
+import { SseDecoder, type SseEvent } from './sse.js';
 
 export type Endpoint = 'chat' | 'embeddings';
 
@@ -35,8 +35,35 @@ export const usageChunk = (id: string, model: string, usage: Json): StreamItem =
 
 /** A route's settings beside its URL and key that a format may read. */
 export interface RouteSettings {
+  /** Azure OpenAI's deployment URLs. */
   readonly api_version?: string;
+  /** Vertex AI's project (its location is the route's `region`). */
+  readonly project?: string;
+  readonly region?: string | readonly string[];
 }
+
+/** A stream's events out of its bytes, however they were chunked. Stateful: one per stream. */
+export interface EventDecoder {
+  /** The events these bytes completed; throws when the stream is broken (an event too large, a bad checksum). */
+  push(bytes: Uint8Array): SseEvent[];
+  /** What is left when the stream ends. */
+  end(): SseEvent[];
+}
+
+/**
+ * How a format's stream is cut into events on the wire. Server-sent events for most; AWS's binary event stream for
+ * Bedrock, whose events are read as `{ event: type, data: payload }` so that every format's reader takes events.
+ */
+export interface StreamFraming {
+  createDecoder(): EventDecoder;
+  /** A stream writer's SSE text as this framing's bytes (how the mock upstream and the format suite write it). */
+  frame(sse: string): Uint8Array;
+}
+
+export const SSE_FRAMING: StreamFraming = {
+  createDecoder: () => new SseDecoder(),
+  frame: (sse) => Buffer.from(sse),
+};
 
 /** What to send an upstream for one attempt. */
 export interface UpstreamCall {
@@ -83,6 +110,8 @@ export function parseObject(text: string, what: string): Json {
  */
 export interface WireFormat {
   readonly id: WireFormatId;
+  /** Server-sent events unless the format says otherwise. */
+  readonly framing?: StreamFraming;
 
   /**
    * The request for an attempt: `body` is the gateway's (OpenAI) body, `model` the upstream's name for it, `route`
@@ -106,8 +135,11 @@ export interface WireFormat {
   /** The message of an upstream's error body, when it has one in this format. */
   readErrorMessage(text: string): string | undefined;
 
-  /** A caller's request body in this format as the gateway's chat request. */
-  readRequest(body: Json): Json;
+  /**
+   * A caller's request body in this format as the gateway's chat request; `path` is the request's, for a format that
+   * names the model there (Bedrock, Gemini).
+   */
+  readRequest(body: Json, path?: string): Json;
   /** The gateway's answer as this format's JSON text. */
   writeAnswer(answer: Json): string;
   createStreamWriter(): StreamWriter;

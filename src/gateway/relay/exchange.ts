@@ -4,10 +4,11 @@ import type { MeteredUsage } from './usage.js';
 /**
  * Why an attempt got no usable answer, when no HTTP status says it: no connection (`connect`), a timeout
  * (`timeout`), the route's total deadline (`deadline`), the connection dropped (`reset`), an answer over the
- * size limit (`too_large`), not in the route's format (`bad_body`), or a stream that ended before its first
- * event (`empty`).
+ * size limit (`too_large`), not in the route's format (`bad_body`), a stream that ended before its first
+ * event (`empty`), or no credential to sign or authorise it with (`credentials`).
  */
-export type AttemptFailure = 'connect' | 'timeout' | 'deadline' | 'reset' | 'too_large' | 'bad_body' | 'empty';
+export type AttemptFailure =
+  'connect' | 'timeout' | 'deadline' | 'reset' | 'too_large' | 'bad_body' | 'empty' | 'credentials';
 
 /**
  * An attempt the gateway did not make or finish: the circuit let none through (`skipped`), the route's own

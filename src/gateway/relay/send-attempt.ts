@@ -1,12 +1,12 @@
 import type { Dispatcher } from 'undici';
 import {
+  SSE_FRAMING,
   UnreadableAnswerError,
   type Endpoint,
   type StreamItem,
   type UpstreamCall,
   type WireFormat,
 } from '../formats/wire-format.js';
-import { SseDecoder } from '../formats/sse.js';
 import { Cancel } from './cancel.js';
 import type { AttemptFailure, Exchange } from './exchange.js';
 import { looksLikeAnswer, usageInText } from './raw-answer.js';
@@ -82,7 +82,7 @@ async function* streamItems(
   body: Dispatcher.ResponseData['body'],
   format: WireFormat,
 ): AsyncGenerator<readonly StreamItem[]> {
-  const decoder = new SseDecoder();
+  const decoder = (format.framing ?? SSE_FRAMING).createDecoder();
   const read = format.createStreamReader();
   for await (const chunk of body) {
     const items = decoder.push(chunk as Buffer).flatMap(read);
@@ -141,12 +141,21 @@ async function attemptWithin(req: AttemptRequest, signal: Cancel, deadlinePassed
     req.signal.aborted
       ? { kind: 'aborted' }
       : { kind: 'failed', failure: deadlinePassed() ? 'deadline' : failureKind(err) };
+  let headers = call.headers;
+  if (target.authorize) {
+    try {
+      headers = await target.authorize(call);
+    } catch {
+      // No credential (none in the environment, a token endpoint that refused): this route cannot be asked.
+      return { kind: 'failed', failure: 'credentials' };
+    }
+  }
   let res: Dispatcher.ResponseData;
   try {
     res = await target.pool.request({
       method: 'POST',
       path: target.basePath + call.path,
-      headers: call.headers,
+      headers,
       body: call.body,
       signal,
       headersTimeout: timeouts.first_byte_ms,

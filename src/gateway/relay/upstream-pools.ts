@@ -1,11 +1,14 @@
 import { Pool } from 'undici';
 import type { GatewayRoute } from '../../config/config-schema.js';
+import { authorizerFor, type Authorize } from './upstream-auth.js';
 
 export interface UpstreamTarget {
   readonly pool: Pool;
   /** The path part of the route's base URL, e.g. `/v1`; endpoint paths are appended to it. */
   readonly basePath: string;
   readonly route: GatewayRoute;
+  /** Signs or authorises each attempt (SigV4, an OAuth or Entra token); absent when a key header is all it takes. */
+  readonly authorize?: Authorize;
 }
 
 /**
@@ -24,7 +27,13 @@ export class UpstreamPools {
         keepAliveTimeout: 30_000,
         connect: { timeout: route.timeouts.connect_ms },
       });
-      this.targets.set(route.id, { pool, basePath: url.pathname.replace(/\/$/, ''), route });
+      const authorize = authorizerFor(route);
+      this.targets.set(route.id, {
+        pool,
+        basePath: url.pathname.replace(/\/$/, ''),
+        route,
+        ...(authorize ? { authorize } : {}),
+      });
     }
   }
 

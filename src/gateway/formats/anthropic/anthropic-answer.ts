@@ -1,3 +1,4 @@
+import { parseArguments } from '../message-content.js';
 import { parseObject, UnreadableAnswerError, type Json } from '../wire-format.js';
 import {
   FINISH_OF_STOP,
@@ -88,12 +89,7 @@ export function writeAnthropicAnswer(answer: Json): string {
   const content: AnthropicBlock[] = [];
   if (choice?.message?.content) content.push({ type: 'text', text: choice.message.content });
   for (const c of choice?.message?.tool_calls ?? []) {
-    let input: unknown = {};
-    try {
-      input = JSON.parse(c.function.arguments || '{}');
-    } catch {
-      input = { _raw: c.function.arguments };
-    }
+    const input = parseArguments(c.function.arguments);
     content.push({ type: 'tool_use', id: c.id, name: c.function.name, input });
   }
   return JSON.stringify({

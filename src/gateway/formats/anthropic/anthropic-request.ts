@@ -1,3 +1,4 @@
+import { parseArguments, textOf } from '../message-content.js';
 import type { Json } from '../wire-format.js';
 import type { AnthropicBlock, AnthropicMessage } from './anthropic-types.js';
 
@@ -12,15 +13,6 @@ interface OpenAiMessage {
 }
 
 type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content))
-    return content
-      .map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
-      .join('');
-  return '';
-}
 
 function blocksOf(content: unknown): AnthropicBlock[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
@@ -39,14 +31,6 @@ function blocksOf(content: unknown): AnthropicBlock[] {
     }
   }
   return blocks;
-}
-
-function parseArguments(args: string): unknown {
-  try {
-    return JSON.parse(args || '{}');
-  } catch {
-    return { _raw: args };
-  }
 }
 
 /** OpenAI's `tool_choice` → Anthropic's. */

@@ -1,0 +1,19 @@
+/** What every translating format reads alike out of an OpenAI message: its text, and a tool call's arguments. */
+
+/** A message's text: its string content, or its text parts joined (images and other parts carry none). */
+export function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
+    .join('');
+}
+
+/** A tool call's `arguments` text as the object formats other than OpenAI's carry; what is not JSON kept as `_raw`. */
+export function parseArguments(args: string): unknown {
+  try {
+    return JSON.parse(args || '{}');
+  } catch {
+    return { _raw: args };
+  }
+}
