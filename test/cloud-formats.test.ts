@@ -12,14 +12,10 @@ import { startMockUpstream, type MockUpstream } from '../src/mock-upstream/mock-
 import { tempDir } from './helpers/hermetic.js';
 import { ADMIN_KEY, startGateway, type RunningGateway } from './helpers/gateway-fixture.js';
 
-// Bedrock (Converse, SigV4, binary event stream), the Gemini API and Vertex AI, each against a mock that checks what
-// the real service checks: a SigV4 signature recomputed by an independent implementation (aws4), Gemini's key header,
-// Vertex's OAuth token (here from a metadata server on loopback, as on GCE or GKE). The official OpenAI and
-// Anthropic SDKs call through each.
-const TENANT_KEY = 'sk-test-cloud-tenant-0123456789';
-const AWS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
-const GEMINI_KEY = 'gemini-key-SECRET-0123456789';
-const VERTEX_TOKEN = 'ya29.vertex-token-from-the-metadata-server';
+// Azure OpenAI, Bedrock (Converse, SigV4, binary event stream), the Gemini API and Vertex AI, each against a
+// mock that checks what the real service checks: a SigV4 signature recomputed by an independent implementation
+// (aws4), Azure's api-key, Gemini's key header, Vertex's OAuth token (here from a metadata server on loopback, as on
+// GCE or GKE). The official OpenAI and Anthropic SDKs call through each.
 
 process.env.AWS_ACCESS_KEY_ID = AWS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = AWS.secretAccessKey;
@@ -52,9 +48,21 @@ interface Case {
   path: (stream: boolean) => string;
   /** USD per million input and output tokens the route is priced at, when the provider's own price is known. */
   price?: [number, number];
+  /** How the provider's content filter says no: a 400 (Azure) or a 200 whose finish reason says it. */
+  filter: 'refusal' | 'answer';
 }
 
+const AZURE_KEY = 'azure-key-SECRET-0123456789';
+
 const CASES: Case[] = [
+  {
+    format: 'azure-openai',
+    upstream: 'sonnet-deployment',
+    extra: `api_key: ${AZURE_KEY}\n    api_version: 2024-10-21`,
+    authorised: (h) => expect(h['api-key']).toBe(AZURE_KEY),
+    path: () => '/openai/deployments/sonnet-deployment/chat/completions?api-version=2024-10-21',
+    filter: 'refusal',
+  },
   {
     format: 'bedrock',
     upstream: 'eu.anthropic.claude-sonnet-4-6',
@@ -68,6 +76,7 @@ const CASES: Case[] = [
     path: (stream) => `/model/eu.anthropic.claude-sonnet-4-6/${stream ? 'converse-stream' : 'converse'}`,
     // Bedrock's EU inference profile, 10 % above Anthropic's own $3/$15.
     price: [3.3, 16.5],
+    filter: 'answer',
   },
   {
     format: 'gemini',
@@ -75,6 +84,7 @@ const CASES: Case[] = [
     extra: `api_key: ${GEMINI_KEY}`,
     authorised: (h) => expect(h['x-goog-api-key']).toBe(GEMINI_KEY),
     path: (stream) => `/v1beta/models/gemini-2.5-flash:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+    filter: 'answer',
   },
   {
     format: 'vertex',
@@ -83,6 +93,7 @@ const CASES: Case[] = [
     authorised: (h) => expect(h.authorization).toBe(`Bearer ${VERTEX_TOKEN}`),
     path: (stream) =>
       `/v1/projects/acme-prod/locations/europe-west4/publishers/google/models/gemini-2.5-flash:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+    filter: 'answer',
   },
 ];
 
@@ -97,7 +108,7 @@ routes:
   - id: cloud
     kind: direct
     format: ${c.format}
-    base_url: ${cloud.url}
+    base_url: ${c.format === 'azure-openai' ? cloud.url.replace(/\/v1$/, '') : cloud.url}
     ${c.extra}
     clearance: confidential
     models: { claude-sonnet-4-6: ${c.upstream} }
@@ -246,11 +257,11 @@ describe.each(CASES)('$format', (c) => {
   it("the provider's content filter reaches the caller as one, and is not tried elsewhere", async () => {
     cloud.behave({ contentFilter: true, bearerToken: VERTEX_TOKEN });
     const before = backup.stats.requests;
-    const answer = await openai.chat.completions.create({
-      model: 'claude-sonnet-4-6',
-      messages: [{ role: 'user', content: 'something the filter blocks' }],
-    });
-    expect(answer.choices[0]?.finish_reason).toBe('content_filter');
+    const answer = await openai.chat.completions
+      .create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'something the filter blocks' }] })
+      .catch((err: unknown) => err as InstanceType<typeof OpenAI.APIError>);
+    if (c.filter === 'refusal') expect(answer).toBeInstanceOf(OpenAI.BadRequestError);
+    else expect((answer as OpenAI.ChatCompletion).choices[0]?.finish_reason).toBe('content_filter');
     expect(backup.stats.requests).toBe(before);
   });
 });
