@@ -16,6 +16,10 @@ import { ADMIN_KEY, startGateway, type RunningGateway } from './helpers/gateway-
 // mock that checks what the real service checks: a SigV4 signature recomputed by an independent implementation
 // (aws4), Azure's api-key, Gemini's key header, Vertex's OAuth token (here from a metadata server on loopback, as on
 // GCE or GKE). The official OpenAI and Anthropic SDKs call through each.
+const TENANT_KEY = 'sk-test-cloud-tenant-0123456789';
+const AWS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+const GEMINI_KEY = 'gemini-key-SECRET-0123456789';
+const VERTEX_TOKEN = 'ya29.vertex-token-from-the-metadata-server';
 
 process.env.AWS_ACCESS_KEY_ID = AWS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = AWS.secretAccessKey;
