@@ -147,11 +147,11 @@ export async function run(): Promise<{ lines: string[]; results: Record<string, 
     )
     .add('compiled rules only, 100 rules', () => void evaluatePolicy(routing100.policy, facts[i++ & 63]!))
     .add('json-rules-engine Engine.run, 100 rules', async () => void (await engine100.run({ ...facts[i++ & 63]! })))
-    .add('detector, 4 KB prompt', () => void detectSensitiveKinds([PROMPT_4K]))
-    .add('whole-body scan, 4 KB chat body', () => void detectInBody(BODY_4K))
-    .add('whole-body scan, 64 KB chat body', () => void detectInBody(BODY_64K));
+    .add('detector, 4 KB prompt', async () => void (await detectSensitiveKinds([PROMPT_4K])))
+    .add('whole-body scan, 4 KB chat body', async () => void (await detectInBody(BODY_4K)))
+    .add('whole-body scan, 64 KB chat body', async () => void (await detectInBody(BODY_64K)));
   for (const [name, text] of Object.entries(CRAFTED))
-    bench.add(`detector, 50 KB ${name}`, () => void detectSensitiveKinds([text]));
+    bench.add(`detector, 50 KB ${name}`, async () => void (await detectSensitiveKinds([text])));
 
   await bench.run();
 

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectSensitiveKinds, findSensitive, TAG_OF } from '../src/engine/detect-sensitive.js';
+import { detectInBody, detectSensitiveKinds, findSensitive, TAG_OF } from '../src/engine/detect-sensitive.js';
 import { normaliseForDetection } from '../src/engine/detect/normalise.js';
 import { passesIbanChecksum, passesLuhn } from '../src/engine/detect/checksums.js';
 import { buildFacts, NO_SPEND } from '../src/engine/request-facts.js';
 import { fromAnthropicRequest } from '../src/gateway/formats/anthropic/anthropic-request.js';
 
 /** The tags the texts call for with the default kind → tag table, sorted: what the sets are labelled with. */
-const detectSensitiveTags = (texts: Iterable<string>) =>
-  [...new Set(detectSensitiveKinds(texts).map((k) => TAG_OF[k]))].sort();
+const detectSensitiveTags = async (texts: Iterable<string>) =>
+  [...new Set((await detectSensitiveKinds(texts)).map((k) => TAG_OF[k]))].sort();
 
 // The detector's precision and recall on a labelled set of positives and look-alike negatives
 // (order numbers, ISBNs, tracking numbers, versions, UUIDs, non-Luhn digit runs).
@@ -18,13 +18,13 @@ const labelled = JSON.parse(readFileSync(new URL('./fixtures/detector-labelled.j
 }[];
 
 describe('sensitive-content detector', () => {
-  it('meets its precision and recall on the labelled set', () => {
+  it('meets its precision and recall on the labelled set', async () => {
     let tp = 0;
     let fp = 0;
     let fn = 0;
     const misses: string[] = [];
     for (const { text, tags } of labelled) {
-      const found = detectSensitiveTags([text]);
+      const found = await detectSensitiveTags([text]);
       for (const t of found) {
         if (tags.includes(t)) tp++;
         else {
@@ -55,22 +55,24 @@ describe('sensitive-content detector', () => {
     expect(passesIbanChecksum('GB83 WEST 1234 5698 7654 32')).toBe(false);
   });
 
-  it('reads text in every message shape', () => {
-    expect(detectSensitiveTags(['no', 'mail me: a.b@c.io'])).toEqual(['pii']);
+  it('reads text in every message shape', async () => {
+    expect(await detectSensitiveTags(['no', 'mail me: a.b@c.io'])).toEqual(['pii']);
   });
 
-  it('reads normalised text: full-width and other-script digits, zero-width characters, spelled-out addresses', () => {
-    expect(detectSensitiveTags(['SSN １２３-４５-６７８９'])).toEqual(['pii']);
-    expect(detectSensitiveTags(['SSN \u0661\u0662\u0663-\u0664\u0665-\u0666\u0667\u0668\u0669'])).toEqual(['pii']);
-    expect(detectSensitiveTags(['card 4111\u200b1111 1111 1111'])).toEqual(['pci']);
-    expect(detectSensitiveTags(['write to jane at example dot com'])).toEqual(['pii']);
-    expect(detectSensitiveTags(['jane (at) example [dot] co [dot] uk'])).toEqual(['pii']);
-    expect(detectSensitiveTags(['look at this dot product', 'meet at noon dot'])).toEqual([]);
+  it('reads normalised text: full-width and other-script digits, zero-width characters, spelled-out addresses', async () => {
+    expect(await detectSensitiveTags(['SSN １２３-４５-６７８９'])).toEqual(['pii']);
+    expect(await detectSensitiveTags(['SSN \u0661\u0662\u0663-\u0664\u0665-\u0666\u0667\u0668\u0669'])).toEqual([
+      'pii',
+    ]);
+    expect(await detectSensitiveTags(['card 4111\u200b1111 1111 1111'])).toEqual(['pci']);
+    expect(await detectSensitiveTags(['write to jane at example dot com'])).toEqual(['pii']);
+    expect(await detectSensitiveTags(['jane (at) example [dot] co [dot] uk'])).toEqual(['pii']);
+    expect(await detectSensitiveTags(['look at this dot product', 'meet at noon dot'])).toEqual([]);
   });
 
-  it('finds a number split across parts or messages', () => {
-    expect(detectSensitiveTags(['my SSN is 123-45-', '6789'])).toEqual(['pii']);
-    expect(detectSensitiveTags(['card 4111 1111', ' 1111 1111'])).toEqual(['pci']);
+  it('finds a number split across parts or messages', async () => {
+    expect(await detectSensitiveTags(['my SSN is 123-45-', '6789'])).toEqual(['pii']);
+    expect(await detectSensitiveTags(['card 4111 1111', ' 1111 1111'])).toEqual(['pci']);
   });
 });
 
@@ -84,13 +86,13 @@ const hard = JSON.parse(readFileSync(new URL('./fixtures/detector-hard.json', im
 }[];
 
 describe('detector v2 on the harder labelled set', () => {
-  it('finds each kind, tags no negative, and keeps precision at 0.95 or more', () => {
+  it('finds each kind, tags no negative, and keeps precision at 0.95 or more', async () => {
     const byKind = new Map<string, { found: number; total: number }>();
     let tp = 0;
     let fp = 0;
     let fn = 0;
     for (const { text, tags, kind } of hard) {
-      const found = detectSensitiveTags([text]);
+      const found = await detectSensitiveTags([text]);
       for (const t of found) {
         if (tags.includes(t)) tp++;
         else fp++;
@@ -99,7 +101,7 @@ describe('detector v2 on the harder labelled set', () => {
       if (kind) {
         const row = byKind.get(kind) ?? { found: 0, total: 0 };
         row.total++;
-        if (findSensitive(normaliseForDetection(text)).some((f) => f.kind === kind)) row.found++;
+        if ((await findSensitive(normaliseForDetection(text))).some((f) => f.kind === kind)) row.found++;
         byKind.set(kind, row);
       }
     }
@@ -113,11 +115,11 @@ describe('detector v2 on the harder labelled set', () => {
     for (const [kind, r] of byKind) expect(r.found, kind).toBe(r.total);
   });
 
-  it('reports kinds with a confidence, and the tags come from the kinds', () => {
-    expect(findSensitive('NHS number 943 476 5919')).toEqual([{ kind: 'nhs_number', confidence: 0.95 }]);
-    expect(findSensitive('NHS number 943 476 5918')).toEqual([]);
-    expect(findSensitive('routing 021000021')).toEqual([{ kind: 'routing_number', confidence: 0.95 }]);
-    expect(findSensitive('routing 021000022')).toEqual([]);
+  it('reports kinds with a confidence, and the tags come from the kinds', async () => {
+    expect(await findSensitive('NHS number 943 476 5919')).toEqual([{ kind: 'nhs_number', confidence: 0.95 }]);
+    expect(await findSensitive('NHS number 943 476 5918')).toEqual([]);
+    expect(await findSensitive('routing 021000021')).toEqual([{ kind: 'routing_number', confidence: 0.95 }]);
+    expect(await findSensitive('routing 021000022')).toEqual([]);
   });
 
   // Crafted input that would make a backtracking pattern explode: each must come back (the test's timeout
@@ -130,8 +132,8 @@ describe('detector v2 on the harder labelled set', () => {
     ['honorifics without names', 'Mr. '.repeat(12_500)],
     ['almost an email', `${'a.'.repeat(25_000)}@`],
     ['almost a DSN', `postgres://${'u'.repeat(25_000)}:${'p'.repeat(25_000)}`],
-  ])('50 KB of %s finishes', { timeout: 2000 }, (_name, text) => {
-    expect(Array.isArray(detectSensitiveTags([text]))).toBe(true);
+  ])('50 KB of %s finishes', { timeout: 2000 }, async (_name, text) => {
+    expect(Array.isArray(await detectSensitiveTags([text]))).toBe(true);
   });
 });
 
@@ -145,10 +147,11 @@ describe('every field a request sends is scanned', () => {
     sameFamilyOnly: false,
   };
   const ssn = '123-45-6789';
-  const chat = (body: Record<string, unknown>) => {
+  const chat = async (body: Record<string, unknown>) => {
     const sent = { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], ...body } as never;
+    const scanned = await detectInBody(sent);
     return (
-      buildFacts({ endpoint: 'chat', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0).detected?.map(
+      buildFacts({ endpoint: 'chat', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0, { scanned }).detected?.map(
         (k) => TAG_OF[k as keyof typeof TAG_OF] ?? k,
       ) ?? []
     );
@@ -169,7 +172,7 @@ describe('every field a request sends is scanned', () => {
         ],
       },
     ],
-    ['message.name', { messages: [{ role: 'user', name: 'jane@example.com', content: 'hi' }] }],
+    ['message.name', { messages: [{ role: 'user', name: 'jane@acme-mail.io', content: 'hi' }] }],
     [
       'a legacy function_call',
       { messages: [{ role: 'assistant', content: null, function_call: { name: 'f', arguments: `{"ssn":"${ssn}"}` } }] },
@@ -188,7 +191,7 @@ describe('every field a request sends is scanned', () => {
     ],
     ['a tool result', { messages: [{ role: 'tool', tool_call_id: 'c', content: `found ${ssn}` }] }],
     ['prediction.content', { prediction: { type: 'content', content: `SSN ${ssn}` } }],
-    ['user', { user: 'jane@example.com' }],
+    ['user', { user: 'jane@acme-mail.io' }],
     ['metadata', { metadata: { patient: ssn } }],
     [
       'a system prompt',
@@ -233,33 +236,34 @@ describe('every field a request sends is scanned', () => {
         ],
       },
     ],
-  ])('%s', (_where, body) => {
-    expect(chat(body)).toEqual(['pii']);
+  ])('%s', async (_where, body) => {
+    expect(await chat(body)).toEqual(['pii']);
   });
 
-  it('Anthropic tools[].description, through the translation every Anthropic request takes', () => {
+  it('Anthropic tools[].description, through the translation every Anthropic request takes', async () => {
     const body = fromAnthropicRequest({
       model: 'claude-sonnet-4-6',
       max_tokens: 10,
       messages: [{ role: 'user', content: 'hi' }],
       tools: [{ name: 'f', description: `find ${ssn}`, input_schema: { type: 'object' } }],
     });
-    expect(chat(body)).toEqual(['pii']);
+    expect(await chat(body)).toEqual(['pii']);
   });
 
-  it('embeddings inputs', () => {
+  it('embeddings inputs', async () => {
     const sent = { model: 'e', input: [`id ${ssn}`] };
+    const scanned = await detectInBody(sent);
     expect(
-      buildFacts({ endpoint: 'embeddings', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0).detected,
+      buildFacts({ endpoint: 'embeddings', body: sent, sent }, tenant, { tags: [] }, NO_SPEND, 0, { scanned }).detected,
     ).toEqual(['ssn']);
   });
 
-  it('a clean request stays untagged; an image is content it cannot read, never skipped', () => {
+  it('a clean request stays untagged; an image is content it cannot read, never skipped', async () => {
     expect(
-      chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'explain how HIV therapy works' }] }] }),
+      await chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'explain how HIV therapy works' }] }] }),
     ).toEqual([]);
     expect(
-      chat({
+      await chat({
         messages: [
           {
             role: 'user',

@@ -1,3 +1,4 @@
+import { detectInBody } from '../src/engine/detect-sensitive.js';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_TOKENS_MAX, estimateChatInputTokens, estimateTextTokens } from '../src/engine/estimate-tokens.js';
 import { buildFacts, NO_SPEND, parseTagList, type CanonicalRequest } from '../src/engine/request-facts.js';
@@ -29,6 +30,17 @@ const facts = (
   t: Tenant = tenant,
   hints: { tags: string[]; sloMs?: number } = { tags: [] },
 ) => buildFacts(request, t, hints, SPEND, NOW);
+/** The facts of a tenant that auto-tags: the detector (asynchronous) runs first, as the gateway runs it. */
+const scannedFacts = async (
+  request: CanonicalRequest,
+  t: Tenant,
+  hints: { tags: string[]; sloMs?: number } = { tags: [] },
+  external?: string[],
+) =>
+  buildFacts(request, t, hints, SPEND, NOW, {
+    scanned: await detectInBody(request.sent),
+    ...(external ? { external } : {}),
+  });
 
 describe('parseTagList', () => {
   it('lower-cases, trims, sorts, de-duplicates and drops empty parts', () => {
@@ -84,32 +96,35 @@ describe('buildFacts: chat', () => {
     expect(facts(chat(), tenant, { tags: [], sloMs: 900 }).sloMs).toBe(900);
   });
 
-  it('keeps the caller tags, and runs the detector only when the tenant opted in', () => {
+  it('keeps the caller tags, and runs the detector only when the tenant opted in', async () => {
     const text = chat({ messages: [{ role: 'user', content: 'mail me at jane@example.com' }] });
     expect(facts(text, tenant, { tags: ['finance'] })).not.toHaveProperty('detected');
-    expect(facts(text, autoTagged, { tags: ['finance'] })).toMatchObject({ tags: ['finance'], detected: ['email'] });
+    expect(await scannedFacts(text, autoTagged, { tags: ['finance'] })).toMatchObject({
+      tags: ['finance'],
+      detected: ['email'],
+    });
     // The default tags are the planner's to add, not the facts'; nothing found is no `detected`.
-    expect(facts(chat(), autoTagged)).toMatchObject({ tags: [] });
-    expect(facts(chat(), autoTagged)).not.toHaveProperty('detected');
+    expect(await scannedFacts(chat(), autoTagged)).toMatchObject({ tags: [] });
+    expect(await scannedFacts(chat(), autoTagged)).not.toHaveProperty('detected');
   });
 
-  it("adds what an external analyzer found, whether or not the tenant's own detector runs", () => {
+  it("adds what an external analyzer found, whether or not the tenant's own detector runs", async () => {
     expect(buildFacts(chat(), tenant, { tags: [] }, SPEND, NOW, { external: ['US_SSN'] }).detected).toEqual(['US_SSN']);
     expect(
-      buildFacts(
-        chat({ messages: [{ role: 'user', content: 'jane@example.com' }] }),
-        autoTagged,
-        { tags: [] },
-        SPEND,
-        NOW,
-        { external: ['analyzer_failed'] },
+      (
+        await scannedFacts(
+          chat({ messages: [{ role: 'user', content: 'jane@example.com' }] }),
+          autoTagged,
+          { tags: [] },
+          ['analyzer_failed'],
+        )
       ).detected,
     ).toEqual(['analyzer_failed', 'email']);
   });
 
-  it('runs the detector over text parts and tool call arguments too', () => {
+  it('runs the detector over text parts and tool call arguments too', async () => {
     const parts = chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'card 4111 1111 1111 1111' }] }] });
-    expect(facts(parts, autoTagged).detected).toEqual(['card']);
+    expect((await scannedFacts(parts, autoTagged)).detected).toEqual(['card']);
     const calls = chat({
       messages: [
         {
@@ -119,7 +134,7 @@ describe('buildFacts: chat', () => {
         },
       ],
     });
-    expect(facts(calls, autoTagged).detected).toEqual(['email']);
+    expect((await scannedFacts(calls, autoTagged)).detected).toEqual(['email']);
   });
 });
 
@@ -208,8 +223,8 @@ describe('buildFacts: embeddings', () => {
     expect(f).not.toHaveProperty('maxOutputTokens');
   });
 
-  it('runs the detector over string inputs when the tenant opted in', () => {
-    expect(facts(embed(['call +1 415 555 0100 now']), autoTagged).detected).toEqual(['phone']);
+  it('runs the detector over string inputs when the tenant opted in', async () => {
+    expect((await scannedFacts(embed(['call +1 415 555 0100 now']), autoTagged)).detected).toEqual(['phone']);
     expect(facts(embed('jane@example.com'), tenant)).not.toHaveProperty('detected');
   });
 

@@ -42,7 +42,7 @@ describe('readBody', () => {
     expect(text.seams).toBe('SSN 123-45-6789');
   });
 
-  it('reads long values only near their seams, and a value split in three whole', () => {
+  it('reads long values only near their seams, and a value split in three whole', async () => {
     const long = 'x '.repeat(1000);
     const text = readBody({ a: `${long}SSN 123-`, b: '45-', c: `6789 ${long}`, d: long, e: 'the tail' });
     const windows = text.seams.split('\n');
@@ -51,7 +51,7 @@ describe('readBody', () => {
     expect(windows[0]).toContain('SSN 123-45-6789');
     expect(windows[2]).toMatch(/x the tail$/);
     expect(text.seams.length).toBeLessThan(6 * 128 + 20);
-    expect(detectInBody({ a: `${long}SSN 123-`, b: '45-', c: `6789 ${long}` })).toEqual(['ssn']);
+    expect(await detectInBody({ a: `${long}SSN 123-`, b: '45-', c: `6789 ${long}` })).toEqual(['ssn']);
     // One value has no seam: the lines read it.
     expect(readBody({ a: long }).seams).toBe('');
   });
@@ -94,13 +94,13 @@ describe('readBody', () => {
 });
 
 describe('detectInBody: a scan that fails relaxes nothing', () => {
-  it('finds what the lines and the joined read hold, and unreadable content', () => {
-    expect(detectInBody({ metadata: { [PHI]: 'x' } })).toEqual(['mrn']);
-    expect(detectInBody({ image: 'data:image/png;base64,AAAA' })).toEqual([UNREADABLE_CONTENT]);
-    expect(detectInBody({ q: 'hello' })).toEqual([]);
+  it('finds what the lines and the joined read hold, and unreadable content', async () => {
+    expect(await detectInBody({ metadata: { [PHI]: 'x' } })).toEqual(['mrn']);
+    expect(await detectInBody({ image: 'data:image/png;base64,AAAA' })).toEqual([UNREADABLE_CONTENT]);
+    expect(await detectInBody({ q: 'hello' })).toEqual([]);
   });
 
-  it('an exception while reading is a failed scan', () => {
+  it('an exception while reading is a failed scan', async () => {
     const hostile = new Proxy(
       {},
       {
@@ -109,26 +109,30 @@ describe('detectInBody: a scan that fails relaxes nothing', () => {
         },
       },
     );
-    expect(detectInBody({ a: hostile })).toEqual([SCAN_FAILED]);
+    expect(await detectInBody({ a: hostile })).toEqual([SCAN_FAILED]);
   });
 
-  it('a size or depth limit reached is a failed scan, whatever was found before it', () => {
-    expect(detectInBody({ a: PHI, b: 'x'.repeat(200) }, { ...DEFAULT_SCAN_LIMITS, maxChars: 100 })).toEqual([
+  it('a size or depth limit reached is a failed scan, whatever was found before it', async () => {
+    expect(await detectInBody({ a: PHI, b: 'x'.repeat(200) }, { ...DEFAULT_SCAN_LIMITS, maxChars: 100 })).toEqual([
       SCAN_FAILED,
     ]);
-    expect(detectInBody({ a: { b: { c: 'x' } } }, { ...DEFAULT_SCAN_LIMITS, maxDepth: 2 })).toEqual([SCAN_FAILED]);
+    expect(await detectInBody({ a: { b: { c: 'x' } } }, { ...DEFAULT_SCAN_LIMITS, maxDepth: 2 })).toEqual([
+      SCAN_FAILED,
+    ]);
   });
 
-  it('the time limit, read from the clock it is given, is a failed scan: while walking and after matching', () => {
+  it('the time limit, read from the clock it is given, is a failed scan: while walking and after matching', async () => {
     let t = 0;
     const slowClock = () => (t += 10);
     const manyStrings = { list: Array.from({ length: 1000 }, (_, i) => `s${i}`) };
-    expect(detectInBody(manyStrings, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 15 }, slowClock)).toEqual([SCAN_FAILED]);
-    let u = 0;
-    expect(detectInBody({ q: 'hello' }, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 5 }, () => (u += 10))).toEqual([
+    expect(await detectInBody(manyStrings, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 15 }, slowClock)).toEqual([
       SCAN_FAILED,
     ]);
-    expect(detectInBody({ q: 'hello' }, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 5 }, () => 0)).toEqual([]);
+    let u = 0;
+    expect(await detectInBody({ q: 'hello' }, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 5 }, () => (u += 10))).toEqual([
+      SCAN_FAILED,
+    ]);
+    expect(await detectInBody({ q: 'hello' }, { ...DEFAULT_SCAN_LIMITS, timeoutMs: 5 }, () => 0)).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load-config.js';
 import { decisionToJson } from '../engine/decision-view.js';
 import { formatUsd } from '../engine/money.js';
 import { planRoute } from '../engine/planner.js';
+import { detectInBody } from '../engine/detect-sensitive.js';
 import { buildFacts, NO_SPEND, parseTagList } from '../engine/request-facts.js';
 import { ChatCompletionRequestSchema } from '../engine/request-schema.js';
 import { parsePositiveInt, UsageError } from './cli-error.js';
@@ -67,7 +68,8 @@ export async function explain(file: string, options: ExplainOptions): Promise<nu
     ...(options.sloMs === undefined ? {} : { sloMs: parsePositiveInt(options.sloMs, '--slo-ms') }),
   };
   // No gateway is asked for the tenant's spend: the decision as for a tenant that has spent nothing today.
-  const request = buildFacts({ endpoint: 'chat', body, sent: body }, tenant, hints, NO_SPEND, nowMs);
+  const scanned = tenant.autoTag ? { scanned: await detectInBody(body, tenant.scanLimits) } : {};
+  const request = buildFacts({ endpoint: 'chat', body, sent: body }, tenant, hints, NO_SPEND, nowMs, scanned);
   const decision = planRoute(request, routing);
   if (decision.denial?.code === 'model_not_found') throw new UsageError(decision.denial.message);
   console.log(

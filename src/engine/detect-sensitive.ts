@@ -1,34 +1,27 @@
-import { isCardNumber, passesIbanChecksum } from './detect/checksums.js';
-import { hasClinicalDetailAboutPerson } from './detect/clinical.js';
-import { CONTEXT_KINDS } from './detect/context-patterns.js';
+import { addressSpans } from './detect/addresses.js';
+import { clinicalSpans, isMeasured } from './detect/clinical.js';
+import { EDUCATION, FICTION, FIRST_PERSON, NOT_ABOUT_SELF, PLACEHOLDER } from './detect/context.js';
+import { contextSpans } from './detect/context-patterns.js';
+import { financeSpans } from './detect/finance.js';
+import { identifierSpans } from './detect/identifiers.js';
 import { normaliseForDetection } from './detect/normalise.js';
+import { personSpans, referenceSpans } from './detect/people.js';
+import { phoneSpans } from './detect/phones.js';
+import { secretlintSpans, secretSpans } from './detect/secrets.js';
+import type { FindingKind, Span } from './detect/spans.js';
 import { DEFAULT_SCAN_LIMITS, readBody, type ScanLimits } from './request-text.js';
 
-/**
- * Finds sensitive content in text and says which tags it calls for, in three layers: numbers with their
- * own check digit (`detect/checksums.ts`), identifiers next to the words that name them
- * (`detect/context-patterns.ts`), and health details about a named person (`detect/clinical.ts`). Pure,
- * synchronous and linear in the text: it runs on every request of a tenant that opts in to auto-tagging.
- * It reports kinds and confidence, never the matched text.
- */
+export type { FindingKind, Span } from './detect/spans.js';
 
-export type FindingKind =
-  | 'email'
-  | 'phone'
-  | 'card'
-  | 'ssn'
-  | 'iban'
-  | 'secret'
-  | 'mrn'
-  | 'dob'
-  | 'passport'
-  | 'account_number'
-  | 'routing_number'
-  | 'sin'
-  | 'nhs_number'
-  | 'address'
-  | 'credential'
-  | 'clinical';
+/**
+ * Finds sensitive content in text and says which tags it calls for. Cheap layers first, on every text: identifiers
+ * that prove themselves (`detect/identifiers.ts`, `detect/context-patterns.ts`), phones (`detect/phones.ts`), keys
+ * and passwords (`detect/secrets.ts`), clinical terms (`detect/clinical.ts`), money (`detect/finance.ts`) and
+ * addresses (`detect/addresses.ts`). Only a text one of those found worth a second look pays for the rest: the people
+ * it names (`detect/people.ts`, compromise) and secretlint's rules. The combining below is the only logic written
+ * here: a clinical term is PHI with a person, an address or a sum of money is personal with a name. It reports spans
+ * inside, kinds outside — never the matched text.
+ */
 
 /** What an analyzer's failure is reported as; the config's table says what it means (the top level by default). */
 export const ANALYZER_FAILED = 'analyzer_failed';
@@ -52,12 +45,14 @@ export const TAG_OF: Readonly<Record<FindingKind, string>> = {
   phone: 'pii',
   ssn: 'pii',
   iban: 'pii',
+  national_id: 'pii',
   passport: 'pii',
   dob: 'pii',
   address: 'pii',
   sin: 'pii',
   account_number: 'pii',
   routing_number: 'pii',
+  finance: 'pii',
   card: 'pci',
   secret: 'secret',
   credential: 'secret',
@@ -66,72 +61,99 @@ export const TAG_OF: Readonly<Record<FindingKind, string>> = {
   clinical: 'phi',
 };
 
-// The local part starts where a run of its characters starts (the lookbehind), and every part is bounded:
-// each position is tried once, so a 50 KB run of letters costs linear time, not quadratic.
-const EMAIL =
-  /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z])/;
-// International (+CC …) or North American ((555) 123-4567, 555-123-4567) forms; bare digit runs are not phones.
-const PHONE =
-  /(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b/;
-// Hyphens or spaces, the same both times: `123-45-6789`, `123 45 6789`.
-const SSN = /\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b/;
-const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
-const IBAN_CANDIDATE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
-const SECRETS = [
-  /\bsk-ant-[A-Za-z0-9_-]{20,}/, // Anthropic
-  /\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{32,}/, // OpenAI
-  /\bAKIA[0-9A-Z]{16}\b/, // AWS access key id
-  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/, // GitHub
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack
-  /\bAIza[0-9A-Za-z_-]{35}\b/, // Google API key
-  /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/,
-];
+/** Enough digits for any identifier the layers know (the shortest, a phone or an SSN, has seven or more). */
+const MANY_DIGITS = /\d(?:\D{0,3}\d){5}/;
+const ANY_DIGIT = /\d/;
+const OBFUSCATED_AT = /\s(?:at|\(at\)|\[at\])\s/i;
+/** What a key or a password needs to be in the text: a long token, a URL, a key block, or a word that gives one. */
+const SECRET_MATERIAL =
+  /[A-Za-z0-9+/_=-]{20}|:\/\/|-----BEGIN|\bp(?:ass|w|wd|in)\b|pass(?:wor|phr|co)|\bkey is|\blog-?in|\buser|account|admin|creds?\b|credential|\s-p\s|\bI (?:type|typed|enter|entered|use)\s|has[łl]o|senha|contrase|mot de passe|mdp|kennwort|clave/i;
+/** A capitalised pair inside a sentence: a name the lexicon may not know ("Raj Sharma"). */
+const NAME_CANDIDATE = /[^.!?\n]\s\p{Lu}\p{Ll}+\s\p{Lu}\p{Ll}+/u;
 
-function hasCard(text: string): boolean {
-  for (const m of text.matchAll(CARD_CANDIDATE)) if (isCardNumber(m[0].replace(/[ -]/g, ''))) return true;
+const BUSINESS_BEFORE =
+  /\b(?:Ltd|Limited|GmbH|Inc|LLC|plc|S\.A\.|S\.L\.|SARL|B\.V\.|Floor|Suite \d|(?:our|the|head|main) (?:\p{L}+ )?office|headquarters|registered office|store|shop|restaurant)\b/iu;
+
+/** The text speaks of its writer: their address, their money. */
+const SPEAKER = new RegExp(FIRST_PERSON.source, 'i');
+
+/** A first-person assertion about one's own health: "I'm HIV positive", "I've been on alendronate", "my INR". */
+function aboutSelf(text: string, terms: readonly Span[]): boolean {
+  for (const m of text.matchAll(FIRST_PERSON)) {
+    const at = m.index ?? 0;
+    const term = terms.find((t) => t.start >= at && t.start - at <= 48);
+    if (term && !NOT_ABOUT_SELF.test(text.slice(at, term.start))) return true;
+  }
   return false;
 }
 
-function hasIban(text: string): boolean {
-  for (const m of text.matchAll(IBAN_CANDIDATE)) if (passesIbanChecksum(m[0])) return true;
-  return false;
+/**
+ * Health about a person: a clinical term with a name (not a character, not made-up data), with kin or a patient
+ * ("my sister", "the pt", "64M") given a clinical detail, or said of oneself. A question about medicine in general
+ * names no one and asserts nothing of anyone.
+ */
+function healthAboutPerson(text: string, terms: readonly Span[], names: readonly Span[], refs: readonly Span[]) {
+  if (terms.length === 0) return false;
+  const invented = FICTION.test(text) || PLACEHOLDER.test(text);
+  if (names.length > 0 && !invented) return true;
+  if (refs.length > 0 && (terms.some(isMeasured) || !EDUCATION.test(text))) return true;
+  return aboutSelf(text, terms);
 }
 
-// "jane at example dot com", "jane (at) example [dot] org": the last part must be a common top-level
-// domain, so "look at this dot product" is not an address.
-const OBFUSCATED_EMAIL =
-  /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}\s{0,3}(?:\(at\)|\[at\]|\sat\s)\s{0,3}[A-Za-z0-9-]{1,63}(?:\s{0,3}(?:\(dot\)|\[dot\]|\sdot\s)\s{0,3}[A-Za-z0-9-]{1,63}){0,4}\s{0,3}(?:\(dot\)|\[dot\]|\sdot\s)\s{0,3}(?:com|org|net|edu|gov|io|co|uk|de|fr|es|it|nl|eu|ch|ca|au|info|biz|me)\b/i;
-const URL_WITH_SCHEME = /\b[a-z][a-z0-9+.-]{1,20}:\/\/\S{1,2048}/gi;
-/** The kinds of sensitive content in `text`, each once, with how sure each is. */
-export function findSensitive(text: string): Finding[] {
-  const found: Finding[] = [];
-  const add = (kind: FindingKind, confidence: number) => found.push({ kind, confidence });
-  // A URL's `user:password@host` is a credential, not an email address.
-  if (EMAIL.test(text.replace(URL_WITH_SCHEME, ' '))) add('email', 0.95);
-  else if (OBFUSCATED_EMAIL.test(text)) add('email', 0.8);
-  if (SSN.test(text)) add('ssn', 0.9);
-  if (hasCard(text)) add('card', 0.99);
-  if (hasIban(text)) add('iban', 0.99);
-  if (PHONE.test(text) && !found.some((f) => f.kind === 'ssn')) add('phone', 0.8);
-  if (SECRETS.some((re) => re.test(text))) add('secret', 0.99);
-  for (const c of CONTEXT_KINDS) if (!found.some((f) => f.kind === c.kind) && c.test(text)) add(c.kind, c.confidence);
-  if (hasClinicalDetailAboutPerson(text)) add('clinical', 0.8);
-  return found;
+/** The spans of sensitive content in one text: the findings, and the names they are about. */
+export async function detectSpans(raw: string): Promise<Span[]> {
+  if (raw === '') return [];
+  const text = normaliseForDetection(raw);
+  // Each layer only where its material is: most prompts hold no digits worth a look and no key-shaped token.
+  const digits = MANY_DIGITS.test(text);
+  const anyDigit = ANY_DIGIT.test(text);
+  const spans: Span[] = [
+    ...(digits || text.includes('@') || OBFUSCATED_AT.test(text) ? identifierSpans(text) : []),
+    // A date of birth spells its month ("born 12 March 1985"): its digits come in short runs.
+    ...(anyDigit ? contextSpans(text) : []),
+    ...(digits ? phoneSpans(text) : []),
+    ...(SECRET_MATERIAL.test(text) ? [...secretSpans(text), ...(await secretlintSpans(text))] : []),
+  ];
+  const terms = clinicalSpans(text);
+  const money = anyDigit ? financeSpans(text) : [];
+  const addresses = anyDigit ? addressSpans(text) : [];
+  if (terms.length === 0 && money.length === 0 && addresses.length === 0) return spans;
+  // Worth the second look: who is this about? The named-entity pass only where a name may be that the lexicon lacks.
+  const names = personSpans(text, (terms.length > 0 || money.length > 0) && NAME_CANDIDATE.test(text));
+  const refs = referenceSpans(text);
+  const invented = PLACEHOLDER.test(text);
+  spans.push(...names);
+  if (healthAboutPerson(text, terms, names, refs)) spans.push(...terms);
+  const someone = (names.length > 0 || refs.length > 0 || SPEAKER.test(text)) && !invented;
+  if (someone) spans.push(...money);
+  // An address is someone's unless a business is named just before it (a letterhead, a shop's footer).
+  if (!invented)
+    spans.push(...addresses.filter((a) => !BUSINESS_BEFORE.test(text.slice(Math.max(0, a.start - 80), a.start))));
+  return spans;
+}
+
+/** The kinds of sensitive content in `text`, each once, with how sure each is (its surest span). */
+export async function findSensitive(text: string): Promise<Finding[]> {
+  const best = new Map<FindingKind, number>();
+  for (const s of await detectSpans(text)) {
+    if (s.kind === 'person') continue;
+    best.set(s.kind, Math.max(best.get(s.kind) ?? 0, s.confidence));
+  }
+  return [...best].map(([kind, confidence]) => ({ kind, confidence }));
 }
 
 /**
  * The kinds of sensitive content in these texts, sorted. Each text is read alone and all of them are read
  * again joined end to end, so a number or address split across parts or messages is still found.
  */
-export function detectSensitiveKinds(texts: Iterable<string>): FindingKind[] {
+export async function detectSensitiveKinds(texts: Iterable<string>): Promise<FindingKind[]> {
   const kinds = new Set<FindingKind>();
   const all: string[] = [];
-  for (const raw of texts) {
-    const text = normaliseForDetection(raw);
+  for (const text of texts) {
     all.push(text);
-    for (const f of findSensitive(text)) kinds.add(f.kind);
+    for (const f of await findSensitive(text)) kinds.add(f.kind);
   }
-  if (all.length > 1) for (const f of findSensitive(all.join(''))) kinds.add(f.kind);
+  if (all.length > 1) for (const f of await findSensitive(all.join(''))) kinds.add(f.kind);
   return [...kinds].sort();
 }
 
@@ -141,14 +163,18 @@ export function detectSensitiveKinds(texts: Iterable<string>): FindingKind[] {
  * could not be read whole — a limit reached, or anything thrown. `clock` is a monotonic millisecond clock,
  * for the scan's time limit.
  */
-export function detectInBody(body: unknown, limits: ScanLimits = DEFAULT_SCAN_LIMITS, clock?: () => number): string[] {
+export async function detectInBody(
+  body: unknown,
+  limits: ScanLimits = DEFAULT_SCAN_LIMITS,
+  clock?: () => number,
+): Promise<string[]> {
   try {
     const t0 = clock?.();
     const elapsedMs = clock && (() => clock() - (t0 as number));
     const text = readBody(body, limits, elapsedMs);
     const kinds = new Set<string>();
-    for (const f of findSensitive(text.lines)) kinds.add(f.kind);
-    for (const f of findSensitive(text.seams)) kinds.add(f.kind);
+    for (const f of await findSensitive(text.lines)) kinds.add(f.kind);
+    for (const f of await findSensitive(text.seams)) kinds.add(f.kind);
     if (elapsedMs && elapsedMs() > limits.timeoutMs) return [SCAN_FAILED];
     if (text.unreadable.length > 0) kinds.add(UNREADABLE_CONTENT);
     return [...kinds].sort();

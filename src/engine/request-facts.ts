@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Frozen } from './frozen.js';
-import { detectInBody, UNREADABLE_CONTENT } from './detect-sensitive.js';
+import { SCAN_FAILED, UNREADABLE_CONTENT } from './detect-sensitive.js';
 import { normaliseUnicode } from './detect/normalise.js';
 import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './request-schema.js';
@@ -86,27 +86,30 @@ export type CanonicalRequest =
   | { readonly endpoint: 'chat'; readonly body: ChatCompletionRequest; readonly sent: unknown }
   | { readonly endpoint: 'embeddings'; readonly body: EmbeddingsRequest; readonly sent: unknown };
 
-/** What else goes into the facts: an analyzer's findings, the monotonic clock the scan's time limit reads, the seed. */
+/** What else goes into the facts: an analyzer's findings, the detector's, the seed, a virtual key's budget. */
 export interface FactOptions {
   readonly external?: readonly string[];
-  readonly clock?: () => number;
   /** Where a `weighted` choice among equal routes draws from. */
   readonly seed?: number;
   /** The request's virtual key's budget and spend, when it has one. */
   readonly keyBudget?: KeyBudgetFacts;
+  /**
+   * What the detector found in `sent` (`detectInBody`, which the caller awaits: its secret rules are asynchronous),
+   * for a tenant that auto-tags. Missing for such a tenant, the request is taken as unscanned: the top level.
+   */
+  readonly scanned?: readonly string[];
 }
 
 /** What the detector finds in the request when the tenant opted in, with what an analyzer found already. */
 function detected(
   tenant: Tenant,
-  sent: unknown,
-  { external = [], clock }: FactOptions,
+  { external = [], scanned = [SCAN_FAILED] }: FactOptions,
   unreadable: boolean,
 ): { detected?: string[] } {
   if (!tenant.autoTag && external.length === 0) return {};
   const kinds = new Set(external);
   if (tenant.autoTag) {
-    for (const kind of detectInBody(sent, tenant.scanLimits, clock)) kinds.add(kind);
+    for (const kind of scanned) kinds.add(kind);
     if (unreadable) kinds.add(UNREADABLE_CONTENT);
   }
   return kinds.size > 0 ? { detected: [...kinds].sort() } : {};
@@ -150,7 +153,7 @@ export function buildFacts(
       endpoint: 'embeddings',
       tags: hints.tags,
       // Token ids are text the detector cannot read: an upstream decodes them.
-      ...detected(tenant, request.sent, options, tokenIds > 0),
+      ...detected(tenant, options, tokenIds > 0),
       inputTokens: texts.reduce((n, t) => n + estimateTextTokens(t), tokenIds),
       stream: false,
       nowMs,
@@ -165,7 +168,7 @@ export function buildFacts(
     model: body.model,
     endpoint: 'chat',
     tags: hints.tags,
-    ...detected(tenant, request.sent, options, false),
+    ...detected(tenant, options, false),
     inputTokens: estimateChatInputTokens(body),
     stream: body.stream === true,
     nowMs,

@@ -149,3 +149,93 @@ export function passesAbaChecksum(digits: string): boolean {
 export function passesSinChecksum(digits: string): boolean {
   return digits.length === 9 && digits[0] !== '8' && passesLuhn(digits);
 }
+
+/** The Dutch BSN's eleven-test: 9 digits, weights 9..2 and −1, a multiple of 11. */
+export function passesBsnChecksum(digits: string): boolean {
+  if (!/^\d{9}$/.test(digits)) return false;
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += Number(digits[i]) * (9 - i);
+  sum -= Number(digits[8]);
+  return sum % 11 === 0 && sum > 0;
+}
+
+/** Brazil's CPF: 11 digits, two mod-11 check digits, not all one digit. */
+export function passesCpfChecksum(digits: string): boolean {
+  if (!/^\d{11}$/.test(digits) || /^(\d)\1{10}$/.test(digits)) return false;
+  const check = (n: number) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += Number(digits[i]) * (n + 1 - i);
+    return ((sum * 10) % 11) % 10;
+  };
+  return check(9) === Number(digits[9]) && check(10) === Number(digits[10]);
+}
+
+/** Poland's PESEL: 11 digits, weights 1 3 7 9 repeating, check digit (10 − sum mod 10) mod 10. */
+export function passesPeselChecksum(digits: string): boolean {
+  if (!/^\d{11}$/.test(digits)) return false;
+  const weights = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+  const sum = weights.reduce((s, w, i) => s + w * Number(digits[i]), 0);
+  return (10 - (sum % 10)) % 10 === Number(digits[10]);
+}
+
+/** Spain's DNI (8 digits) and NIE (X/Y/Z and 7 digits): the check letter of the number mod 23. */
+export function passesDniLetter(id: string): boolean {
+  const m = /^([XYZ]|\d)(\d{7})([A-Z])$/.exec(id);
+  if (!m) return false;
+  const lead = { X: '0', Y: '1', Z: '2' }[m[1] as 'X'] ?? m[1];
+  return 'TRWAGMYFPDXBNJZSQVHLCKE'[Number(`${lead}${m[2]}`) % 23] === m[3];
+}
+
+const VERHOEFF_D = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+  [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+  [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+  [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+  [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+  [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+  [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+  [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+  [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+];
+const VERHOEFF_P = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+  [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+  [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+  [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+  [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+  [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+  [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+];
+
+/** India's Aadhaar: 12 digits, not starting 0 or 1, Verhoeff's check digit. */
+export function passesAadhaarChecksum(digits: string): boolean {
+  if (!/^[2-9]\d{11}$/.test(digits)) return false;
+  let c = 0;
+  const reversed = [...digits].reverse();
+  for (let i = 0; i < reversed.length; i++)
+    c = (VERHOEFF_D[c] as number[])[(VERHOEFF_P[i % 8] as number[])[Number(reversed[i])] as number] as number;
+  return c === 0;
+}
+
+/** Germany's Steuer-ID: 11 digits, not starting 0, ISO 7064 MOD 11,10 check digit. */
+export function passesSteuerIdChecksum(digits: string): boolean {
+  if (!/^[1-9]\d{10}$/.test(digits)) return false;
+  let product = 10;
+  for (let i = 0; i < 10; i++) {
+    let sum = (Number(digits[i]) + product) % 10;
+    if (sum === 0) sum = 10;
+    product = (sum * 2) % 11;
+  }
+  return (11 - product) % 10 === Number(digits[10]);
+}
+
+/** France's NIR: 13 characters (Corsica's 2A/2B read as 19/18) and a key of 97 − (number mod 97). */
+export function passesNirKey(nir: string): boolean {
+  const m = /^([12]\d{4})(\d{2}|2A|2B)(\d{6})(\d{2})$/.exec(nir);
+  if (!m) return false;
+  const dept = m[2] === '2A' ? '19' : m[2] === '2B' ? '18' : (m[2] as string);
+  const number = BigInt(`${m[1]}${dept}${m[3]}`);
+  return 97n - (number % 97n) === BigInt(m[4] as string);
+}

@@ -1,198 +1,96 @@
+import { spansOf, type Span } from './spans.js';
+import { CONDITION_WORDS } from './vocabulary/conditions.js';
+import { DRUG_NAMES } from './vocabulary/drugs.js';
+
 /**
- * The clinical layer: health information about a specific person. A diagnosis, drug or lab term alone is
- * medicine ("explain how HIV therapy works"); it is PHI when the same text names a person (an honorific, a
- * "Patient X", a named person with an age, "my father", "I was …") and gives a clinical detail about them
- * (a value with a unit, a dose, a result, an event such as diagnosed, prescribed, admitted).
- *
- * Each vocabulary is a list of terms (a term may hold a small pattern: `leuka?emia`), joined into one
- * pattern at load: a new term is one line.
+ * The clinical vocabulary: what makes a sentence about someone's health. Drug names come from Drugs@FDA and
+ * condition words from ICD-10-CM's titles (both public domain; `scripts/build-clinical-vocabulary.mjs` derives them);
+ * below are what those lists lack — everyday names of conditions and care, brands, clinical shorthand, and the same
+ * words in the languages the gateway's users write in. A term alone is medicine ("how does warfarin work?"); the
+ * combining step (`detect-sensitive.ts`) makes it PHI only with a person.
  */
 
-const CONDITIONS = [
-  'diabet(?:es|ic)',
-  'HIV',
-  'AIDS',
-  'hepatitis [ABC]?',
-  'cancer',
-  'carcinoma',
-  'lymphoma',
-  'leuka?emia',
-  'tumou?r',
-  'melanoma',
-  'schizophrenia',
-  'bipolar',
-  'depression',
-  'PTSD',
-  'asthma',
-  'COPD',
-  'hypertension',
-  'dementia',
-  "alzheimer'?s",
-  'epilepsy',
-  'seizures?',
-  'stroke',
+const NON_ASCII = /[^\p{ASCII}]/u;
+/** Lower case without accents ("Lúpus" → "lupus"); the Unicode decomposition only for words that need it. */
+const fold = (s: string) => {
+  const lower = s.toLowerCase();
+  return NON_ASCII.test(lower) ? lower.normalize('NFD').replace(/\p{M}/gu, '') : lower;
+};
+
+/** Everyday names of conditions, care and brands, one word each, in English and the users' other languages. */
+const CURATED = `diabetes diabetic cancer tumour tumor hiv aids ptsd depression depressed anxiety bipolar schizophrenia
+  dementia alzheimer asthma copd stroke epilepsy seizure seizures pregnant pregnancy miscarriage abortion chemo
+  chemotherapy radiotherapy dialysis alcoholism alcoholic addiction addicted overdose suicidal self-harm anorexia bulimia
+  adhd autism autistic prep hepatitis brca herniation fracture surgery allergic allergy ivf infertility hiv-positive
+  biktarvy descovy truvada suboxone subutex ozempic wegovy mounjaro humira lantus xanax prozac zoloft adderall ritalin
+  concerta valium ativan lexapro wellbutrin seroquel abilify lithium opioids opiates methadone antidepressants
+  antipsychotics insulin therapist psychiatrist psychologist rehab detox oncology oncologist chemotherapie
+  lupus lúpus cáncer cancro câncer krebs diabète diabète depresión depressão depresja udar afazja cukrzyca nowotwór
+  grossesse embarazo embarazada gravidez schwanger ciąża schlaganfall demenz démence demencia esclerosis sclérose
+  quimioterapia chimiothérapie insuffisance niewydolność hipertensión hypertonie nadciśnienie fibromyalgia migraine
+  migraines lymphoma leukemia leukaemia melanoma sarcoma mastectomy hysterectomy colostomy stent angioplasty
+  transplant pacemaker ulcer ulcers sepsis pneumonia covid tuberculosis syphilis chlamydia gonorrhea gonorrhoea herpes
+  hpv std sti stis stds t2dm t1dm ckd ckd3b af afib copd chf mi dvt pe uti uti's gerd ibs ibd crohn crohn's colitis
+  osteoporosis arthritis parkinson parkinson's huntington ms als cirrhosis hiv+ pre-eclampsia eclampsia labetalol`;
+
+/** Phrases: each pattern one line. */
+const PHRASES = [
   'heart failure',
-  'myocardial infarction',
-  'pregnan(?:t|cy)',
-  'miscarriage',
-  'tuberculosis',
-  'syphilis',
-  'chlamydia',
-  'gonorrh?o?ea',
-  'herpes',
-  'cirrhosis',
-  'anorexia',
-  'bulimia',
-  'ADHD',
-  'overdose',
-  'opioid use disorder',
-];
-
-const DRUGS = [
-  'metformin',
-  'insulin',
-  'lisinopril',
-  'atorvastatin',
-  'simvastatin',
-  'sertraline',
-  'fluoxetine',
-  'citalopram',
-  'lithium',
-  'olanzapine',
-  'quetiapine',
-  'methotrexate',
-  'warfarin',
-  'apixaban',
-  'oxycodone',
-  'morphine',
-  'fentanyl',
-  'buprenorphine',
-  'methadone',
-  'adalimumab',
-  'prednisone',
-  'levothyroxine',
-  'truvada',
-  'antiretrovirals?',
-];
-
-const THERAPIES = ['chemotherapy', 'radiotherapy'];
-
-const LAB_TESTS = [
-  'HbA1c',
-  'A1c',
-  'creatinine',
-  'eGFR',
-  'ha?emoglobin',
+  'heart attack',
+  'panic attacks?',
+  'eating disorder',
   'viral load',
-  'CD4',
-  'INR',
-  'cholesterol',
-  'LDL',
-  'glucose',
-  'TSH',
-  'PSA',
-  'troponin',
-];
-
-const PROCEDURES = ['biopsy', 'dialysis'];
-
-const NAME = '[A-Z][a-z]{1,20}';
-const RELATIVES = [
-  'mother',
-  'father',
-  'mom',
-  'mum',
-  'dad',
-  'son',
-  'daughter',
-  'wife',
-  'husband',
-  'partner',
-  'brother',
-  'sister',
-  'grandmother',
-  'grandfather',
-  'grandma',
-  'grandpa',
-  'child',
-  'baby',
-  'friend',
-  'colleague',
-  'neighbou?r',
-];
-
-/** Ways a text points at one person: an honorific or "patient" with a name, a name with an age, kin, "I". */
-const PERSON_FORMS = [
-  `(?:Mr|Mrs|Ms|Miss|Mx|Dr)\\.?\\s${NAME}`,
-  `[Pp]atient\\s${NAME}`,
-  `[Pp]t\\.?\\s${NAME}`,
-  `${NAME}\\s${NAME},?\\s(?:a\\s)?\\d{1,3}[- ]?(?:yo|y\\/o|years?[- ]old)`,
-  `(?:[Mm]y|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\\s(?:${RELATIVES.join('|')})`,
-  'I\\s(?:was|am|have been|got|have)\\b',
-  "I'm\\b",
-  "I've\\b",
-];
-
-const UNITS = [
-  'mg',
-  'mcg',
-  'µg',
-  'g\\/dL',
-  'ml',
-  'mL',
-  'mmol\\/L',
-  'mmol\\/mol',
-  'mg\\/dL',
-  '%',
-  'units?',
-  'IU',
-  'bpm',
-  'mmHg',
-  'copies\\/mL',
-];
-
-/** What happens to a person in care: each says the text is about someone's health, not about medicine. */
-const CLINICAL_EVENTS = [
-  'diagnosed',
-  'prescribed',
-  'started on',
-  'taking',
-  'takes',
-  'admitted',
-  'discharged',
+  'sexual health',
+  'mental health',
+  'in recovery',
+  'recovery from',
+  'alcohol (?:dependence|use disorder|abuse|problem)',
+  'drug (?:dependence|use disorder|abuse)',
+  '(?:goes to|attends|at) (?:AA|NA)\\b',
+  '(?:AA|NA) meetings?',
+  'clean from',
+  'sober for',
+  'mag(?:nesium)? sulf(?:ate)?',
+  'blood pressure',
+  'blood sugar',
+  'maternity leave',
+  'sick leave',
+  'sick note',
+  'weeks pregnant',
   'tested positive',
   'positive for',
-  'negative for',
-  'result(?:s)? (?:came back|showed|was|were)',
-  'elevated',
-  'relapsed',
-  'dosage',
-  'was given',
-  'undergoing',
-  'scheduled for',
-  'referred',
-  'suffers from',
-  'suffering from',
-  'has been on',
-  'is on',
-  'dropped to',
-  'rose to',
-  'fell to',
-  'increased to',
-  'decreased to',
-  'referral',
+  'on the waiting list for',
 ];
 
-const LEXICON = new RegExp(
-  `\\b(?:${[...CONDITIONS, ...DRUGS, ...THERAPIES, ...LAB_TESTS, ...PROCEDURES].join('|')})\\b`,
-  'i',
-);
-const PERSON = new RegExp(`\\b(?:${PERSON_FORMS.join('|')})`);
-const DETAIL = new RegExp(
-  `(?:\\b\\d{1,4}(?:\\.\\d{1,3})?\\s?(?:${UNITS.join('|')})(?![A-Za-z])|\\b(?:${CLINICAL_EVENTS.join('|')})\\b)`,
-  'i',
-);
+/** Lab tests and vital signs with a value: "INR 4.2", "WBC 3.1", "HbA1c 7.2%", "BP 168/110", "eGFR dropped from 48". */
+const LAB_VALUE =
+  /\b(?:INR|WBC|WCC|CRP|ESR|HbA1c|A1c|eGFR|GFR|Hb|Hgb|PSA|TSH|LDL|HDL|ALT|AST|BP|creatinine|troponin|glucose|platelets|plt|CD4|ferritin|bilirubin|lactate|SpO2|sats|potassium|sodium|K\+|Na\+)\b[^\n\d]{0,24}\d{1,4}(?:[.,/]\d{1,3})?/g;
+/** Doses and clinical units: "5mg", "2 x 500 mg", "41kg" beside a term, "28/40" (weeks of pregnancy). */
+const DOSE =
+  /\b\d{1,4}(?:[.,]\d{1,3})?\s?(?:mg|mcg|µg|g\/dL|mL|mmol\/L|mmol\/mol|mg\/dL|IU|units|mmHg|bpm|copies\/mL)\b/g;
 
-export function hasClinicalDetailAboutPerson(text: string): boolean {
-  return LEXICON.test(text) && PERSON.test(text) && DETAIL.test(text);
+const WORDS = new Set([...DRUG_NAMES.split(' '), ...CONDITION_WORDS.split(' '), ...CURATED.split(/\s+/).map(fold)]);
+const PHRASE = new RegExp(`\\b(?:${PHRASES.join('|')})\\b`, 'gi');
+const TOKEN = /[\p{L}][\p{L}'+-]*[\p{L}+]|[\p{L}]/gu;
+
+/** The clinical terms in a text: words of the vocabulary, phrases, lab values and doses. */
+export function clinicalSpans(text: string): Span[] {
+  const spans: Span[] = [];
+  for (const m of text.matchAll(TOKEN)) {
+    const word = m[0];
+    if (word.length < 2 || !WORDS.has(fold(word))) continue;
+    // Short words of the list (ms, mi, pe, af, als) count only in capitals: "MS", not "ms".
+    if (word.length <= 3 && word !== word.toUpperCase()) continue;
+    const start = m.index ?? 0;
+    spans.push({ start, end: start + word.length, kind: 'clinical', confidence: 0.7 });
+  }
+  return [
+    ...spans,
+    ...spansOf(text, PHRASE, 'clinical', 0.7),
+    ...spansOf(text, LAB_VALUE, 'clinical', 0.9),
+    ...spansOf(text, DOSE, 'clinical', 0.8),
+  ];
 }
+
+/** A lab value or a dose: clinical detail, not vocabulary. */
+export const isMeasured = (span: Span) => span.confidence >= 0.8;

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { planRoute } from '../../engine/planner.js';
+import { detectInBody } from '../../engine/detect-sensitive.js';
 import { buildFacts, NO_SPEND, type CallerHints, type CanonicalRequest } from '../../engine/request-facts.js';
 import type { Tenant } from '../../engine/routing-config.js';
 import type { AppContext } from '../app-context.js';
@@ -38,6 +39,8 @@ export interface PlanInput {
   readonly hints: CallerHints;
   /** What an external analyzer found (none asked when none is configured). */
   readonly findings: readonly string[];
+  /** What the detector found in the body as sent, for a tenant that auto-tags. */
+  readonly scanned?: readonly string[];
   /** Where a weighted choice among equal routes draws from: one per request, so a re-plan draws the same. */
   readonly seed: number;
 }
@@ -62,7 +65,11 @@ export async function planInput(
     loaded.file.sensitivity?.analyzer && tenant.autoTag
       ? await externalFindings(loaded, tenant, canonical)
       : NO_FINDINGS;
-  return { tenant, key, canonical, hints, findings, seed: Math.floor(ctx.random() * 2 ** 31) };
+  const seed = Math.floor(ctx.random() * 2 ** 31);
+  if (!tenant.autoTag) return { tenant, key, canonical, hints, findings, seed };
+  // The body as sent, read once here: a re-plan on fresher spend does not scan again.
+  const scanned = await detectInBody(canonical.sent, tenant.scanLimits, monotonicMs);
+  return { tenant, key, canonical, hints, findings, scanned, seed };
 }
 
 /**
@@ -75,7 +82,7 @@ export async function planRequest(ctx: AppContext, input: PlanInput, nowMs: numb
   const spend = tenant.budget ? await ctx.ledger.snapshot(tenant.id, nowMs) : NO_SPEND;
   const facts = buildFacts(input.canonical, tenant, input.hints, spend, nowMs, {
     external: input.findings,
-    clock: monotonicMs,
+    ...(input.scanned ? { scanned: input.scanned } : {}),
     seed: input.seed,
     ...(key?.ledgerBudget ? { keyBudget: await keyBudgetFacts(ctx, key, key.ledgerBudget, nowMs) } : {}),
   });
