@@ -12,7 +12,8 @@ import {
 import { clinicalSpans } from '../src/engine/detect/clinical.js';
 import { personSpans } from '../src/engine/detect/people.js';
 import { phoneSpans } from '../src/engine/detect/phones.js';
-import { secretlintSpans, secretSpans } from '../src/engine/detect/secrets.js';
+import { secretlintSpans } from '../src/engine/detect/secretlint.js';
+import { secretSpans } from '../src/engine/detect/secrets.js';
 
 // One test per layer of the detector, each written so that it fails when its layer's rule is taken out: the
 // library call (ibantools, libphonenumber-js, secretlint, compromise), the vocabulary, the combining.

@@ -3,6 +3,8 @@ import { decisionToJson } from '../engine/decision-view.js';
 import { formatUsd } from '../engine/money.js';
 import { planRoute } from '../engine/planner.js';
 import { detectInBody } from '../engine/detect-sensitive.js';
+import { redactBody } from '../engine/redact-body.js';
+import type { Masking } from '../engine/redaction.js';
 import { buildFacts, NO_SPEND, parseTagList } from '../engine/request-facts.js';
 import { ChatCompletionRequestSchema } from '../engine/request-schema.js';
 import { parsePositiveInt, UsageError } from './cli-error.js';
@@ -49,6 +51,12 @@ function renderDecision(d: Decision, tenant: string, inputTokens: number): strin
   return lines.join('\n');
 }
 
+/** "2 spans redacted (person, ssn): level restricted → internal; routes now allowed: …". */
+function redactionLine(masking: Masking, before: Decision, after: Decision): string {
+  const routes = after.candidates.map((c) => c.route);
+  return `${masking.count} span${masking.count === 1 ? '' : 's'} redacted (${[...masking.kinds].sort().join(', ')}): level ${before.sensitivity} → ${after.sensitivity}; routes now allowed: ${routes.join(', ') || 'none'}`;
+}
+
 export async function explain(file: string, options: ExplainOptions): Promise<number> {
   const nowMs = options.at === undefined ? Date.now() : Date.parse(options.at);
   if (Number.isNaN(nowMs)) throw new UsageError(`--at must be an ISO date-time, not '${options.at}'`);
@@ -68,14 +76,38 @@ export async function explain(file: string, options: ExplainOptions): Promise<nu
     ...(options.sloMs === undefined ? {} : { sloMs: parsePositiveInt(options.sloMs, '--slo-ms') }),
   };
   // No gateway is asked for the tenant's spend: the decision as for a tenant that has spent nothing today.
-  const scanned = tenant.autoTag ? { scanned: await detectInBody(body, tenant.scanLimits) } : {};
-  const request = buildFacts({ endpoint: 'chat', body, sent: body }, tenant, hints, NO_SPEND, nowMs, scanned);
-  const decision = planRoute(request, routing);
+  const plan = (sent: unknown, scanned?: readonly string[]) => {
+    const facts = buildFacts(
+      { endpoint: 'chat', body, sent },
+      tenant,
+      hints,
+      NO_SPEND,
+      nowMs,
+      scanned ? { scanned } : {},
+    );
+    return { facts, decision: planRoute(facts, routing) };
+  };
+  const redacted = tenant.redaction ? await redactBody(body, tenant.redaction.kinds, tenant.scanLimits) : undefined;
+  const scanned = redacted?.scanned ?? (tenant.autoTag ? await detectInBody(body, tenant.scanLimits) : undefined);
+  const { facts, decision } = plan(redacted?.body ?? body, scanned);
   if (decision.denial?.code === 'model_not_found') throw new UsageError(decision.denial.message);
-  console.log(
-    options.json
-      ? JSON.stringify(decisionToJson(decision), null, 2)
-      : renderDecision(decision, tenant.id, request.inputTokens),
-  );
+  const unredacted = redacted && redacted.masking.count > 0 ? plan(body, redacted.before).decision : undefined;
+  if (options.json)
+    console.log(
+      JSON.stringify(
+        {
+          ...decisionToJson(decision),
+          ...(redacted
+            ? { redacted: { count: redacted.masking.count, kinds: [...redacted.masking.kinds].sort() } }
+            : {}),
+        },
+        null,
+        2,
+      ),
+    );
+  else {
+    if (redacted && unredacted) console.log(redactionLine(redacted.masking, unredacted, decision));
+    console.log(renderDecision(decision, tenant.id, facts.inputTokens));
+  }
   return 0;
 }

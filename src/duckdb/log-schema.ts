@@ -55,6 +55,9 @@ export const LogRowSchema = Type.Object({
   callerRequestId: Type.Optional(Type.String()),
   /** The store's virtual key the request came with (its id, never the key); none for a config tenant key. */
   keyId: Type.Optional(Type.String()),
+  /** How many values redaction masked in the request, and their kinds; never a value. */
+  redactedCount: Type.Optional(Count),
+  redactedKinds: Type.Optional(Type.Array(Type.String())),
   /** Every route the planner left out, and why: what the dashboard's decision view explains. */
   excluded: Type.Optional(
     Type.Array(Type.Object({ route: Type.String(), reason: Type.String(), detail: Type.String() })),
@@ -118,6 +121,12 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   keyId: optionalText('key_id'),
   excluded: { name: 'excluded', sql: 'JSON', value: (v) => (v === undefined ? null : JSON.stringify(v)) },
   expectedCostUsd: { name: 'expected_cost_usd', sql: 'DOUBLE', value: (v) => v ?? null },
+  redactedCount: { name: 'redacted_count', sql: 'INTEGER', value: (v) => v ?? null },
+  redactedKinds: {
+    name: 'redacted_kinds',
+    sql: 'VARCHAR[]',
+    value: (v) => (v === undefined ? null : listValue([...(v as string[])])),
+  },
 };
 const ORDERED = Object.entries(COLUMNS) as [keyof LogRow, Column<unknown>][];
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { RedactionSchema } from './redaction.js';
 
 /**
  * What the planner reads of the config file (`switchyard.yaml`), as TypeBox schemas; types come from
@@ -128,6 +129,8 @@ export const TenantSchema = Type.Object(
     slo_ms: Type.Optional(Millis),
     /** Run the sensitive-content detector over every request's whole body (see docs/detection.md). */
     auto_tag: Type.Optional(Type.Boolean()),
+    /** Mask these kinds of what the detector finds before planning; restore them in the answer (docs/redaction.md). */
+    redaction: Type.Optional(RedactionSchema),
     /**
      * The level a request with content the detector cannot read (an image, a PDF, past the decoding bound) needs; the
      * top level by default.

@@ -5,9 +5,7 @@ import { contextSpans } from './detect/context-patterns.js';
 import { financeSpans } from './detect/finance.js';
 import { identifierSpans } from './detect/identifiers.js';
 import { normaliseForDetection } from './detect/normalise.js';
-import { personSpans, referenceSpans } from './detect/people.js';
-import { phoneSpans } from './detect/phones.js';
-import { secretlintSpans, secretSpans } from './detect/secrets.js';
+import { secretSpans } from './detect/secrets.js';
 import type { FindingKind, Span } from './detect/spans.js';
 import { DEFAULT_SCAN_LIMITS, readBody, type ScanLimits } from './request-text.js';
 
@@ -61,6 +59,18 @@ export const TAG_OF: Readonly<Record<FindingKind, string>> = {
   clinical: 'phi',
 };
 
+/**
+ * The layers whose libraries take long to load (compromise alone takes half a second): loaded on first use, so a
+ * process that never scans — a CLI command, a gateway whose tenants do not auto-tag — never pays for them.
+ */
+function lazily<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+const people = lazily(() => import('./detect/people.js'));
+const phones = lazily(() => import('./detect/phones.js'));
+const secretlint = lazily(() => import('./detect/secretlint.js'));
+
 /** Enough digits for any identifier the layers know (the shortest, a phone or an SSN, has seven or more). */
 const MANY_DIGITS = /\d(?:\D{0,3}\d){5}/;
 const ANY_DIGIT = /\d/;
@@ -100,8 +110,13 @@ function healthAboutPerson(text: string, terms: readonly Span[], names: readonly
   return aboutSelf(text, terms);
 }
 
-/** The spans of sensitive content in one text: the findings, and the names they are about. */
-export async function detectSpans(raw: string): Promise<Span[]> {
+/**
+ * The spans of sensitive content in one text: the findings, and the names they are about. `names`: find the people it
+ * names whatever else it holds (redaction masks names; tagging needs them only beside a clinical or money term). The
+ * offsets are into the text as normalised (`normaliseForDetection`), which is the text itself unless it hid
+ * characters.
+ */
+export async function detectSpans(raw: string, { names: allNames = false } = {}): Promise<Span[]> {
   if (raw === '') return [];
   const text = normaliseForDetection(raw);
   // Each layer only where its material is: most prompts hold no digits worth a look and no key-shaped token.
@@ -111,15 +126,19 @@ export async function detectSpans(raw: string): Promise<Span[]> {
     ...(digits || text.includes('@') || OBFUSCATED_AT.test(text) ? identifierSpans(text) : []),
     // A date of birth spells its month ("born 12 March 1985"): its digits come in short runs.
     ...(anyDigit ? contextSpans(text) : []),
-    ...(digits ? phoneSpans(text) : []),
-    ...(SECRET_MATERIAL.test(text) ? [...secretSpans(text), ...(await secretlintSpans(text))] : []),
+    ...(digits ? (await phones()).phoneSpans(text) : []),
+    ...(SECRET_MATERIAL.test(text)
+      ? [...secretSpans(text), ...(await (await secretlint()).secretlintSpans(text))]
+      : []),
   ];
   const terms = clinicalSpans(text);
   const money = anyDigit ? financeSpans(text) : [];
   const addresses = anyDigit ? addressSpans(text) : [];
-  if (terms.length === 0 && money.length === 0 && addresses.length === 0) return spans;
+  if (terms.length === 0 && money.length === 0 && addresses.length === 0 && !allNames) return spans;
   // Worth the second look: who is this about? The named-entity pass only where a name may be that the lexicon lacks.
-  const names = personSpans(text, (terms.length > 0 || money.length > 0) && NAME_CANDIDATE.test(text));
+  const { personSpans, referenceSpans } = await people();
+  const secondLook = allNames || terms.length > 0 || money.length > 0;
+  const names = personSpans(text, secondLook && NAME_CANDIDATE.test(text));
   const refs = referenceSpans(text);
   const invented = PLACEHOLDER.test(text);
   spans.push(...names);

@@ -87,6 +87,8 @@ export interface Tenant {
   readonly sameFamilyOnly: boolean;
   /** Where its budget alerts go (the gateway sends them; the planner never reads this). */
   readonly alerts?: AlertsConfig;
+  /** The kinds masked before planning (`redaction`), and whether the answer gets the original values back. */
+  readonly redaction?: { readonly kinds: ReadonlySet<string>; readonly restore: boolean };
 }
 
 /** Everything the planner needs that changes only when the config is (re)loaded. */
@@ -247,6 +249,9 @@ function buildTenant(config: TenantConfig, scanLimits: ScanLimits): Tenant {
     ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),
     ...(config.models === undefined ? {} : { models: new Set(config.models) }),
     ...(config.alerts === undefined ? {} : { alerts: config.alerts }),
+    ...(config.redaction === undefined
+      ? {}
+      : { redaction: { kinds: new Set(config.redaction.kinds), restore: config.redaction.restore ?? true } }),
     ...(b === undefined
       ? {}
       : {
@@ -273,6 +278,8 @@ function tenantProblems(
     const levels = sensitivity.levels.join(', ');
     add(`${at}.auto_tag_unreadable`, `unknown level '${t.auto_tag_unreadable}' (levels: ${levels})`);
   }
+  if (t.redaction && !t.auto_tag)
+    add(`${at}.redaction`, 'needs auto_tag: true (what the detector finds is what is masked)');
   if (t.budget?.on_exceed === 'downgrade' && !t.budget.downgrade_to)
     add(`${at}.budget.downgrade_to`, "is required when on_exceed is 'downgrade'");
   if (t.budget?.downgrade_to && !served(t.budget.downgrade_to))

@@ -9,6 +9,8 @@ export interface TrafficShape {
   readonly tenantCum: Float64Array;
   /** Index 0 is the untagged set. */
   readonly tagsets: readonly (readonly string[])[];
+  /** Per tagset: its tags come only from kinds redaction masks: a tenant that redacts plans it untagged. */
+  readonly redactable: readonly boolean[];
   readonly tagCum: Float64Array;
   readonly hourCum: Float64Array;
   readonly input: TokenDistribution;
@@ -56,8 +58,18 @@ export function shapeOf(traffic: Traffic, recorded?: RecordedRequests): TrafficS
     modelCum: cumulative(Object.values(traffic.models)),
     tenants: Object.keys(tenants),
     tenantCum: cumulative(Object.values(tenants)),
-    tagsets: [[], ...tagged.map((t) => [...t.tags].sort())],
-    tagCum: cumulative([untagged, ...tagged.map((t) => t.share)]),
+    // An entry with a redactable share becomes two sets of the same tags: the share redaction may relax, the rest.
+    tagsets: [
+      [],
+      ...tagged.flatMap((t) => (t.redactable_share ? [[...t.tags].sort(), [...t.tags].sort()] : [[...t.tags].sort()])),
+    ],
+    redactable: [false, ...tagged.flatMap((t) => (t.redactable_share ? [false, true] : [false]))],
+    tagCum: cumulative([
+      untagged,
+      ...tagged.flatMap((t) =>
+        t.redactable_share ? [t.share * (1 - t.redactable_share), t.share * t.redactable_share] : [t.share],
+      ),
+    ]),
     hourCum: cumulative(traffic.hourly ?? Array.from({ length: 24 }, () => 1)),
     input: traffic.input_tokens,
     output: traffic.output_tokens,

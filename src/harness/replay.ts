@@ -54,6 +54,8 @@ const servedName = (c: { model: string; upstreamModel: string }) =>
   sameModel(c.model, c.upstreamModel) ? c.model : c.upstreamModel;
 
 /** The routes down in each hour of the replay (hour 0: the first midnight), as the planner's route stats. */
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
 export function outageStats(outages: readonly Outage[], days: number): (RouteStats | undefined)[] {
   return Array.from({ length: days * 24 }, (_, hour) => {
     const down = outages.filter((o) => hour >= o.from_hour && hour < o.from_hour + o.hours);
@@ -80,6 +82,9 @@ export function replayBatch(
 ): ReplayCounts {
   const top = option.routing.sensitivity.levels.length - 1;
   const sensitiveTagset = shape.tagsets.map((tags) => option.routing.sensitivity.rankOfTags(tags) === top);
+  // A redactable request of a tenant that redacts is planned at what remains once its values are masked: untagged.
+  const relaxed = (tagset: number, tenant: string) =>
+    shape.redactable[tagset] === true && option.routing.tenants.get(tenant)?.redaction !== undefined;
   const columns = REQUEST_TYPES.map(() => new Array<unknown>(CHUNK_ROWS));
   const [
     cOption,
@@ -139,7 +144,8 @@ export function replayBatch(
     const tagset = batch.tagset[i] as number;
     req.tenant = shape.tenants[batch.tenant[i] as number] as string;
     req.model = shape.models[batch.model[i] as number] as string;
-    req.tags = shape.tagsets[tagset] as readonly string[];
+    const redacted = relaxed(tagset, req.tenant);
+    req.tags = redacted ? NO_TAGS : (shape.tagsets[tagset] as readonly string[]);
     req.inputTokens = input;
     req.stream = batch.stream[i] === 1;
     req.nowMs = REPLAY_EPOCH_MS + day * DAY_MS + hour * HOUR_MS + (batch.minuteMs[i] as number);
@@ -166,7 +172,7 @@ export function replayBatch(
     cTenant[filled] = batch.tenant[i] as number;
     cTagset[filled] = tagset;
     cRoute[filled] = served ? (routeIds.get(served.route) as number) : null;
-    cSensitive[filled] = sensitiveTagset[tagset] as boolean;
+    cSensitive[filled] = !redacted && (sensitiveTagset[tagset] as boolean);
     cInput[filled] = input;
     cOutput[filled] = output;
     cCost[filled] = cost;

@@ -43,7 +43,16 @@ export const TrafficSchema = Type.Object(
     tags: Type.Optional(
       Type.Array(
         Type.Object(
-          { tags: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), share: Share },
+          {
+            tags: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+            share: Share,
+            /**
+             * Of these requests, the share whose tags come only from what the detector finds of kinds redaction masks
+             * (a name and an SSN in a support ticket): an option whose tenant redacts plans them at what remains
+             * (untagged), one whose tenant does not keeps their tags.
+             */
+            redactable_share: Type.Optional(Share),
+          },
           { additionalProperties: false },
         ),
       ),

@@ -39,6 +39,10 @@ export interface MockBehavior {
   emptyStream?: boolean;
   /** Put an error event into the stream after its first events (an upstream overloaded mid-answer). */
   streamError?: string;
+  /** Answer with the last user message (or put it in the tool call's arguments): a model quoting its prompt. */
+  echo?: boolean;
+  /** Stream each word, and a tool call's arguments, in two chunks: nothing arrives whole. */
+  halves?: boolean;
   /** The assistant's reply; words become stream chunks and completion tokens. */
   reply?: string;
   /** Report exactly these token counts instead of estimating them. */

@@ -43,6 +43,15 @@ export interface MockUpstream {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const words = (text: string) => text.split(/(?<= )/);
+/** Each piece cut in two: no word (no placeholder) arrives in one chunk. */
+const halves = (pieces: readonly string[]) =>
+  pieces.flatMap((p) => (p.length < 2 ? [p] : [p.slice(0, p.length >> 1), p.slice(p.length >> 1)]));
+const textOf = (content: unknown): string =>
+  typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? content.map((p) => String((p as { text?: unknown }).text ?? '')).join('')
+      : '';
 const approxTokens = (value: unknown) => Math.max(1, Math.ceil(JSON.stringify(value ?? '').length / 4));
 
 function completionText(
@@ -53,8 +62,16 @@ function completionText(
   const messages = (body.messages as { role: string; content?: unknown }[] | undefined) ?? [];
   const last = messages[messages.length - 1];
   const tools = body.tools as { function: { name: string } }[] | undefined;
+  // Echo: the last user message back, as the text or in a tool call's arguments (a model quoting its prompt).
+  const said = behavior.echo ? textOf(messages.filter((m) => m.role === 'user').at(-1)?.content) : undefined;
   if (tools?.length && last?.role !== 'tool')
-    return { toolCall: { name: tools[0]!.function.name, arguments: '{"city":"Paris"}' } };
+    return {
+      toolCall: {
+        name: tools[0]!.function.name,
+        arguments: said === undefined ? '{"city":"Paris"}' : JSON.stringify({ note: said }),
+      },
+    };
+  if (said !== undefined) return { text: said };
   if (last?.role === 'tool') return { text: `The tool said: ${String(last.content)}` };
   return { text: behavior.reply ?? `Hello from ${name}.` };
 }
@@ -108,7 +125,8 @@ function chatAnswer(body: Record<string, unknown>, behavior: MockBehavior, name:
   const model = String(body.model);
   const created = Math.floor(Date.now() / 1000);
   const { text, toolCall } = completionText(body, behavior, name);
-  const pieces = text === undefined ? [] : words(text);
+  const whole = text === undefined ? [] : words(text);
+  const pieces = behavior.halves ? halves(whole) : whole;
   const usage = usageOf(body, Math.max(1, pieces.length), behavior);
   const finish = toolCall ? 'tool_calls' : 'stop';
   const toolCalls = toolCall
@@ -137,7 +155,12 @@ function chatAnswer(body: Record<string, unknown>, behavior: MockBehavior, name:
     choices: [{ index: 0, delta, finish_reason: finishReason }],
   });
   const chunks = [chunk({ role: 'assistant', content: '' }, null)];
-  if (toolCalls) chunks.push(chunk({ tool_calls: [{ index: 0, ...toolCalls[0] }] }, null));
+  if (toolCalls && behavior.halves) {
+    const [a = '', b = ''] = halves([toolCalls[0]!.function.arguments]);
+    const call = toolCalls[0]!;
+    chunks.push(chunk({ tool_calls: [{ index: 0, ...call, function: { ...call.function, arguments: a } }] }, null));
+    chunks.push(chunk({ tool_calls: [{ index: 0, function: { arguments: b } }] }, null));
+  } else if (toolCalls) chunks.push(chunk({ tool_calls: [{ index: 0, ...toolCalls[0] }] }, null));
   for (const piece of pieces) chunks.push(chunk({ content: piece }, null));
   chunks.push(chunk({}, finish));
   // Anthropic's stream always ends with its usage; OpenAI's only when asked.

@@ -21,7 +21,7 @@ const LAST_NAMES = tagged(/^LastName$/);
 const WORD = "\\p{Lu}[\\p{Ll}'’-]{1,30}";
 const NAME = `${WORD}(?:[ -]${WORD}){0,2}`;
 const HONORIFIC = new RegExp(
-  `\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Mme|Mlle|Herr|Frau|Pani|Pan|Sr|Sra|Srta|Dona|Sig|Sig\\.ra)\\.?\\s${NAME}|\\bM\\.\\s${NAME}`,
+  `\\b(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Mme|Mlle|Herr|Frau|Pani|Pan|Sr|Sra|Srta|Dona|Sig|Sig\\.ra)\\.?|M\\.)\\s(${NAME})`,
   'gu',
 );
 /** Words after which a name is given: a form's field, a role, a relative. Either case for the first letter. */
@@ -74,8 +74,8 @@ const POSSESSIVE = new RegExp(`(?<![\\p{L}])(${WORD})['’]s\\b`, 'gu');
 /** Names the lexicon or a field vouches for: a known first name with a capitalised word, a known surname after one. */
 function lexiconNames(text: string): Span[] {
   return [
-    ...spansOf(text, HONORIFIC, 'person', 0.9),
-    ...spansOf(text, LABELLED, 'person', 0.8),
+    ...spansOf(text, HONORIFIC, 'person', 0.9, () => true, 1),
+    ...spansOf(text, LABELLED, 'person', 0.8, () => true, 1),
     ...spansOf(
       text,
       PAIR,
@@ -83,7 +83,7 @@ function lexiconNames(text: string): Span[] {
       0.8,
       (m) => FIRST_NAMES.has(fold(m[1] as string)) || LAST_NAMES.has(fold(m[2] as string)),
     ),
-    ...spansOf(text, POSSESSIVE, 'person', 0.7, (m) => FIRST_NAMES.has(fold(m[1] as string))),
+    ...spansOf(text, POSSESSIVE, 'person', 0.7, (m) => FIRST_NAMES.has(fold(m[1] as string)), 1),
   ];
 }
 
@@ -115,9 +115,16 @@ const REFERENCE = new RegExp(
   'giu',
 );
 
+/** A name masked by redaction: still a person, so what is said of them keeps its level. */
+const MASKED_NAME = /\[PERSON_\d{1,6}\]/g;
+
 /** Age and sex in clinical shorthand ("64M", "28 F"): upper case only, so "200 m" is a distance. */
 const AGE_SEX = /\b\d{1,3}\s?[MF]\b/g;
 
 export function referenceSpans(text: string): Span[] {
-  return [...spansOf(text, REFERENCE, 'person', 0.7), ...spansOf(text, AGE_SEX, 'person', 0.6)];
+  return [
+    ...spansOf(text, REFERENCE, 'person', 0.7),
+    ...spansOf(text, AGE_SEX, 'person', 0.6),
+    ...spansOf(text, MASKED_NAME, 'person', 0.9),
+  ];
 }

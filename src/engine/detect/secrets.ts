@@ -1,13 +1,9 @@
-import { lintSource } from '@secretlint/core';
-import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { spansOf, type Span } from './spans.js';
 
 /**
- * The secret layer. Keys with a vendor's shape are matched directly (cheap, and every request of an auto-tagging
- * tenant pays it); what only looks like a credential — a long mixed token, a URL with a password, a key after `=` — is
- * given a second look by secretlint's recommended rules (AWS, GCP, GitHub, Slack, npm, private keys, basic auth,
- * database connection strings) through `@secretlint/core`, which is slower and runs only then. Beside those: a
- * password given in words, a `user / password` pair, and a high-entropy token with a credential's shape.
+ * The secret layer's cheap part: keys with a vendor's shape, matched directly (every request of an auto-tagging tenant
+ * pays it), a password given in words, a `user / password` pair, and a high-entropy token with a credential's shape.
+ * What only looks like a credential gets secretlint's second look (`secretlint.ts`).
  */
 
 const VENDOR_KEYS: readonly RegExp[] = [
@@ -88,23 +84,4 @@ export function secretSpans(text: string): Span[] {
     ...spansOf(text, DSN, 'credential', 0.9, notPlaceholder),
     ...spansOf(text, TOKEN, 'secret', 0.7, (m) => credentialShaped(m[0]) && !digest(text, m.index ?? 0, m[0])),
   ];
-}
-
-/** Worth secretlint's look: a URL with credentials, a key block, a key assigned, a credential-shaped token. */
-const SECOND_LOOK = /:\/\/[^\s@]{1,80}@|-----BEGIN|[A-Z_]{3,}(?:KEY|TOKEN|SECRET)\s*[:=]/;
-const LONG_TOKEN = /[A-Za-z0-9+/_-]{20,}/g;
-const mixed = (token: string) => /[A-Z]/.test(token) && /[a-z]/.test(token) && /\d/.test(token);
-const worthSecondLook = (text: string) =>
-  SECOND_LOOK.test(text) || [...text.matchAll(LONG_TOKEN)].some((m) => mixed(m[0]));
-
-const SECRETLINT_CONFIG = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
-
-/** secretlint's recommended rules over the text, when the cheap pass saw something shaped like a credential. */
-export async function secretlintSpans(text: string): Promise<Span[]> {
-  if (!worthSecondLook(text)) return [];
-  const result = await lintSource({
-    source: { content: text, filePath: '/request.txt', ext: '.txt', contentType: 'text' },
-    options: { config: SECRETLINT_CONFIG },
-  });
-  return result.messages.map((m) => ({ start: m.range[0], end: m.range[1], kind: 'secret', confidence: 0.95 }));
 }

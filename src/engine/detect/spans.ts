@@ -34,19 +34,24 @@ export interface Span {
   readonly confidence: number;
 }
 
-/** Every match of a global pattern that `keep` accepts (given the match), as spans of one kind. */
+/**
+ * Every match of a global pattern that `keep` accepts (given the match), as spans of one kind: the whole match, or
+ * only its capture group `group` (a name without the field word before it).
+ */
 export function spansOf(
   text: string,
   pattern: RegExp,
   kind: SpanKind,
   confidence: number,
   keep: (m: RegExpMatchArray) => boolean = () => true,
+  group = 0,
 ): Span[] {
   const spans: Span[] = [];
   for (const m of text.matchAll(pattern)) {
     if (!keep(m)) continue;
-    const start = m.index ?? 0;
-    spans.push({ start, end: start + m[0].length, kind, confidence });
+    const part = m[group] ?? m[0];
+    const start = (m.index ?? 0) + (group === 0 ? 0 : m[0].lastIndexOf(part));
+    spans.push({ start, end: start + part.length, kind, confidence });
   }
   return spans;
 }

@@ -6,6 +6,7 @@ import type { AppContext } from '../app-context.js';
 import { authenticate } from './auth.js';
 import { readCallerRequest } from './caller-request.js';
 import { planInput, planRequest } from './plan-request.js';
+import { redactRequest } from './redact-request.js';
 import { Type } from '@sinclair/typebox';
 import { WIRE_FORMATS } from '../formats/registry.js';
 import { ResponsesRequestSchema } from '../formats/responses/responses-schema.js';
@@ -35,13 +36,22 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: AppContext): void 
       const { loaded } = ctx.runtime.current;
       const now = ctx.clock.now();
       const caller = authenticate(request.headers, loaded, ctx.store, now);
-      const canonical = readCallerRequest(
-        'input' in request.body ? WIRE_FORMATS['openai-responses'] : WIRE_FORMATS.openai,
-        'chat',
-        request.body,
-      );
-      const { facts, decision } = await planRequest(ctx, await planInput(ctx, request, caller, canonical), now);
-      return { ...decisionToJson(decision), tenant: caller.tenant.id, input_tokens: facts.inputTokens };
+      const format = 'input' in request.body ? WIRE_FORMATS['openai-responses'] : WIRE_FORMATS.openai;
+      const read = readCallerRequest(format, 'chat', request.body);
+      const { canonical, redaction } = caller.tenant.redaction
+        ? await redactRequest(caller.tenant, format, read)
+        : { canonical: read };
+      const input = await planInput(ctx, request, caller, canonical, redaction);
+      const { facts, decision } = await planRequest(ctx, input, now);
+      const masking = redaction?.masking;
+      return {
+        ...decisionToJson(decision),
+        tenant: caller.tenant.id,
+        input_tokens: facts.inputTokens,
+        ...(masking && masking.count > 0
+          ? { redacted: { count: masking.count, kinds: [...masking.kinds].sort() } }
+          : {}),
+      };
     },
   );
 

@@ -7,6 +7,7 @@ import type { AppContext } from '../app-context.js';
 import { plannerView } from '../state/planner-view.js';
 import { externalFindings } from './analyzer.js';
 import type { Caller } from './auth.js';
+import type { RequestRedaction } from './redact-request.js';
 import { hintsFromHeaders } from './caller-hints.js';
 import { narrowedByKey } from './key-narrowing.js';
 import type { Planned } from '../outcome.js';
@@ -41,6 +42,8 @@ export interface PlanInput {
   readonly findings: readonly string[];
   /** What the detector found in the body as sent, for a tenant that auto-tags. */
   readonly scanned?: readonly string[];
+  /** What redaction masked, for a tenant that redacts. */
+  readonly redaction?: RequestRedaction;
   /** Where a weighted choice among equal routes draws from: one per request, so a re-plan draws the same. */
   readonly seed: number;
 }
@@ -58,6 +61,7 @@ export async function planInput(
   request: FastifyRequest,
   { tenant, key }: Caller,
   canonical: CanonicalRequest,
+  redaction?: RequestRedaction,
 ): Promise<PlanInput> {
   const { loaded } = ctx.runtime.current;
   const hints = narrowedByKey(key, canonical, hintsFromHeaders(request.headers, loaded.routing, tenant));
@@ -67,7 +71,8 @@ export async function planInput(
       : NO_FINDINGS;
   const seed = Math.floor(ctx.random() * 2 ** 31);
   if (!tenant.autoTag) return { tenant, key, canonical, hints, findings, seed };
-  // The body as sent, read once here: a re-plan on fresher spend does not scan again.
+  // Redaction scanned the body before and after masking; else it is read once here (a re-plan does not scan again).
+  if (redaction) return { tenant, key, canonical, hints, findings, scanned: redaction.scanned, redaction, seed };
   const scanned = await detectInBody(canonical.sent, tenant.scanLimits, monotonicMs);
   return { tenant, key, canonical, hints, findings, scanned, seed };
 }

@@ -19,6 +19,8 @@ import { readCallerRequest } from './caller-request.js';
 import { callerRequestId, echoedRequestId } from './caller-request-id.js';
 import { toGatewayError } from './error-mapping.js';
 import { planInput, planRequest, type PlanInput } from './plan-request.js';
+import { redactRequest } from './redact-request.js';
+import { restored } from './restore-answer.js';
 import { reserve, worstTokens } from './reserve.js';
 import { respond, type RespondContext } from './respond.js';
 
@@ -93,12 +95,21 @@ function respondContext(
     wantsUsage: (input.canonical.body as Json).stream_options?.include_usage === true,
     size: sizeOf(planned.facts),
     signal,
+    redacted: input.redaction?.masking.count ?? 0,
   };
 }
 
 /** What `record` settles, gives back and logs: the request from arrival to what the caller got. */
-function requestRecord(request: FastifyRequest, hold: Hold, outcome: Outcome, delivery: Delivery): RequestRecord {
+function requestRecord(
+  request: FastifyRequest,
+  input: PlanInput,
+  hold: Hold,
+  outcome: Outcome,
+  delivery: Delivery,
+): RequestRecord {
+  const masking = input.redaction?.masking;
   return {
+    ...(masking && masking.count > 0 ? { redacted: { count: masking.count, kinds: [...masking.kinds].sort() } } : {}),
     requestId: request.id,
     callerRequestId: callerRequestId(request),
     keyId: request.apiKey?.id,
@@ -113,26 +124,27 @@ function requestRecord(request: FastifyRequest, hold: Hold, outcome: Outcome, de
 }
 
 /**
- * One request, one line: edge (auth, body in the caller's format) → buildFacts and plan → reserve → relay →
- * respond → record. Each step returns a value to the next; only `respond` writes to the caller and only
- * `record` settles, gives back and logs what the steps returned. A request refused before it is planned and
- * held (its body, schema or pace, the log backlog, a step that throws: an unknown tag, the shared state
- * away) leaves through the error handler, which logs it with `recordEdgeRefusal`.
+ * One request, one line: edge (auth, body in the caller's format) → redact (when the tenant does) → buildFacts and
+ * plan → reserve → relay → restore → respond → record. Each step returns a value to the next; only `respond` writes
+ * to the caller and only `record` settles, gives back and logs what the steps returned. A request refused before it
+ * is planned and held (its body, schema or pace, the log backlog, a step that throws: an unknown tag, the shared
+ * state away) leaves through the error handler, which logs it with `recordEdgeRefusal`.
  */
 function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const { startedMs } = request;
     // Set by the routes' onRequest hook, which refuses the request without one.
     const tenant = request.tenant as Tenant;
-    const canonical = readCallerRequest(caller, endpoint, request.body as Json);
+    const read = readCallerRequest(caller, endpoint, request.body as Json);
+    const { canonical, redaction } = tenant.redaction ? await redactRequest(tenant, caller, read) : { canonical: read };
     const who = { tenant, key: request.apiKey };
-    const input = await planInput(ctx, request, who, canonical);
+    const input = await planInput(ctx, request, who, canonical, redaction);
     const plan = () => planRequest(ctx, input, startedMs);
     const hold = await reserve(ctx, who, await plan(), plan, startedMs);
     const signal = callerGone(reply);
-    const outcome = await relayHeld(ctx, request, input, hold, caller, signal);
+    const outcome = restored(await relayHeld(ctx, request, input, hold, caller, signal), redaction);
     const delivery = await respond(outcome, reply, respondContext(request, caller, input, hold, signal));
-    await record(ctx, requestRecord(request, hold, outcome, delivery));
+    await record(ctx, requestRecord(request, input, hold, outcome, delivery));
     return reply;
   };
   return (request: FastifyRequest, reply: FastifyReply) => ctx.inFlight.track(handle(request, reply));

@@ -20,6 +20,8 @@ export interface RespondContext {
   readonly size: RequestSize;
   /** Cancelled when the caller hangs up. */
   readonly signal: Cancel;
+  /** How many values redaction masked (`x-switchyard-redacted`); 0 when none. */
+  readonly redacted: number;
 }
 
 const STREAM_FAILED = {
@@ -36,6 +38,7 @@ function servedHeaders(ctx: RespondContext, served: Candidate): Record<string, s
   };
   if (ctx.decision.rulesFired.length > 0) headers['x-switchyard-rule'] = ctx.decision.rulesFired.join(',');
   if (ctx.decision.residency) headers['x-switchyard-residency'] = ctx.decision.residency.join(',');
+  if (ctx.redacted > 0) headers['x-switchyard-redacted'] = String(ctx.redacted);
   return headers;
 }
 

@@ -46,6 +46,8 @@ export interface RequestRecord {
   readonly attempts: readonly Attempt[];
   readonly delivery: Delivery;
   readonly log: FastifyBaseLogger;
+  /** How many values redaction masked, and of which kinds (never the values). */
+  readonly redacted?: { readonly count: number; readonly kinds: readonly string[] };
 }
 
 const errorCodeOf = (delivery: Delivery) =>
@@ -92,6 +94,10 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
   if (delivery.ttftMs !== undefined) row.ttftMs = delivery.ttftMs;
   if (delivery.metered?.problem !== undefined) row.rowProblem = delivery.metered.problem;
   if (decision.excluded.length > 0) row.excluded = decision.excluded;
+  if (r.redacted) {
+    row.redactedCount = r.redacted.count;
+    row.redactedKinds = r.redacted.kinds;
+  }
   return row;
 }
 

@@ -1,5 +1,4 @@
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { authOf } from '../../config/route-auth.js';
 import type { GatewayRoute } from '../../config/config-schema.js';
 import type { UpstreamCall } from '../formats/wire-format.js';
@@ -20,23 +19,26 @@ const AZURE_SCOPE = 'https://cognitiveservices.azure.com/.default';
  * session token.
  */
 function awsSigner(url: URL, region: string): Authorize {
-  const signer = new SignatureV4({
-    service: 'bedrock',
-    region,
-    sha256: Hash.bind(null, 'sha256'),
-    credentials: async () => {
-      const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
-      const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
-      if (!accessKeyId || !secretAccessKey)
-        throw new CredentialsError('no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
-      const sessionToken = process.env.AWS_SESSION_TOKEN;
-      return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
-    },
-  });
+  // Loaded with the first Bedrock request: a gateway without Bedrock routes never loads the AWS libraries.
+  let signer: Promise<SignatureV4> | undefined;
+  const load = async () => {
+    const [{ SignatureV4 }, { Hash }] = await Promise.all([
+      import('@smithy/signature-v4'),
+      import('@smithy/hash-node'),
+    ]);
+    return new SignatureV4({
+      service: 'bedrock',
+      region,
+      sha256: Hash.bind(null, 'sha256'),
+      credentials: awsCredentials,
+    });
+  };
   const basePath = url.pathname.replace(/\/$/, '');
   return async (call) => {
     const [path, query] = (basePath + call.path).split('?', 2) as [string, string | undefined];
-    const signed = await signer.sign({
+    const signed = await (
+      await (signer ??= load())
+    ).sign({
       method: 'POST',
       protocol: url.protocol,
       hostname: url.hostname,
@@ -48,6 +50,16 @@ function awsSigner(url: URL, region: string): Authorize {
     });
     return signed.headers;
   };
+}
+
+/** The standard variables, read at each signing so that rotated credentials are used. */
+async function awsCredentials() {
+  const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey)
+    throw new CredentialsError('no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  const sessionToken = process.env.AWS_SESSION_TOKEN;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }
 
 /** A bearer token from a source that caches and renews it (both libraries do), loaded only when a route needs it. */
