@@ -120,6 +120,28 @@ tenants:
   });
 });
 
+describe('secrets in what an upstream says back', () => {
+  it("AWS temporary key ids, OAuth and Entra tokens, and a signature error's canonical request are withheld", async () => {
+    const { redactSecrets } = await import('../src/gateway/relay/redact.js');
+    const said =
+      'The request signature we calculated does not match. ASIAIOSFODNN7EXAMPLE ya29.a0AfH6SMBx-token ' +
+      'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl\n\n' +
+      'The Canonical String for this request should have been\nPOST\nx-amz-security-token:IQoJb3JpZ2luX2VjE';
+    const out = redactSecrets(said, []);
+    expect(out).toContain('The request signature we calculated does not match.');
+    for (const secret of ['ASIAIOSFODNN7EXAMPLE', 'ya29.', 'eyJ0eXAi', 'IQoJb3JpZ2luX2VjE'])
+      expect(out).not.toContain(secret);
+  });
+
+  it("Vertex's global location is the bare endpoint", async () => {
+    const { applyProviderPresets } = await import('../src/config/provider-presets.js');
+    const raw = applyProviderPresets({ routes: [{ id: 'v', provider: 'vertex', region: 'global' }] }) as {
+      routes: { base_url: string }[];
+    };
+    expect(raw.routes[0]!.base_url).toBe('https://aiplatform.googleapis.com');
+  });
+});
+
 describe('config checks for cloud routes', () => {
   it.each([
     ['a Bedrock route with no region', 'format: bedrock, region: [eu-west-1, eu-central-1]', /one AWS region/],

@@ -132,6 +132,7 @@ describe('detector v2 on the harder labelled set', () => {
     ['honorifics without names', 'Mr. '.repeat(12_500)],
     ['almost an email', `${'a.'.repeat(25_000)}@`],
     ['almost a DSN', `postgres://${'u'.repeat(25_000)}:${'p'.repeat(25_000)}`],
+    ['phone words with numbers', 'tel 1234567 '.repeat(4_200)],
   ])('50 KB of %s finishes', { timeout: 2000 }, async (_name, text) => {
     expect(Array.isArray(await detectSensitiveTags([text]))).toBe(true);
   });

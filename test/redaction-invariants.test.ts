@@ -115,3 +115,52 @@ describe('redactBody', () => {
     expect(scanned).toEqual([]);
   });
 });
+
+describe('review mends', () => {
+  it('overlapping spans are masked as their union: no character of either is sent', () => {
+    const masking = new Masking();
+    const text = 'SSN 123-45-6789 Main Street, Springfield, IL 62704';
+    const masked = masking.mask(text, [
+      { start: 4, end: 15, kind: 'ssn', confidence: 1 },
+      { start: 11, end: 50, kind: 'address', confidence: 1 },
+    ]);
+    expect(masked).toBe('SSN [ADDRESS_1]');
+    expect(restoreText(masked, masking.originals)).toBe(text);
+  });
+
+  it('masks the caller’s own text where normalising kept the offsets: nothing else in it changes', async () => {
+    const text = 'Позвоните Ивану: мой телефон +7 912 345-67-89';
+    const { body } = await redactBody({ messages: [{ role: 'user', content: text }] }, new Set(['phone']), undefined);
+    expect((body as { messages: { content: string }[] }).messages[0]!.content).toBe(
+      'Позвоните Ивану: мой телефон [PHONE_1]',
+    );
+  });
+
+  it("a tool call's arguments held back at a finish are let out into that tool call", async () => {
+    const { restored } = await import('../src/gateway/http/restore-answer.js');
+    const masking = new Masking();
+    masking.mask('x', [{ start: 0, end: 1, kind: 'ssn', confidence: 1 }]);
+    const chunk = (delta: object, finish: string | null = null) => ({
+      chunk: {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        model: 'm',
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      },
+    });
+    async function* rest() {
+      yield [chunk({ tool_calls: [{ index: 0, function: { arguments: '{"n":"[SS' } }] })];
+      yield [chunk({}, 'length')];
+    }
+    const outcome = restored(
+      { kind: 'stream', served: {} as never, first: [], rest: rest(), attempts: [], ttftMs: 0 },
+      { masking, scanned: [], restore: true },
+    );
+    let args = '';
+    if (outcome.kind === 'stream')
+      for await (const items of outcome.rest)
+        for (const item of items)
+          if ('chunk' in item) args += item.chunk.choices?.[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? '';
+    expect(args).toBe('{"n":"[SS');
+  });
+});

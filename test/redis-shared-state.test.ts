@@ -1,12 +1,10 @@
-import { once } from 'node:events';
-import { connect, createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyPrefixes, REDIS_URL, redisUp } from './helpers/redis.js';
+import { keyPrefixes, REDIS_URL, redisRelay, redisUp } from './helpers/redis.js';
 import { hashApiKey } from '../src/config/tenant-keys.js';
 import { usdToPico } from '../src/engine/money.js';
 import { isRefusal, type Admission } from '../src/gateway/state/rate-limiter.js';
@@ -77,35 +75,6 @@ function instancesWithMocks(): { mocks: Mocks; gateways: Started[] } {
     if (env.mocks) await closeMocks(env.mocks);
   });
   return env as { mocks: Mocks; gateways: Started[] };
-}
-
-/** A TCP relay in front of Redis, standing in for Redis going away (`cut`) and coming back (`restore`). */
-async function redisRelay() {
-  let cut = false;
-  const sockets = new Set<import('node:net').Socket>();
-  const relay = createServer((client) => {
-    if (cut) return void client.destroy();
-    const upstream = connect(6379, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = () => (client.destroy(), upstream.destroy());
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-  });
-  relay.listen(0, '127.0.0.1');
-  await once(relay, 'listening');
-  return {
-    url: `redis://127.0.0.1:${(relay.address() as AddressInfo).port}`,
-    cut: () => {
-      cut = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    restore: () => void (cut = false),
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => relay.close(() => resolve()));
-    },
-  };
 }
 
 const NOW = Date.UTC(2026, 10, 20, 12);

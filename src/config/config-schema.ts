@@ -156,6 +156,29 @@ export const StateSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The response cache (off unless set): where answers are kept, for how long, how large. A tenant may turn it off or
+ * change its TTL (`tenants[].cache`); a request may with `cache-control`. Restricted traffic never uses a shared store.
+ */
+export const CacheSchema = Type.Object(
+  {
+    /** `memory`: this instance's; `redis`: shared through `state.redis_url`. */
+    store: Type.Union([Type.Literal('memory'), Type.Literal('redis')]),
+    ttl_seconds: Type.Integer({ minimum: 1, maximum: 30 * 86_400, default: 3600 }),
+    /** An answer larger than this (its JSON) is not kept. */
+    max_entry_bytes: Type.Integer({ minimum: 1, default: 256 * 1024 }),
+    /** The most answers the memory store keeps; the least recently used go first. */
+    max_entries: Type.Integer({ minimum: 1, default: 10_000 }),
+    /**
+     * A request at the top level is never cached (`never`, the default); `onprem_memory`: it may use this instance's
+     * memory when an on-prem route served it, never Redis.
+     */
+    restricted: Type.Optional(Type.Union([Type.Literal('never'), Type.Literal('onprem_memory')])),
+  },
+  { additionalProperties: false },
+);
+export type CacheConfig = Static<typeof CacheSchema>;
+
 /** OpenTelemetry: a span per request to an OTLP/HTTP collector (`{otlp_endpoint}/v1/traces`). */
 export const TelemetrySchema = Type.Object(
   {
@@ -178,6 +201,7 @@ export const ConfigSchema = Type.Object(
     server: Type.Optional(ServerSchema),
     store: Type.Optional(StoreSchema),
     state: Type.Optional(StateSchema),
+    cache: Type.Optional(CacheSchema),
     telemetry: Type.Optional(TelemetrySchema),
     sensitivity: Type.Optional(SensitivitySchema),
     /** Tag → regions its data may be processed in. */

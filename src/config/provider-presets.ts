@@ -117,7 +117,9 @@ export function applyProviderPresets(raw: unknown): unknown {
       const settings = { ...preset.settings, ...route };
       const region = typeof settings.region === 'string' ? settings.region : '';
       return {
-        base_url: preset.base_url.replace('{region}', region),
+        // Vertex's `global` location has no regional host: its endpoint is the bare one.
+        base_url:
+          region === 'global' ? preset.base_url.replace('{region}-', '') : preset.base_url.replace('{region}', region),
         ...preset.settings,
         kind: preset.kind,
         format: preset.format,

@@ -55,6 +55,10 @@ export const LogRowSchema = Type.Object({
   callerRequestId: Type.Optional(Type.String()),
   /** The store's virtual key the request came with (its id, never the key); none for a config tenant key. */
   keyId: Type.Optional(Type.String()),
+  /** What the response cache did: `hit`, `miss` or `bypass`; none without a cache. */
+  cache: Type.Optional(Type.String()),
+  /** What a cache hit saved: the kept answer's cost when it was made, USD. */
+  savedUsd: Type.Optional(Type.Number()),
   /** How many values redaction masked in the request, and their kinds; never a value. */
   redactedCount: Type.Optional(Count),
   redactedKinds: Type.Optional(Type.Array(Type.String())),
@@ -121,6 +125,8 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   keyId: optionalText('key_id'),
   excluded: { name: 'excluded', sql: 'JSON', value: (v) => (v === undefined ? null : JSON.stringify(v)) },
   expectedCostUsd: { name: 'expected_cost_usd', sql: 'DOUBLE', value: (v) => v ?? null },
+  cache: optionalText('cache'),
+  savedUsd: { name: 'saved_usd', sql: 'DOUBLE', value: (v) => v ?? null },
   redactedCount: { name: 'redacted_count', sql: 'INTEGER', value: (v) => v ?? null },
   redactedKinds: {
     name: 'redacted_kinds',

@@ -132,6 +132,20 @@ export const TenantSchema = Type.Object(
     /** Mask these kinds of what the detector finds before planning; restore them in the answer (docs/redaction.md). */
     redaction: Type.Optional(RedactionSchema),
     /**
+     * The response cache for this tenant, when the config has one: `enabled: false` keeps its requests out; its own
+     * TTL; `nondeterministic: true` caches answers sampled with temperature > 0 and no seed too.
+     */
+    cache: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          ttl_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 86_400 })),
+          nondeterministic: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /**
      * The level a request with content the detector cannot read (an image, a PDF, past the decoding bound) needs; the
      * top level by default.
      */

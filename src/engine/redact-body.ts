@@ -1,4 +1,4 @@
-import { detectInBody, detectSpans } from './detect-sensitive.js';
+import { detectInBody, detectSpans, SCAN_FAILED } from './detect-sensitive.js';
 import { normaliseForDetection } from './detect/normalise.js';
 import { kindsAfterRedaction, Masking } from './redaction.js';
 import type { ScanLimits } from './request-text.js';
@@ -48,12 +48,19 @@ export async function redactBody(
 ): Promise<RedactedBody> {
   const masking = new Masking();
   const before = await detectInBody(body, limits, clock);
+  // A scan that did not complete relaxes nothing: the body goes as it came, at its unredacted level.
+  if (before.includes(SCAN_FAILED)) return { body, masking, scanned: before, before };
   let masked: unknown;
   try {
     eachString(body, (s) => masking.reserve(s));
     masked = await mapStrings(body, async (s) => {
       const spans = (await detectSpans(s, { names: kinds.has('person') })).filter((span) => kinds.has(span.kind));
-      return spans.length === 0 ? s : masking.mask(normaliseForDetection(s), spans);
+      if (spans.length === 0) return s;
+      // The spans are offsets into the text as normalised. Where normalising kept every offset (a look-alike letter, a
+      // wide digit), the caller's own text is masked; else (escapes written out, hidden characters dropped) the
+      // normalised text is sent, masked.
+      const normalised = normaliseForDetection(s);
+      return masking.mask(normalised.length === s.length ? s : normalised, spans);
     });
   } catch {
     return { body, masking: new Masking(), scanned: before, before };

@@ -99,14 +99,18 @@ export class Masking {
   }
 }
 
-/** The longest span wins where spans overlap (a name inside an address is masked with the address). */
+/**
+ * Overlapping spans become one, their union, named after the widest (a name inside an address is masked with the
+ * address): no character of either is left unmasked.
+ */
 function nonOverlapping(spans: readonly Span[]): Span[] {
   const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: Span[] = [];
   for (const s of sorted) {
     const last = kept[kept.length - 1];
     if (last && s.start < last.end) {
-      if (s.end - s.start > last.end - last.start) kept[kept.length - 1] = s;
+      const widest = s.end - s.start > last.end - last.start ? s : last;
+      kept[kept.length - 1] = { ...widest, start: last.start, end: Math.max(last.end, s.end) };
       continue;
     }
     kept.push(s);

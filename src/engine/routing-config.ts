@@ -89,6 +89,8 @@ export interface Tenant {
   readonly alerts?: AlertsConfig;
   /** The kinds masked before planning (`redaction`), and whether the answer gets the original values back. */
   readonly redaction?: { readonly kinds: ReadonlySet<string>; readonly restore: boolean };
+  /** Its use of the response cache (the gateway reads it; the planner does not). */
+  readonly cache?: TenantConfig['cache'];
 }
 
 /** Everything the planner needs that changes only when the config is (re)loaded. */
@@ -249,6 +251,7 @@ function buildTenant(config: TenantConfig, scanLimits: ScanLimits): Tenant {
     ...(config.slo_ms === undefined ? {} : { sloMs: config.slo_ms }),
     ...(config.models === undefined ? {} : { models: new Set(config.models) }),
     ...(config.alerts === undefined ? {} : { alerts: config.alerts }),
+    ...(config.cache === undefined ? {} : { cache: config.cache }),
     ...(config.redaction === undefined
       ? {}
       : { redaction: { kinds: new Set(config.redaction.kinds), restore: config.redaction.restore ?? true } }),

@@ -151,6 +151,7 @@ export function buildApp(loaded: LoadedConfig, deps: GatewayDeps, options: AppOp
     await deps.limiter.close();
     await deps.health.close();
     await deps.cluster?.close();
+    await deps.caches?.shared?.close();
     await deps.tracer?.close();
     await queries.close();
     await deps.alertClaims?.close?.();

@@ -10,6 +10,9 @@ import { VERSION } from '../version.js';
 import type { Store } from '../store/store.js';
 import type { AlertClaims } from './record/budget-alerts.js';
 import { RedisAlertClaims } from './state/redis-alert-claims.js';
+import type { ResponseCaches } from './cache/cache-step.js';
+import { RedisResponseCache } from './cache/redis-response-cache.js';
+import { MemoryResponseCache } from './cache/response-cache.js';
 import { keyIdOf } from './state/holders.js';
 import { logDirOf } from './runtime.js';
 import type { CircuitOptions } from './state/circuit-breaker.js';
@@ -55,6 +58,8 @@ export interface GatewayDeps {
   readonly logDir?: string;
   /** With shared state: the other instances, for a reload that reaches them all. */
   readonly cluster?: ClusterReload;
+  /** With `cache:`: where answers are kept (this instance's memory, and Redis with `store: redis`). */
+  readonly caches?: ResponseCaches;
 }
 
 export interface DefaultDepsOptions {
@@ -105,8 +110,20 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
   const random = options.random ?? Math.random;
   const telemetry = loaded.file.telemetry;
   const tracing = telemetry ? { tracer: RequestTracer.create(telemetry, VERSION) } : {};
+  const caches = await cachesFor(loaded, clock);
   if (!state)
-    return { ledger, limiter: new MemoryRateLimiter(), health, sink, clock, random, logDir: dir, ...tracing, ...store };
+    return {
+      ledger,
+      limiter: new MemoryRateLimiter(),
+      health,
+      sink,
+      clock,
+      random,
+      logDir: dir,
+      ...tracing,
+      ...store,
+      ...caches,
+    };
   const limiter = await RedisRateLimiter.connect(
     state.redis_url,
     state.key_prefix ?? DEFAULT_KEY_PREFIX,
@@ -139,7 +156,19 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
     ...(alertClaims ? { alertClaims } : {}),
     logDir: dir,
     ...store,
+    ...caches,
   };
+}
+
+/** The response cache's stores, with `cache:`: memory always, Redis beside it with `store: redis`. */
+async function cachesFor(loaded: LoadedConfig, clock: Clock): Promise<{ caches?: ResponseCaches }> {
+  const config = loaded.file.cache;
+  if (!config) return {};
+  const memory = new MemoryResponseCache(config.max_entries, () => clock.now());
+  const state = loaded.file.state;
+  if (config.store !== 'redis' || !state) return { caches: { config, memory } };
+  const shared = await RedisResponseCache.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
+  return { caches: { config, memory, shared } };
 }
 
 const DEFAULT_KEY_PREFIX = 'switchyard';

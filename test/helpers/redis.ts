@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 
@@ -27,5 +28,34 @@ export function keyPrefixes(label: string): () => string {
     const p = `${label}:${randomUUID().slice(0, 8)}`;
     prefixes.push(p);
     return p;
+  };
+}
+
+/** A TCP relay in front of Redis, standing in for Redis going away (`cut`) and coming back (`restore`). */
+export async function redisRelay() {
+  let cut = false;
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    if (cut) return void client.destroy();
+    const upstream = connect(6379, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = () => (client.destroy(), upstream.destroy());
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  relay.listen(0, '127.0.0.1');
+  await once(relay, 'listening');
+  return {
+    url: `redis://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    cut: () => {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore: () => void (cut = false),
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
   };
 }

@@ -21,6 +21,7 @@ const BUSINESS =
 /** North America's written forms: an area code and exchange that cannot start with 0 or 1. */
 const NANP = /(?<![\d-])(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[-.])[2-9]\d{2}[-.]\d{4}(?![\d-])/g;
 
+const MAX_WINDOWS = 32;
 const INTERNATIONAL = /\+\s?\d/;
 const SEVEN_DIGITS = /\d(?:\D{0,3}\d){6}/;
 
@@ -42,7 +43,10 @@ export function phoneSpans(text: string): Span[] {
   for (const m of text.matchAll(NANP)) add(m.index ?? 0, (m.index ?? 0) + m[0].length, 0.8);
   // National formats, after a phone word: the first country whose plan allows the number.
   if (!SEVEN_DIGITS.test(text)) return spans;
+  let windows = 0;
   for (const word of text.matchAll(PHONE_WORD)) {
+    // Bounded: a text of nothing but phone words costs 32 look-ups at most, not one per word.
+    if (++windows > MAX_WINDOWS) break;
     const from = (word.index ?? 0) + word[0].length;
     const window = text.slice(from, from + 48);
     if (!SEVEN_DIGITS.test(window)) continue;

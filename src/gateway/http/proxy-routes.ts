@@ -21,6 +21,7 @@ import { toGatewayError } from './error-mapping.js';
 import { planInput, planRequest, type PlanInput } from './plan-request.js';
 import { redactRequest } from './redact-request.js';
 import { restored } from './restore-answer.js';
+import { cacheUse, keeping, lookup, type CacheStatus, type CacheUse } from '../cache/cache-step.js';
 import { reserve, worstTokens } from './reserve.js';
 import { respond, type RespondContext } from './respond.js';
 
@@ -87,6 +88,7 @@ function respondContext(
   input: PlanInput,
   { planned }: Hold,
   signal: Cancel,
+  cache: CacheStatus | undefined,
 ): RespondContext {
   return {
     caller,
@@ -96,8 +98,12 @@ function respondContext(
     size: sizeOf(planned.facts),
     signal,
     redacted: input.redaction?.masking.count ?? 0,
+    ...(cache ? { cache } : {}),
   };
 }
+
+const cacheStatus = (use: CacheUse | undefined, hit: unknown): CacheStatus => (!use ? 'bypass' : hit ? 'hit' : 'miss');
+const topLevel = (ctx: AppContext) => ctx.runtime.current.loaded.routing.sensitivity.levels.at(-1) ?? '';
 
 /** What `record` settles, gives back and logs: the request from arrival to what the caller got. */
 function requestRecord(
@@ -106,9 +112,11 @@ function requestRecord(
   hold: Hold,
   outcome: Outcome,
   delivery: Delivery,
+  cache: { readonly status: CacheStatus; readonly savedPico: bigint } | undefined,
 ): RequestRecord {
   const masking = input.redaction?.masking;
   return {
+    ...(cache ? { cache } : {}),
     ...(masking && masking.count > 0 ? { redacted: { count: masking.count, kinds: [...masking.kinds].sort() } } : {}),
     requestId: request.id,
     callerRequestId: callerRequestId(request),
@@ -140,11 +148,31 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const who = { tenant, key: request.apiKey };
     const input = await planInput(ctx, request, who, canonical, redaction);
     const plan = () => planRequest(ctx, input, startedMs);
-    const hold = await reserve(ctx, who, await plan(), plan, startedMs);
+    const planned = await plan();
+    const cache = cacheUse(
+      ctx.caches,
+      tenant,
+      endpoint,
+      canonical.body as Json,
+      planned.decision,
+      topLevel(ctx),
+      request.headers,
+    );
+    const hit = cache && (await lookup(cache, planned.decision, planned.facts.stream));
+    // A hit costs nothing and holds nothing: no reservation, no place in flight, no upstream.
+    const hold = hit
+      ? { planned, reservations: [], admissions: [] }
+      : await reserve(ctx, who, planned, plan, startedMs);
     const signal = callerGone(reply);
-    const outcome = restored(await relayHeld(ctx, request, input, hold, caller, signal), redaction);
-    const delivery = await respond(outcome, reply, respondContext(request, caller, input, hold, signal));
-    await record(ctx, requestRecord(request, input, hold, outcome, delivery));
+    const relayed = hit ? hit.outcome : await relayHeld(ctx, request, input, hold, caller, signal);
+    const outcome = restored(cache && !hit ? keeping(cache, relayed) : relayed, redaction);
+    const cached = ctx.caches && { status: cacheStatus(cache, hit), savedPico: hit ? hit.savedPico : 0n };
+    const delivery = await respond(
+      outcome,
+      reply,
+      respondContext(request, caller, input, hold, signal, cached?.status),
+    );
+    await record(ctx, requestRecord(request, input, hold, outcome, delivery, cached));
     return reply;
   };
   return (request: FastifyRequest, reply: FastifyReply) => ctx.inFlight.track(handle(request, reply));

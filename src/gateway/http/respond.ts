@@ -8,6 +8,7 @@ import type { Cancel } from '../relay/cancel.js';
 import { StreamMeter } from '../relay/meter.js';
 import type { Delivery, Outcome } from '../outcome.js';
 import type { RequestSize } from '../relay/usage.js';
+import type { CacheStatus } from '../cache/cache-step.js';
 
 export interface RespondContext {
   /** The format the caller speaks: its answers, streams and errors are written in it. */
@@ -22,6 +23,8 @@ export interface RespondContext {
   readonly signal: Cancel;
   /** How many values redaction masked (`x-switchyard-redacted`); 0 when none. */
   readonly redacted: number;
+  /** What the response cache did (`x-switchyard-cache`), when the gateway has one. */
+  readonly cache?: CacheStatus;
 }
 
 const STREAM_FAILED = {
@@ -39,6 +42,7 @@ function servedHeaders(ctx: RespondContext, served: Candidate): Record<string, s
   if (ctx.decision.rulesFired.length > 0) headers['x-switchyard-rule'] = ctx.decision.rulesFired.join(',');
   if (ctx.decision.residency) headers['x-switchyard-residency'] = ctx.decision.residency.join(',');
   if (ctx.redacted > 0) headers['x-switchyard-redacted'] = String(ctx.redacted);
+  if (ctx.cache) headers['x-switchyard-cache'] = ctx.cache;
   return headers;
 }
 

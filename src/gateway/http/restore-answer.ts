@@ -8,6 +8,7 @@ const inJson = (value: string) => JSON.stringify(value).slice(1, -1);
 
 /** An answer in the gateway's shape with its placeholders put back: message text and tool-call arguments. */
 function restoreAnswer(answer: Json, originals: ReadonlyMap<string, string>): Json {
+  if (!Array.isArray(answer.choices)) return answer; // embeddings: nothing said back
   return {
     ...answer,
     choices: ((answer.choices ?? []) as Json[]).map((choice) => {
@@ -56,6 +57,14 @@ async function* restoreStream(
     for (const [key, r] of restorers) if (key.startsWith(prefix)) out += r.flush();
     return out;
   };
+  /** What a choice's tool calls still hold, as deltas of their arguments, when the choice finishes. */
+  const flushTools = (i: string): Json[] =>
+    [...restorers]
+      .filter(([key]) => key.startsWith(`${i}:tool:`))
+      .flatMap(([key, r]) => {
+        const rest = r.flush();
+        return rest ? [{ index: Number(key.slice(`${i}:tool:`.length)), function: { arguments: rest } }] : [];
+      });
   let last: Json | undefined;
   const restoreItem = (item: StreamItem): StreamItem => {
     if ('error' in item) return item;
@@ -70,7 +79,7 @@ async function* restoreStream(
           let content = typeof delta.content === 'string' ? through(`${i}:text`, delta.content) : delta.content;
           // A finish lets out what this choice still holds: text held back that never became a placeholder.
           if (choice.finish_reason) content = (content ?? '') + flush(`${i}:text`);
-          const calls = Array.isArray(delta.tool_calls)
+          let calls = Array.isArray(delta.tool_calls)
             ? (delta.tool_calls as Json[]).map((call) =>
                 typeof call.function?.arguments === 'string'
                   ? {
@@ -83,6 +92,10 @@ async function* restoreStream(
                   : call,
               )
             : undefined;
+          if (choice.finish_reason) {
+            const held = flushTools(i);
+            if (held.length > 0) calls = [...(calls ?? []), ...held];
+          }
           return {
             ...choice,
             delta: { ...delta, ...(content === undefined ? {} : { content }), ...(calls ? { tool_calls: calls } : {}) },
@@ -112,7 +125,11 @@ export function restored(outcome: Outcome, redaction: RequestRedaction | undefin
       return { ...outcome, answer: restoreAnswer(outcome.answer, originals) };
     case 'raw-answer': {
       const { text, ...rest } = outcome;
-      return { ...rest, kind: 'answer', answer: restoreAnswer(JSON.parse(text) as Json, originals) };
+      try {
+        return { ...rest, kind: 'answer', answer: restoreAnswer(JSON.parse(text) as Json, originals) };
+      } catch {
+        return outcome; // read as an answer already, so this is not reached; if it were, the placeholders stay
+      }
     }
     case 'stream':
       return { ...outcome, first: [], rest: restoreStream(outcome.first, outcome.rest, originals) };

@@ -55,6 +55,18 @@ export class GatewayMetrics {
     labelNames: ['route'],
     registers: [this.registry],
   });
+  readonly cache = new Counter({
+    name: 'switchyard_cache_requests_total',
+    help: 'Requests of tenants that use the response cache, by tenant and outcome (hit, miss, bypass)',
+    labelNames: ['tenant', 'status'],
+    registers: [this.registry],
+  });
+  readonly cacheSaved = new Counter({
+    name: 'switchyard_cache_saved_usd_total',
+    help: 'What cache hits would have cost, USD, by tenant',
+    labelNames: ['tenant'],
+    registers: [this.registry],
+  });
   readonly cost = new Counter({
     name: 'switchyard_cost_usd_total',
     help: 'Metered cost in USD by tenant and route',

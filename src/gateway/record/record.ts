@@ -48,6 +48,8 @@ export interface RequestRecord {
   readonly log: FastifyBaseLogger;
   /** How many values redaction masked, and of which kinds (never the values). */
   readonly redacted?: { readonly count: number; readonly kinds: readonly string[] };
+  /** What the response cache did, and what a hit saved (the kept answer's cost when it was made). */
+  readonly cache?: { readonly status: 'hit' | 'miss' | 'bypass'; readonly savedPico: bigint };
 }
 
 const errorCodeOf = (delivery: Delivery) =>
@@ -98,6 +100,10 @@ function logRow(r: RequestRecord, latencyMs: number): LogRow {
     row.redactedCount = r.redacted.count;
     row.redactedKinds = r.redacted.kinds;
   }
+  if (r.cache) {
+    row.cache = r.cache.status;
+    if (r.cache.status === 'hit') row.savedUsd = Number(r.cache.savedPico) / 1e12;
+  }
   return row;
 }
 
@@ -136,6 +142,10 @@ export async function record(deps: RecordDeps, r: RequestRecord): Promise<void> 
   const route = served?.route ?? 'none';
   if (!served && r.attempts.length === 0 && delivery.error) m.denied.inc({ code: delivery.error.code });
   m.countRequest(route, served?.kind ?? 'none', delivery.status);
+  if (r.cache) {
+    m.cache.inc({ tenant: facts.tenant, status: r.cache.status });
+    if (r.cache.savedPico > 0n) m.cacheSaved.inc({ tenant: facts.tenant }, Number(r.cache.savedPico) / 1e12);
+  }
   deps.live?.observe(route, served?.kind ?? 'none', decision.sensitivity, errorCodeOf(delivery), latencyMs, now);
   if (served) {
     const ttftS = facts.stream && delivery.ttftMs !== undefined ? delivery.ttftMs / 1000 : undefined;

@@ -110,7 +110,11 @@ export function createRelay(deps: RelayDeps) {
   const { pools, clock } = deps;
   const attempt = withRouteHealth(deps.health, clock)((_candidate, req) => sendAttempt(req));
   // Keys the decision's routes send upstream: an upstream error that echoes one is redacted.
-  const keysOf = (decision: Decision) => decision.candidates.flatMap((c) => pools.get(c.route).route.api_key ?? []);
+  // With the environment's AWS secret and session token: Bedrock's signature errors may echo the latter.
+  const keysOf = (decision: Decision) => [
+    ...decision.candidates.flatMap((c) => pools.get(c.route).route.api_key ?? []),
+    ...[process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN].filter((v): v is string => !!v),
+  ];
 
   return async function relay(req: RelayRequest): Promise<Outcome> {
     const attempts: Attempt[] = [];

@@ -71,9 +71,13 @@ function bearer(token: () => Promise<string>): Authorize {
 function googleToken(): () => Promise<string> {
   let client: Promise<{ getAccessToken(): Promise<{ token?: string | null }> }> | undefined;
   return async () => {
-    client ??= import('google-auth-library').then(({ GoogleAuth }) =>
-      new GoogleAuth({ scopes: GOOGLE_SCOPE }).getClient(),
-    );
+    // A failed lookup (the metadata server not up yet) is tried again on the next request, not kept.
+    client ??= import('google-auth-library')
+      .then(({ GoogleAuth }) => new GoogleAuth({ scopes: GOOGLE_SCOPE }).getClient())
+      .catch((err: unknown) => {
+        client = undefined;
+        throw err;
+      });
     const { token } = await (await client).getAccessToken();
     if (!token) throw new CredentialsError('the Google credentials gave no access token');
     return token;

@@ -21,14 +21,29 @@ const header = (headers: MessageHeaders, name: string) => {
  */
 class EventStreamDecoder implements EventDecoder {
   private buffered = Buffer.alloc(0);
+  /** Pieces of a message still arriving, joined once it is whole (not at every piece: that is quadratic). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private needed = 0;
 
   push(bytes: Uint8Array): SseEvent[] {
-    this.buffered = this.buffered.length === 0 ? Buffer.from(bytes) : Buffer.concat([this.buffered, bytes]);
+    if (this.needed > 0 && this.pendingBytes + bytes.length < this.needed) {
+      this.pending.push(Buffer.from(bytes));
+      this.pendingBytes += bytes.length;
+      return [];
+    }
+    this.buffered = Buffer.concat([this.buffered, ...this.pending, bytes]);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.needed = 0;
     const events: SseEvent[] = [];
     while (this.buffered.length >= 4) {
       const length = this.buffered.readUInt32BE(0);
       if (length > MAX_MESSAGE_BYTES) throw new UnreadableAnswerError('an event-stream message is over 16 MiB');
-      if (this.buffered.length < length) break;
+      if (this.buffered.length < length) {
+        this.needed = length - this.buffered.length;
+        break;
+      }
       events.push(eventOf(this.buffered.subarray(0, length)));
       this.buffered = this.buffered.subarray(length);
     }
@@ -36,7 +51,8 @@ class EventStreamDecoder implements EventDecoder {
   }
 
   end(): SseEvent[] {
-    if (this.buffered.length > 0) throw new UnreadableAnswerError('the event stream ended inside a message');
+    if (this.buffered.length > 0 || this.pendingBytes > 0)
+      throw new UnreadableAnswerError('the event stream ended inside a message');
     return [];
   }
 }

@@ -85,6 +85,8 @@ export function toGeminiRequest(body: Json): Json {
   if (stop !== undefined && stop !== null) generation.stopSequences = Array.isArray(stop) ? stop : [stop];
   if (body.response_format?.type === 'json_object' || body.response_format?.type === 'json_schema')
     generation.responseMimeType = 'application/json';
+  if (body.response_format?.type === 'json_schema' && body.response_format.json_schema?.schema)
+    generation.responseJsonSchema = body.response_format.json_schema.schema;
   const out: Json = { contents };
   if (system.length > 0) out.systemInstruction = { parts: [{ text: system.join('\n\n') }] };
   if (Object.keys(generation).length > 0) out.generationConfig = generation;
