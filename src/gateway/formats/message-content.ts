@@ -1,5 +1,16 @@
 /** What every translating format reads alike out of an OpenAI message: its text, and a tool call's arguments. */
 
+/** An OpenAI chat message as the translating formats read it. */
+export interface OpenAiMessage {
+  role: string;
+  content?: unknown;
+  tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
+}
+
+/** A content part of an OpenAI message, as the formats write one back. */
+export type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
 /** A message's text: its string content, or its text parts joined (images and other parts carry none). */
 export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;

@@ -1,18 +1,9 @@
-import { parseArguments, textOf } from '../message-content.js';
+import { parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
 import type { Json } from '../wire-format.js';
 import type { AnthropicBlock, AnthropicMessage } from './anthropic-types.js';
 
 /** Messages needs `max_tokens`; OpenAI callers may leave it out. */
 export const DEFAULT_MAX_TOKENS = 4096;
-
-interface OpenAiMessage {
-  role: string;
-  content?: unknown;
-  tool_calls?: { id: string; function: { name: string; arguments: string } }[];
-  tool_call_id?: string;
-}
-
-type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
 function blocksOf(content: unknown): AnthropicBlock[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];

@@ -1,4 +1,4 @@
-import { parseArguments, textOf } from '../message-content.js';
+import { parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
 import type { Json } from '../wire-format.js';
 import { DEFAULT_MAX_TOKENS } from '../anthropic/anthropic-request.js';
 
@@ -12,13 +12,6 @@ export type ConverseBlock =
 interface ConverseMessage {
   role: 'user' | 'assistant';
   content: ConverseBlock[];
-}
-
-interface OpenAiMessage {
-  role: string;
-  content?: unknown;
-  tool_calls?: { id: string; function: { name: string; arguments: string } }[];
-  tool_call_id?: string;
 }
 
 function blocksOf(content: unknown): ConverseBlock[] {
@@ -104,8 +97,6 @@ export const modelOfPath = (path: string | undefined) =>
 function textOfResult(content: readonly ({ text?: string; json?: unknown } | undefined)[]): string {
   return content.map((c) => c?.text ?? (c?.json === undefined ? '' : JSON.stringify(c.json))).join('');
 }
-
-type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
 /**
  * A Converse request as an OpenAI chat request (the mock upstream serves Bedrock through it): the reverse of

@@ -1,12 +1,5 @@
-import { parseArguments, textOf } from '../message-content.js';
+import { parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
 import type { Json } from '../wire-format.js';
-
-interface OpenAiMessage {
-  role: string;
-  content?: unknown;
-  tool_calls?: { id: string; function: { name: string; arguments: string } }[];
-  tool_call_id?: string;
-}
 
 /** A Gemini part (the shapes Switchyard reads and writes). */
 export type GeminiPart =
@@ -111,8 +104,6 @@ export function toGeminiRequest(body: Json): Json {
 /** The model in a `generateContent` path (`…/models/{model}:generateContent`). */
 export const modelOfPath = (path: string | undefined) =>
   decodeURIComponent(/\/models\/([^/:]+):/.exec(path ?? '')?.[1] ?? '');
-
-type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
 /** A `generateContent` request as an OpenAI chat request (the mock upstream serves Gemini through it). */
 export function fromGeminiRequest(body: Json, path?: string): Json {
