@@ -98,6 +98,12 @@ describe('the memory cache', () => {
       ['hit', maker],
     ]);
     expect(rows.slice(1).map((r) => Number(r.cost_usd))).toEqual([0, 0]);
+    // The hit rate and what the hits saved, in /admin/spend.
+    const spend = await request(`${gw.url}/admin/spend`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const cache = ((await spend.body.json()) as { cache: Record<string, unknown>[] }).cache;
+    expect(cache).toEqual([
+      { tenant: 'a', hits: 2, misses: 1, bypasses: 0, saved_usd: expect.any(Number), hit_rate: 2 / 3 },
+    ]);
     expect(rows[1]!.saved_usd).toBe(rows[0]!.cost_usd === undefined ? undefined : Number(rows[0]!.cost_usd));
   });
 
