@@ -302,3 +302,44 @@ describe('credentials', () => {
     }
   });
 });
+
+describe("Gemini 3's thought signatures", () => {
+  it('ride in the tool-call id and go back beside their call, as Gemini 3 requires', async () => {
+    const { geminiFormat } = await import('../src/gateway/formats/gemini/gemini-format.js');
+    const answer = geminiFormat.readAnswer(
+      'chat',
+      JSON.stringify({
+        candidates: [
+          {
+            content: {
+              role: 'model',
+              parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'c2lnLTE=' }],
+            },
+            finishReason: 'STOP',
+          },
+        ],
+        usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 3 },
+      }),
+    );
+    const call = answer.choices[0].message.tool_calls[0];
+    const next = geminiFormat.buildCall(
+      'chat',
+      {
+        model: 'gemini-3-pro',
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: null, tool_calls: [call] },
+          { role: 'tool', tool_call_id: call.id, content: '18°C' },
+        ],
+      },
+      'gemini-3-pro',
+      'k',
+    );
+    const contents = (JSON.parse(next.body) as { contents: { parts: Record<string, unknown>[] }[] }).contents;
+    expect(contents[1]!.parts[0]).toEqual({
+      functionCall: { id: 'call_0', name: 'get_weather', args: { city: 'Paris' } },
+      thoughtSignature: 'c2lnLTE=',
+    });
+    expect(contents[2]!.parts[0]).toMatchObject({ functionResponse: { id: 'call_0', name: 'get_weather' } });
+  });
+});

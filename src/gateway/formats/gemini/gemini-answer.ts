@@ -1,5 +1,6 @@
 import { parseArguments } from '../message-content.js';
 import { parseObject, UnreadableAnswerError, type Json } from '../wire-format.js';
+import { SIGNATURE, splitCallId } from './gemini-call-ids.js';
 import type { GeminiPart } from './gemini-request.js';
 
 const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
@@ -54,12 +55,16 @@ export function geminiUsage(u: Json | undefined): UsageMetadata & { totalTokenCo
   };
 }
 
-/** A function call part as an OpenAI tool call (Gemini's `id` when it gives one). */
-export const toolCallOf = (call: Json, index: number) => ({
-  id: typeof call.id === 'string' ? call.id : `call_${index}`,
-  type: 'function',
-  function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
-});
+/** A function call part as an OpenAI tool call (Gemini's `id` when it gives one, its signature kept in the id). */
+export const toolCallOf = (part: Json, index: number) => {
+  const call = part.functionCall as Json;
+  const id = typeof call.id === 'string' ? call.id : `call_${index}`;
+  return {
+    id: typeof part.thoughtSignature === 'string' ? `${id}${SIGNATURE}${part.thoughtSignature}` : id,
+    type: 'function',
+    function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
+  };
+};
 
 /** A `generateContent` response (from a Gemini or Vertex route) as an OpenAI chat completion. */
 export function readGeminiAnswer(text: string): Json {
@@ -72,7 +77,7 @@ export function readGeminiAnswer(text: string): Json {
       .filter((p) => typeof p.text === 'string' && p.thought !== true)
       .map((p) => p.text as string)
       .join('');
-    const calls = parts.filter((p) => p.functionCall).map((p, i) => toolCallOf(p.functionCall, i));
+    const calls = parts.filter((p) => p.functionCall).map((p, i) => toolCallOf(p, i));
     return {
       index,
       message: {
@@ -103,7 +108,11 @@ export function writeGeminiAnswer(answer: Json): string {
     if (choice.message?.content) parts.push({ text: choice.message.content });
     for (const c of (choice.message?.tool_calls ?? []) as Json[]) {
       const args = parseArguments(c.function.arguments);
-      parts.push({ functionCall: { id: c.id, name: c.function.name, args } });
+      const { id, thoughtSignature } = splitCallId(String(c.id));
+      parts.push({
+        functionCall: { id, name: c.function.name, args },
+        ...(thoughtSignature ? { thoughtSignature } : {}),
+      });
     }
     return {
       content: { role: 'model', parts },

@@ -1,4 +1,5 @@
 import { parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
+import { SIGNATURE, splitCallId } from './gemini-call-ids.js';
 import type { Json } from '../wire-format.js';
 
 /** A Gemini part (the shapes Switchyard reads and writes). */
@@ -6,7 +7,7 @@ export type GeminiPart =
   | { text: string; thought?: boolean }
   | { inlineData: { mimeType: string; data: string } }
   | { fileData: { mimeType?: string; fileUri: string } }
-  | { functionCall: { id?: string; name: string; args: unknown } }
+  | { functionCall: { id?: string; name: string; args: unknown }; thoughtSignature?: string }
   | { functionResponse: { id?: string; name: string; response: unknown } };
 
 function partsOf(content: unknown): GeminiPart[] {
@@ -55,14 +56,18 @@ export function toGeminiRequest(body: Json): Json {
   for (const m of (body.messages as OpenAiMessage[] | undefined) ?? []) {
     if (m.role === 'system' || m.role === 'developer') system.push(textOf(m.content));
     else if (m.role === 'tool') {
-      const id = m.tool_call_id ?? '';
+      const full = m.tool_call_id ?? '';
+      const { id } = splitCallId(full);
       push('user', [
-        { functionResponse: { id, name: callNames.get(id) ?? id, response: { content: textOf(m.content) } } },
+        { functionResponse: { id, name: callNames.get(full) ?? id, response: { content: textOf(m.content) } } },
       ]);
     } else if (m.role === 'assistant') {
       const calls: GeminiPart[] = (m.tool_calls ?? []).map((c) => {
         callNames.set(c.id, c.function.name);
-        return { functionCall: { id: c.id, name: c.function.name, args: parseArguments(c.function.arguments) } };
+        // The call's thought signature goes back beside it, as Gemini 3 requires.
+        const { id, thoughtSignature } = splitCallId(c.id);
+        const args = parseArguments(c.function.arguments);
+        return { functionCall: { id, name: c.function.name, args }, ...(thoughtSignature ? { thoughtSignature } : {}) };
       });
       push('model', [...partsOf(m.content), ...calls]);
     } else push('user', partsOf(m.content));
@@ -123,7 +128,7 @@ export function fromGeminiRequest(body: Json, path?: string): Json {
       else if (p.fileData) parts.push({ type: 'image_url', image_url: { url: p.fileData.fileUri } });
       else if (p.functionCall)
         calls.push({
-          id: p.functionCall.id ?? p.functionCall.name,
+          id: `${p.functionCall.id ?? p.functionCall.name}${p.thoughtSignature ? `${SIGNATURE}${p.thoughtSignature}` : ''}`,
           type: 'function',
           function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) },
         });

@@ -1,6 +1,7 @@
 import { sseData, type SseEvent } from '../sse.js';
 import { chatChunk, parseObject, usageChunk, type Json, type StreamItem, type StreamWriter } from '../wire-format.js';
 import { finishOf, geminiUsage, REASON_OF_FINISH, toolCallOf, usageOfGemini } from './gemini-answer.js';
+import { splitCallId } from './gemini-call-ids.js';
 
 /**
  * `streamGenerateContent?alt=sse`: each event a whole `GenerateContentResponse` with the next parts; function calls
@@ -36,8 +37,7 @@ export function createGeminiStreamReader(): (event: SseEvent) => StreamItem[] {
     for (const part of (candidate?.content?.parts ?? []) as Json[]) {
       if (typeof part.text === 'string' && part.text !== '' && part.thought !== true)
         items.push(chunk({ content: part.text }));
-      if (part.functionCall)
-        items.push(chunk({ tool_calls: [{ index: tools, ...toolCallOf(part.functionCall, tools++) }] }));
+      if (part.functionCall) items.push(chunk({ tool_calls: [{ index: tools, ...toolCallOf(part, tools++) }] }));
     }
     if (candidate?.finishReason && !finished) {
       finished = true;
@@ -73,7 +73,8 @@ export function createGeminiStreamWriter(): StreamWriter {
     },
     end() {
       const parts = [...calls.values()].map((c) => ({
-        functionCall: { id: c.id, name: c.name, args: JSON.parse(c.args || '{}') as unknown },
+        functionCall: { id: splitCallId(c.id).id, name: c.name, args: JSON.parse(c.args || '{}') as unknown },
+        ...(splitCallId(c.id).thoughtSignature ? { thoughtSignature: splitCallId(c.id).thoughtSignature } : {}),
       }));
       return sseData({
         candidates: [{ content: { role: 'model', parts }, finishReason: finish, index: 0 }],
