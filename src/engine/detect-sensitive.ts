@@ -3,7 +3,7 @@ import { clinicalSpans, isMeasured } from './detect/clinical.js';
 import { EDUCATION, FICTION, FIRST_PERSON, NOT_ABOUT_SELF, PLACEHOLDER } from './detect/context.js';
 import { contextSpans } from './detect/context-patterns.js';
 import { financeSpans } from './detect/finance.js';
-import { identifierSpans } from './detect/identifiers.js';
+import { identifierSpans, mayHoldEmail } from './detect/identifiers.js';
 import { normaliseForDetection } from './detect/normalise.js';
 import { secretSpans } from './detect/secrets.js';
 import type { FindingKind, Span } from './detect/spans.js';
@@ -74,7 +74,6 @@ const secretlint = lazily(() => import('./detect/secretlint.js'));
 /** Enough digits for any identifier the layers know (the shortest, a phone or an SSN, has seven or more). */
 const MANY_DIGITS = /\d(?:\D{0,3}\d){5}/;
 const ANY_DIGIT = /\d/;
-const OBFUSCATED_AT = /\s(?:at|\(at\)|\[at\])\s/i;
 /** What a key or a password needs to be in the text: a long token, a URL, a key block, or a word that gives one. */
 const SECRET_MATERIAL =
   /[A-Za-z0-9+/_=-]{20}|:\/\/|-----BEGIN|\bp(?:ass|w|wd|in)\b|pass(?:wor|phr|co)|\bkey is|\blog-?in|\buser|account|admin|creds?\b|credential|\s-p\s|\bI (?:type|typed|enter|entered|use)\s|has[łl]o|senha|contrase|mot de passe|mdp|kennwort|clave/i;
@@ -123,7 +122,7 @@ export async function detectSpans(raw: string, { names: allNames = false } = {})
   const digits = MANY_DIGITS.test(text);
   const anyDigit = ANY_DIGIT.test(text);
   const spans: Span[] = [
-    ...(digits || text.includes('@') || OBFUSCATED_AT.test(text) ? identifierSpans(text) : []),
+    ...(digits || mayHoldEmail(text) ? identifierSpans(text) : []),
     // A date of birth spells its month ("born 12 March 1985"): its digits come in short runs.
     ...(anyDigit ? contextSpans(text) : []),
     ...(digits ? (await phones()).phoneSpans(text) : []),

@@ -1,3 +1,4 @@
+import { foldWord as fold } from './normalise.js';
 import { spansOf, type Span } from './spans.js';
 import { CONDITION_WORDS } from './vocabulary/conditions.js';
 import { DRUG_NAMES } from './vocabulary/drugs.js';
@@ -9,13 +10,6 @@ import { DRUG_NAMES } from './vocabulary/drugs.js';
  * words in the languages the gateway's users write in. A term alone is medicine ("how does warfarin work?"); the
  * combining step (`detect-sensitive.ts`) makes it PHI only with a person.
  */
-
-const NON_ASCII = /[^\p{ASCII}]/u;
-/** Lower case without accents ("Lúpus" → "lupus"); the Unicode decomposition only for words that need it. */
-const fold = (s: string) => {
-  const lower = s.toLowerCase();
-  return NON_ASCII.test(lower) ? lower.normalize('NFD').replace(/\p{M}/gu, '') : lower;
-};
 
 /** Everyday names of conditions, care and brands, one word each, in English and the users' other languages. */
 const CURATED = `diabetes diabetic cancer tumour tumor hiv aids ptsd depression depressed anxiety bipolar schizophrenia

@@ -121,7 +121,7 @@ function nationalIds(text: string): Span[] {
 export function identifierSpans(text: string): Span[] {
   const long = THIRTEEN_DIGITS.test(text);
   return [
-    ...(text.includes('@') || OBFUSCATED_AT.test(text) ? emails(text) : []),
+    ...(mayHoldEmail(text) ? emails(text) : []),
     ...spansOf(text, SSN, 'ssn', 0.9),
     ...(SSN_WORD.test(text) ? spansOf(text, BARE_SSN, 'ssn', 0.8) : []),
     ...(long ? spansOf(text, CARD_CANDIDATE, 'card', 0.99, (m) => isCardNumber(m[0].replace(/[ -]/g, ''))) : []),
@@ -135,3 +135,5 @@ export function identifierSpans(text: string): Span[] {
 const THIRTEEN_DIGITS = /\d(?:[ -]?\d){12}/;
 const IBAN_START = /\b[A-Z]{2}\d{2}/;
 const OBFUSCATED_AT = /\s(?:at|\(at\)|\[at\])\s/i;
+/** An `@`, or an "at" spelled out: without one, no email address can be in the text. */
+export const mayHoldEmail = (text: string) => text.includes('@') || OBFUSCATED_AT.test(text);

@@ -122,3 +122,10 @@ export function normaliseForDetection(text: string): string {
     .replace(CONFUSABLE_LETTER, (c) => CONFUSABLE[c] as string)
     .replace(OTHER_DIGIT, asciiDigit);
 }
+
+const NON_ASCII_TEXT = /[^\p{ASCII}]/u;
+/** A word as the vocabularies hold it: lower case, accents dropped ("Lúpus" → "lupus", "Tomás" → "tomas"). */
+export function foldWord(word: string): string {
+  const lower = word.toLowerCase();
+  return NON_ASCII_TEXT.test(lower) ? lower.normalize('NFD').replace(/\p{M}/gu, '') : lower;
+}

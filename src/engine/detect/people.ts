@@ -1,4 +1,5 @@
 import nlp from 'compromise';
+import { foldWord as fold } from './normalise.js';
 import { spansOf, type Span } from './spans.js';
 
 /**
@@ -7,8 +8,6 @@ import { spansOf, type Span } from './spans.js';
  * clinical or financial detail and none of those found a name, compromise's own named-entity pass (`people()`) has
  * the second look. References without a name count too: "I'm …", "my sister", "the pt", "64M".
  */
-
-const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
 const lexicon = (nlp.world() as { model: { one: { lexicon: Record<string, string | string[]> } } }).model.one.lexicon;
 const tagged = (tag: RegExp) =>

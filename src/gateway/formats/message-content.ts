@@ -28,3 +28,19 @@ export function parseArguments(args: string): unknown {
     return { _raw: args };
   }
 }
+
+/**
+ * One turn of a translated conversation as an OpenAI message: its parts joined into text when all are text, the
+ * assistant's tool calls beside; a user turn with no parts (only tool results, already given as tool messages) is none.
+ */
+export function chatMessage(assistant: boolean, parts: readonly Part[], calls: readonly object[]): object | undefined {
+  const onlyText = parts.every((p) => p.type === 'text');
+  const content = onlyText ? parts.map((p) => (p as { text: string }).text).join('') : parts;
+  if (assistant)
+    return {
+      role: 'assistant',
+      content: calls.length && content === '' ? null : content,
+      ...(calls.length ? { tool_calls: calls } : {}),
+    };
+  return parts.length > 0 ? { role: 'user', content } : undefined;
+}

@@ -149,15 +149,10 @@ function proxyHandler(ctx: AppContext, endpoint: Endpoint, caller: WireFormat) {
     const input = await planInput(ctx, request, who, canonical, redaction);
     const plan = () => planRequest(ctx, input, startedMs);
     const planned = await plan();
-    const cache = cacheUse(
-      ctx.caches,
-      tenant,
-      endpoint,
-      canonical.body as Json,
-      planned.decision,
-      topLevel(ctx),
-      request.headers,
-    );
+    // Without `cache:`, nothing of the cache is computed on the request path.
+    const cache =
+      ctx.caches &&
+      cacheUse(ctx.caches, tenant, endpoint, canonical.body as Json, planned.decision, topLevel(ctx), request.headers);
     const hit = cache && (await lookup(cache, planned.decision, planned.facts.stream));
     // A hit costs nothing and holds nothing: no reservation, no place in flight, no upstream.
     const hold = hit

@@ -1,4 +1,4 @@
-import { parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
+import { chatMessage, parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
 import type { Json } from '../wire-format.js';
 import type { AnthropicBlock, AnthropicMessage } from './anthropic-types.js';
 
@@ -136,15 +136,8 @@ export function fromAnthropicRequest(body: Json): Json {
       else if (b.type === 'tool_result')
         out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: textOfResult(b.content) });
     }
-    const onlyText = parts.every((p) => p.type === 'text');
-    const content = onlyText ? parts.map((p) => (p as { text: string }).text).join('') : parts;
-    if (m.role === 'assistant')
-      out.push({
-        role: 'assistant',
-        content: calls.length && content === '' ? null : content,
-        ...(calls.length ? { tool_calls: calls } : {}),
-      });
-    else if (parts.length > 0) out.push({ role: 'user', content });
+    const message = chatMessage(m.role === 'assistant', parts, calls);
+    if (message) out.push(message);
   }
   const request: Json = { model, max_tokens, messages: out };
   // The Messages stream ends with its usage: ask for the usage chunk that it is written from.

@@ -1,4 +1,4 @@
-import { parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
+import { chatMessage, parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
 import type { Json } from '../wire-format.js';
 import { DEFAULT_MAX_TOKENS } from '../anthropic/anthropic-request.js';
 
@@ -129,15 +129,8 @@ export function fromConverseRequest(body: Json, path?: string): Json {
           content: textOfResult(b.toolResult.content ?? []),
         });
     }
-    const onlyText = parts.every((p) => p.type === 'text');
-    const content = onlyText ? parts.map((p) => (p as { text: string }).text).join('') : parts;
-    if (m.role === 'assistant')
-      out.push({
-        role: 'assistant',
-        content: calls.length && content === '' ? null : content,
-        ...(calls.length ? { tool_calls: calls } : {}),
-      });
-    else if (parts.length > 0) out.push({ role: 'user', content });
+    const message = chatMessage(m.role === 'assistant', parts, calls);
+    if (message) out.push(message);
   }
   const inference = (body.inferenceConfig ?? {}) as Json;
   const request: Json = { model: modelOfPath(path), messages: out };

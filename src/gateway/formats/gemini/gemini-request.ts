@@ -1,4 +1,4 @@
-import { parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
+import { chatMessage, parseArguments, textOf, type OpenAiMessage, type Part } from '../message-content.js';
 import { SIGNATURE, splitCallId } from './gemini-call-ids.js';
 import type { Json } from '../wire-format.js';
 
@@ -138,15 +138,8 @@ export function fromGeminiRequest(body: Json, path?: string): Json {
         out.push({ role: 'tool', tool_call_id: p.functionResponse.id ?? p.functionResponse.name, content });
       }
     }
-    const onlyText = parts.every((p) => p.type === 'text');
-    const content = onlyText ? parts.map((p) => (p as { text: string }).text).join('') : parts;
-    if (c.role === 'model')
-      out.push({
-        role: 'assistant',
-        content: calls.length && content === '' ? null : content,
-        ...(calls.length ? { tool_calls: calls } : {}),
-      });
-    else if (parts.length > 0) out.push({ role: 'user', content });
+    const message = chatMessage(c.role === 'model', parts, calls);
+    if (message) out.push(message);
   }
   const g = (body.generationConfig ?? {}) as Json;
   const request: Json = { model: modelOfPath(path), messages: out };
