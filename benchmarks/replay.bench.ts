@@ -43,7 +43,7 @@ export async function run(tokensPerDay = 2_000_000_000): Promise<{ lines: string
 
   const db = await ScenarioDb.create(':memory:');
   t0 = process.hrtime.bigint();
-  replayBatch(batch, shape, option, 0, 0, routeIds, db);
+  replayBatch(batch, option, 0, 0, routeIds, db, { shape });
   db.flush();
   const replay = batch.count / seconds(t0);
   db.close();

@@ -38,7 +38,7 @@ describe.skipIf(skip)(`the dashboard in Chromium${skip ? ` (skipped: ${skip})` :
   let page: Page;
   beforeAll(async () => {
     mocks = await startMocks();
-    gw = await startGateway(writeGatewayConfig(mocks));
+    gw = await startGateway(writeGatewayConfig(mocks, 'cache: { store: memory }'));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(8000);
@@ -52,9 +52,10 @@ describe.skipIf(skip)(`the dashboard in Chromium${skip ? ` (skipped: ${skip})` :
 
   it('signs in, shows the SDK traffic, explains a phi request, matches /admin/spend and /metrics, signs out', async () => {
     const client = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    const ask = { model: 'gpt-5-mini', messages: [{ role: 'user' as const, content: 'hello there' }] };
+    const ask = { model: 'gpt-5-mini', messages: [{ role: 'user' as const, content: 'hello there' }], temperature: 0 };
     await client(KEYS.acme).chat.completions.create(ask);
-    await client(KEYS.clinic).chat.completions.create(ask);
+    await client(KEYS.acme).chat.completions.create(ask); // the response cache's answer
+    await client(KEYS.clinic).chat.completions.create(ask); // phi: never cached
 
     await page.goto(`${gw.url}/ui`);
     await page.getByLabel('Admin or viewer key').fill('not-the-key');
@@ -81,6 +82,12 @@ describe.skipIf(skip)(`the dashboard in Chromium${skip ? ` (skipped: ${skip})` :
         6,
       );
     await expect.poll(() => page.getByTestId('requests-total').textContent()).toBe(String(total));
+    // The cache's hit rate and savings: the same figures as /admin/spend's.
+    expect(overview.cache).toEqual(spend.cache);
+    expect(spend.cache).toContainEqual(expect.objectContaining({ tenant: 'acme', hits: 1, misses: 1, hit_rate: 0.5 }));
+    expect(spend.cache).toContainEqual(expect.objectContaining({ tenant: 'clinic', hits: 0, bypasses: 1 }));
+    const acmeCache = page.getByTestId('cache').locator('tr[data-tenant="acme"]');
+    await expect.poll(() => acmeCache.getByTestId('hit-rate').textContent()).toBe('50 %');
     await page.screenshot({ path: join(SHOTS, 'overview.png') });
 
     // Decisions: both rows, on the route each had to take; the phi one explains why the others were left out.

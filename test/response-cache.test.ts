@@ -107,6 +107,29 @@ describe('the memory cache', () => {
     expect(rows[1]!.saved_usd).toBe(rows[0]!.cost_usd === undefined ? undefined : Number(rows[0]!.cost_usd));
   });
 
+  it("a hit on a kept stream saves what the stream metered, not the planner's estimate", async () => {
+    gpu.behave({ status: 503 }); // on-prem is free: the aggregator, which is not, serves
+    const ask3 = { ...ASK, messages: [{ role: 'user' as const, content: 'Name three mountains' }] };
+    const streamed = await openai(gw)
+      .chat.completions.create({ ...ask3, stream: true })
+      .withResponse();
+    for await (const chunk of streamed.data) void chunk;
+    const again = await openai(gw).chat.completions.create(ask3).withResponse();
+    const ids = [streamed.response, again.response].map((r) => r.headers.get('x-request-id'));
+    // Each row once it is recorded (a stream's when it ends).
+    const rowsOf = async () => {
+      const live = await request(`${gw.url}/admin/log/live`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const rows = ((await live.body.json()) as { rows: Record<string, unknown>[] }).rows;
+      return ids.map((id) => rows.find((r) => r.request_id === id));
+    };
+    await expect.poll(async () => (await rowsOf()).every(Boolean)).toBe(true);
+    const [made, hit] = await rowsOf();
+    expect([made!.route, made!.cache, hit!.cache]).toEqual(['agg', 'miss', 'hit']);
+    expect(Number(made!.cost_usd)).toBeGreaterThan(0);
+    expect(Number(made!.cost_usd)).not.toBe(Number(made!.expected_cost_usd));
+    expect(hit!.saved_usd).toBe(Number(made!.cost_usd));
+  });
+
   it('a streamed answer is kept once it completes, and replayed to Anthropic and Responses callers', async () => {
     const ask2 = { ...ASK, messages: [{ role: 'user' as const, content: 'Name three lakes' }] };
     const stream = await openai(gw).chat.completions.create({ ...ask2, stream: true });

@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { loadScenario } from '../harness/load-scenario.js';
 import {
   bandLines,
+  cacheLines,
   crossoverLines,
   LIVE_HEAD,
   liveRows,
@@ -71,6 +72,8 @@ export async function run(file: string, options: RunOptions): Promise<number> {
       .join('\n')}`,
   );
   if (sensitive) console.log(sensitive);
+  const cache = cacheLines(result);
+  if (cache.length > 0) console.log(`response cache:\n${cache.map((l) => `  ${l}`).join('\n')}`);
   if (result.live) {
     const live = createTable(LIVE_HEAD);
     for (const row of liveRows(result)) live.push(row);

@@ -20,6 +20,9 @@ export interface PointCost {
   readonly sensitive: number;
   readonly sensitiveOnPrem: number;
   readonly sensitiveDenied: number;
+  /** Requests answered from the response cache (all days), and what they would have cost a day. */
+  readonly cached: number;
+  readonly savedPico: bigint;
 }
 
 const perDay = (total: bigint, days: number) => (total + BigInt(days) / 2n) / BigInt(days);
@@ -47,14 +50,16 @@ export async function dailyCosts(
            count(*) FILTER (WHERE rt.kind = 'onprem') AS onprem,
            count(*) FILTER (WHERE r.sensitive) AS sensitive,
            count(*) FILTER (WHERE r.sensitive AND rt.kind = 'onprem') AS sensitive_onprem,
-           count(*) FILTER (WHERE r.sensitive AND r.route_id IS NULL) AS sensitive_denied
+           count(*) FILTER (WHERE r.sensitive AND r.route_id IS NULL) AS sensitive_denied,
+           count(r.saved_pico) AS cached, coalesce(sum(r.saved_pico::HUGEINT), 0)::VARCHAR AS saved
       FROM requests r LEFT JOIN routes rt ON rt.option_id = r.option_id AND rt.route_id = r.route_id
      ${only}
      GROUP BY ALL ORDER BY r.option_id, r.point`);
+  // A cache's answers reach no route: they load no capacity.
   const hourly = await db.connection.runAndReadAll(`
     SELECT r.option_id, r.point, day, hour, rt.route, count(*)::BIGINT AS requests, sum(input_tokens + output_tokens)::BIGINT AS tokens
       FROM requests r LEFT JOIN routes rt ON rt.option_id = r.option_id AND rt.route_id = r.route_id
-     ${only}
+     WHERE r.saved_pico IS NULL ${only.replace('WHERE', 'AND')}
      GROUP BY ALL`);
   // Peak load per (option, point, route or all): the busiest hour's rate per second.
   const peaks = new Map<string, { requests: Map<string, number>; tokens: Map<string, number> }>();
@@ -120,6 +125,8 @@ export async function dailyCosts(
       sensitive: Number(row.sensitive),
       sensitiveOnPrem: Number(row.sensitive_onprem),
       sensitiveDenied: Number(row.sensitive_denied),
+      cached: Number(row.cached),
+      savedPico: perDay(BigInt(row.saved as string), days),
     };
   });
 }

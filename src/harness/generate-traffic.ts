@@ -18,6 +18,8 @@ export interface TrafficShape {
   /** Per model index, its own token distributions when the profile gives them. */
   readonly tokensByModel: readonly ({ input: TokenDistribution; output: TokenDistribution } | undefined)[];
   readonly streamShare: number;
+  /** The share of requests a response cache would answer (`traffic.cache_hit_share`). */
+  readonly cacheHitShare: number;
   readonly sloMs?: number;
   /** Recorded requests to draw from (`traffic.from_log`) instead of the profile's distributions. */
   readonly recorded?: RecordedRequests;
@@ -33,6 +35,8 @@ export interface RecordedRequests {
   readonly stream: Uint8Array;
   readonly input: Uint32Array;
   readonly output: Uint32Array;
+  /** 1: the gateway answered it from its response cache. */
+  readonly cached: Uint8Array;
 }
 
 /** One volume point's requests, column by column. */
@@ -47,6 +51,8 @@ export interface TrafficBatch {
   readonly stream: Uint8Array;
   readonly input: Uint32Array;
   readonly output: Uint32Array;
+  /** 1: a repeat a response cache would answer (drawn from the share, or as the log recorded it). */
+  readonly cached: Uint8Array;
 }
 
 export function shapeOf(traffic: Traffic, recorded?: RecordedRequests): TrafficShape {
@@ -78,6 +84,7 @@ export function shapeOf(traffic: Traffic, recorded?: RecordedRequests): TrafficS
       return own && { input: own.input_tokens, output: own.output_tokens };
     }),
     streamShare: traffic.stream_share ?? 0,
+    cacheHitShare: traffic.cache_hit_share ?? 0,
     ...(traffic.slo_ms === undefined ? {} : { sloMs: traffic.slo_ms }),
     ...(recorded ? { recorded } : {}),
   };
@@ -94,6 +101,16 @@ function draw(rng: SeededRandom, d: TokenDistribution): number {
   // Lognormal with the given mean: mu = ln(mean) − sigma² / 2.
   const mu = Math.log(d.mean) - (sigma * sigma) / 2;
   return Math.max(1, Math.round(Math.exp(mu + sigma * rng.normal())));
+}
+
+/**
+ * A uniform draw in [0, 1) from a request's place alone, not from the generator's stream: whether a request repeats
+ * changes no other draw, so a scenario with a cache replays the very requests it replays without one.
+ */
+function placeDraw(i: number, seed: number): number {
+  let h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) ^ seed;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 4_294_967_296;
 }
 
 /**
@@ -115,6 +132,7 @@ export function generateTraffic(shape: TrafficShape, tokensPerDay: number, days:
     stream: new Uint8Array(count),
     input: new Uint32Array(count),
     output: new Uint32Array(count),
+    cached: new Uint8Array(count),
   };
   const recorded = shape.recorded;
   for (let i = 0; i < count; i++) {
@@ -130,6 +148,7 @@ export function generateTraffic(shape: TrafficShape, tokensPerDay: number, days:
       batch.stream[i] = recorded.stream[r] as number;
       batch.input[i] = recorded.input[r] as number;
       batch.output[i] = recorded.output[r] as number;
+      batch.cached[i] = recorded.cached[r] as number;
       continue;
     }
     batch.model[i] = rng.pick(shape.modelCum);
@@ -141,6 +160,7 @@ export function generateTraffic(shape: TrafficShape, tokensPerDay: number, days:
     const own = shape.tokensByModel[batch.model[i] as number];
     batch.input[i] = draw(rng, own?.input ?? shape.input);
     batch.output[i] = draw(rng, own?.output ?? shape.output);
+    if (shape.cacheHitShare > 0) batch.cached[i] = placeDraw(i, seed) < shape.cacheHitShare ? 1 : 0;
   }
   return batch;
 }

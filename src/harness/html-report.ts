@@ -2,6 +2,7 @@ import { picoToUsdNumber } from '../engine/money.js';
 import type { PointCost } from './daily-costs.js';
 import {
   bracketText,
+  cacheLines,
   LIVE_HEAD,
   liveRows,
   sensitiveLine,
@@ -50,6 +51,7 @@ function headline(c: Ctx): string {
     return `<tr><td>${tokensLabel(v)}</td><td style="color:${c.colour(best.option)}"><strong>${esc(best.option)}</strong></td><td>${dollars(best.totalPico, DAYS_PER_MONTH)}</td><td>${gap}</td></tr>`;
   });
   const sure = sensitivityLines(result).map((l) => `<li>How sure: ${esc(l)}</li>`);
+  sure.push(...cacheLines(result).map((l) => `<li>Response cache: ${esc(l)}</li>`));
   return `<section class="headline"><h2>The answer</h2><ul>${bands.join('')}${crossings.length ? crossings.join('') : '<li>no crossover in the swept range</li>'}${sure.join('')}</ul>
 <table><thead><tr><th>tokens/day</th><th>cheapest</th><th>per month</th><th>by how much</th></tr></thead><tbody>${savings.join('')}</tbody></table></section>`;
 }

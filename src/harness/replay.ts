@@ -1,10 +1,12 @@
 import { planRoute, type RouteStats } from '../engine/planner.js';
+import type { Candidate } from '../engine/decision.js';
 import { NO_SPEND, type RequestFacts } from '../engine/request-facts.js';
+import { cacheScope } from '../engine/cache-scope.js';
 import { costOfUsage } from '../engine/prices.js';
 import type { TrafficBatch, TrafficShape } from './generate-traffic.js';
 import type { PreparedOption } from './prepared-option.js';
 import type { Outage } from './scenario-schema.js';
-import { CHUNK_ROWS, REQUEST_TYPES, type ScenarioDb } from './scenario-db.js';
+import { CHUNK_ROWS, newRequestColumns, type ScenarioDb } from './scenario-db.js';
 
 /** Replayed traffic starts on this day (a Monday), so time-of-day rules see realistic hours. */
 export const REPLAY_EPOCH_MS = Date.parse('2026-01-05T00:00:00Z');
@@ -53,6 +55,17 @@ function sameModel(publicName: string, upstream: string): boolean {
 const servedName = (c: { model: string; upstreamModel: string }) =>
   sameModel(c.model, c.upstreamModel) ? c.model : c.upstreamModel;
 
+/** What every replay of one scenario shares: its traffic, days and seed, its outages, its model ids. */
+export interface ReplayContext {
+  readonly shape: TrafficShape;
+  readonly days: number;
+  readonly seed: number;
+  /** The routes down in each hour of the replay (`outageStats`). */
+  readonly downByHour: readonly (RouteStats | undefined)[];
+  /** The id of a model name in the `models` table (served models beyond the traffic's get new ones). */
+  readonly modelId: (model: string) => number;
+}
+
 /** The routes down in each hour of the replay (hour 0: the first midnight), as the planner's route stats. */
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
@@ -70,53 +83,27 @@ export function outageStats(outages: readonly Outage[], days: number): (RouteSta
  */
 export function replayBatch(
   batch: TrafficBatch,
-  shape: TrafficShape,
   option: PreparedOption,
   optionId: number,
   point: number,
   routeIds: ReadonlyMap<string, number>,
   db: ScenarioDb,
-  downByHour: readonly (RouteStats | undefined)[] = [],
-  /** The id of a model name in the scenario's `models` table (served models beyond the traffic's get new ones). */
-  modelId: (model: string) => number = () => 0,
+  { shape, downByHour = [], modelId = () => 0 }: Pick<ReplayContext, 'shape'> & Partial<ReplayContext>,
 ): ReplayCounts {
   const top = option.routing.sensitivity.levels.length - 1;
   const sensitiveTagset = shape.tagsets.map((tags) => option.routing.sensitivity.rankOfTags(tags) === top);
+  const topLevel = option.routing.sensitivity.levels[top];
   // A redactable request of a tenant that redacts is planned at what remains once its values are masked: untagged.
   const relaxed = (tagset: number, tenant: string) =>
     shape.redactable[tagset] === true && option.routing.tenants.get(tenant)?.redaction !== undefined;
-  const columns = REQUEST_TYPES.map(() => new Array<unknown>(CHUNK_ROWS));
-  const [
-    cOption,
-    cPoint,
-    cDay,
-    cHour,
-    cModel,
-    cTenant,
-    cTagset,
-    cRoute,
-    cSensitive,
-    cInput,
-    cOutput,
-    cCost,
-    cServed,
-    cDenial,
-  ] = columns as unknown[][] as [
-    number[],
-    number[],
-    number[],
-    number[],
-    number[],
-    number[],
-    number[],
-    (number | null)[],
-    boolean[],
-    number[],
-    number[],
-    number[],
-    (number | null)[],
-    (string | null)[],
-  ];
+  // A repeat is answered from the cache where the option's gateway would have kept the first answer.
+  const cache = option.file.cache;
+  const answeredFromCache = (i: number, tenant: string, atTopLevel: boolean, servedBy: Candidate['kind']) =>
+    cache !== undefined &&
+    batch.cached[i] === 1 &&
+    option.routing.tenants.get(tenant)?.cache?.enabled !== false &&
+    cacheScope(cache.restricted, atTopLevel, servedBy) !== undefined;
+  const col = newRequestColumns();
   // One request object, refilled for every request: the planner keeps nothing of it.
   const req: { -readonly [K in keyof RequestFacts]: RequestFacts[K] } = {
     tenant: '',
@@ -133,7 +120,7 @@ export function replayBatch(
   let filled = 0;
   const outage: OutageImpact = { requests: 0, denied: 0, deniedIfUp: 0, costPico: 0, costIfUpPico: 0 };
   const flushChunk = () => {
-    db.appendColumns(filled === CHUNK_ROWS ? columns : columns.map((c) => c.slice(0, filled)), filled);
+    db.appendColumns(col, filled);
     filled = 0;
   };
   for (let i = 0; i < batch.count; i++) {
@@ -154,34 +141,39 @@ export function replayBatch(
     const down = downByHour[day * 24 + hour];
     const decision = planRoute(req, option.routing, down);
     const served = decision.candidates[0];
-    const cost = served ? costOfUsage({ input, output }, served.price) : 0;
+    const planned = served ? costOfUsage({ input, output }, served.price) : 0;
+    const hit =
+      served !== undefined && answeredFromCache(i, req.tenant, decision.sensitivity === topLevel, served.kind);
+    const cost = hit ? 0 : planned;
     if (!served) denied++;
     if (down) {
       const ifUp = planRoute(req, option.routing).candidates[0];
       outage.requests++;
       outage.denied += served ? 0 : 1;
       outage.deniedIfUp += ifUp ? 0 : 1;
-      outage.costPico += cost;
+      // Against the same requests with every route up, both without the cache's answers.
+      outage.costPico += planned;
       outage.costIfUpPico += ifUp ? costOfUsage({ input, output }, ifUp.price) : 0;
     }
-    cOption[filled] = optionId;
-    cPoint[filled] = point;
-    cDay[filled] = day;
-    cHour[filled] = hour;
-    cModel[filled] = batch.model[i] as number;
-    cTenant[filled] = batch.tenant[i] as number;
-    cTagset[filled] = tagset;
-    cRoute[filled] = served ? (routeIds.get(served.route) as number) : null;
-    cSensitive[filled] = !redacted && (sensitiveTagset[tagset] as boolean);
-    cInput[filled] = input;
-    cOutput[filled] = output;
-    cCost[filled] = cost;
-    cServed[filled] = served
+    col.option[filled] = optionId;
+    col.point[filled] = point;
+    col.day[filled] = day;
+    col.hour[filled] = hour;
+    col.model[filled] = batch.model[i] as number;
+    col.tenant[filled] = batch.tenant[i] as number;
+    col.tagset[filled] = tagset;
+    col.route[filled] = served ? (routeIds.get(served.route) as number) : null;
+    col.sensitive[filled] = !redacted && (sensitiveTagset[tagset] as boolean);
+    col.input[filled] = input;
+    col.output[filled] = output;
+    col.cost[filled] = cost;
+    col.served[filled] = served
       ? served.model === req.model && sameModel(served.model, served.upstreamModel)
         ? (batch.model[i] as number)
         : modelId(servedName(served))
       : null;
-    cDenial[filled] = served ? null : (decision.denial?.code ?? 'no_route');
+    col.denial[filled] = served ? null : (decision.denial?.code ?? 'no_route');
+    col.saved[filled] = hit ? planned : null;
     if (++filled === CHUNK_ROWS) flushChunk();
   }
   if (filled > 0) flushChunk();

@@ -87,3 +87,43 @@ export function sensitivityLines(result: ScenarioResult): string[] {
 }
 
 const endLabel = (v: number | null) => (v === null ? 'no crossing' : tokensLabel(v));
+
+const times = (a: number, b: number) =>
+  a >= b ? `${+(a / b).toPrecision(2)}× higher` : `${+(b / a).toPrecision(2)}× lower`;
+
+/**
+ * "20 % of requests repeat an earlier one; self-hosted caches them: it saves $41.20 a day at 10M tokens/day", then each
+ * crossover with the cache and without it.
+ */
+export function cacheLines(result: ScenarioResult): string[] {
+  const effect = result.cache;
+  if (!effect) return [];
+  const share = `${+(effect.hitShare * 100).toFixed(1)} % of requests repeat an earlier one`;
+  if (effect.caching.length === 0)
+    return [`${share}, but no option's config has \`cache:\`: every option answers them upstream`];
+  const top = result.sweep.at(-1) as number;
+  const saved = effect.caching.map((id) => {
+    const at = result.costs.find((c) => c.option === id && c.tokensPerDay === top) as PointCost;
+    return `${id} saves ${usd(at.savedPico)} a day at ${tokensLabel(top)} tokens/day`;
+  });
+  const lines = [
+    `${share}; the options that cache answer them at $0 and load no capacity with them (a request at the top level only on-prem with \`restricted: onprem_memory\`): ${saved.join('; ')}`,
+  ];
+  for (const x of effect.shifts) {
+    const pair = `${x.pair[0]} and ${x.pair[1]}`;
+    if (x.withCache === null)
+      lines.push(
+        `${pair} cross at ≈${tokensLabel(x.withoutCache as number)} tokens/day without the cache; with it they do not cross in the swept range`,
+      );
+    else if (x.withoutCache === null)
+      lines.push(
+        `${pair} cross at ≈${tokensLabel(x.withCache)} tokens/day with the cache; without it they do not cross in the swept range`,
+      );
+    else
+      lines.push(
+        `${pair} cross at ≈${tokensLabel(x.withCache)} tokens/day with the cache, ≈${tokensLabel(x.withoutCache)} without: the cache puts the crossover ${times(x.withCache, x.withoutCache)}`,
+      );
+  }
+  if (effect.shifts.length === 0) lines.push('no pair crosses in the swept range, with the cache or without it');
+  return lines;
+}

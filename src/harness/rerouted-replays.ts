@@ -1,18 +1,8 @@
 import { dailyCosts, type PointCost } from './daily-costs.js';
-import { generateTraffic, type TrafficShape } from './generate-traffic.js';
+import { generateTraffic } from './generate-traffic.js';
 import type { PreparedOption } from './prepared-option.js';
-import { replayBatch, type outageStats } from './replay.js';
+import { replayBatch, type ReplayContext } from './replay.js';
 import { ScenarioDb } from './scenario-db.js';
-
-/** What every replay of one scenario shares: its traffic, days and seed, its outages, its model ids. */
-export interface ReplayContext {
-  readonly shape: TrafficShape;
-  readonly days: number;
-  readonly seed: number;
-  readonly downByHour: ReturnType<typeof outageStats>;
-  /** The id of a model name in the `models` table (served models beyond the traffic's get new ones). */
-  readonly modelId: (model: string) => number;
-}
 
 interface OwnReplays {
   readonly db: ScenarioDb;
@@ -39,10 +29,10 @@ export class ReroutedReplays {
       point = own.volumes.size;
       own.volumes.set(point, tokensPerDay);
       own.pointAt.set(tokensPerDay, point);
-      const { shape, days, seed, downByHour, modelId } = this.ctx;
+      const { shape, days, seed } = this.ctx;
       const routeIds = new Map(option.routing.routes.map((r, j) => [r.id, j]));
       const batch = generateTraffic(shape, tokensPerDay, days, seed);
-      replayBatch(batch, shape, option, i, point, routeIds, own.db, downByHour, modelId);
+      replayBatch(batch, option, i, point, routeIds, own.db, this.ctx);
       own.db.flush();
     }
     return dailyCosts(own.db, changed, own.volumes, this.ctx.days, point);

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ConfigError } from '../engine/errors.js';
 import { picoToUsdNumber } from '../engine/money.js';
+import { cacheEffect, type CacheEffect } from './cache-effect.js';
 import { findCrossovers, type CostAt, type Crossover } from './crossovers.js';
 import { dailyCosts, type PointCost } from './daily-costs.js';
 import { generateTraffic, requestsPerDay, shapeOf, type TrafficShape } from './generate-traffic.js';
@@ -35,6 +36,8 @@ export interface ScenarioResult {
   readonly outages?: readonly OutageRow[];
   /** With inputs given as ranges: how far they move each crossover (`sensitivity.ts`). */
   readonly sensitivity?: readonly CrossoverSensitivity[];
+  /** With repeats the response cache answers (`traffic.cache_hit_share`, the log's hits): how far crossovers move. */
+  readonly cache?: CacheEffect;
   /** Denials, substitutions, capacity run out, options serving different things (`scenario-warnings.ts`). */
   readonly warnings: readonly ScenarioWarning[];
 }
@@ -206,6 +209,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
     let replayedRequests = 0;
     const downByHour = outageStats(file.outages ?? [], days);
     const { ids: modelIds, idOf: modelId } = modelIdsFor(shape.models);
+    const ctx = { shape, days, seed, downByHour, modelId };
     const outageRows: OutageRow[] = [];
     const pointAt = new Map<number, number>();
     const replayAt = async (tokensPerDay: number, source: 'sweep' | 'refine'): Promise<number> => {
@@ -215,17 +219,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       await db.insert('volumes', [[point, tokensPerDay, source]]);
       const batch = generateTraffic(shape, tokensPerDay, days, seed);
       options.forEach((option, i) => {
-        const counts = replayBatch(
-          batch,
-          shape,
-          option,
-          i,
-          point,
-          routeIds[i] as Map<string, number>,
-          db,
-          downByHour,
-          modelId,
-        );
+        const counts = replayBatch(batch, option, i, point, routeIds[i] as Map<string, number>, db, ctx);
         replayedRequests += counts.requests;
         if (source === 'sweep' && counts.outage.requests > 0)
           outageRows.push({ option: option.id, tokensPerDay, ...counts.outage });
@@ -257,10 +251,11 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       done += v;
       return costsAt(await dailyCosts(db, options, volumes, days, point));
     });
-    // Inputs given as ranges: each swept alone, then all drawn at once, through the same replays.
-    const rerouted = new ReroutedReplays({ shape, days, seed, downByHour, modelId });
+    // Inputs given as ranges (each swept alone, then all drawn at once) and the cache, through the same replays.
+    const rerouted = new ReroutedReplays(ctx);
+    let stage = 'sensitivity';
     const variantCosts: VariantCosts = async (changed, reroutedIds, v) => {
-      run.onProgress?.(done, total, `sensitivity: ${v.toLocaleString('en-US')} tokens/day`);
+      run.onProgress?.(done, total, `${stage}: ${v.toLocaleString('en-US')} tokens/day`);
       const point = pointAt.get(v) ?? (await replayAt(v, 'refine'));
       const rows = (await dailyCosts(db, changed, volumes, days, point)).filter(
         (r) => !reroutedIds.has(changed.findIndex((o) => o.id === r.option)),
@@ -271,7 +266,12 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       return costsAt(rows.sort((a, b) => order(a.option) - order(b.option)));
     };
     let sensitivity: CrossoverSensitivity[] = [];
+    let cache: CacheEffect | undefined;
     try {
+      stage = 'without the cache';
+      if (shape.cacheHitShare > 0)
+        cache = await cacheEffect(shape.cacheHitShare, options, scenario.volumes, crossovers, variantCosts);
+      stage = 'sensitivity';
       sensitivity = await crossoverSensitivity(
         scenario.uncertain,
         options,
@@ -307,6 +307,7 @@ export async function runScenario(scenario: Scenario, run: RunOptions): Promise<
       ...(live ? { live } : {}),
       ...(outageRows.length > 0 ? { outages: outageRows } : {}),
       ...(sensitivity.length > 0 ? { sensitivity } : {}),
+      ...(cache ? { cache } : {}),
       warnings,
     };
   } finally {

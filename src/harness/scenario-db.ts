@@ -34,11 +34,13 @@ CREATE TABLE requests (
   -- HUGEINT (exact). No BigInt per row: replay went from 0.86 M to 1.04 M requests/s.
   cost_pico DOUBLE,
   served_model_id UTINYINT,     -- the model that served it (a rule's, a downgrade's or a fallback's); NULL: denied
-  denial VARCHAR                -- why the planner denied it (its code); NULL: served
+  denial VARCHAR,               -- why the planner denied it (its code); NULL: served
+  saved_pico DOUBLE             -- answered from the response cache: what it would have cost (cost_pico is 0); NULL: not
 );
 CREATE VIEW requests_named AS
   SELECT o.option, v.tokens_per_day, r.day, r.hour, m.model, sm.model AS served_model, t.tenant, g.tags, rt.route, rt.kind,
-         r.sensitive, r.input_tokens, r.output_tokens, r.cost_pico::HUGEINT / 1e12 AS cost_usd, r.denial
+         r.sensitive, r.input_tokens, r.output_tokens, r.cost_pico::HUGEINT / 1e12 AS cost_usd, r.denial,
+         r.saved_pico IS NOT NULL AS cached, r.saved_pico::HUGEINT / 1e12 AS saved_usd
     FROM requests r
     JOIN options o USING (option_id) JOIN volumes v USING (point) JOIN models m USING (model_id)
     JOIN tenants t USING (tenant_id) JOIN tagsets g USING (tagset_id)
@@ -61,9 +63,33 @@ export const REQUEST_TYPES: readonly DuckDBType[] = [
   DOUBLE,
   UTINYINT,
   VARCHAR,
+  DOUBLE,
 ];
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 export const CHUNK_ROWS = 2048;
+
+/** One data chunk of request rows, column by column, in the order of `REQUEST_TYPES`; refilled chunk by chunk. */
+export function newRequestColumns() {
+  const n = CHUNK_ROWS;
+  return {
+    option: new Array<number>(n),
+    point: new Array<number>(n),
+    day: new Array<number>(n),
+    hour: new Array<number>(n),
+    model: new Array<number>(n),
+    tenant: new Array<number>(n),
+    tagset: new Array<number>(n),
+    route: new Array<number | null>(n),
+    sensitive: new Array<boolean>(n),
+    input: new Array<number>(n),
+    output: new Array<number>(n),
+    cost: new Array<number>(n),
+    served: new Array<number | null>(n),
+    denial: new Array<string | null>(n),
+    saved: new Array<number | null>(n),
+  };
+}
+export type RequestColumns = ReturnType<typeof newRequestColumns>;
 
 /** A value as a SQL literal: strings quoted, lists as VARCHAR[] (DuckDB's appender has no list type). */
 function literal(v: string | number | boolean | null | string[]): string {
@@ -87,10 +113,11 @@ export class ScenarioDb {
     return new ScenarioDb(instance, connection, await connection.createAppender('requests'));
   }
 
-  /** Appends `rows` rows given column by column (in `REQUEST_TYPES` order). */
-  appendColumns(columns: readonly (readonly unknown[])[], rows: number): void {
+  /** Appends the first `rows` rows of `columns`. */
+  appendColumns(columns: RequestColumns, rows: number): void {
+    const values = Object.values(columns);
     const chunk = DuckDBDataChunk.create(REQUEST_TYPES, rows);
-    chunk.setColumns(columns as never);
+    chunk.setColumns((rows === CHUNK_ROWS ? values : values.map((c) => c.slice(0, rows))) as never);
     this.appender.appendDataChunk(chunk);
   }
 

@@ -62,6 +62,13 @@ export const TrafficSchema = Type.Object(
     /** 24 weights, hour 0 UTC first (default: flat). The peak hour sizes capacity. */
     hourly: Type.Optional(Type.Array(Share, { minItems: 24, maxItems: 24 })),
     stream_share: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /**
+     * The share of requests that repeat an earlier one and would be answered by the response cache (evaluation
+     * reruns, retries, agents asking again). In an option whose config has `cache:` they cost nothing and load no
+     * capacity, except those the cache may never keep: a request at the top level, unless `restricted:
+     * onprem_memory` and an on-prem route served it. `scenario from-log` measures it from the log.
+     */
+    cache_hit_share: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     slo_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     /** Token distributions of particular models, where they differ from the mix's (`scenario from-log` fits them). */
     tokens_by_model: Type.Optional(

@@ -18,6 +18,9 @@ const OptionCostSchema = Type.Object({
   capacity_units: Type.Record(Type.String(), Type.Integer()),
   requests_per_day: Type.Number(),
   denied_per_day: Type.Number(),
+  /** Requests answered from the response cache, and what they would have cost. */
+  cache_hits_per_day: Type.Number(),
+  cache_saved_usd_per_day: Usd,
 });
 
 /**
@@ -93,6 +96,20 @@ export const ScenarioSummarySchema = Type.Object({
       }),
     ),
   ),
+  /** With repeats the response cache answers: who caches, and each crossover with the cache and without it. */
+  cache: Type.Optional(
+    Type.Object({
+      hit_share: Type.Number({ minimum: 0, maximum: 1 }),
+      caching_options: Type.Array(Type.String()),
+      crossovers: Type.Array(
+        Type.Object({
+          pair: Type.Tuple([Type.String(), Type.String()]),
+          with_cache: Type.Union([Type.Number(), Type.Null()]),
+          without_cache: Type.Union([Type.Number(), Type.Null()]),
+        }),
+      ),
+    }),
+  ),
   replayed: Type.Object({ requests: Type.Integer(), seconds: Type.Number() }),
 });
 export type ScenarioSummary = Static<typeof ScenarioSummarySchema>;
@@ -134,6 +151,8 @@ export function scenarioSummary(result: ScenarioResult): ScenarioSummary {
             capacity_units: Object.fromEntries(c.capacityUnits.map((u) => [u.name, u.units])),
             requests_per_day: c.requestsPerDay,
             denied_per_day: c.denied / (result.scenario.file.days ?? 1),
+            cache_hits_per_day: c.cached / (result.scenario.file.days ?? 1),
+            cache_saved_usd_per_day: round(picoToUsdNumber(c.savedPico)),
           };
         }),
       };
@@ -170,6 +189,19 @@ export function scenarioSummary(result: ScenarioResult): ScenarioSummary {
               at_high: b.atHigh,
             })),
           })),
+        }
+      : {}),
+    ...(result.cache
+      ? {
+          cache: {
+            hit_share: result.cache.hitShare,
+            caching_options: [...result.cache.caching],
+            crossovers: result.cache.shifts.map((x) => ({
+              pair: [x.pair[0], x.pair[1]] as [string, string],
+              with_cache: x.withCache,
+              without_cache: x.withoutCache,
+            })),
+          },
         }
       : {}),
     replayed: { requests: result.replayed.requests, seconds: round(result.replayed.seconds, 3) },

@@ -35,7 +35,7 @@ export interface CrossoverSensitivity {
 }
 
 /** The crossover of the same pair nearest to where it was with every input at its middle. */
-function nearest(found: readonly Crossover[], base: Crossover): number | null {
+export function nearest(found: readonly Crossover[], base: Crossover): number | null {
   const same = found.filter((c) => (c.a === base.a && c.b === base.b) || (c.a === base.b && c.b === base.a));
   if (same.length === 0) return null;
   return same.reduce((best, c) =>

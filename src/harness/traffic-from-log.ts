@@ -22,6 +22,7 @@ interface Row {
   input_tokens: number;
   output_tokens: number;
   at: string;
+  hit: boolean;
 }
 
 /** A lognormal with the sample's mean and the spread of its logarithms (what the generator draws from). */
@@ -50,8 +51,12 @@ export async function readLoggedTraffic(dir: string, sinceMs?: number): Promise<
   let rows: Row[];
   try {
     const since = sinceMs === undefined ? '' : `AND ts >= '${new Date(sinceMs).toISOString()}'::TIMESTAMPTZ`;
+    // A log written before the response cache has no `cache` column: none of its requests was a hit.
+    const columns = await reader.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader.source}`);
+    const hasCache = columns.getRowObjectsJson().some((c) => c.column_name === 'cache');
     const result = await reader.connection.runAndReadAll(
-      `SELECT requested_model AS model, tenant, tags, hour(ts AT TIME ZONE 'UTC')::INTEGER AS hour, stream, input_tokens, output_tokens, epoch_ms(ts)::VARCHAR AS at
+      `SELECT requested_model AS model, tenant, tags, hour(ts AT TIME ZONE 'UTC')::INTEGER AS hour, stream, input_tokens, output_tokens, epoch_ms(ts)::VARCHAR AS at,
+              ${hasCache ? "coalesce(cache = 'hit', false)" : 'false'} AS hit
          FROM ${reader.source} WHERE requested_model <> '' ${since} ORDER BY ts`,
     );
     rows = result.getRowObjectsJson() as unknown as Row[];
@@ -80,6 +85,7 @@ export async function readLoggedTraffic(dir: string, sinceMs?: number): Promise<
     stream: Uint8Array.from(rows, (r) => (r.stream ? 1 : 0)),
     input: Uint32Array.from(rows, (r) => r.input_tokens),
     output: Uint32Array.from(rows, (r) => r.output_tokens),
+    cached: Uint8Array.from(rows, (r) => (r.hit ? 1 : 0)),
   };
   const count = (ids: Map<string, number>, of: Uint8Array) => {
     const c = new Array<number>(ids.size).fill(0);
@@ -111,6 +117,8 @@ export async function readLoggedTraffic(dir: string, sinceMs?: number): Promise<
       n,
     ),
   };
+  const hits = recorded.cached.reduce((s, v) => s + v, 0);
+  if (hits > 0) traffic.cache_hit_share = share(hits, n);
   if (traffic.tags?.length === 0) delete traffic.tags;
   const span = Math.max((Number(rows.at(-1)!.at) - Number(rows[0]!.at)) / DAY_MS, 1 / 24);
   const tokens = rows.reduce((s, r) => s + r.input_tokens + r.output_tokens, 0);

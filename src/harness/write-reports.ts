@@ -4,6 +4,7 @@ import { formatUsd } from '../engine/money.js';
 import { htmlReport } from './html-report.js';
 import {
   bandLines,
+  cacheLines,
   crossoverLines,
   LIVE_HEAD,
   liveRows,
@@ -110,6 +111,7 @@ export function markdownReport(result: ScenarioResult): string {
     ...crossoverLines(result).map((l) => `- ${l}`),
     '',
     ...(result.sensitivity ? ['## How sure', '', ...sensitivityLines(result).map((l) => `- ${l}`), ''] : []),
+    ...(result.cache ? ['## Response cache', '', ...cacheLines(result).map((l) => `- ${l}`), ''] : []),
     '## Cheapest option by volume',
     '',
     ...bandLines(result).map((l) => `- ${l}`),
@@ -143,7 +145,7 @@ export function markdownReport(result: ScenarioResult): string {
 
 export function csvReport(result: ScenarioResult): string {
   const header =
-    'option,tokens_per_day,realized_tokens_per_day,requests_per_day,token_cost_usd,fixed_usd,capacity_usd,total_usd,capacity_units,aggregator_requests,direct_requests,onprem_requests,denied,sensitive,sensitive_onprem';
+    'option,tokens_per_day,realized_tokens_per_day,requests_per_day,token_cost_usd,fixed_usd,capacity_usd,total_usd,capacity_units,aggregator_requests,direct_requests,onprem_requests,denied,sensitive,sensitive_onprem,cache_hits,cache_saved_usd';
   const rows = result.costs.map((c) =>
     [
       c.option,
@@ -161,6 +163,8 @@ export function csvReport(result: ScenarioResult): string {
       c.denied,
       c.sensitive,
       c.sensitiveOnPrem,
+      c.cached,
+      formatUsd(c.savedPico, 6),
     ].join(','),
   );
   return [header, ...rows].join('\n') + '\n';

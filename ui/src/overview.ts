@@ -15,6 +15,44 @@ interface Overview {
   requests_total: number;
   denied_total: Record<string, number>;
   spend: { tenant: string; today_usd: number; reserved_usd: number; daily_limit_usd: number | null }[];
+  /** With `cache:` in the config: each tenant's hits, misses and savings since this instance started. */
+  cache?: { tenant: string; hits: number; misses: number; bypasses: number; saved_usd: number }[];
+}
+
+/** The response cache's hit rate (hits among the requests it could answer) and what the hits saved, per tenant. */
+function CacheSection({ rows }: { rows: NonNullable<Overview['cache']> }) {
+  return html`<section aria-label="Response cache">
+    <h2>Response cache, since start</h2>
+    ${
+      rows.length === 0
+        ? html`<p class="empty">No request has used the cache yet.</p>`
+        : html`<table data-testid="cache">
+            <thead>
+              <tr>
+                <th>tenant</th>
+                <th class="num">hits</th>
+                <th class="num">misses</th>
+                <th class="num">bypassed</th>
+                <th class="num">hit rate</th>
+                <th class="num">saved</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rows.map(
+                (c) =>
+                  html`<tr data-tenant=${c.tenant}>
+                    <td>${c.tenant}</td>
+                    <td class="num">${count(c.hits)}</td>
+                    <td class="num">${count(c.misses)}</td>
+                    <td class="num">${count(c.bypasses)}</td>
+                    <td class="num" data-testid="hit-rate">${pct(c.hits, c.hits + c.misses)}</td>
+                    <td class="num">${usd(c.saved_usd)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+  </section>`;
 }
 
 const shares = (m: Record<string, number>) => {
@@ -159,5 +197,6 @@ export function OverviewPage() {
           </tbody>
         </table>
       </section>
+      ${data.cache ? html`<${CacheSection} rows=${data.cache} />` : ''}
     </div>`;
 }

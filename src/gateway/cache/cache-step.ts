@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CacheConfig } from '../../config/config-schema.js';
 import type { Candidate, Decision } from '../../engine/decision.js';
-import { ZERO_PRICE } from '../../engine/prices.js';
+import { cacheScope } from '../../engine/cache-scope.js';
+import { costOfUsagePico, ZERO_PRICE } from '../../engine/prices.js';
 import type { Tenant } from '../../engine/routing-config.js';
 import { chatChunk, usageChunk, type Json, type StreamItem } from '../formats/wire-format.js';
 import type { Outcome } from '../outcome.js';
+import { usageFromOpenAi } from '../relay/usage.js';
 import { cacheKey } from './cache-key.js';
 import type { CachedAnswer, MemoryResponseCache, ResponseCache } from './response-cache.js';
 
@@ -61,13 +63,9 @@ export function cacheUse(
   const first = decision.candidates[0];
   const asked = directives(headers);
   if (!first || asked.noStore || !deterministic(body, tenant)) return undefined;
-  const restricted = decision.sensitivity === topLevel;
-  const store = restricted
-    ? caches.config.restricted === 'onprem_memory' && first.kind === 'onprem'
-      ? caches.memory
-      : undefined
-    : (caches.shared ?? caches.memory);
-  if (!store) return undefined;
+  const scope = cacheScope(caches.config.restricted, decision.sensitivity === topLevel, first.kind);
+  if (!scope) return undefined;
+  const store = scope === 'instance' ? caches.memory : (caches.shared ?? caches.memory);
   const ttlSeconds = asked.maxAge ?? tenant.cache?.ttl_seconds ?? caches.config.ttl_seconds;
   return {
     key: cacheKey(tenant.id, endpoint, body, first.kind, decision.sensitivity),
@@ -225,8 +223,10 @@ export function keeping(use: CacheUse, outcome: Outcome): Outcome {
           yield items;
         }
         const answer = assembled(seen);
-        // A stream's cost is metered as it is relayed; kept at the expected cost, what a hit saves is an estimate.
-        if (answer) await keepAnswer(use, answer, served, BigInt(served.expectedCostPico));
+        // What a hit saves: the stream's own usage at the route's price; the planner's estimate when it sent none.
+        const usage = usageFromOpenAi(answer?.usage);
+        const costPico = usage ? costOfUsagePico(usage, served.price) : BigInt(served.expectedCostPico);
+        if (answer) await keepAnswer(use, answer, served, costPico);
       }
       return { ...outcome, first: [], rest: gathered() };
     }

@@ -11,6 +11,7 @@ import type { AppContext } from '../app-context.js';
 import { GatewayError } from '../errors.js';
 import { adminKeys, requireAdmin, sessionOf } from '../http/admin-routes.js';
 import { keyIdOf } from '../state/holders.js';
+import { cacheReport } from '../cache/cache-report.js';
 import type { LogQueries } from './log-queries.js';
 import type { DecisionFilters, SpendDimension, SpendRange } from './log-queries.js';
 import { SESSION_COOKIE, SESSION_MS, sessionSecret } from './ui-sessions.js';
@@ -110,7 +111,10 @@ function scenarioFiles(configPath: string): Map<string, string> {
   return found;
 }
 
-/** What the overview shows now: the last minute, the totals `/metrics` counts, and spend against budget. */
+/**
+ * What the overview shows now: the last minute, the totals `/metrics` counts, spend against budget, and the response
+ * cache's hits and savings.
+ */
 async function overview(ctx: AppContext) {
   const now = ctx.clock.now();
   const { routing } = ctx.runtime.current.loaded;
@@ -133,6 +137,7 @@ async function overview(ctx: AppContext) {
           daily_limit_usd: budget?.dailyPico === undefined ? null : picoToUsdNumber(budget.dailyPico),
         };
       }),
+    ...(ctx.caches ? { cache: await cacheReport(ctx.metrics) } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { ConfigError } from '../../engine/errors.js';
 import { formatUsd } from '../../engine/money.js';
 import type { AppContext } from '../app-context.js';
 import type { TenantBudget } from '../../engine/routing-config.js';
+import { cacheReport } from '../cache/cache-report.js';
 import { GatewayError } from '../errors.js';
 import { keyHolder, keyIdOf } from '../state/holders.js';
 import type { TenantSpend } from '../state/spend-ledger.js';
@@ -102,28 +103,6 @@ const spendWindow = (settled: bigint, reserved: bigint, limit: bigint | undefine
  * Operators' endpoints: `/metrics` (behind the metrics key when one is set, else the admin key), and behind
  * the admin key spend, the live log segment and config reload.
  */
-/** The response cache since this instance started, per tenant: hits, misses, bypasses, the hit rate and the savings. */
-async function cacheReport(ctx: AppContext) {
-  const byTenant = new Map<string, { hits: number; misses: number; bypasses: number; saved_usd: number }>();
-  const row = (tenant: string) => {
-    let r = byTenant.get(tenant);
-    if (!r) byTenant.set(tenant, (r = { hits: 0, misses: 0, bypasses: 0, saved_usd: 0 }));
-    return r;
-  };
-  for (const v of (await ctx.metrics.cache.get()).values) {
-    const r = row(String(v.labels.tenant));
-    if (v.labels.status === 'hit') r.hits += v.value;
-    else if (v.labels.status === 'miss') r.misses += v.value;
-    else r.bypasses += v.value;
-  }
-  for (const v of (await ctx.metrics.cacheSaved.get()).values) row(String(v.labels.tenant)).saved_usd += v.value;
-  return [...byTenant].map(([tenant, r]) => ({
-    tenant,
-    ...r,
-    hit_rate: r.hits + r.misses === 0 ? null : r.hits / (r.hits + r.misses),
-  }));
-}
-
 export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void {
   // Metrics name tenants and their spend: behind `server.metrics_key` when one is set (the admin key works too).
   app.get('/metrics', async (request, reply) => {
@@ -157,7 +136,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
         const key = keys.get(s.tenant);
         return [{ key: id, tenant: key?.tenant ?? null, name: key?.name ?? null, ...windows(s, key?.ledgerBudget) }];
       }),
-      ...(ctx.caches ? { cache: await cacheReport(ctx) } : {}),
+      ...(ctx.caches ? { cache: await cacheReport(ctx.metrics) } : {}),
     };
   });
 
