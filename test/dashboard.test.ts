@@ -219,6 +219,10 @@ describe("the dashboard's API with a session", () => {
       // Fixed infra and ops: the managed option is cheaper at small volumes, self-hosting above the crossover.
       expect(view.crossovers[0]).toMatchObject({ cheaperBelow: 'managed', cheaperAbove: 'self-hosted' });
       expect(view.cheapestNow).toBe('managed');
+      // Asked again within the minute (the page will, below): the same view, not another replay.
+      const again = (await getJson(gw, '/ui/api/crossover?scenario=blog-managed-vs-selfhosted.scenario.yaml&days=7'))
+        .body;
+      expect(again.pricedAtMs).toBe(view.pricedAtMs);
       expect((await getJson(gw, '/ui/api/crossover?scenario=../../etc/passwd')).status).toBe(404);
       if (!skip) {
         // The crossover page itself, in the browser: its answer, and the README's screenshot.

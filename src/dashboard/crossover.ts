@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -19,17 +19,47 @@ export interface CrossoverView {
   readonly crossovers: readonly { tokensPerDay: number; cheaperBelow: string; cheaperAbove: string }[];
   /** Which option is cheapest at the observed volume. */
   readonly cheapestNow: string | undefined;
+  /** When the log was read and replayed (epoch ms): a view is reused for `FRESH_MS`. */
+  readonly pricedAtMs: number;
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * A view is answered again for this long: a replay of a week's traffic up to a scenario's largest volume takes tens of
+ * seconds, and a minute's newer traffic moves nothing in a window of days. Asks while one is being computed share it.
+ */
+export const FRESH_MS = 60_000;
+const recent = new Map<string, { readonly atMs: number; readonly view: Promise<CrossoverView> }>();
+
+/** `crossoverFromLog`, reused while fresh: per scenario file (as it is now), log and window. */
+export function crossoverView(
+  scenarioPath: string,
+  logDir: string,
+  days: number,
+  nowMs: number,
+): Promise<CrossoverView> {
+  const key = [scenarioPath, statSync(scenarioPath).mtimeMs, logDir, days].join('\u0000');
+  const kept = recent.get(key);
+  if (kept && nowMs - kept.atMs < FRESH_MS) return kept.view;
+  for (const [k, v] of recent) if (nowMs - v.atMs >= FRESH_MS) recent.delete(k);
+  const view = crossoverFromLog(scenarioPath, logDir, days, nowMs);
+  recent.set(key, { atMs: nowMs, view });
+  view.catch(() => recent.delete(key));
+  return view;
+}
 
 /**
  * The operator's own logged traffic priced under a scenario file's options: the scenario's traffic is replaced by
  * the log's (`traffic.from_log`, the `scenario from-log` machinery), swept from a tenth of the observed volume to
  * a hundred times it, and replayed through the planner into an in-memory DuckDB.
  */
-export async function crossoverFromLog(scenarioPath: string, logDir: string, days: number): Promise<CrossoverView> {
-  const logged = await readLoggedTraffic(logDir, Date.now() - days * DAY_MS);
+export async function crossoverFromLog(
+  scenarioPath: string,
+  logDir: string,
+  days: number,
+  nowMs = Date.now(),
+): Promise<CrossoverView> {
+  const logged = await readLoggedTraffic(logDir, nowMs - days * DAY_MS);
   const observed = Math.max(1, Math.round(logged.tokensPerDay));
   const file = parse(readFileSync(scenarioPath, 'utf8')) as Record<string, unknown> & {
     options: { config: unknown }[];
@@ -86,6 +116,7 @@ export async function crossoverFromLog(scenarioPath: string, logDir: string, day
         cheaperAbove: c.cheaperAbove,
       })),
       cheapestNow,
+      pricedAtMs: nowMs,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

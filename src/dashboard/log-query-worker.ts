@@ -54,7 +54,7 @@ async function answer(request: QueryRequest): Promise<unknown> {
     }
     case 'crossover':
       // The harness is loaded when the crossover page first asks, not when the thread starts.
-      return (await import('./crossover.js')).crossoverFromLog(request.scenario, setup.dir, request.days);
+      return (await import('./crossover.js')).crossoverView(request.scenario, setup.dir, request.days, Date.now());
     case 'warm':
       // One segment a turn, so questions asked meanwhile are answered between the steps.
       if (!closing && !(await log.rollUp(1))) queue({ kind: 'warm', id: -2 });

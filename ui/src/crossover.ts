@@ -12,6 +12,7 @@ interface View {
   points: { tokensPerDay: number; usd: Record<string, number> }[];
   crossovers: { tokensPerDay: number; cheaperBelow: string; cheaperAbove: string }[];
   cheapestNow?: string;
+  pricedAtMs: number;
 }
 
 /** The answer in one sentence: where self-hosting (or any option) overtakes, and where this gateway is. */
@@ -83,6 +84,7 @@ export function CrossoverPage() {
       view
         ? html`<p class="answer" data-testid="answer">
               Your traffic of the last ${days} day(s) (${view.requests.toLocaleString()} requests): ${answer(view)}
+              <small data-testid="priced-at"> Priced at ${new Date(view.pricedAtMs).toLocaleTimeString()}.</small>
             </p>
             <${Chart}
               title="Cost per day relative to the cheapest option"

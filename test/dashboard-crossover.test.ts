@@ -1,0 +1,71 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { crossoverView, FRESH_MS } from '../src/dashboard/crossover.js';
+import type { LogRow } from '../src/duckdb/log-schema.js';
+import { DuckDbDecisionSink } from '../src/gateway/record/duckdb-decision-sink.js';
+import { tempDir } from './helpers/hermetic.js';
+
+// The dashboard's crossover replays a window of the log up to a scenario's largest volume (tens of seconds for a
+// week): a view is answered again for a minute, and asks meanwhile share the one being computed.
+const t0 = Date.now();
+const row = (i: number): LogRow => ({
+  ts: t0 - i * 60_000,
+  requestId: `r${i}`,
+  tenant: 'acme',
+  endpoint: 'chat',
+  requestedModel: 'gpt-5',
+  model: 'gpt-5',
+  route: 'direct',
+  routeKind: 'direct',
+  upstreamModel: 'gpt-5',
+  tags: [],
+  sensitivity: 'public',
+  rules: [],
+  stream: false,
+  status: 200,
+  attempts: [{ route: 'direct', status: 200, ms: 3 }],
+  latencyMs: 3,
+  inputTokens: 1000 + i,
+  outputTokens: 300,
+  cachedTokens: 0,
+  reasoningTokens: 0,
+  costPico: 4_250_000_000n,
+  estimated: false,
+});
+const SCENARIO = `
+name: small
+volume: { tokens_per_day: [100000, 10000000] }
+traffic: { models: { gpt-5: 1 }, input_tokens: { mean: 1000 }, output_tokens: { mean: 300 } }
+options:
+  - id: managed
+    config:
+      routes: [{ id: agg, kind: aggregator, base_url: "https://openrouter.ai/api/v1", clearance: internal, models: [gpt-5], pricing: { fee_percent: 5.5 } }]
+  - id: self-hosted
+    fixed_per_day_usd: { infra: 2 }
+    config:
+      routes: [{ id: direct, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5] }]
+`;
+
+describe("the dashboard's crossover", () => {
+  it('is priced once a minute per scenario and window, and asks meanwhile share one replay', async () => {
+    const dir = tempDir('switchyard-crossover-view');
+    const sink = await DuckDbDecisionSink.open({ dir: join(dir, 'log') }, { now: () => t0 });
+    for (let i = 0; i < 40; i++) sink.record(row(i));
+    await sink.close();
+    const scenario = join(dir, 'small.scenario.yaml');
+    writeFileSync(scenario, SCENARIO);
+    const ask = (atMs: number, days = 7) => crossoverView(scenario, join(dir, 'log'), days, atMs);
+
+    const [first, meanwhile] = await Promise.all([ask(t0), ask(t0 + 10)]);
+    expect(meanwhile).toBe(first);
+    expect(first).toMatchObject({ requests: 40, pricedAtMs: t0 });
+    expect(first.crossovers[0]).toMatchObject({ cheaperBelow: 'managed', cheaperAbove: 'self-hosted' });
+    expect(await ask(t0 + FRESH_MS - 1)).toBe(first);
+    // Another window is another view; past the minute, the log is read and replayed again.
+    expect((await ask(t0 + 1, 1)).pricedAtMs).toBe(t0 + 1);
+    const later = await ask(t0 + FRESH_MS);
+    expect(later).not.toBe(first);
+    expect(later).toMatchObject({ requests: 40, pricedAtMs: t0 + FRESH_MS, crossovers: first.crossovers });
+  });
+});
