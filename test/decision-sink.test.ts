@@ -54,13 +54,21 @@ describe('DuckDB decision sink', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('a row DuckDB refuses is left out alone (it stays in the write-ahead segment): its chunk goes in without it', async () => {
+  it('a value its column cannot hold is flagged on its row, and the rows around it go in as they are', async () => {
     const dir = tempDir('switchyard-sink');
     const sink = await DuckDbDecisionSink.open({ dir, flushMs: 3_600_000 }, { now: () => Date.now() });
     // No gateway writes such a status: it stands for any value DuckDB will not take into its column.
     for (let i = 0; i < 5; i++) sink.record(i === 2 ? { ...row(i), status: 3_000_000_000 } : row(i));
     await sink.flush();
-    expect((await sink.liveRows()).map((r) => r.request_id)).toEqual(['r0', 'r1', 'r3', 'r4']);
+    const live = await sink.liveRows();
+    expect(live.map((r) => [r.request_id, r.status])).toEqual([
+      ['r0', 200],
+      ['r1', 200],
+      ['r2', 0],
+      ['r3', 200],
+      ['r4', 200],
+    ]);
+    expect(live[2]!.row_problem).toBe('status 3000000000');
     await sink.close();
   });
 
@@ -80,6 +88,49 @@ describe('DuckDB decision sink', () => {
       row_problem: 'inputTokens 10.3; outputTokens 3000000000; latencyMs NaN; costPico -5',
     });
     expect(rows[1]).toMatchObject({ input_tokens: 10, row_problem: null, instance: `${hostname()}:${process.pid}` });
+  });
+
+  it("rolls lines into Parquet through DuckDB's JSON reader with the very values the appender writes", async () => {
+    // Every optional field set, fractional milliseconds, a cost past a double's exact range.
+    const full = (i: number): LogRow => ({
+      ...row(i),
+      ts: row(i).ts + 0.75,
+      residency: ['eu'],
+      errorCode: 'upstream_timeout',
+      ttftMs: 12.5,
+      costPico: 123_456_789_012_345_678_901n,
+      rowProblem: 'outputTokens 3000000000',
+      callerRequestId: `caller-${i}`,
+      keyId: 'k1',
+      excluded: [{ route: 'agg', reason: 'clearance', detail: 'internal < restricted' }],
+      expectedCostUsd: 0.0123,
+      cache: 'hit',
+      savedUsd: 0.5,
+      redactedCount: 2,
+      redactedKinds: ['person', 'ssn'],
+    });
+    const rows = [full(0), row(1), full(2)];
+    const rolled = tempDir('switchyard-sink');
+    const sink = await DuckDbDecisionSink.open({ dir: rolled }, { now: () => Date.now() });
+    for (const r of rows) sink.record(r);
+    await sink.close();
+    // The same lines as a dead writer's segment: recovery appends them through the appender.
+    let dead = 999_999;
+    while (processAlive(dead)) dead--;
+    const appended = tempDir('switchyard-sink');
+    mkdirSync(walDirOf(appended), { recursive: true });
+    const instance = `${hostname()}:${process.pid}`;
+    const lines = rows.map((r) => rowToLine({ ...r, instance }));
+    writeFileSync(join(walDirOf(appended), `${dead}-bbbb-0.ndjson`), `${lines.join('\n')}\n`);
+    await (await DuckDbDecisionSink.open({ dir: appended }, { now: () => Date.now() })).close();
+    const [a, b] = [await readLog(rolled), await readLog(appended)];
+    expect(a).toHaveLength(3);
+    expect(a).toEqual(b);
+    expect(a[0]).toMatchObject({
+      cost: '123456789.012345678901',
+      residency: ['eu'],
+      redacted_kinds: ['person', 'ssn'],
+    });
   });
 
   it("replays a dead writer's write-ahead segment into Parquet on open, skipping a torn last line, once", async () => {

@@ -76,6 +76,8 @@ interface Column<T> {
   readonly sql: string;
   /** The value as the appender takes it (null for an absent optional). */
   value(v: T): DuckDBValue;
+  /** How a write-ahead line's field becomes the column in SQL, where it is not the field as the column's type. */
+  readonly fromLine?: { readonly json: string; readonly expr: (field: string) => string };
 }
 
 const text = (name: string): Column<string> => ({ name, sql: 'VARCHAR NOT NULL', value: (v) => v });
@@ -94,6 +96,7 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
     name: 'ts',
     sql: 'TIMESTAMPTZ NOT NULL',
     value: (v) => new DuckDBTimestampTZValue(BigInt(Math.trunc(v)) * 1000n),
+    fromLine: { json: 'DOUBLE', expr: (f) => `make_timestamptz(trunc(${f})::BIGINT * 1000)` },
   },
   requestId: text('request_id'),
   tenant: text('tenant'),
@@ -105,7 +108,12 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   routeKind: optionalText('route_kind'),
   tags: textList('tags'),
   sensitivity: text('sensitivity'),
-  residency: { name: 'residency', sql: 'VARCHAR[] NOT NULL', value: (v) => listValue([...(v ?? [])]) },
+  residency: {
+    name: 'residency',
+    sql: 'VARCHAR[] NOT NULL',
+    value: (v) => listValue([...(v ?? [])]),
+    fromLine: { json: 'VARCHAR[]', expr: (f) => `coalesce(${f}, []::VARCHAR[])` },
+  },
   rules: textList('rules'),
   stream: bool('stream'),
   status: integer('status'),
@@ -117,7 +125,13 @@ const COLUMNS: { readonly [K in keyof Required<LogRow>]: Column<LogRow[K]> } = {
   outputTokens: integer('output_tokens'),
   cachedTokens: integer('cached_tokens'),
   reasoningTokens: integer('reasoning_tokens'),
-  costPico: { name: 'cost_usd', sql: 'DECIMAL(38, 12) NOT NULL', value: (v) => picoToDecimal(v) },
+  costPico: {
+    name: 'cost_usd',
+    sql: 'DECIMAL(38, 12) NOT NULL',
+    value: (v) => picoToDecimal(v),
+    // Pico-dollars as text (a bigint), times 10⁻¹²: a DECIMAL product, exact (a division would be a DOUBLE).
+    fromLine: { json: 'VARCHAR', expr: (f) => `${f}::HUGEINT::DECIMAL(38, 0) * 0.000000000001::DECIMAL(38, 12)` },
+  },
   estimated: bool('estimated'),
   rowProblem: optionalText('row_problem'),
   instance: optionalText('instance'),
@@ -163,7 +177,7 @@ export function loggableRow(row: LogRow): LogRow {
     delete fixed.ttftMs;
     problems.push(`ttftMs ${row.ttftMs}`);
   }
-  if (!Number.isInteger(row.status)) {
+  if (!Number.isInteger(row.status) || row.status < 0 || row.status > INT32_MAX) {
     fixed.status = 0;
     problems.push(`status ${row.status}`);
   }
@@ -211,9 +225,22 @@ export function appendLogRows(appender: DuckDBAppender, rows: readonly LogRow[])
 
 const CHUNK_ROWS = 2048;
 
+const quoted = (p: string) => `'${p.replace(/'/g, "''")}'`;
+
+/**
+ * The rows of write-ahead segment files as a relation with the table's columns: DuckDB's JSON reader makes the lines
+ * columns, ≈2.5 times cheaper a row than parsing them in JavaScript and appending them (`benchmarks/RESULTS.md`).
+ * The lines are `rowToLine`'s; a torn one (a killed writer's last) reads as nothing.
+ */
+export function rowsOfLines(files: readonly string[]): string {
+  const json = ORDERED.map(([key, c]) => `"${key}": '${c.fromLine?.json ?? c.sql.replace(' NOT NULL', '')}'`);
+  const select = ORDERED.map(([key, c]) => `${c.fromLine?.expr(`"${key}"`) ?? `"${key}"`} AS ${c.name}`);
+  return `(SELECT ${select.join(', ')} FROM read_json([${files.map(quoted).join(', ')}],
+    format = 'newline_delimited', ignore_errors = true, columns = {${json.join(', ')}}) WHERE "requestId" IS NOT NULL)`;
+}
+
 /** The SQL that reads a log: a directory of Parquet segments, one Parquet file, or a DuckDB file. */
 export function logSource(path: string): string {
-  const quoted = (p: string) => `'${p.replace(/'/g, "''")}'`;
   if (path.endsWith('.duckdb') || path.endsWith('.db')) return `(SELECT * FROM read_log.requests)`;
   if (path.endsWith('.parquet')) return `read_parquet(${quoted(path)})`;
   return `read_parquet(${quoted(`${path.replace(/\/$/, '')}/*.parquet`)}, union_by_name = true)`;

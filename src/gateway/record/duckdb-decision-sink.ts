@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
   appendLogRows,
   LOG_TABLE_DDL,
   loggableRow,
   rowFromLine,
+  rowsOfLines,
   rowToLine,
-  trustedRowFromLine,
   type LogRow,
 } from '../../duckdb/log-schema.js';
 import type { Clock } from '../state/clock.js';
@@ -20,11 +20,11 @@ import { orphanedSegments, processAlive, removeSegment, WriteAheadLog } from './
 export interface DecisionLogOptions {
   /** Where Parquet segments go. */
   readonly dir: string;
-  /** Buffered rows are appended at least this often. */
+  /** Whether a roll is due is looked at this often. */
   readonly flushMs?: number;
   /** A segment is closed into a Parquet file this often (when it holds rows)... */
   readonly rollMs?: number;
-  /** ...or as soon as it holds this many rows, which bounds the memory the live segment takes under load. */
+  /** ...or as soon as it holds this many rows, which bounds a write-ahead segment and the roll that reads it. */
   readonly rollRows?: number;
   /** Recorded rows are on disk (the write-ahead segment, fsync'd) within this window. */
   readonly syncMs?: number;
@@ -42,8 +42,6 @@ const WRITER_DEFAULTS = {
   threads: 1,
 } as const;
 const DAY_MS = 86_400_000;
-/** Rows appended as one data chunk between two turns of the event loop (≈5 ms of appending). */
-const APPEND_SLICE = 1024;
 /** This gateway process, as its log rows name it. */
 const INSTANCE = `${hostname()}:${process.pid}`;
 
@@ -86,31 +84,30 @@ function segmentIsLive(id: string): boolean {
 }
 
 /**
- * Writes one row per request, off the request path: `record` only pushes the row to a buffer and to the
- * write-ahead segment (on disk within `syncMs`); a timer appends the buffer to an in-memory DuckDB table
- * with the appender (at least every second), and every `rollMs` the table becomes a Parquet segment in
- * `dir`, written under a temporary name and renamed, so readers in other processes never see half a file;
- * then its write-ahead segment is removed. DuckDB lets one process write a database file; Parquet segments
- * let every process read. `close` appends and rolls what is left; a killed process's write-ahead segments
- * become Parquet segments when the next one opens the log.
+ * Writes one row per request, off the request path: `record` only hands the row, as one JSON line, to the
+ * write-ahead segment (on disk within `syncMs`); every `rollMs`, or at `rollRows`, the segment is sealed and DuckDB
+ * reads its lines straight into a Parquet segment in `dir` (`rowsOfLines`), written under a temporary name and
+ * renamed, so readers in other processes never see half a file; then the write-ahead segment is removed. No row is
+ * parsed in JavaScript nor held in a table between rolls: the lines on disk are the live segment. DuckDB lets one
+ * process write a database file; Parquet segments let every process read. `close` rolls what is left; a killed
+ * process's write-ahead segments become Parquet segments when the next one opens the log.
  */
 export class DuckDbDecisionSink implements DecisionSink {
-  private buffer: LogRow[] = [];
   private chain: Promise<void> = Promise.resolve();
   private lastRoll: number;
   private segment = 0;
+  /** Rows in the write-ahead segment being written. */
   private rowsInSegment = 0;
   private readonly timer: NodeJS.Timeout;
   /** Rows, or rows already written as lines (`recordLine`). */
   private readonly wal: WriteAheadLog<LogRow | string>;
-  /** Sealed write-ahead segments whose rows are in the live table, removed when it is in Parquet. */
+  /** Sealed write-ahead segments not yet in Parquet (a roll that failed is tried again with them). */
   private sealed: Promise<string>[] = [];
   private compactedDay: number;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-    private appender: DuckDBAppender,
     private readonly options: Required<DecisionLogOptions>,
     private readonly clock: Clock,
     private readonly idPrefix: string,
@@ -136,20 +133,18 @@ export class DuckDbDecisionSink implements DecisionSink {
     await connection.run(LOG_TABLE_DDL);
     await recoverOrphans(connection, options.dir, clock);
     await compactPastDays(connection, options.dir, clock.now());
-    const appender = await connection.createAppender('requests');
-    return new DuckDbDecisionSink(instance, connection, appender, options, clock, writerId);
+    return new DuckDbDecisionSink(instance, connection, options, clock, writerId);
   }
 
   record(row: LogRow): void {
-    const kept = loggable(row);
-    this.buffer.push(kept);
-    this.wal.append(kept);
+    this.wal.append(loggable(row));
+    this.rowsInSegment++;
   }
 
   /** A row `loggableLine` wrote (in another thread): its line goes to the write-ahead segment as it is. */
   recordLine(line: string): void {
-    this.buffer.push(trustedRowFromLine(line));
     this.wal.append(line);
+    this.rowsInSegment++;
   }
 
   problem(): string | undefined {
@@ -162,8 +157,8 @@ export class DuckDbDecisionSink implements DecisionSink {
   }
 
   /**
-   * Appends the buffer, and rolls the segment when it is due. Serialised: one flush at a time. A failure
-   * (a full disk) is reported and the next flush tries again: the gateway keeps serving.
+   * Rolls the segment into Parquet when it is due (or `force`). Serialised: one at a time. A failure (a full disk)
+   * is reported and the next flush tries again: the gateway keeps serving.
    */
   flush(force = false): Promise<void> {
     this.chain = this.chain
@@ -174,15 +169,17 @@ export class DuckDbDecisionSink implements DecisionSink {
     return this.chain;
   }
 
+  /** Rows recorded and not yet on disk. */
   backlog(): number {
-    return this.buffer.length;
+    return this.wal.pendingEntries;
   }
 
-  /** Rows not yet in a Parquet segment (the live segment and the buffer), newest last. */
+  /** Rows not yet in a Parquet segment (every write-ahead segment this writer holds), oldest first. */
   async liveRows(): Promise<Record<string, unknown>[]> {
-    await this.flush();
+    await this.wal.sync();
+    const ids = [...(await Promise.all(this.sealed)), this.wal.segmentId];
     const reader = await this.connection.runAndReadAll(
-      'SELECT * EXCLUDE (cost_usd), cost_usd::VARCHAR AS cost_usd FROM requests ORDER BY ts',
+      `SELECT * EXCLUDE (cost_usd), cost_usd::VARCHAR AS cost_usd FROM ${rowsOfLines(ids.map((id) => this.wal.pathOf(id)))} ORDER BY ts`,
     );
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }
@@ -192,84 +189,32 @@ export class DuckDbDecisionSink implements DecisionSink {
     await this.flush(true);
     await this.wal.close();
     // Its rows are all in Parquet now (or, if the last roll failed, replayed from it on the next start).
-    if (this.rowsInSegment === 0) await this.wal.remove(this.wal.segmentId);
+    if (this.rowsInSegment === 0 && this.sealed.length === 0) await this.wal.remove(this.wal.segmentId);
     releaseWriterId(this.idPrefix);
-    this.appender.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
   }
 
   private async flushNow(force: boolean): Promise<void> {
-    const rows = this.buffer;
-    this.buffer = [];
     const due =
-      force ||
-      this.clock.now() - this.lastRoll >= this.options.rollMs ||
-      this.rowsInSegment + rows.length >= this.options.rollRows;
-    const rolling = due && this.rowsInSegment + rows.length > 0;
-    // Sealed in the same step as the buffer is taken: the sealed segment holds exactly the table's rows.
-    if (rolling) this.sealed.push(this.wal.rotate(this.nextSegmentId()));
-    await this.append(rows);
-    if (rolling) await this.roll();
-  }
-
-  /**
-   * Appends rows a slice (one data chunk) at a time, the event loop free between slices (one burst of 7,000
-   * rows appended row by row held it for ≈40 ms). If DuckDB refuses a slice, the appender is replaced and
-   * the slice goes in row by row: only the row DuckDB refuses is left out (it stays in the write-ahead
-   * segment).
-   */
-  private async append(rows: readonly LogRow[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += APPEND_SLICE) {
-      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-      const slice = rows.slice(start, start + APPEND_SLICE);
-      try {
-        appendLogRows(this.appender, slice);
-        this.rowsInSegment += slice.length;
-      } catch {
-        this.appender = await this.freshAppender();
-        for (const row of slice) await this.appendAlone(row);
-      }
+      force || this.clock.now() - this.lastRoll >= this.options.rollMs || this.rowsInSegment >= this.options.rollRows;
+    if (due && this.rowsInSegment > 0) {
+      // Sealed with every line appended so far (written and synced first): the Parquet segment holds exactly them.
+      this.sealed.push(this.wal.rotate(this.nextSegmentId()));
+      this.rowsInSegment = 0;
     }
-    if (rows.length > 0) this.appender.flushSync();
-  }
-
-  private async appendAlone(row: LogRow): Promise<void> {
-    try {
-      appendLogRows(this.appender, [row]);
-      this.rowsInSegment++;
-    } catch (err) {
-      process.emitWarning(
-        `decision log: a row was refused (${(err as Error).message}); it stays in the write-ahead segment`,
-        'SwitchyardLogWarning',
-      );
-      this.appender = await this.freshAppender();
-    }
-  }
-
-  private async freshAppender(): Promise<DuckDBAppender> {
-    try {
-      this.appender.closeSync();
-    } catch {
-      // A half-appended row makes the old appender unusable: it is dropped either way.
-    }
-    return this.connection.createAppender('requests');
+    if (this.sealed.length > 0) await this.roll();
   }
 
   private async roll(): Promise<void> {
     const sealed = await Promise.all(this.sealed);
     await writeSegment(
       this.connection,
+      rowsOfLines(sealed.map((id) => this.wal.pathOf(id))),
       this.options.dir,
       this.clock.now(),
-      sealed[sealed.length - 1] ?? `${this.idPrefix}-${this.segment}`,
+      sealed[sealed.length - 1] as string,
     );
-    // A new table rather than DELETE: DuckDB gives a dropped table's memory back, a deleted one's not at once.
-    this.appender.closeSync();
-    await this.connection.run('DROP TABLE requests');
-    await this.connection.run(LOG_TABLE_DDL);
-    this.appender = await this.connection.createAppender('requests');
-    this.rowsInSegment = 0;
     this.lastRoll = this.clock.now();
     this.sealed = [];
     for (const id of sealed) await this.wal.remove(id);
@@ -286,16 +231,17 @@ export class DuckDbDecisionSink implements DecisionSink {
   }
 }
 
-/** The `requests` table as a Parquet segment named after the write-ahead segment it replaces. */
+/** Rows (a relation: a table, `rowsOfLines`) as a Parquet segment named after the write-ahead segment it replaces. */
 async function writeSegment(
   connection: DuckDBConnection,
+  rows: string,
   dir: string,
   nowMs: number,
   segmentId: string,
 ): Promise<void> {
   const final = join(dir, `requests-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}-${segmentId}.parquet`);
   const temporary = `${final}.tmp`;
-  await connection.run(`COPY requests TO '${temporary.replace(/'/g, "''")}' (FORMAT parquet)`);
+  await connection.run(`COPY (SELECT * FROM ${rows}) TO '${temporary.replace(/'/g, "''")}' (FORMAT parquet)`);
   renameSync(temporary, final);
 }
 
@@ -319,7 +265,7 @@ async function recoverOrphans(connection: DuckDBConnection, dir: string, clock: 
           `decision log: ${skipped} unreadable line(s) in write-ahead segment ${id} skipped`,
           'SwitchyardLogWarning',
         );
-      await writeSegment(connection, dir, clock.now(), id);
+      await writeSegment(connection, 'requests', dir, clock.now(), id);
       await connection.run('DELETE FROM requests');
     }
     await removeSegment(walDir, id);

@@ -49,6 +49,11 @@ export class WriteAheadLog<T> {
     this.pending.push(entry);
   }
 
+  /** Entries appended and not yet on disk. */
+  get pendingEntries(): number {
+    return this.pending.length;
+  }
+
   /** Why rows are not reaching the disk now (`disk full: <dir>`), or undefined while writes succeed. */
   problem(): string | undefined {
     return this.failing;
@@ -129,7 +134,8 @@ export class WriteAheadLog<T> {
     return run;
   }
 
-  private pathOf(id: string): string {
+  /** The file of a segment (the current one, or a sealed one until it is removed). */
+  pathOf(id: string): string {
     return segmentPath(this.dir, id);
   }
 }
