@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
@@ -104,6 +104,16 @@ describe('a gateway killed with SIGKILL under load', () => {
       expect(loggedPico).toBeGreaterThanOrEqual(durable.reduce((sum, c) => sum + c.costPico, 0n));
       // Only the running gateway's own segment is left.
       expect(readdirSync(join(logDir, 'wal')).filter((f) => !f.includes(`_${again.pid}-`))).toEqual([]);
+      // DuckDB replayed the segment, summed the budget and reads the live rows in job processes: the gateway's own
+      // process never loads it (its library and buffers were ≈60 MB of the resident set).
+      const live = (await (
+        await request(`http://127.0.0.1:${again.port}/admin/log/live`, {
+          headers: { authorization: `Bearer ${ADMIN_KEY}` },
+        })
+      ).body.json()) as { rows: unknown[] };
+      expect(live.rows).toEqual([]);
+      const maps = `/proc/${again.pid}/maps`;
+      if (existsSync(maps)) expect(readFileSync(maps, 'utf8')).not.toMatch(/duckdb/);
     } finally {
       await again.stop();
     }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crossoverView, FRESH_MS } from '../src/dashboard/crossover.js';
-import type { LogRow } from '../src/duckdb/log-schema.js';
+import type { LogRow } from '../src/duckdb/log-row.js';
 import { DuckDbDecisionSink } from '../src/gateway/record/duckdb-decision-sink.js';
 import { tempDir } from './helpers/hermetic.js';
 

@@ -1,12 +1,11 @@
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLogReader } from '../src/duckdb/log-reader.js';
-import { rowToLine, type LogRow } from '../src/duckdb/log-schema.js';
-import { DuckDbDecisionSink, walDirOf } from '../src/gateway/record/duckdb-decision-sink.js';
-import { ThreadedDecisionSink } from '../src/gateway/record/threaded-decision-sink.js';
-import { processAlive } from '../src/gateway/record/write-ahead-log.js';
+import { rowToLine, type LogRow } from '../src/duckdb/log-row.js';
+import { DuckDbDecisionSink } from '../src/gateway/record/duckdb-decision-sink.js';
+import { processAlive, walDirOf } from '../src/gateway/record/write-ahead-log.js';
 import { tempDir } from './helpers/hermetic.js';
 
 const row = (i: number): LogRow => ({
@@ -202,18 +201,27 @@ describe('DuckDB decision sink', () => {
   });
 });
 
-describe('the decision log in a worker thread', () => {
-  /** Bounded: the writer acknowledges a batch once its write-ahead lines are fsync'd (every 200 ms). */
-  const untilOnDisk = async (sink: ThreadedDecisionSink) => {
+describe('the decision log on the event loop, DuckDB in a job process', () => {
+  /** Bounded: lines are written within 10 ms and fsync'd every 200 ms. */
+  const untilOnDisk = async (sink: DuckDbDecisionSink) => {
     for (let i = 0; i < 200 && sink.backlog() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(sink.backlog()).toBe(0);
   };
+  const walLines = (dir: string) =>
+    readdirSync(walDirOf(dir))
+      .map((f) => readFileSync(join(walDirOf(dir), f), 'utf8'))
+      .join('')
+      .split('\n')
+      .filter(Boolean);
 
-  it('takes rows without DuckDB on the event loop: live rows, the backlog until on disk, Parquet on close', async () => {
+  it('writes each line within milliseconds, counts the backlog until fsync, shows live rows, Parquet on close', async () => {
     const dir = tempDir('switchyard-sink');
-    const sink = await ThreadedDecisionSink.open({ dir });
+    const sink = await DuckDbDecisionSink.open({ dir }, { now: () => Date.now() });
     for (let i = 0; i < 5; i++) sink.record(row(i));
     expect(sink.backlog()).toBe(5);
+    // Written (in the kernel's hands: a killed process loses none) long before the fsync every 200 ms.
+    for (let i = 0; i < 100 && walLines(dir).length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(walLines(dir)).toHaveLength(5);
     expect((await sink.liveRows()).map((r) => r.request_id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
     await untilOnDisk(sink);
     sink.record({ ...row(5), costPico: -5n });
@@ -224,33 +232,27 @@ describe('the decision log in a worker thread', () => {
     expect(rows[5]).toMatchObject({ cost: '0.000000000000', row_problem: 'costPico -5' });
   });
 
-  it('a writer thread that dies is replaced: its segment is recovered, batches not yet on disk are sent again', async () => {
+  it('a roll whose job fails keeps its segments, the next roll writes them with the later rows: none lost', async () => {
     const dir = tempDir('switchyard-sink');
-    const sink = await ThreadedDecisionSink.open({ dir });
-    const writer = () =>
-      (sink as unknown as { writer?: { worker: { terminate(): Promise<number> }; id: string } }).writer;
-    for (let i = 0; i < 4; i++) sink.record(row(i));
-    await untilOnDisk(sink);
-    const first = writer()!.id;
-    // Handed over and not on disk yet when the thread goes, then more while no writer runs.
-    for (let i = 4; i < 7; i++) sink.record(row(i));
-    await sink.liveRows();
-    await writer()!.worker.terminate();
-    for (let i = 7; i < 9; i++) sink.record(row(i));
-    await untilOnDisk(sink);
-    expect(writer()!.id).not.toBe(first);
+    const now = Date.parse('2026-11-26T12:00:00Z');
+    const sink = await DuckDbDecisionSink.open({ dir, flushMs: 3_600_000 }, { now: () => now }, 'testhost_1-aaaa');
+    const warnings: string[] = [];
+    const warned = (w: Error) => warnings.push(w.message);
+    process.on('warning', warned);
+    // Where the job would write its Parquet file, a directory: DuckDB cannot write there, the job exits non-zero.
+    const blocked = join(dir, 'requests-2026-11-26T12-00-00-000Z-testhost_1-aaaa-0.parquet.tmp');
+    mkdirSync(blocked);
+    for (let i = 0; i < 3; i++) sink.record(row(i));
+    await sink.flush(true);
+    await new Promise((resolve) => setImmediate(resolve)); // a warning is emitted on the next tick
+    expect(readdirSync(dir).filter((f) => f.endsWith('.parquet'))).toEqual([]);
+    expect(warnings.join('\n')).toMatch(/decision log: roll job: .+/);
+    rmdirSync(blocked);
+    sink.record(row(3));
     await sink.close();
-    expect((await readLog(dir)).map((r) => r.request_id)).toEqual([
-      'r0',
-      'r1',
-      'r2',
-      'r3',
-      'r4',
-      'r5',
-      'r6',
-      'r7',
-      'r8',
-    ]);
+    process.off('warning', warned);
+    expect((await readLog(dir)).map((r) => r.request_id)).toEqual(['r0', 'r1', 'r2', 'r3']);
+    expect(readdirSync(walDirOf(dir))).toEqual([]);
   });
 });
 

@@ -120,9 +120,9 @@ export const LogSchema = Type.Object(
     dir: Type.Optional(Type.String({ minLength: 1 })),
     roll_seconds: Type.Optional(Type.Integer({ minimum: 1 })),
     /**
-     * The log writer's DuckDB, which otherwise sizes itself to the machine (80 % of RAM, a thread per core):
-     * it only appends rows and writes a Parquet segment a minute, so a little of each is enough (the
-     * writer's defaults: 128MB, 1 thread).
+     * The DuckDB of the log's job processes, which otherwise sizes itself to the machine (80 % of RAM, a thread
+     * per core): a job turns a minute's lines into a Parquet segment, so a little of each is enough (defaults:
+     * 128MB, 1 thread).
      */
     duckdb_memory_limit: Type.Optional(Type.String({ pattern: '^\\d+(\\.\\d+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$' })),
     duckdb_threads: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
@@ -132,7 +132,7 @@ export const LogSchema = Type.Object(
      */
     request_lines: Type.Optional(Type.Boolean()),
     /**
-     * The writer runs in a worker thread; when it falls this many rows behind (a stalled disk), new proxy
+     * When this many recorded rows are not yet on disk (a stalled disk), new proxy
      * requests are refused with 503 `log_backlog` rather than served unrecorded (default 100000).
      */
     max_backlog_rows: Type.Optional(Type.Integer({ minimum: 1 })),

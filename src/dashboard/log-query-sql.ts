@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { appendLogRows, LOG_TABLE_DDL, logSource, rowFromLine } from '../duckdb/log-schema.js';
+import { appendLogRows, LOG_TABLE_DDL, logSource } from '../duckdb/log-schema.js';
+import { rowFromLine } from '../duckdb/log-row.js';
 import type { DecisionFilters, SpendDimension, SpendRange } from '../gateway/dashboard/log-queries.js';
 
 const RANGE_MS: Record<SpendRange, number> = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 };

@@ -1,10 +1,4 @@
-import { DuckDBDecimalValue } from '@duckdb/node-api';
 import { PICO_PER_USD } from '../engine/money.js';
-
-/** Pico-dollars as DuckDB's exact DECIMAL(38, 12) USD. */
-export function picoToDecimal(pico: bigint): DuckDBDecimalValue {
-  return new DuckDBDecimalValue(pico, 38, 12);
-}
 
 /** A DECIMAL USD read back as text (`'12.500000000000'`, `'-0.5'`) → exact pico-dollars. */
 export function decimalTextToPico(text: string | null | undefined): bigint {

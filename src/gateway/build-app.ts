@@ -27,7 +27,7 @@ import { UiSessions } from './dashboard/ui-sessions.js';
 import { LiveWindow } from './record/live-window.js';
 import { LogQueries } from './dashboard/log-queries.js';
 import { registerDashboardRoutes } from './dashboard/dashboard-routes.js';
-import { walDirOf } from './record/duckdb-decision-sink.js';
+import { walDirOf } from './record/write-ahead-log.js';
 import { InFlight } from './in-flight.js';
 import { bufferedStdout } from './stdout-log.js';
 

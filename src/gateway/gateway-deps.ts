@@ -3,7 +3,6 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { DuckDbDecisionSink } from './record/duckdb-decision-sink.js';
 import type { DecisionSink } from './record/decision-sink.js';
 import { RequestTracer } from './record/request-tracer.js';
-import { ThreadedDecisionSink } from './record/threaded-decision-sink.js';
 import { restoreLedgerFromLog } from './record/restore-ledger.js';
 import { ensureWritableLogDir } from './record/writable-log-dir.js';
 import { VERSION } from '../version.js';
@@ -96,11 +95,7 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
         alertClaims: { claim: (h: string, w: string, p: number) => opened.claimAlert(h, w, p) },
       }
     : {};
-  // The writer runs in its own thread on the system clock; a test's clock (rolls, segment names) needs it here.
-  const sink =
-    clock === systemClock
-      ? await ThreadedDecisionSink.open(logOptions)
-      : await DuckDbDecisionSink.open(logOptions, clock);
+  const sink = await DuckDbDecisionSink.open(logOptions, clock);
   const ledger = await ledgerFor(loaded, dir, clock);
   const local = new MemoryRouteHealth(clock, options.circuit);
   const state = loaded.file.state;

@@ -33,15 +33,8 @@ export async function compactPastDays(connection: DuckDBConnection, dir: string,
   if (!takeLock(dir)) return 0;
   try {
     finishJournal(dir);
-    const today = new Date(nowMs).toISOString().slice(0, 10);
-    const byDay = new Map<string, string[]>();
-    for (const file of readdirSync(dir)) {
-      if (!file.startsWith(PREFIX) || !file.endsWith('.parquet') || dayOf(file) >= today) continue;
-      byDay.set(dayOf(file), [...(byDay.get(dayOf(file)) ?? []), file]);
-    }
     let compacted = 0;
-    for (const [day, sources] of [...byDay].sort()) {
-      if (sources.length < 2) continue;
+    for (const [day, sources] of pastDaysToMerge(dir, nowMs)) {
       const target = `${PREFIX}${day}T00-00-00-000Z-day-${randomUUID().slice(0, 8)}.parquet`;
       writeFileSync(join(dir, JOURNAL), JSON.stringify({ target, sources }));
       const list = sources.map((f) => quoted(join(dir, f))).join(', ');
@@ -56,6 +49,21 @@ export async function compactPastDays(connection: DuckDBConnection, dir: string,
   } finally {
     rmSync(join(dir, LOCK), { force: true });
   }
+}
+
+/** Whether `compactPastDays` has anything to do: a past day of several segments, or a crash's journal to finish. */
+export const compactionDue = (dir: string, nowMs: number): boolean =>
+  existsSync(join(dir, JOURNAL)) || pastDaysToMerge(dir, nowMs).length > 0;
+
+/** Each past UTC day that has more than one segment, with its segments, oldest day first. */
+function pastDaysToMerge(dir: string, nowMs: number): [string, string[]][] {
+  const today = new Date(nowMs).toISOString().slice(0, 10);
+  const byDay = new Map<string, string[]>();
+  for (const file of readdirSync(dir)) {
+    if (!file.startsWith(PREFIX) || !file.endsWith('.parquet') || dayOf(file) >= today) continue;
+    byDay.set(dayOf(file), [...(byDay.get(dayOf(file)) ?? []), file]);
+  }
+  return [...byDay].filter(([, sources]) => sources.length > 1).sort();
 }
 
 function takeLock(dir: string): boolean {

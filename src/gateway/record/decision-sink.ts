@@ -1,14 +1,13 @@
-import type { LogRow } from '../../duckdb/log-schema.js';
+import type { LogRow } from '../../duckdb/log-row.js';
 
 /**
  * Where the decision log's rows go: one row per request, recorded off the request path (`record` must not
- * block or throw). DuckDB/Parquet (`duckdb-decision-sink.ts`), in a worker thread (`threaded-decision-sink.ts`).
+ * block or throw). Write-ahead lines, then Parquet segments written by DuckDB (`duckdb-decision-sink.ts`).
  */
 export interface DecisionSink {
   record(row: LogRow): void;
   /**
-   * Rows recorded that the writer has not made safe yet (on disk in a worker thread, appended in-thread): what it is
-   * behind by.
+   * Rows recorded that are not yet on disk (written and fsync'd): what the log is behind by.
    */
   backlog(): number;
   /**

@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { mkdirSync, readdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import {
-  appendLogRows,
-  LOG_TABLE_DDL,
-  loggableRow,
-  rowFromLine,
-  rowsOfLines,
-  rowToLine,
-  type LogRow,
-} from '../../duckdb/log-schema.js';
+import { mkdirSync } from 'node:fs';
+import { loggableRow, rowToLine, type LogRow } from '../../duckdb/log-row.js';
 import type { Clock } from '../state/clock.js';
 import type { DecisionSink } from './decision-sink.js';
-import { compactPastDays } from './compact-segments.js';
-import { orphanedSegments, processAlive, removeSegment, WriteAheadLog } from './write-ahead-log.js';
+import { compactionDue } from './compact-segments.js';
+import type { DuckDbSettings } from './log-jobs.js';
+import { runLogJob } from './run-log-job.js';
+import { orphanedSegments, processAlive, walDirOf, WriteAheadLog } from './write-ahead-log.js';
 
 export interface DecisionLogOptions {
   /** Where Parquet segments go. */
@@ -45,13 +37,8 @@ const DAY_MS = 86_400_000;
 /** This gateway process, as its log rows name it. */
 const INSTANCE = `${hostname()}:${process.pid}`;
 
-/** A row as the log takes it: checked, fixed where it must be, named by this process. */
-const loggable = (row: LogRow): LogRow => loggableRow({ ...row, instance: INSTANCE });
-/** The same as one line, as `recordLine` takes it (from another thread). */
-export const loggableLine = (row: LogRow): string => rowToLine(loggable(row));
-
-/** Where the write-ahead segments live, beside the Parquet segments they become. */
-export const walDirOf = (dir: string) => join(dir, 'wal');
+/** A row as the log takes it, as one line: checked, fixed where it must be, named by this process. */
+const loggableLine = (row: LogRow): string => rowToLine(loggableRow({ ...row, instance: INSTANCE }));
 
 /** This machine, as segment names carry it (letters and digits only, so names split cleanly). */
 const HOST = hostname().replace(/[^A-Za-z0-9]/g, '') || 'host';
@@ -61,20 +48,16 @@ const HOST = hostname().replace(/[^A-Za-z0-9]/g, '') || 'host';
  * process's is live while that process runs; this process's only while its writer is open — a gateway
  * restarted in a container often gets the same pid as the one that was killed. A segment another machine
  * writes to a shared directory is never taken for dead here (its pid means nothing on this machine).
- * A worker thread has its own copy of this set: it is told the process's (`adoptOpenWriters`).
  */
 const OPEN_HERE = new Set<string>();
 
 /** A new writer's id, open in this process until `releaseWriterId`. */
-export function claimWriterId(): string {
+function claimWriterId(): string {
   const id = `${HOST}_${process.pid}-${randomUUID().slice(0, 8)}`;
   OPEN_HERE.add(id);
   return id;
 }
-export const releaseWriterId = (id: string) => void OPEN_HERE.delete(id);
-/** The writers open in this process, for a writer in a worker thread to leave alone. */
-export const openWriterIds = (): string[] => [...OPEN_HERE];
-export const adoptOpenWriters = (ids: readonly string[]) => ids.forEach((id) => OPEN_HERE.add(id));
+const releaseWriterId = (id: string) => void OPEN_HERE.delete(id);
 function segmentIsLive(id: string): boolean {
   const [writer = '', opened] = id.split('-');
   const [host, pid] = writer.includes('_') ? writer.split('_') : [HOST, writer];
@@ -84,13 +67,14 @@ function segmentIsLive(id: string): boolean {
 }
 
 /**
- * Writes one row per request, off the request path: `record` only hands the row, as one JSON line, to the
- * write-ahead segment (on disk within `syncMs`); every `rollMs`, or at `rollRows`, the segment is sealed and DuckDB
- * reads its lines straight into a Parquet segment in `dir` (`rowsOfLines`), written under a temporary name and
- * renamed, so readers in other processes never see half a file; then the write-ahead segment is removed. No row is
- * parsed in JavaScript nor held in a table between rolls: the lines on disk are the live segment. DuckDB lets one
- * process write a database file; Parquet segments let every process read. `close` rolls what is left; a killed
- * process's write-ahead segments become Parquet segments when the next one opens the log.
+ * Writes one row per request, off the request path: `record` turns the row into one JSON line for the write-ahead
+ * segment (written within milliseconds, on disk within `syncMs`); every `rollMs`, or at `rollRows`, the segment is
+ * sealed and DuckDB, in a process of its own (`run-log-job.ts`), reads its lines straight into a Parquet segment in
+ * `dir`, written under a temporary name and renamed, so readers in other processes never see half a file; then the
+ * write-ahead segment is removed. No row is parsed in JavaScript, held in a table between rolls, or touched by DuckDB
+ * in the gateway's process: the lines on disk are the live segment. Parquet segments let every process read. `close`
+ * rolls what is left; a killed process's write-ahead segments become Parquet segments when the next one opens the
+ * log, and so do the segments of a roll that failed (a full disk, a killed job) at the next roll.
  */
 export class DuckDbDecisionSink implements DecisionSink {
   private chain: Promise<void> = Promise.resolve();
@@ -99,61 +83,44 @@ export class DuckDbDecisionSink implements DecisionSink {
   /** Rows in the write-ahead segment being written. */
   private rowsInSegment = 0;
   private readonly timer: NodeJS.Timeout;
-  /** Rows, or rows already written as lines (`recordLine`). */
-  private readonly wal: WriteAheadLog<LogRow | string>;
+  private readonly wal: WriteAheadLog;
   /** Sealed write-ahead segments not yet in Parquet (a roll that failed is tried again with them). */
   private sealed: Promise<string>[] = [];
   private compactedDay: number;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
     private readonly options: Required<DecisionLogOptions>,
     private readonly clock: Clock,
     private readonly idPrefix: string,
   ) {
     this.lastRoll = clock.now();
     this.compactedDay = Math.floor(this.lastRoll / DAY_MS);
-    this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs, (entry) =>
-      typeof entry === 'string' ? entry : rowToLine(entry),
-    );
+    this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs);
     this.timer = setInterval(() => void this.flush(), options.flushMs);
     this.timer.unref();
   }
 
-  /** `writerId` names its segments (`claimWriterId`; a worker thread is given the one its parent claimed). */
+  /**
+   * Opens the log in `dir`: a dead writer's segments are replayed into Parquet and past days merged first, when there
+   * are any. `writerId` names this writer's segments (a new one by default).
+   */
   static async open(given: DecisionLogOptions, clock: Clock, writerId = claimWriterId()): Promise<DuckDbDecisionSink> {
     const options: Required<DecisionLogOptions> = { ...WRITER_DEFAULTS, ...given };
     mkdirSync(options.dir, { recursive: true });
-    const instance = await DuckDBInstance.create(':memory:', {
-      memory_limit: options.memoryLimit,
-      threads: String(options.threads),
-    });
-    const connection = await instance.connect();
-    await connection.run(LOG_TABLE_DDL);
-    await recoverOrphans(connection, options.dir, clock);
-    await compactPastDays(connection, options.dir, clock.now());
-    return new DuckDbDecisionSink(instance, connection, options, clock, writerId);
+    const orphans = orphanedSegments(walDirOf(options.dir), segmentIsLive);
+    const nowMs = clock.now();
+    if (orphans.length > 0 || compactionDue(options.dir, nowMs))
+      await runLogJob({ kind: 'open', dir: options.dir, orphans, nowMs, duckdb: duckdbOf(options) });
+    return new DuckDbDecisionSink(options, clock, writerId);
   }
 
   record(row: LogRow): void {
-    this.wal.append(loggable(row));
-    this.rowsInSegment++;
-  }
-
-  /** A row `loggableLine` wrote (in another thread): its line goes to the write-ahead segment as it is. */
-  recordLine(line: string): void {
-    this.wal.append(line);
+    this.wal.append(loggableLine(row));
     this.rowsInSegment++;
   }
 
   problem(): string | undefined {
     return this.wal.problem();
-  }
-
-  /** Resolves when every row recorded so far is in the write-ahead segment on disk. */
-  onDisk(): Promise<void> {
-    return this.wal.onDisk();
   }
 
   /**
@@ -177,11 +144,9 @@ export class DuckDbDecisionSink implements DecisionSink {
   /** Rows not yet in a Parquet segment (every write-ahead segment this writer holds), oldest first. */
   async liveRows(): Promise<Record<string, unknown>[]> {
     await this.wal.sync();
-    const ids = [...(await Promise.all(this.sealed)), this.wal.segmentId];
-    const reader = await this.connection.runAndReadAll(
-      `SELECT * EXCLUDE (cost_usd), cost_usd::VARCHAR AS cost_usd FROM ${rowsOfLines(ids.map((id) => this.wal.pathOf(id)))} ORDER BY ts`,
-    );
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
+    const segments = [...(await Promise.all(this.sealed)), this.wal.segmentId];
+    const { rows = [] } = await runLogJob({ kind: 'live', dir: this.options.dir, segments, duckdb: this.duckdb });
+    return rows;
   }
 
   async close(): Promise<void> {
@@ -191,8 +156,10 @@ export class DuckDbDecisionSink implements DecisionSink {
     // Its rows are all in Parquet now (or, if the last roll failed, replayed from it on the next start).
     if (this.rowsInSegment === 0 && this.sealed.length === 0) await this.wal.remove(this.wal.segmentId);
     releaseWriterId(this.idPrefix);
-    this.connection.closeSync();
-    this.instance.closeSync();
+  }
+
+  private get duckdb(): DuckDbSettings {
+    return duckdbOf(this.options);
   }
 
   private async flushNow(force: boolean): Promise<void> {
@@ -207,23 +174,16 @@ export class DuckDbDecisionSink implements DecisionSink {
   }
 
   private async roll(): Promise<void> {
-    const sealed = await Promise.all(this.sealed);
-    await writeSegment(
-      this.connection,
-      rowsOfLines(sealed.map((id) => this.wal.pathOf(id))),
-      this.options.dir,
-      this.clock.now(),
-      sealed[sealed.length - 1] as string,
-    );
-    this.lastRoll = this.clock.now();
-    this.sealed = [];
-    for (const id of sealed) await this.wal.remove(id);
+    const segments = await Promise.all(this.sealed);
+    const nowMs = this.clock.now();
     // The first roll of a new UTC day merges the days before it.
-    const day = Math.floor(this.lastRoll / DAY_MS);
-    if (day !== this.compactedDay) {
-      this.compactedDay = day;
-      await compactPastDays(this.connection, this.options.dir, this.lastRoll);
-    }
+    const day = Math.floor(nowMs / DAY_MS);
+    const compact = day !== this.compactedDay;
+    await runLogJob({ kind: 'roll', dir: this.options.dir, segments, nowMs, compact, duckdb: this.duckdb });
+    this.lastRoll = nowMs;
+    this.compactedDay = day;
+    this.sealed = [];
+    for (const id of segments) await this.wal.remove(id);
   }
 
   private nextSegmentId(): string {
@@ -231,43 +191,7 @@ export class DuckDbDecisionSink implements DecisionSink {
   }
 }
 
-/** Rows (a relation: a table, `rowsOfLines`) as a Parquet segment named after the write-ahead segment it replaces. */
-async function writeSegment(
-  connection: DuckDBConnection,
-  rows: string,
-  dir: string,
-  nowMs: number,
-  segmentId: string,
-): Promise<void> {
-  const final = join(dir, `requests-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}-${segmentId}.parquet`);
-  const temporary = `${final}.tmp`;
-  await connection.run(`COPY (SELECT * FROM ${rows}) TO '${temporary.replace(/'/g, "''")}' (FORMAT parquet)`);
-  renameSync(temporary, final);
-}
-
-/**
- * Write-ahead segments a killed gateway left behind become Parquet segments, before anything reads the
- * log (the ledger is restored from it next). A segment whose Parquet file was written before the kill is
- * only removed; a line cut off by the kill, or one that is not a row, is skipped and counted.
- */
-async function recoverOrphans(connection: DuckDBConnection, dir: string, clock: Clock): Promise<void> {
-  const walDir = walDirOf(dir);
-  const parquet = readdirSync(dir).filter((f) => f.endsWith('.parquet'));
-  for (const { id, lines } of orphanedSegments(walDir, segmentIsLive)) {
-    if (!parquet.some((f) => f.endsWith(`-${id}.parquet`)) && lines.length > 0) {
-      const appender = await connection.createAppender('requests');
-      const rows = lines.map(rowFromLine);
-      appendLogRows(appender, rows.filter((row) => row !== undefined).map(loggableRow));
-      const skipped = rows.filter((row) => row === undefined).length;
-      appender.closeSync();
-      if (skipped > 0)
-        process.emitWarning(
-          `decision log: ${skipped} unreadable line(s) in write-ahead segment ${id} skipped`,
-          'SwitchyardLogWarning',
-        );
-      await writeSegment(connection, 'requests', dir, clock.now(), id);
-      await connection.run('DELETE FROM requests');
-    }
-    await removeSegment(walDir, id);
-  }
-}
+const duckdbOf = (options: Required<DecisionLogOptions>): DuckDbSettings => ({
+  memoryLimit: options.memoryLimit,
+  threads: options.threads,
+});

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { LogRow } from '../../duckdb/log-schema.js';
+import type { LogRow } from '../../duckdb/log-row.js';
 import type { Decision } from '../../engine/decision.js';
 import type { RequestFacts } from '../../engine/request-facts.js';
 import type { GatewayError } from '../errors.js';

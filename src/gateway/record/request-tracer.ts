@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { LogRow } from '../../duckdb/log-schema.js';
+import type { LogRow } from '../../duckdb/log-row.js';
 
 export interface TelemetrySettings {
   /** The collector's OTLP/HTTP base URL; spans go to `{otlp_endpoint}/v1/traces`. */
