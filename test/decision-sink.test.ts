@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -267,3 +267,33 @@ async function readLog(dir: string): Promise<Record<string, unknown>[]> {
     reader.close();
   }
 }
+
+describe('the job process', () => {
+  it('runs below the gateway: a roll yields the CPU to requests', async () => {
+    if (!existsSync('/proc/self/stat')) return void console.warn('skipped: no /proc here to read a priority from');
+    const dir = tempDir('switchyard-sink');
+    const sink = await DuckDbDecisionSink.open({ dir, flushMs: 3_600_000 }, { now: () => Date.now() });
+    for (let i = 0; i < 3; i++) sink.record(row(i));
+    let done = false;
+    const rolled = sink.flush(true).then(() => (done = true));
+    const niceness = new Set<number>();
+    // Bounded: the job lives for a few hundred milliseconds; its priority is read from /proc while it runs.
+    for (let i = 0; i < 2_000 && !done; i++) {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        const read = (file: string) => readFileSync(`/proc/${pid}/${file}`, 'utf8');
+        try {
+          if (!read('cmdline').includes('log-job-process')) continue;
+          const stat = read('stat');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          if (Number(fields[1]) === process.pid) niceness.add(Number(fields[16]));
+        } catch {
+          // It ended between the listing and the read.
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await rolled;
+    await sink.close();
+    expect([...niceness]).toEqual([10]);
+  });
+});

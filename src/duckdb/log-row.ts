@@ -101,9 +101,10 @@ export function loggableRow(row: LogRow): LogRow {
   return fixed;
 }
 
-/** A row as one line of text (the write-ahead segment), and back. */
+/** A row as one line of text (the write-ahead segment), named by `instance` when given, and back. */
 // The one bigint is made a string first: a replacer function would be called for every key and value.
-export const rowToLine = (row: LogRow): string => JSON.stringify({ ...row, costPico: row.costPico.toString() });
+export const rowToLine = (row: LogRow, instance = row.instance): string =>
+  JSON.stringify({ ...row, instance, costPico: row.costPico.toString() });
 /** A line `rowToLine` wrote in this process, read back unchecked (it throws on text that is not JSON). */
 export function trustedRowFromLine(line: string): LogRow {
   const parsed = JSON.parse(line) as LogRow & { costPico: string };

@@ -2,8 +2,10 @@ import pino from 'pino';
 
 /** The longest a line waits in the buffer before it is written. */
 const FLUSH_MS = 250;
-/** Lines are written when this many bytes wait, or every FLUSH_MS. */
-const WRITE_BYTES = 4096;
+/** Lines are written when this many bytes wait (≈40 request lines a write), or every FLUSH_MS. */
+const WRITE_BYTES = 16_384;
+/** The most one write takes: sonic-boom wants it above WRITE_BYTES. */
+const MAX_WRITE = 65_536;
 
 let stdout: pino.DestinationStream | undefined;
 
@@ -15,7 +17,7 @@ let stdout: pino.DestinationStream | undefined;
  */
 export function bufferedStdout(): pino.DestinationStream {
   if (stdout) return stdout;
-  const boom = pino.destination({ dest: 1, sync: false, minLength: WRITE_BYTES });
+  const boom = pino.destination({ dest: 1, sync: false, minLength: WRITE_BYTES, maxWrite: MAX_WRITE });
   let waiting = false;
   setInterval(() => {
     // A write in progress takes what is buffered with it only past WRITE_BYTES: asked again next time.

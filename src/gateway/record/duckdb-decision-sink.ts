@@ -38,7 +38,7 @@ const DAY_MS = 86_400_000;
 const INSTANCE = `${hostname()}:${process.pid}`;
 
 /** A row as the log takes it, as one line: checked, fixed where it must be, named by this process. */
-const loggableLine = (row: LogRow): string => rowToLine(loggableRow({ ...row, instance: INSTANCE }));
+const loggableLine = (row: LogRow): string => rowToLine(loggableRow(row), INSTANCE);
 
 /** This machine, as segment names carry it (letters and digits only, so names split cleanly). */
 const HOST = hostname().replace(/[^A-Za-z0-9]/g, '') || 'host';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { LogJob, LogJobResult } from './log-jobs.js';
 
 /**
@@ -10,16 +11,25 @@ const jobScript = () =>
     ? new URL('../../../dist/gateway/record/log-job-process.js', import.meta.url)
     : new URL('./log-job-process.js', import.meta.url);
 
+/** A job yields the CPU to the gateway: it is background work, and a busy core serves requests first. */
+const JOB_NICENESS = 10;
+
 /**
  * Runs a decision-log job in a child process (`log-job-process.ts`): DuckDB is loaded there, for the length of the
  * job, and its memory goes back to the system when the job ends (≈60 MB of the gateway's resident set it used to
- * hold for good). Its warnings are the gateway's own; a failure rejects with the job's one-line reason.
+ * hold for good). It runs at a lower priority than the gateway. Its warnings are the gateway's own; a failure rejects
+ * with the job's one-line reason.
  */
 export function runLogJob(job: LogJob): Promise<LogJobResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [jobScript().pathname, JSON.stringify(job)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    try {
+      if (child.pid !== undefined) setPriority(child.pid, JOB_NICENESS);
+    } catch {
+      // Where a priority cannot be lowered (a sandbox that forbids it), the job runs at the gateway's own.
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
