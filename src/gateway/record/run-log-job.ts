@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { LogJob, LogJobResult } from './log-jobs.js';
 
 /**
@@ -22,7 +23,7 @@ const JOB_NICENESS = 10;
  */
 export function runLogJob(job: LogJob): Promise<LogJobResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [jobScript().pathname, JSON.stringify(job)], {
+    const child = spawn(process.execPath, [fileURLToPath(jobScript()), JSON.stringify(job)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     try {
