@@ -105,7 +105,7 @@ describe('a gateway killed with SIGKILL under load', () => {
       // Only the running gateway's own segment is left.
       expect(readdirSync(join(logDir, 'wal')).filter((f) => !f.includes(`_${again.pid}-`))).toEqual([]);
       // DuckDB replayed the segment, summed the budget and reads the live rows in job processes: the gateway's own
-      // process never loads it (its library and buffers were ≈60 MB of the resident set).
+      // process never loads it without a dashboard open (its library and buffers were ≈60 MB of the resident set).
       const live = (await (
         await request(`http://127.0.0.1:${again.port}/admin/log/live`, {
           headers: { authorization: `Bearer ${ADMIN_KEY}` },

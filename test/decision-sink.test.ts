@@ -1,5 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLogReader } from '../src/duckdb/log-reader.js';
@@ -295,5 +298,29 @@ describe('the job process', () => {
     await rolled;
     await sink.close();
     expect([...niceness]).toEqual([10]);
+  });
+
+  it('stops when the gateway that started it goes (its stdin closes), leaving the segment for the next roll', async () => {
+    const dir = tempDir('switchyard-sink');
+    mkdirSync(walDirOf(dir), { recursive: true });
+    const lines = Array.from({ length: 50_000 }, (_, i) => rowToLine(row(i)));
+    writeFileSync(join(walDirOf(dir), 'testhost_1-cccc-0.ndjson'), `${lines.join('\n')}\n`);
+    const job = {
+      kind: 'roll',
+      dir,
+      segments: ['testhost_1-cccc-0'],
+      nowMs: Date.now(),
+      compact: false,
+      duckdb: { memoryLimit: '128MB', threads: 1 },
+    };
+    const script = new URL('../dist/gateway/record/log-job-process.js', import.meta.url);
+    const child = spawn(process.execPath, [fileURLToPath(script), JSON.stringify(job)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    child.stdin.end();
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(2);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.parquet'))).toEqual([]);
+    expect(readdirSync(walDirOf(dir))).toEqual(['testhost_1-cccc-0.ndjson']);
   });
 });
