@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { appendLogRows, LOG_TABLE_DDL, logSource } from '../duckdb/log-schema.js';
 import { rowFromLine } from '../duckdb/log-row.js';
+import { wholeLines } from '../gateway/record/write-ahead-log.js';
 import type { DecisionFilters, SpendDimension, SpendRange } from '../gateway/dashboard/log-queries.js';
 
 const RANGE_MS: Record<SpendRange, number> = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 };
@@ -117,11 +118,11 @@ export class LogRelation {
     const seen = files.map((f) => `${f}:${statSync(join(this.walDir, f)).size}`).join(',');
     if (seen === this.walSeen) return;
     this.walSeen = seen;
-    const rows = files.flatMap((f) => {
-      const lines = readFileSync(join(this.walDir, f), 'utf8').split('\n');
-      lines.pop();
-      return lines.map(rowFromLine).filter((row) => row !== undefined);
-    });
+    const rows = files.flatMap((f) =>
+      wholeLines(join(this.walDir, f))
+        .map(rowFromLine)
+        .filter((row) => row !== undefined),
+    );
     await this.connection.run('DELETE FROM recent');
     const appender = await this.connection.createAppender('recent');
     appendLogRows(appender, rows);

@@ -106,7 +106,7 @@ export function loggableRow(row: LogRow): LogRow {
 export const rowToLine = (row: LogRow, instance = row.instance): string =>
   JSON.stringify({ ...row, instance, costPico: row.costPico.toString() });
 /** A line `rowToLine` wrote in this process, read back unchecked (it throws on text that is not JSON). */
-export function trustedRowFromLine(line: string): LogRow {
+function trustedRowFromLine(line: string): LogRow {
   const parsed = JSON.parse(line) as LogRow & { costPico: string };
   return { ...parsed, costPico: BigInt(parsed.costPico) };
 }

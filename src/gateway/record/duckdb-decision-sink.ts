@@ -87,6 +87,8 @@ export class DuckDbDecisionSink implements DecisionSink {
   /** Sealed write-ahead segments not yet in Parquet (a roll that failed is tried again with them). */
   private sealed: Promise<string>[] = [];
   private compactedDay: number;
+  /** What each job's DuckDB may use. */
+  private readonly duckdb: DuckDbSettings;
 
   private constructor(
     private readonly options: Required<DecisionLogOptions>,
@@ -95,6 +97,7 @@ export class DuckDbDecisionSink implements DecisionSink {
   ) {
     this.lastRoll = clock.now();
     this.compactedDay = Math.floor(this.lastRoll / DAY_MS);
+    this.duckdb = duckdbOf(options);
     this.wal = WriteAheadLog.open(walDirOf(options.dir), this.nextSegmentId(), options.syncMs);
     this.timer = setInterval(() => void this.flush(), options.flushMs);
     this.timer.unref();
@@ -156,10 +159,6 @@ export class DuckDbDecisionSink implements DecisionSink {
     // Its rows are all in Parquet now (or, if the last roll failed, replayed from it on the next start).
     if (this.rowsInSegment === 0 && this.sealed.length === 0) await this.wal.remove(this.wal.segmentId);
     releaseWriterId(this.idPrefix);
-  }
-
-  private get duckdb(): DuckDbSettings {
-    return duckdbOf(this.options);
   }
 
   private async flushNow(force: boolean): Promise<void> {

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loggableRow, rowFromLine, type LogRow } from '../../duckdb/log-row.js';
 import { appendLogRows, LOG_TABLE_DDL, logSource, rowsOfLines } from '../../duckdb/log-schema.js';
 import { KEY_HOLDER_PREFIX } from '../state/holders.js';
 import { compactPastDays } from './compact-segments.js';
-import { removeSegment, segmentPath, walDirOf } from './write-ahead-log.js';
+import { removeSegment, segmentPath, walDirOf, wholeLines } from './write-ahead-log.js';
 
 /**
  * What the decision log asks of DuckDB, each run in a process of its own (`run-log-job.ts`): the gateway writes
@@ -120,14 +120,6 @@ async function recoverOrphans(
     await removeSegment(walDir, id);
   }
   return warnings;
-}
-
-/** A segment's whole lines: a torn last line (killed mid-write) is not one. */
-function wholeLines(path: string): string[] {
-  if (!existsSync(path)) return [];
-  const lines = readFileSync(path, 'utf8').split('\n');
-  lines.pop();
-  return lines;
 }
 
 const DAY_MS = 86_400_000;

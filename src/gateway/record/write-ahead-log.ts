@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -107,7 +107,7 @@ export class WriteAheadLog {
   }
 
   /** The file of a segment (the current one, or a sealed one until it is removed). */
-  pathOf(id: string): string {
+  private pathOf(id: string): string {
     return segmentPath(this.dir, id);
   }
 
@@ -169,6 +169,14 @@ export class WriteAheadLog {
 export const walDirOf = (dir: string) => join(dir, 'wal');
 
 export const segmentPath = (dir: string, id: string) => join(dir, `${id}.ndjson`);
+
+/** A segment file's whole lines: a last line cut off by a kill (no newline yet) is not one. */
+export function wholeLines(path: string): string[] {
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  lines.pop();
+  return lines;
+}
 
 export async function removeSegment(dir: string, id: string): Promise<void> {
   await rm(segmentPath(dir, id), { force: true });
