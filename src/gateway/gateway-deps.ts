@@ -1,32 +1,22 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/load-config.js';
 import { DuckDbDecisionSink } from './record/duckdb-decision-sink.js';
 import type { DecisionSink } from './record/decision-sink.js';
-import { RequestTracer } from './record/request-tracer.js';
+import type { RequestTracer } from './record/request-tracer.js';
 import { restoreLedgerFromLog } from './record/restore-ledger.js';
 import { ensureWritableLogDir } from './record/writable-log-dir.js';
 import { VERSION } from '../version.js';
 import type { Store } from '../store/store.js';
 import type { AlertClaims } from './record/budget-alerts.js';
-import { RedisAlertClaims } from './state/redis-alert-claims.js';
 import type { ResponseCaches } from './cache/cache-step.js';
-import { RedisResponseCache } from './cache/redis-response-cache.js';
 import { MemoryResponseCache } from './cache/response-cache.js';
-import { keyIdOf } from './state/holders.js';
 import { logDirOf } from './runtime.js';
 import type { CircuitOptions } from './state/circuit-breaker.js';
-import { ClusterReload } from './state/cluster-reload.js';
-import { FailOpenLedger } from './state/fail-open-ledger.js';
-import { FailOpenLimiter } from './state/fail-open-limiter.js';
-import { FailOpenTenants } from './state/fail-open-tenants.js';
+import type { ClusterReload } from './state/cluster-reload.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { MemoryRouteHealth } from './state/memory-route-health.js';
 import { MemoryRateLimiter } from './state/memory-rate-limiter.js';
 import { MemorySpendLedger } from './state/memory-spend-ledger.js';
 import type { RateLimiter } from './state/rate-limiter.js';
-import { RedisRateLimiter } from './state/redis-rate-limiter.js';
-import { RedisSpendLedger } from './state/redis-spend-ledger.js';
-import { SharedRouteHealth } from './state/shared-route-health.js';
 import type { RouteHealthStore } from './state/route-health-store.js';
 import type { SpendLedger } from './state/spend-ledger.js';
 
@@ -96,63 +86,34 @@ export async function createDefaultDeps(loaded: LoadedConfig, options: DefaultDe
       }
     : {};
   const sink = await DuckDbDecisionSink.open(logOptions, clock);
-  const ledger = await ledgerFor(loaded, dir, clock);
   const local = new MemoryRouteHealth(clock, options.circuit);
   const state = loaded.file.state;
-  const health = state
-    ? await SharedRouteHealth.connect(local, state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX)
-    : local;
-  const random = options.random ?? Math.random;
+  // Redis' client and OpenTelemetry's exporter are imported only when configured: ≈13 and ≈10 MB of memory.
+  const shared = state
+    ? await (await import('./shared-state-deps.js')).connectSharedState(loaded, state, dir, clock, local, opened)
+    : { ledger: await restoredLedger(dir, clock), limiter: new MemoryRateLimiter(), health: local };
   const telemetry = loaded.file.telemetry;
-  const tracing = telemetry ? { tracer: RequestTracer.create(telemetry, VERSION) } : {};
+  const tracing = telemetry
+    ? { tracer: (await import('./record/request-tracer.js')).RequestTracer.create(telemetry, VERSION) }
+    : {};
   const caches = await cachesFor(loaded, clock);
-  if (!state)
-    return {
-      ledger,
-      limiter: new MemoryRateLimiter(),
-      health,
-      sink,
-      clock,
-      random,
-      logDir: dir,
-      ...tracing,
-      ...store,
-      ...caches,
-    };
-  const limiter = await RedisRateLimiter.connect(
-    state.redis_url,
-    state.key_prefix ?? DEFAULT_KEY_PREFIX,
-    reservationTtl(loaded),
-  );
-  // The local fallback starts from what the log holds, so a fail-open tenant's budget is not forgotten.
-  const localLedger = new MemorySpendLedger();
-  await restoreLedgerFromLog(localLedger, dir, clock.now());
-  const cluster = await ClusterReload.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
-  // With a store, alerts are claimed there (`store.alertClaims`); Redis claims them only without one.
-  const alertClaims = opened
-    ? undefined
-    : await RedisAlertClaims.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
-  const failOpen = new FailOpenTenants();
-  // A virtual key's counts fail open or closed as its tenant's do.
-  const failsOpen = (holder: string) => {
-    const keyId = keyIdOf(holder);
-    return failOpen.has(keyId === undefined ? holder : (opened?.keys.byId(keyId)?.tenant ?? ''));
-  };
   return {
-    ledger: new FailOpenLedger(ledger, localLedger, failsOpen),
-    limiter: new FailOpenLimiter(limiter, new MemoryRateLimiter(), () => ledger.ready(), failsOpen),
-    health,
+    ...shared,
     sink,
     clock,
-    random,
-    ...tracing,
-    configure: (served) => failOpen.configure(served),
-    cluster,
-    ...(alertClaims ? { alertClaims } : {}),
+    random: options.random ?? Math.random,
     logDir: dir,
+    ...tracing,
     ...store,
     ...caches,
   };
+}
+
+/** The ledger in memory, restored from this instance's log (today's and this month's spend). */
+async function restoredLedger(dir: string, clock: Clock): Promise<SpendLedger> {
+  const ledger = new MemorySpendLedger();
+  await restoreLedgerFromLog(ledger, dir, clock.now());
+  return ledger;
 }
 
 /** The response cache's stores, with `cache:`: memory always, Redis beside it with `store: redis`. */
@@ -162,46 +123,10 @@ async function cachesFor(loaded: LoadedConfig, clock: Clock): Promise<{ caches?:
   const memory = new MemoryResponseCache(config.max_entries, () => clock.now());
   const state = loaded.file.state;
   if (config.store !== 'redis' || !state) return { caches: { config, memory } };
+  const [{ RedisResponseCache }, { DEFAULT_KEY_PREFIX }] = await Promise.all([
+    import('./cache/redis-response-cache.js'),
+    import('./shared-state-deps.js'),
+  ]);
   const shared = await RedisResponseCache.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
   return { caches: { config, memory, shared } };
-}
-
-const DEFAULT_KEY_PREFIX = 'switchyard';
-/** Longer than the decision log's write-ahead sync window (200 ms) plus a write. */
-const LOG_ON_DISK_MS = 500;
-
-/**
- * A reservation (or a place in flight) outlives the slowest route's whole attempt by this much before Redis gives it
- * back.
- */
-const RESERVATION_MARGIN_MS = 60_000;
-const reservationTtl = (loaded: LoadedConfig) =>
-  Math.max(...loaded.file.routes.map((r) => r.timeouts.total_ms)) +
-  (loaded.file.state?.reservation_margin_ms ?? RESERVATION_MARGIN_MS);
-
-/**
- * In memory, restored from this instance's log; or shared in Redis (`state.redis_url`), where the month is
- * restored from the logs by the first instance to find it missing — at start, or when Redis comes back empty.
- */
-async function ledgerFor(loaded: LoadedConfig, dir: string, clock: Clock): Promise<SpendLedger> {
-  const state = loaded.file.state;
-  if (!state) {
-    const ledger = new MemorySpendLedger();
-    await restoreLedgerFromLog(ledger, dir, clock.now());
-    return ledger;
-  }
-  // Every instance's rows are on disk within its write-ahead log's sync window: wait one out before reading.
-  const restore = async (ledger: Pick<SpendLedger, 'restore'>, nowMs: number) => {
-    await delay(LOG_ON_DISK_MS);
-    await restoreLedgerFromLog(ledger, dir, nowMs);
-  };
-  const ledger = await RedisSpendLedger.connect(
-    state.redis_url,
-    state.key_prefix ?? DEFAULT_KEY_PREFIX,
-    reservationTtl(loaded),
-    restore,
-    () => clock.now(),
-  );
-  await ledger.ensureRestored(clock.now());
-  return ledger;
 }
