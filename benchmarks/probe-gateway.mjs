@@ -4,7 +4,8 @@
 //   node benchmarks/probe-gateway.mjs [CHECKOUT] [json|stream] [CONNECTIONS] [SECONDS] [EXTRA_YAML_FILE]
 //
 // The mock (../shared/bench/peer-bench, or RIG=) on CPU 0 with the load generator (this process, autocannon from
-// the rig's node_modules: run the rig once first), the gateway pinned to CPU 1. NODE_ARGS passes flags to the
+// the rig's node_modules: run the rig once first), the gateway pinned to CPU 1. RATE=N sends N requests a second in
+// all (autocannon's overallRate) instead of as many as the connections can. NODE_ARGS passes flags to the
 // gateway's node (--cpu-prof, --trace-gc-nvp); GW_OUT names a file for its stdout. Ports 18011 and 18014.
 import { spawn, execSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -77,6 +78,7 @@ const run = (d) =>
     body,
     connections: Number(conns),
     duration: d,
+    ...(process.env.RATE ? { overallRate: Number(process.env.RATE) } : {}),
   });
 await run(2);
 const idle = rss();
@@ -100,6 +102,9 @@ console.log(
     errors: res.errors,
     idleMB: Math.round(idle),
     peakMB: Math.round(peak),
+    // The gateway's CPU (all its threads) per request served: steadier than req/s when comparing two builds,
+    // and meaningful at a fixed RATE too, where req/s says nothing.
+    cpuUsPerRequest: Math.round((th.reduce((sum, [, v]) => sum + v, 0) * 10_000) / res.requests.total),
     threads: th,
   }),
 );

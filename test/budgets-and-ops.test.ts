@@ -232,6 +232,20 @@ describe('operators', () => {
       value: '0.999898',
     });
     expect(family('switchyard_circuit_state').metrics).toContainEqual({ labels: { route: 'onprem' }, value: '0' });
+
+    // The counters add up across requests, and a scrape reads them without counting anything twice.
+    await (await send(gw.url, CAPPED_KEY, {})).body.dump();
+    const again = parsePrometheusTextFormat(await (await request(`${gw.url}/metrics`)).body.text()) as typeof families;
+    const second = (name: string) => again.find((f) => f.name === name)!;
+    expect(second('switchyard_requests_total').metrics).toContainEqual({
+      labels: { route: 'direct', kind: 'direct', status: '200' },
+      value: '2',
+    });
+    expect(second('switchyard_tokens_total').metrics).toContainEqual({
+      labels: { route: 'direct', type: 'output' },
+      value: '100',
+    });
+    expect(Number(second('switchyard_cost_usd_total').metrics[0]?.value)).toBeCloseTo(0.000204, 9);
   });
 
   it('the event-loop delay gauge reads how late the loop ran, not the sampling interval', async () => {
