@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WIRE_FORMATS } from '../src/gateway/formats/registry.js';
@@ -260,6 +261,40 @@ describe('SSE decoding', () => {
   it('fails a stream whose one event grows past the limit instead of holding it all', () => {
     const d = new SseDecoder(1024);
     expect(() => d.push(Buffer.from(`data: ${'x'.repeat(2048)}`))).toThrow();
+  });
+
+  it('reads the same events however the bytes are cut: characters of every width split anywhere, a BOM, bytes that are not UTF-8', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('data: ', '\n', '\n\n', 'é', '€', '🌍', 'x', '\uFEFF'),
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+    );
+    const stream = fc.tuple(fc.boolean(), fc.array(piece, { maxLength: 30 }), fc.array(fc.integer(), { maxLength: 8 }));
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 10 }), ([bom, pieces, junk], cuts) => {
+        const text = Buffer.concat([
+          Buffer.from(bom ? '\uFEFF' : ''),
+          Buffer.from(`data: ${pieces.join('')}`),
+          // Bytes that are no character: a lone continuation byte, a lead byte with nothing after it.
+          Buffer.from(junk.map((j) => [0x80, 0xc3, 0xff, 0x41][Math.abs(j) % 4] as number)),
+          Buffer.from('\n\ndata: end\n\n'),
+        ]);
+        // What the specification reads: the whole text decoded at once (a BOM first dropped), then parsed.
+        const expected: { data: string }[] = [];
+        createParser({ onEvent: (e) => expected.push({ data: e.data }) }).feed(`${new TextDecoder().decode(text)}\n\n`);
+        const cut = new SseDecoder();
+        const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const got: unknown[] = [];
+        let from = 0;
+        for (const to of [...at, text.length]) {
+          got.push(...cut.push(text.subarray(from, to)));
+          from = to;
+        }
+        got.push(...cut.end());
+        expect(got).toEqual(expected);
+        expect(expected.at(-1)).toEqual({ data: 'end' });
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('passes on a last event that ends without its blank line', () => {

@@ -15,10 +15,15 @@ const MAX_EVENT_BYTES = 16 * 1024 * 1024;
  * any byte. Parsing is linear in the bytes fed (eventsource-parser keeps partial lines as fragments).
  */
 export class SseDecoder {
-  private readonly decoder = new TextDecoder();
+  /** Keeps a BOM: only the stream's first character may be one to drop, and `feed` drops it. */
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly parser: EventSourceParser;
   private events: SseEvent[] = [];
   private failure: Error | undefined;
+  /** Whether `decoder` may hold part of a character. */
+  private decoderHolds = false;
+  /** No text decoded yet: a BOM first is dropped, as the SSE specification says. */
+  private atStart = true;
 
   constructor(maxEventBytes = MAX_EVENT_BYTES) {
     this.parser = createParser({
@@ -32,14 +37,29 @@ export class SseDecoder {
 
   /** The events completed by these bytes; throws when one event grew past the limit. */
   push(bytes: Uint8Array): SseEvent[] {
-    this.parser.feed(this.decoder.decode(bytes, { stream: true }));
+    // Most chunks end on a whole character and follow one that did: Buffer's UTF-8 reader takes those, at a fraction
+    // of the cost of TextDecoder's streaming mode (≈3 % of a streamed request's CPU; issue 32). TextDecoder takes
+    // every chunk from one that ends inside a character to the next that ends whole, carrying the part over.
+    if (!this.decoderHolds && endsOnWholeCharacter(bytes))
+      this.feed(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    else {
+      this.feed(this.decoder.decode(bytes, { stream: true }));
+      this.decoderHolds = !endsOnWholeCharacter(bytes);
+    }
     return this.take();
   }
 
   /** The last event of a stream that ends without its blank line (the spec drops it; upstreams mean it). */
   end(): SseEvent[] {
-    this.parser.feed(`${this.decoder.decode()}\n\n`);
+    this.feed(`${this.decoder.decode()}\n\n`);
     return this.take();
+  }
+
+  private feed(text: string): void {
+    if (this.atStart && text.length > 0) {
+      this.atStart = false;
+      this.parser.feed(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    } else this.parser.feed(text);
   }
 
   private take(): SseEvent[] {
@@ -48,6 +68,23 @@ export class SseDecoder {
     this.events = [];
     return out;
   }
+}
+
+/**
+ * Whether UTF-8 `bytes` end with a complete character: an ASCII byte last, or a lead byte followed by exactly the
+ * continuation bytes it announces. Anything else (a cut character, bytes that are not UTF-8) says no.
+ */
+function endsOnWholeCharacter(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (n === 0) return true;
+  if ((bytes[n - 1] as number) < 0x80) return true;
+  let continuation = 0;
+  while (continuation < 3 && continuation < n && ((bytes[n - 1 - continuation] as number) & 0xc0) === 0x80)
+    continuation++;
+  if (continuation === n) return false;
+  const lead = bytes[n - 1 - continuation] as number;
+  const length = lead >= 0xf8 ? 0 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+  return length === continuation + 1;
 }
 
 export const sseData = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
