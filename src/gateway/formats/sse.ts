@@ -83,8 +83,15 @@ function endsOnWholeCharacter(bytes: Uint8Array): boolean {
     continuation++;
   if (continuation === n) return false;
   const lead = bytes[n - 1 - continuation] as number;
-  const length = lead >= 0xf8 ? 0 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
-  return length === continuation + 1;
+  return sequenceLength(lead) === continuation + 1;
+}
+
+/** How many bytes a UTF-8 character with this lead byte takes; 0 for a byte that cannot lead one. */
+function sequenceLength(lead: number): number {
+  if (lead >= 0xf8) return 0;
+  if (lead >= 0xf0) return 4;
+  if (lead >= 0xe0) return 3;
+  return lead >= 0xc0 ? 2 : 0;
 }
 
 export const sseData = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
