@@ -290,6 +290,35 @@ describe('upstreams that misbehave', () => {
     expect(spent.dailyPico).toBeGreaterThan(0n);
   });
 
+  it('a caller that hangs up while a non-streamed answer is coming: the upstream call is cut, 499, nothing billed', async () => {
+    mocks.aggregator.behave({ delayMs: 1000 });
+    const closed = mocks.aggregator.nextEarlyClose();
+    const start = mocks.aggregator.stats.requests;
+    const controller = new AbortController();
+    const sent = request(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${OTHER_KEY}`, 'x-request-id': 'gone' },
+      body: JSON.stringify({ model: 'gpt-5-mini', messages: hi }),
+    });
+    // Hung up once the upstream has the call.
+    for (let i = 0; i < 200 && mocks.aggregator.stats.requests === start; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    const before = mocks.aggregator.stats.requests;
+    controller.abort();
+    await expect(sent).rejects.toThrow();
+    // The upstream sees its call closed before it answered: the gateway did not wait out the second.
+    await closed;
+    expect(mocks.aggregator.stats.requests).toBe(before);
+    let row: Record<string, unknown> | undefined;
+    for (let i = 0; i < 200 && !row; i++) {
+      row = (await gw.deps.sink.liveRows()).find((r) => r.caller_request_id === 'gone');
+      if (!row) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(row).toMatchObject({ status: 499, error_code: 'client_closed' });
+    expect(Number(row?.cost_usd)).toBe(0);
+  });
+
   it('usage of 1e15 tokens is not believed: the answer is served and metered by estimate, flagged', async () => {
     mocks.aggregator.behave({ usage: { prompt_tokens: 1e15, completion_tokens: 1e15 } });
     for (const stream of [false, true]) {

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import {
   SSE_FRAMING,
@@ -11,6 +12,7 @@ import { Cancel } from './cancel.js';
 import type { AttemptFailure, Exchange } from './exchange.js';
 import { looksLikeAnswer, usageInText } from './raw-answer.js';
 import { usageFromOpenAi } from './usage.js';
+import { readWhole, type WholeAnswer } from './whole-answer.js';
 import type { UpstreamTarget } from './upstream-pools.js';
 
 /** The most of an upstream's error body that is read (the message is what matters; the rest is dropped). */
@@ -134,6 +136,36 @@ async function* endingWith(
   }
 }
 
+const retryableFailure = (status: number, headers: IncomingHttpHeaders): Exchange => {
+  const retryAfterMs = retryAfter(headers['retry-after'], Date.now());
+  return { kind: 'failed', failure: status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+};
+
+const rejected = (req: AttemptRequest, status: number, text: string): Exchange => ({
+  kind: 'rejected',
+  status,
+  message: req.format.readErrorMessage(text) ?? text.slice(0, 300),
+});
+
+/** How a non-streamed call went, from its answer read whole. */
+function wholeExchange(req: AttemptRequest, { statusCode, headers, text, overflow }: WholeAnswer): Exchange {
+  if (retryableStatus(statusCode)) return retryableFailure(statusCode, headers);
+  if (statusCode >= 400) return rejected(req, statusCode, text);
+  if (overflow) return { kind: 'failed', failure: 'too_large' };
+  // The same format on both sides: no parse and no re-serialisation, only the usage read (the body goes byte
+  // for byte). An answer whose usage cannot be believed is read whole, to be metered by its text.
+  if (req.asItCame && looksLikeAnswer(req.endpoint, text)) {
+    const usage = usageFromOpenAi(usageInText(text));
+    if (usage) return { kind: 'raw-answer', text, usage };
+  }
+  try {
+    return { kind: 'answer', answer: req.format.readAnswer(req.endpoint, text) };
+  } catch {
+    // A 2xx the format cannot read (an HTML error page, a proxy's JSON) is a broken route, like a reset.
+    return { kind: 'failed', failure: 'bad_body' };
+  }
+}
+
 async function attemptWithin(req: AttemptRequest, signal: Cancel, deadlinePassed: () => boolean): Promise<Exchange> {
   const { target, call } = req;
   const timeouts = target.route.timeouts;
@@ -150,54 +182,40 @@ async function attemptWithin(req: AttemptRequest, signal: Cancel, deadlinePassed
       return { kind: 'failed', failure: 'credentials' };
     }
   }
+  const options = {
+    method: 'POST' as const,
+    path: target.basePath + call.path,
+    headers,
+    body: call.body,
+    headersTimeout: timeouts.first_byte_ms,
+    bodyTimeout: timeouts.idle_ms,
+  };
+  if (!req.stream) {
+    let whole: WholeAnswer;
+    try {
+      // Bounded: an upstream that sends a gigabyte is broken, not buffered (nor read, when it says so first).
+      whole = await readWhole(target.pool, options, signal, (status) =>
+        status >= 400 ? MAX_ERROR_BODY : req.maxBodyBytes,
+      );
+    } catch (err) {
+      return failed(err);
+    }
+    return wholeExchange(req, whole);
+  }
   let res: Dispatcher.ResponseData;
   try {
-    res = await target.pool.request({
-      method: 'POST',
-      path: target.basePath + call.path,
-      headers,
-      body: call.body,
-      signal,
-      headersTimeout: timeouts.first_byte_ms,
-      bodyTimeout: timeouts.idle_ms,
-    });
+    res = await target.pool.request({ ...options, signal });
   } catch (err) {
     return failed(err);
   }
   try {
     if (retryableStatus(res.statusCode)) {
       await res.body.dump();
-      const retryAfterMs = retryAfter(res.headers['retry-after'], Date.now());
-      return { kind: 'failed', failure: res.statusCode, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+      return retryableFailure(res.statusCode, res.headers);
     }
     if (res.statusCode >= 400) {
       const { text } = await readUpTo(res.body, MAX_ERROR_BODY);
-      return {
-        kind: 'rejected',
-        status: res.statusCode,
-        message: req.format.readErrorMessage(text) ?? text.slice(0, 300),
-      };
-    }
-    if (!req.stream) {
-      // Bounded: an upstream that sends a gigabyte is broken, not buffered (nor read, when it says so first).
-      if (Number(res.headers['content-length'] ?? 0) > req.maxBodyBytes) {
-        res.body.destroy();
-        return { kind: 'failed', failure: 'too_large' };
-      }
-      const { text, overflow } = await readUpTo(res.body, req.maxBodyBytes);
-      if (overflow) return { kind: 'failed', failure: 'too_large' };
-      // The same format on both sides: no parse and no re-serialisation, only the usage read (the body goes byte
-      // for byte). An answer whose usage cannot be believed is read whole, to be metered by its text.
-      if (req.asItCame && looksLikeAnswer(req.endpoint, text)) {
-        const usage = usageFromOpenAi(usageInText(text));
-        if (usage) return { kind: 'raw-answer', text, usage };
-      }
-      try {
-        return { kind: 'answer', answer: req.format.readAnswer(req.endpoint, text) };
-      } catch {
-        // A 2xx the format cannot read (an HTML error page, a proxy's JSON) is a broken route, like a reset.
-        return { kind: 'failed', failure: 'bad_body' };
-      }
+      return rejected(req, res.statusCode, text);
     }
     const rest = streamItems(res.body, req.format);
     let first: IteratorResult<readonly StreamItem[]>;
