@@ -123,10 +123,10 @@ async function cachesFor(loaded: LoadedConfig, clock: Clock): Promise<{ caches?:
   const memory = new MemoryResponseCache(config.max_entries, () => clock.now());
   const state = loaded.file.state;
   if (config.store !== 'redis' || !state) return { caches: { config, memory } };
-  const [{ RedisResponseCache }, { DEFAULT_KEY_PREFIX }] = await Promise.all([
+  const [{ RedisResponseCache }, { keyPrefixOf }] = await Promise.all([
     import('./cache/redis-response-cache.js'),
     import('./shared-state-deps.js'),
   ]);
-  const shared = await RedisResponseCache.connect(state.redis_url, state.key_prefix ?? DEFAULT_KEY_PREFIX);
+  const shared = await RedisResponseCache.connect(state.redis_url, keyPrefixOf(state));
   return { caches: { config, memory, shared } };
 }

@@ -22,7 +22,9 @@ import type { SpendLedger } from './state/spend-ledger.js';
 
 type StateSettings = NonNullable<LoadedConfig['file']['state']>;
 
-export const DEFAULT_KEY_PREFIX = 'switchyard';
+const DEFAULT_KEY_PREFIX = 'switchyard';
+/** Where this deployment's keys live in Redis. */
+export const keyPrefixOf = (state: StateSettings): string => state.key_prefix ?? DEFAULT_KEY_PREFIX;
 /** Longer than the decision log's write-ahead sync window (200 ms) plus a write. */
 const LOG_ON_DISK_MS = 500;
 /**
@@ -57,18 +59,17 @@ export async function connectSharedState(
   local: MemoryRouteHealth,
   store: Store | undefined,
 ): Promise<SharedState> {
-  const prefix = state.key_prefix ?? DEFAULT_KEY_PREFIX;
+  const prefix = keyPrefixOf(state);
+  const ttl = reservationTtl(loaded, state);
   // Every instance's rows are on disk within its write-ahead log's sync window: wait one out before reading.
   const restore = async (ledger: Pick<MemorySpendLedger, 'restore'>, nowMs: number) => {
     await delay(LOG_ON_DISK_MS);
     await restoreLedgerFromLog(ledger, dir, nowMs);
   };
-  const ledger = await RedisSpendLedger.connect(state.redis_url, prefix, reservationTtl(loaded, state), restore, () =>
-    clock.now(),
-  );
+  const ledger = await RedisSpendLedger.connect(state.redis_url, prefix, ttl, restore, () => clock.now());
   await ledger.ensureRestored(clock.now());
   const health = await SharedRouteHealth.connect(local, state.redis_url, prefix);
-  const limiter = await RedisRateLimiter.connect(state.redis_url, prefix, reservationTtl(loaded, state));
+  const limiter = await RedisRateLimiter.connect(state.redis_url, prefix, ttl);
   // The local fallback starts from what the log holds, so a fail-open tenant's budget is not forgotten.
   const localLedger = new MemorySpendLedger();
   await restoreLedgerFromLog(localLedger, dir, clock.now());
