@@ -3,6 +3,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
 import { withMockUpstreams } from '../mock-upstream/mock-routes.js';
 import { buildApp } from '../gateway/build-app.js';
 import { createDefaultDeps } from '../gateway/gateway-deps.js';
+import { boundHeapGrowth } from '../gateway/heap-growth.js';
 import { parsePositiveInt, UsageError } from './cli-error.js';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -24,6 +25,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   }
   const configured = await loadConfig(options.config, { requireSecrets: options.mockUpstreams !== true });
   const server = configured.file.server ?? {};
+  boundHeapGrowth(server.heap_growing_percent);
   const host = options.host ?? server.host ?? '127.0.0.1';
   // Flags are checked before anything starts: a bad one must not leave mock servers holding the process.
   const port =

@@ -107,6 +107,11 @@ export const ServerSchema = Type.Object(
     request_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     /** The largest non-streamed answer read from an upstream (the attempt fails, 502, beyond). */
     max_upstream_body_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    /**
+     * How far V8 lets the old heap grow past what the last full collection kept, in percent (default 100: twice the
+     * live heap); 0 leaves it to V8, which under load lets it grow to about four times before collecting.
+     */
+    heap_growing_percent: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
     /** When set, `GET /metrics` needs `Authorization: Bearer <metrics_key>` (it shows tenants and their spend). */
     metrics_key: Type.Optional(Type.String({ minLength: 1 })),
   },
