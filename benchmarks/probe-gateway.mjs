@@ -6,7 +6,8 @@
 // The mock (../shared/bench/peer-bench, or RIG=) on CPU 0 with the load generator (this process, autocannon from
 // the rig's node_modules: run the rig once first), the gateway pinned to CPU 1. RATE=N sends N requests a second in
 // all (autocannon's overallRate) instead of as many as the connections can. NODE_ARGS passes flags to the
-// gateway's node (--cpu-prof, --trace-gc-nvp); GW_OUT names a file for its stdout. Ports 18011 and 18014.
+// gateway's node (--cpu-prof, --trace-gc-nvp); GW_OUT names a file for its stdout; BARE=1 loads the rig's bare
+// pass-through instead of the gateway. Ports 18011 and 18014.
 import { spawn, execSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,11 +32,14 @@ const mock = spawn('taskset', ['-c', '0', 'node', `${RIG}/mock-upstream.mjs`], {
   stdio: 'ignore',
 });
 const nodeArgs = (process.env.NODE_ARGS || '').split(' ').filter(Boolean);
-const gw = spawn(
-  'taskset',
-  ['-c', '1', 'node', ...nodeArgs, `${dir}/bin/switchyard.js`, 'serve', '-c', `${work}/sy.yaml`],
-  { stdio: ['ignore', process.env.GW_OUT ? fs.openSync(process.env.GW_OUT, 'w') : 'ignore', 'inherit'] },
-);
+// BARE=1: the rig's bare pass-through in the gateway's place, for its CPU per request and RSS under the same load.
+const target = process.env.BARE
+  ? [`${RIG}/bare-proxy.mjs`]
+  : [`${dir}/bin/switchyard.js`, 'serve', '-c', `${work}/sy.yaml`];
+const gw = spawn('taskset', ['-c', '1', 'node', ...nodeArgs, ...target], {
+  env: { ...process.env, PORT: '18014', UPSTREAM: 'http://127.0.0.1:18011' },
+  stdio: ['ignore', process.env.GW_OUT ? fs.openSync(process.env.GW_OUT, 'w') : 'ignore', 'inherit'],
+});
 const wait = async (url) => {
   for (let i = 0; i < 200; i++) {
     try {

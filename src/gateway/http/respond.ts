@@ -107,15 +107,16 @@ async function relayStream(
   const raw = reply.raw;
   const writer = ctx.caller.createStreamWriter();
   const meter = new StreamMeter(ctx.wantsUsage, ctx.size, served.price);
-  const write = async (items: readonly StreamItem[]) => {
+  /** Writes a batch; false when the caller's socket is full (then the next waits for it to drain). */
+  const write = (items: readonly StreamItem[]): boolean => {
     let out = '';
     for (const item of items) {
       const kept = meter.observe(item);
       if (kept) out += writer.write(kept);
     }
-    if (out.length === 0) return;
+    if (out.length === 0) return true;
     holdUntilTurnEnds(raw.socket);
-    if (!raw.write(out)) await ctx.signal.until(raw, 'drain');
+    return raw.write(out);
   };
   const delivered = (status: number, error?: GatewayError): Delivery => ({
     status,
@@ -133,8 +134,8 @@ async function relayStream(
     connection: 'keep-alive',
   });
   try {
-    await write(outcome.first);
-    for await (const items of rest) await write(items);
+    if (!write(outcome.first)) await ctx.signal.until(raw, 'drain');
+    for await (const items of rest) if (!write(items)) await ctx.signal.until(raw, 'drain');
   } catch {
     await rest.return(undefined).catch(() => undefined);
     // What was relayed was produced and may be billed: metered by what the stream showed.

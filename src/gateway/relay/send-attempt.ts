@@ -79,19 +79,28 @@ async function readUpTo(
   return { text: Buffer.concat(chunks).toString('utf8'), overflow: false };
 }
 
-/** The upstream's events as stream items, one batch per network chunk that completed any. */
+/**
+ * The upstream's events as stream items, one batch per network chunk that completed any; `done` is called however
+ * the stream ends (read to its end, failed, or returned by its reader) — here rather than in a generator wrapped
+ * around this one, which would cost a promise and a turn of the microtask queue per batch.
+ */
 async function* streamItems(
   body: Dispatcher.ResponseData['body'],
   format: WireFormat,
+  done: () => void,
 ): AsyncGenerator<readonly StreamItem[]> {
   const decoder = (format.framing ?? SSE_FRAMING).createDecoder();
   const read = format.createStreamReader();
-  for await (const chunk of body) {
-    const items = decoder.push(chunk as Buffer).flatMap(read);
-    if (items.length > 0) yield items;
+  try {
+    for await (const chunk of body) {
+      const items = decoder.push(chunk as Buffer).flatMap(read);
+      if (items.length > 0) yield items;
+    }
+    const last = decoder.end().flatMap(read);
+    if (last.length > 0) yield last;
+  } finally {
+    done();
   }
-  const last = decoder.end().flatMap(read);
-  if (last.length > 0) yield last;
 }
 
 /**
@@ -116,24 +125,10 @@ export async function sendAttempt(req: AttemptRequest): Promise<Exchange> {
     clearTimeout(timer);
     req.signal.off('abort', callerLeft);
   };
-  const exchange = await attemptWithin(req, attempt, () => deadlinePassed);
-  if (exchange.kind !== 'stream') {
-    over();
-    return exchange;
-  }
-  return { ...exchange, rest: endingWith(exchange.rest, over) };
-}
-
-/** The rest of a stream, calling `done` however it ends. */
-async function* endingWith(
-  rest: AsyncGenerator<readonly StreamItem[]>,
-  done: () => void,
-): AsyncGenerator<readonly StreamItem[]> {
-  try {
-    yield* rest;
-  } finally {
-    done();
-  }
+  const exchange = await attemptWithin(req, attempt, () => deadlinePassed, over);
+  // A stream's items call `over` when it ends; anything else is over now (a second call does nothing).
+  if (exchange.kind !== 'stream') over();
+  return exchange;
 }
 
 const retryableFailure = (status: number, headers: IncomingHttpHeaders): Exchange => {
@@ -166,7 +161,12 @@ function wholeExchange(req: AttemptRequest, { statusCode, headers, text, overflo
   }
 }
 
-async function attemptWithin(req: AttemptRequest, signal: Cancel, deadlinePassed: () => boolean): Promise<Exchange> {
+async function attemptWithin(
+  req: AttemptRequest,
+  signal: Cancel,
+  deadlinePassed: () => boolean,
+  over: () => void,
+): Promise<Exchange> {
   const { target, call } = req;
   const timeouts = target.route.timeouts;
   const failed = (err: unknown): Exchange =>
@@ -217,7 +217,7 @@ async function attemptWithin(req: AttemptRequest, signal: Cancel, deadlinePassed
       const { text } = await readUpTo(res.body, MAX_ERROR_BODY);
       return rejected(req, res.statusCode, text);
     }
-    const rest = streamItems(res.body, req.format);
+    const rest = streamItems(res.body, req.format, over);
     let first: IteratorResult<readonly StreamItem[]>;
     try {
       first = await rest.next();
