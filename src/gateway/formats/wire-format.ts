@@ -14,8 +14,12 @@ export type Json = Record<string, any>;
 
 /** What a stream carries between formats: an OpenAI chunk, or the upstream's error in the middle of it. */
 export type StreamItem =
-  /** `raw`: the chunk's JSON text as the upstream sent it, when unchanged, so an OpenAI caller gets it as is. */
-  | { readonly chunk: Json; readonly raw?: string }
+  /**
+   * `raw`: the chunk's JSON text as the upstream sent it, when unchanged, so an OpenAI caller gets it as is.
+   * `textChars`: the characters of delta text it holds, when it holds nothing else to meter (no usage, no tool
+   * calls), so the meter need not read `chunk`.
+   */
+  | { readonly chunk: Json; readonly raw?: string; readonly textChars?: number }
   | { readonly error: { readonly message: string; readonly code: string } };
 
 /** A stream item in the gateway's shape, as a reader of another format makes them: a delta, with its finish. */

@@ -66,6 +66,10 @@ export class StreamMeter {
   /** The item to pass on, or undefined to drop it. */
   observe(item: StreamItem): StreamItem | undefined {
     if (!('chunk' in item)) return item;
+    if (item.textChars !== undefined) {
+      this.contentChars += item.textChars;
+      return item;
+    }
     const chunk = item.chunk;
     const choices = chunk.choices as
       { delta?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] | undefined;

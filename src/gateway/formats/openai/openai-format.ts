@@ -1,5 +1,6 @@
 import type { GatewayError } from '../../errors.js';
 import { sseData } from '../sse.js';
+import { PlainChunk, plainChunkChars } from './plain-chunk.js';
 import {
   errorMessageOf,
   parseObject,
@@ -45,6 +46,8 @@ export const openAiFormat: WireFormat = {
   createStreamReader() {
     return (event): StreamItem[] => {
       if (event.data === '[DONE]') return [];
+      const textChars = plainChunkChars(event.data);
+      if (textChars !== undefined) return [new PlainChunk(event.data, textChars)];
       const chunk = parseObject(event.data, 'a stream event');
       if (chunk.error && !chunk.choices)
         return [
