@@ -10,9 +10,9 @@ const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
 const GC_ON_SIGNAL = fileURLToPath(new URL('./helpers/gc-on-signal.mjs', import.meta.url));
 
 /**
- * The factor V8 applied to the old generation's next limit after a full collection in a `serve` process: V8's own
- * `--trace-gc-verbose` line (`[HeapController] Limit: old size: …, new limit: … (2.0)`), and the factor its
- * heuristics chose (`factor 4.0 based on mu=…`), which the flag overrides.
+ * The factor V8 applied to the old generation's next limit after a full collection in a `serve` process, from V8's
+ * own `--trace-gc-verbose` lines (`[HeapController] Limit: old size: …, new limit: … (2.0)`), and the factor of its
+ * `factor 4.0 based on mu=…` line (its own choice in Node 20's V8, the flag's where the flag replaces it later).
  */
 async function limitFactors(server: string, nodeFlags: string[] = []): Promise<{ applied: string; own: string }> {
   const dir = tempDir('switchyard-heap');
@@ -55,10 +55,13 @@ tenants:
   await collected;
   // V8 writes its trace through C's stdio, buffered on a pipe: all of it is there once the process has exited.
   await serve.stop();
-  const limits = [...out.matchAll(/\[HeapController\] Limit: old size: \d+ KB, new limit: \d+ KB \(([\d.]+)\)/g)];
-  const owns = [...out.matchAll(/\[HeapController\] factor ([\d.]+) based on/g)];
+  const limits = [...out.matchAll(/\[HeapController\] Limit: old size: \d+ KB, new limit: \d+ KB(?: \(([\d.]+)\))?/g)];
+  const factors = [...out.matchAll(/\[HeapController\] factor ([\d.]+) based on/g)];
   expect(limits.length, 'V8 traced its limits').toBeGreaterThan(0);
-  return { applied: limits.at(-1)![1]!, own: owns.at(-1)![1]! };
+  // Node 20's V8 prints the factor it applied on the limit line and its own choice on the factor line; later V8s
+  // (Node 22, 24) print only the factor line, after the flag has replaced V8's choice.
+  const own = factors.at(-1)![1]!;
+  return { applied: limits.at(-1)![1] ?? own, own };
 }
 
 describe('serve bounds how far the heap grows past its live set', () => {
@@ -70,6 +73,7 @@ describe('serve bounds how far the heap grows past its live set', () => {
     expect((await limitFactors('heap_growing_percent: 50')).applied).toBe('1.5');
     const own = await limitFactors('heap_growing_percent: 0');
     expect(own.applied).toBe(own.own);
+    expect(own.applied).not.toBe('2.0');
   });
 
   it("keeps the operator's --heap-growing-percent on node's command line", async () => {

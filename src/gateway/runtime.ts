@@ -4,12 +4,12 @@ import { ConfigError } from '../engine/errors.js';
 import { withAddedTenants, type AddedTenantConfig } from '../engine/routing-config.js';
 import { createRelay, type Relay } from './relay/relay.js';
 import { UpstreamPools } from './relay/upstream-pools.js';
-
-/** A non-streamed answer larger than this is a broken upstream (32 MiB: far above any real completion). */
-export const DEFAULT_MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
 import type { Clock } from './state/clock.js';
 import type { RateLimiter } from './state/rate-limiter.js';
 import type { RouteHealthStore } from './state/route-health-store.js';
+
+/** A non-streamed answer larger than this is a broken upstream (32 MiB: far above any real completion). */
+export const DEFAULT_MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
 
 /** What one loaded config runs with: the config, its upstream pools and the relay over them. */
 export interface Runtime {
