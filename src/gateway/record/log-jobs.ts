@@ -141,7 +141,9 @@ async function spendOf(connection: DuckDBConnection, dir: string, nowMs: number)
   const monthStart = `${new Date(nowMs).toISOString().slice(0, 7)}-01T00:00:00Z`;
   const { loggableRow, rowFromLine } = await rowChecks();
   const appender = await connection.createAppender('requests');
-  const walRows = writeAheadLines(walDirOf(dir)).map(rowFromLine).filter((row) => row !== undefined);
+  const walRows = writeAheadLines(walDirOf(dir))
+    .map(rowFromLine)
+    .filter((row) => row !== undefined);
   appendLogRows(appender, walRows.map(loggableRow));
   appender.closeSync();
   // Each request is counted once, by the gateway's own id (unique per request; a caller's x-request-id is kept
