@@ -46,6 +46,14 @@ module.exports = {
       from: { path: '^src/gateway/(record|relay|state|formats)/' },
       to: { path: '^src/gateway/http/' },
     },
+    {
+      name: 'a-roll-loads-no-typebox',
+      comment:
+        "A roll starts a new process on the gateway's core every time: the row checks (TypeBox, 150 ms of its CPU) are loaded only by the jobs that use them, with import().",
+      severity: 'error',
+      from: { path: '^src/gateway/record/log-jobs\\.ts$' },
+      to: { path: '^src/duckdb/log-row\\.ts$', dependencyTypesNot: ['dynamic-import', 'type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
