@@ -54,6 +54,14 @@ module.exports = {
       from: { path: '^src/gateway/record/log-jobs\\.ts$' },
       to: { path: '^src/duckdb/log-row\\.ts$', dependencyTypesNot: ['dynamic-import', 'type-only'] },
     },
+    {
+      name: 'duckdb-by-require',
+      comment:
+        "DuckDB's values come from src/duckdb/duckdb-api.ts, which loads the package with require (imported as an ES module it costs 0.2-0.3 s more in every job process and CLI command); its types may come from the package.",
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/duckdb/duckdb-api\\.ts$' },
+      to: { path: '@duckdb/node-api', dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

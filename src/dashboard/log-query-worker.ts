@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from '../duckdb/duckdb-api.js';
 import { decisionWhere, LogRelation, spendSql } from './log-query-sql.js';
 import type { QueryReply, QueryRequest, QuerySetup } from '../gateway/dashboard/log-queries.js';
 

@@ -1,11 +1,5 @@
-import {
-  DuckDBDataChunk,
-  DuckDBDecimalValue,
-  DuckDBTimestampTZValue,
-  listValue,
-  type DuckDBAppender,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBDecimalValue, DuckDBTimestampTZValue, listValue } from './duckdb-api.js';
 import type { LogRow } from './log-row.js';
 
 /**

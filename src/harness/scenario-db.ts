@@ -1,3 +1,4 @@
+import type { DuckDBAppender, DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import {
   BOOLEAN,
   DOUBLE,
@@ -8,10 +9,7 @@ import {
   USMALLINT,
   UTINYINT,
   VARCHAR,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBType,
-} from '@duckdb/node-api';
+} from '../duckdb/duckdb-api.js';
 
 /**
  * The scenario database: one narrow row per replayed request (small integer ids, exact pico-dollar cost),

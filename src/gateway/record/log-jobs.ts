@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance } from '../../duckdb/duckdb-api.js';
 import { appendLogRows, LOG_TABLE_DDL, logSource, rowsOfLines } from '../../duckdb/log-schema.js';
 import { KEY_HOLDER_PREFIX } from '../state/holders.js';
 import { compactPastDays } from './compact-segments.js';
