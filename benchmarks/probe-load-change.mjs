@@ -41,12 +41,13 @@ const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
 for (let i = 1; i < samples.length; i++) {
   const [prev, cur] = [samples[i - 1], samples[i]];
   if (cur.at < resumed - 1000) continue;
-  const main = cur.threads[Object.keys(cur.threads).find((k) => k.startsWith(`${target.pid}:`))];
-  const mainBefore = prev.threads[Object.keys(prev.threads).find((k) => k.startsWith(`${target.pid}:`))];
+  // The main thread's id is the process's.
+  const mainKey = Object.keys(cur.threads).find((k) => k.startsWith(`${target.pid}:`));
+  const main = cur.threads[mainKey] - prev.threads[mainKey];
   const children = Object.entries(cur.children).reduce((n, [pid, t]) => n + t - (prev.children[pid] ?? 0), 0);
   const inWindow = answers.filter(([at]) => at > prev.at && at <= cur.at);
   console.log(
-    `${(cur.at / 1000).toFixed(2)} s  main ${main - mainBefore}  other threads ${sum(cur.threads) - sum(prev.threads) - (main - mainBefore)}` +
+    `${(cur.at / 1000).toFixed(2)} s  main ${main}  other threads ${sum(cur.threads) - sum(prev.threads) - main}` +
       `  children ${children}  minor faults ${cur.faults - prev.faults}  answers ${inWindow.length}, over 1 ms ${inWindow.filter(([, ms]) => ms > 1).length}`,
   );
 }
