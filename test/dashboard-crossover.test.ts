@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crossoverView, FRESH_MS } from '../src/dashboard/crossover.js';
+import { crossoverFromLog, crossoverView, FRESH_MS, REPLAY_REQUESTS_PER_POINT } from '../src/dashboard/crossover.js';
 import type { LogRow } from '../src/duckdb/log-row.js';
 import { DuckDbDecisionSink } from '../src/gateway/record/duckdb-decision-sink.js';
 import { tempDir } from './helpers/hermetic.js';
@@ -67,5 +67,23 @@ describe("the dashboard's crossover", () => {
     const later = await ask(t0 + FRESH_MS);
     expect(later).not.toBe(first);
     expect(later).toMatchObject({ requests: 40, pricedAtMs: t0 + FRESH_MS, crossovers: first.crossovers });
+  });
+
+  it('sweeps no further than a click should wait: a log of short requests is priced, not refused', async () => {
+    // Requests refused before any answer are logged with a few estimated input tokens: at a scenario's largest volume
+    // their replay would be tens of millions of requests, past what one volume point may replay at all.
+    const dir = tempDir('switchyard-crossover-short');
+    const sink = await DuckDbDecisionSink.open({ dir: join(dir, 'log') }, { now: () => t0 });
+    for (let i = 0; i < 40; i++) sink.record({ ...row(i), inputTokens: 2, outputTokens: 0 });
+    await sink.close();
+    const scenario = join(dir, 'large.scenario.yaml');
+    writeFileSync(scenario, SCENARIO.replace('[100000, 10000000]', '[100000, 100000000]'));
+
+    const view = await crossoverFromLog(scenario, join(dir, 'log'), 7, t0);
+    // Three tokens a request (two in, and the fit's floor of one out): the sweep ends where a point replays the most.
+    const largest = view.points.at(-1)!.tokensPerDay;
+    expect(largest).toBeLessThanOrEqual(REPLAY_REQUESTS_PER_POINT * 3);
+    expect(largest).toBeGreaterThan(REPLAY_REQUESTS_PER_POINT * 3 * 0.99);
+    expect(view.points.length).toBeGreaterThanOrEqual(12);
   });
 });

@@ -5,7 +5,8 @@ import { parse, stringify } from 'yaml';
 import { picoToUsdNumber } from '../engine/money.js';
 import { loadScenario, sweepVolumes } from '../harness/load-scenario.js';
 import type { ScenarioFile } from '../harness/scenario-schema.js';
-import { runScenario } from '../harness/run-scenario.js';
+import { shapeOf } from '../harness/generate-traffic.js';
+import { replayableVolume, runScenario } from '../harness/run-scenario.js';
 import { readLoggedTraffic } from '../harness/traffic-from-log.js';
 
 /** What the crossover page draws and says. */
@@ -25,10 +26,16 @@ export interface CrossoverView {
 
 const DAY_MS = 86_400_000;
 /**
- * A view is answered again for this long: a replay of a week's traffic up to a scenario's largest volume takes tens of
- * seconds, and a minute's newer traffic moves nothing in a window of days. Asks while one is being computed share it.
+ * A view is answered again for this long: a replay of a week's traffic takes seconds, and a minute's newer traffic
+ * moves nothing in a window of days. Asks while one is being computed share it.
  */
 export const FRESH_MS = 60_000;
+/**
+ * The most requests one volume point of the page's sweep replays: a click answers in seconds. Past it the sweep stops
+ * short of the scenario's largest volume; that binds only for a log of short requests (the package's blog scenario
+ * over requests of ≈30 tokens replayed 1.7 million at its largest point, 19 s), whose crossover lies far lower.
+ */
+export const REPLAY_REQUESTS_PER_POINT = 200_000;
 const recent = new Map<string, { readonly atMs: number; readonly view: Promise<CrossoverView> }>();
 
 /** `crossoverFromLog`, reused while fresh: per scenario file (as it is now), log and window. */
@@ -71,6 +78,12 @@ export async function crossoverFromLog(
   const options = file.options.map((o) =>
     typeof o.config === 'string' && !isAbsolute(o.config) ? { ...o, config: join(base, o.config) } : o,
   );
+  // No further than REPLAY_REQUESTS_PER_POINT of this traffic: a log of short requests (refused ones carry a few
+  // estimated tokens) would otherwise ask tens of millions of requests of the scenario's largest volume, past what a
+  // point may replay at all.
+  const shape = shapeOf(logged.traffic, logged.recorded);
+  const replayable = replayableVolume(shape, Number(file.days ?? 1), REPLAY_REQUESTS_PER_POINT);
+  const to = Math.min(Math.max(observed * 100, own.at(-1) ?? 0), replayable);
   const rewritten = {
     ...file,
     options,
@@ -78,8 +91,8 @@ export async function crossoverFromLog(
     // From a tenth of the observed volume to a hundred times it, widened to the scenario's own range: where
     // the scenario's options cross may lie far from today's traffic.
     volume: {
-      from: Math.max(1000, Math.min(Math.round(observed / 10), own[0] ?? Infinity)),
-      to: Math.max(observed * 100, own.at(-1) ?? 0),
+      from: Math.min(Math.max(1000, Math.min(Math.round(observed / 10), own[0] ?? Infinity)), Math.round(to / 10)),
+      to,
       points: 12,
       scale: 'log',
     },

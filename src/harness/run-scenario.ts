@@ -113,6 +113,13 @@ function cheapestBands(
  */
 export const MAX_REPLAY_REQUESTS = 5_000_000;
 
+/**
+ * The largest volume (tokens per day) at which a point of this traffic replays `requests` (by default the most one
+ * may) over `days`.
+ */
+export const replayableVolume = (shape: TrafficShape, days: number, requests = MAX_REPLAY_REQUESTS): number =>
+  Math.floor((requests / days) * (shape.input.mean + shape.output.mean));
+
 function checkReplaySize(scenario: Scenario, shape: TrafficShape, days: number): void {
   const largest = Math.max(...scenario.volumes);
   const requests = requestsPerDay(shape, largest) * days;
@@ -124,7 +131,7 @@ function checkReplaySize(scenario: Scenario, shape: TrafficShape, days: number):
       message:
         `${largest.toExponential(2)} tokens per day over ${days} day${days === 1 ? '' : 's'} is ${requests.toLocaleString('en-US')} requests to replay; ` +
         `a volume point may replay at most ${MAX_REPLAY_REQUESTS.toLocaleString('en-US')}. Lower the largest volume (to at most ` +
-        `${Math.floor((MAX_REPLAY_REQUESTS / days) * (shape.input.mean + shape.output.mean)).toExponential(2)} tokens per day), or fewer days: costs per request do not change with volume, so a smaller point prices the same traffic`,
+        `${replayableVolume(shape, days).toExponential(2)} tokens per day), or fewer days: costs per request do not change with volume, so a smaller point prices the same traffic`,
     },
   ]);
 }
