@@ -87,19 +87,22 @@ describe("the dashboard's crossover", () => {
     expect(view.points.length).toBeGreaterThanOrEqual(12);
   });
 
-  it('keeps a decade below the cap when the log alone is past it', async () => {
-    // 10,000 requests of three tokens within the hour: 720,000 tokens a day observed, past the 600,000 a point may
-    // replay. A tenth of the observed volume would start the sweep at 72,000; it starts a decade below the cap.
+  it('keeps a decade below the cap when the log alone is past it, over the days the scenario replays', async () => {
+    // 1,500 requests of three tokens within the hour: 108,000 tokens a day observed, past the 85,714 at which a point
+    // of a seven-day scenario replays its 200,000. A tenth of the observed volume would start the sweep at 10,800; it
+    // starts a decade below the cap.
     const dir = tempDir('switchyard-crossover-busy');
     const sink = await DuckDbDecisionSink.open({ dir: join(dir, 'log') }, { now: () => t0 });
-    for (let i = 0; i < 10_000; i++)
-      sink.record({ ...row(0), ts: t0 - i * 100, requestId: `b${i}`, inputTokens: 2, outputTokens: 1 });
+    for (let i = 0; i < 1500; i++)
+      sink.record({ ...row(0), ts: t0 - i * 2000, requestId: `b${i}`, inputTokens: 2, outputTokens: 1 });
     await sink.close();
-    const scenario = join(dir, 'large.scenario.yaml');
-    writeFileSync(scenario, SCENARIO.replace('[100000, 10000000]', '[100000, 100000000]'));
+    const scenario = join(dir, 'week.scenario.yaml');
+    writeFileSync(scenario, `days: 7\n${SCENARIO.replace('[100000, 10000000]', '[100000, 100000000]')}`);
 
     const { points, observedTokensPerDay } = await crossoverFromLog(scenario, join(dir, 'log'), 7, t0);
-    expect(observedTokensPerDay).toBeGreaterThan(REPLAY_REQUESTS_PER_POINT * 3);
+    const cap = (REPLAY_REQUESTS_PER_POINT / 7) * 3;
+    expect(observedTokensPerDay).toBeGreaterThan(cap);
+    expect(points.at(-1)!.tokensPerDay).toBeLessThanOrEqual(cap);
     expect(points[0]!.tokensPerDay).toBeLessThanOrEqual(points.at(-1)!.tokensPerDay / 10);
   });
 });
