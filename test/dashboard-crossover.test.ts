@@ -47,15 +47,25 @@ options:
       routes: [{ id: direct, kind: direct, base_url: "https://api.openai.com/v1", clearance: confidential, models: [gpt-5] }]
 `;
 
+/** A decision log of `rows` in a new folder, and `scenario` written beside it as `name`. */
+async function logAndScenario(name: string, rows: LogRow[], scenario: string) {
+  const dir = tempDir(`switchyard-crossover-${name}`);
+  const sink = await DuckDbDecisionSink.open({ dir: join(dir, 'log') }, { now: () => t0 });
+  for (const r of rows) sink.record(r);
+  await sink.close();
+  writeFileSync(join(dir, `${name}.scenario.yaml`), scenario);
+  return { log: join(dir, 'log'), scenario: join(dir, `${name}.scenario.yaml`) };
+}
+const LARGE = SCENARIO.replace('[100000, 10000000]', '[100000, 100000000]');
+
 describe("the dashboard's crossover", () => {
   it('is priced once a minute per scenario and window, and asks meanwhile share one replay', async () => {
-    const dir = tempDir('switchyard-crossover-view');
-    const sink = await DuckDbDecisionSink.open({ dir: join(dir, 'log') }, { now: () => t0 });
-    for (let i = 0; i < 40; i++) sink.record(row(i));
-    await sink.close();
-    const scenario = join(dir, 'small.scenario.yaml');
-    writeFileSync(scenario, SCENARIO);
-    const ask = (atMs: number, days = 7) => crossoverView(scenario, join(dir, 'log'), days, atMs);
+    const { log, scenario } = await logAndScenario(
+      'small',
+      Array.from({ length: 40 }, (_, i) => row(i)),
+      SCENARIO,
+    );
+    const ask = (atMs: number, days = 7) => crossoverView(scenario, log, days, atMs);
 
     const [first, meanwhile] = await Promise.all([ask(t0), ask(t0 + 10)]);
     expect(meanwhile).toBe(first);
@@ -72,14 +82,13 @@ describe("the dashboard's crossover", () => {
   it('sweeps no further than a click should wait: a log of short requests is priced, not refused', async () => {
     // Requests refused before any answer are logged with a few estimated input tokens: at a scenario's largest volume
     // their replay would be tens of millions of requests, past what one volume point may replay at all.
-    const dir = tempDir('switchyard-crossover-short');
-    const sink = await DuckDbDecisionSink.open({ dir: join(dir, 'log') }, { now: () => t0 });
-    for (let i = 0; i < 40; i++) sink.record({ ...row(i), inputTokens: 2, outputTokens: 0 });
-    await sink.close();
-    const scenario = join(dir, 'large.scenario.yaml');
-    writeFileSync(scenario, SCENARIO.replace('[100000, 10000000]', '[100000, 100000000]'));
+    const { log, scenario } = await logAndScenario(
+      'short',
+      Array.from({ length: 40 }, (_, i) => ({ ...row(i), inputTokens: 2, outputTokens: 0 })),
+      LARGE,
+    );
 
-    const view = await crossoverFromLog(scenario, join(dir, 'log'), 7, t0);
+    const view = await crossoverFromLog(scenario, log, 7, t0);
     // Three tokens a request (two in, and the fit's floor of one out): the sweep ends where a point replays the most.
     const largest = view.points.at(-1)!.tokensPerDay;
     expect(largest).toBeLessThanOrEqual(REPLAY_REQUESTS_PER_POINT * 3);
@@ -91,15 +100,19 @@ describe("the dashboard's crossover", () => {
     // 1,500 requests of three tokens within the hour: 108,000 tokens a day observed, past the 85,714 at which a point
     // of a seven-day scenario replays its 200,000. A tenth of the observed volume would start the sweep at 10,800; it
     // starts a decade below the cap.
-    const dir = tempDir('switchyard-crossover-busy');
-    const sink = await DuckDbDecisionSink.open({ dir: join(dir, 'log') }, { now: () => t0 });
-    for (let i = 0; i < 1500; i++)
-      sink.record({ ...row(0), ts: t0 - i * 2000, requestId: `b${i}`, inputTokens: 2, outputTokens: 1 });
-    await sink.close();
-    const scenario = join(dir, 'week.scenario.yaml');
-    writeFileSync(scenario, `days: 7\n${SCENARIO.replace('[100000, 10000000]', '[100000, 100000000]')}`);
+    const { log, scenario } = await logAndScenario(
+      'week',
+      Array.from({ length: 1500 }, (_, i) => ({
+        ...row(0),
+        ts: t0 - i * 2000,
+        requestId: `b${i}`,
+        inputTokens: 2,
+        outputTokens: 1,
+      })),
+      `days: 7\n${LARGE}`,
+    );
 
-    const { points, observedTokensPerDay } = await crossoverFromLog(scenario, join(dir, 'log'), 7, t0);
+    const { points, observedTokensPerDay } = await crossoverFromLog(scenario, log, 7, t0);
     const cap = (REPLAY_REQUESTS_PER_POINT / 7) * 3;
     expect(observedTokensPerDay).toBeGreaterThan(cap);
     expect(points.at(-1)!.tokensPerDay).toBeLessThanOrEqual(cap);

@@ -78,24 +78,23 @@ export async function crossoverFromLog(
   const options = file.options.map((o) =>
     typeof o.config === 'string' && !isAbsolute(o.config) ? { ...o, config: join(base, o.config) } : o,
   );
-  // No further than REPLAY_REQUESTS_PER_POINT of this traffic: a log of short requests (refused ones carry a few
-  // estimated tokens) would otherwise ask tens of millions of requests of the scenario's largest volume, past what a
-  // point may replay at all.
-  const shape = shapeOf(logged.traffic, logged.recorded);
-  const replayable = replayableVolume(shape, Number(file.days ?? 1), REPLAY_REQUESTS_PER_POINT);
+  // From a tenth of the observed volume to a hundred times it, widened to the scenario's own range (where its options
+  // cross may lie far from today's traffic), and no further than REPLAY_REQUESTS_PER_POINT of this traffic: a log of
+  // short requests (refused ones carry a few estimated tokens) would otherwise ask tens of millions of requests of the
+  // scenario's largest volume, past what a point may replay at all. A decade wide at least.
+  const replayable = replayableVolume(
+    shapeOf(logged.traffic, logged.recorded),
+    Number(file.days ?? 1),
+    REPLAY_REQUESTS_PER_POINT,
+  );
   const to = Math.min(Math.max(observed * 100, own.at(-1) ?? 0), replayable);
+  const widenedFrom = Math.max(1000, Math.min(Math.round(observed / 10), own[0] ?? Infinity));
+  const from = Math.min(widenedFrom, Math.round(to / 10));
   const rewritten = {
     ...file,
     options,
     traffic: { from_log: resolve(logDir), since: `${days}d` },
-    // From a tenth of the observed volume to a hundred times it, widened to the scenario's own range: where
-    // the scenario's options cross may lie far from today's traffic.
-    volume: {
-      from: Math.min(Math.max(1000, Math.min(Math.round(observed / 10), own[0] ?? Infinity)), Math.round(to / 10)),
-      to,
-      points: 12,
-      scale: 'log',
-    },
+    volume: { from, to, points: 12, scale: 'log' },
   };
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-crossover-'));
   try {
